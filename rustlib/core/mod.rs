@@ -1,0 +1,3 @@
+//! Pure Rust kernels. No `unsafe`, no C types: the `ffi` module adapts them.
+
+pub mod text;

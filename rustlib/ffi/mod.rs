@@ -1,0 +1,298 @@
+//! The C ABI. Every `extern "C"` function of the library lives under this module and follows
+//! the conventions in the crate docs. Helpers here turn raw arguments into safe Rust values
+//! with errors that name the function and the argument.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+
+pub mod meta;
+pub mod text;
+
+/// Bumped whenever an export's signature or meaning changes. The TypeScript loader refuses a
+/// library whose value differs from `ABI_VERSION` in `bindings/names.ts`.
+pub const MYLIB_ABI_VERSION: u32 = 1;
+
+/// Status codes returned by every fallible export. The numbers are stable.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Success; out-params were written.
+    Ok = 0,
+    /// A pointer that must not be NULL was NULL.
+    NullArgument = 1,
+    /// An argument had a value outside its domain.
+    InvalidArgument = 2,
+    /// A text argument was not valid UTF-8.
+    InvalidUtf8 = 3,
+    /// The caller's output buffer is too short; the required length was written.
+    BufferTooSmall = 4,
+    /// The operation was cancelled by its progress callback.
+    Cancelled = 5,
+    /// Rust panicked; the panic message is in `err`.
+    Panic = 6,
+}
+
+/// A failed call: its status and a message for the caller's `err` buffer.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: Status,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(status: Status, message: impl Into<String>) -> Self {
+        Failure {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+thread_local! {
+    /// Where the panic being unwound on this thread started. Set by the hook and read by
+    /// `catch_panic` on the same thread within the same call, never by a later call.
+    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Replaces std's hook (this cdylib has its own std, so the host is unaffected): the panic
+/// message and location travel back in `err` instead of to stderr. Set
+/// `MYLIB_PANIC_STDERR=1` to also print them (with a backtrace when RUST_BACKTRACE is set).
+fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        let print = std::env::var_os("MYLIB_PANIC_STDERR").is_some_and(|v| v == "1");
+        std::panic::set_hook(Box::new(move |info| {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
+            PANIC_LOCATION.with(|slot| *slot.borrow_mut() = location);
+            if print {
+                default_hook(info);
+            }
+        }));
+    });
+}
+
+/// THE panic boundary: the only `catch_unwind` in the library. Returns the body's value, or
+/// the panic message (with its source location) when it panicked.
+fn catch_panic<T>(body: impl FnOnce() -> T) -> Result<T, String> {
+    install_panic_hook();
+    catch_unwind(AssertUnwindSafe(body)).map_err(|payload| {
+        let message = panic_message(payload);
+        match PANIC_LOCATION.with(|slot| slot.borrow_mut().take()) {
+            Some(location) => format!("{message} (at {location})"),
+            None => message,
+        }
+    })
+}
+
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
+}
+
+/// Runs the body of a fallible export: maps `Ok` to `MYLIB_OK`, a [`Failure`] or a panic to
+/// its status, and writes `"<function>: <message>"` into the caller's `err` buffer.
+///
+/// # Safety
+/// `err` must be NULL or point to `err_cap` writable bytes.
+pub unsafe fn boundary(
+    function: &str,
+    err: *mut u8,
+    err_cap: usize,
+    body: impl FnOnce() -> Result<(), Failure>,
+) -> i32 {
+    let failure = match catch_panic(body) {
+        Ok(Ok(())) => return Status::Ok as i32,
+        Ok(Err(failure)) => failure,
+        Err(message) => Failure::new(Status::Panic, format!("Rust panicked: {message}")),
+    };
+    // SAFETY: forwarded from this function's contract.
+    unsafe { write_message(err, err_cap, &format!("{function}: {}", failure.message)) };
+    failure.status as i32
+}
+
+/// Runs the body of an export that returns a value instead of a status; a panic returns
+/// `on_panic`.
+pub fn boundary_value<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+    catch_panic(body).unwrap_or(on_panic)
+}
+
+/// Writes `message` NUL-terminated into `err`, cut at a UTF-8 character boundary to fit.
+unsafe fn write_message(err: *mut u8, err_cap: usize, message: &str) {
+    if err.is_null() || err_cap == 0 {
+        return;
+    }
+    let mut len = message.len().min(err_cap - 1);
+    while !message.is_char_boundary(len) {
+        len -= 1;
+    }
+    // SAFETY: the caller guarantees `err_cap` writable bytes at `err`; len + 1 <= err_cap.
+    unsafe {
+        std::ptr::copy_nonoverlapping(message.as_ptr(), err, len);
+        *err.add(len) = 0;
+    }
+}
+
+/// Borrows `len` bytes at `ptr` as an input slice named `name`. NULL is accepted when
+/// `len` is 0.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` readable bytes that outlive the call.
+pub unsafe fn input_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("argument '{name}' is NULL but its length is {len}"),
+        ));
+    }
+    if len > isize::MAX as usize {
+        return Err(Failure::new(
+            Status::InvalidArgument,
+            format!("length of '{name}' is too large: {len}"),
+        ));
+    }
+    // SAFETY: non-NULL, length bounded by isize::MAX, validity guaranteed by the caller.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows `len` bytes at `ptr` as UTF-8 text named `name`.
+///
+/// # Safety
+/// As for [`input_bytes`].
+pub unsafe fn input_str<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded from this function's contract.
+    let bytes = unsafe { input_bytes(ptr, len, name)? };
+    std::str::from_utf8(bytes).map_err(|error| {
+        Failure::new(
+            Status::InvalidUtf8,
+            format!("argument '{name}' is not valid UTF-8: {error}"),
+        )
+    })
+}
+
+/// Borrows `cap` writable bytes at `ptr` as an output buffer named `name`. NULL is accepted
+/// when `cap` is 0.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `cap` writable bytes not aliased by any input.
+pub unsafe fn output_bytes<'a>(
+    ptr: *mut u8,
+    cap: usize,
+    name: &str,
+) -> Result<&'a mut [u8], Failure> {
+    if cap == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("argument '{name}' is NULL but its capacity is {cap}"),
+        ));
+    }
+    if cap > isize::MAX as usize {
+        return Err(Failure::new(
+            Status::InvalidArgument,
+            format!("capacity of '{name}' is too large: {cap}"),
+        ));
+    }
+    // SAFETY: non-NULL, bounded, exclusive access guaranteed by the caller.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, cap) })
+}
+
+/// Checks an out-param named `name` before the body computes anything.
+pub fn require_out<T>(ptr: *mut T, name: &str) -> Result<(), Failure> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("out-param '{name}' is NULL"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_of(buffer: &[u8]) -> &str {
+        let end = buffer.iter().position(|&b| b == 0).expect("NUL-terminated");
+        std::str::from_utf8(&buffer[..end]).expect("UTF-8")
+    }
+
+    #[test]
+    fn boundary_maps_ok_failure_and_panic() {
+        let mut err = [0xffu8; 64];
+        let ok = unsafe { boundary("f", err.as_mut_ptr(), err.len(), || Ok(())) };
+        assert_eq!(ok, 0);
+        assert_eq!(err[0], 0xff, "err is untouched on success");
+
+        let failed = unsafe {
+            boundary("f", err.as_mut_ptr(), err.len(), || {
+                Err(Failure::new(Status::InvalidArgument, "bad x"))
+            })
+        };
+        assert_eq!(failed, Status::InvalidArgument as i32);
+        assert_eq!(message_of(&err), "f: bad x");
+
+        let panicked =
+            unsafe { boundary("g", err.as_mut_ptr(), err.len(), || panic!("boom {}", 42)) };
+        assert_eq!(panicked, Status::Panic as i32);
+        assert!(
+            message_of(&err).starts_with("g: Rust panicked: boom 42 (at rustlib/ffi/mod.rs:"),
+            "{}",
+            message_of(&err)
+        );
+
+        assert_eq!(boundary_value(7u32, || panic!("x")), 7);
+        assert_eq!(boundary_value(7u32, || 3), 3);
+    }
+
+    #[test]
+    fn messages_are_truncated_at_char_boundaries() {
+        let mut err = [0xffu8; 5];
+        // "f: é..." : 'é' is two bytes and would straddle the 4-byte limit.
+        let status = unsafe {
+            boundary("f", err.as_mut_ptr(), err.len(), || {
+                Err(Failure::new(Status::InvalidArgument, "aéé"))
+            })
+        };
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert_eq!(message_of(&err), "f: a");
+        // A NULL or empty err buffer drops the message but keeps the status.
+        let status = unsafe {
+            boundary("f", std::ptr::null_mut(), 0, || {
+                Err(Failure::new(Status::InvalidUtf8, "x"))
+            })
+        };
+        assert_eq!(status, Status::InvalidUtf8 as i32);
+    }
+
+    #[test]
+    fn null_policy() {
+        assert!(unsafe { input_bytes(std::ptr::null(), 0, "a") }.is_ok());
+        let error = unsafe { input_bytes(std::ptr::null(), 3, "a") }.unwrap_err();
+        assert_eq!(error.status, Status::NullArgument);
+        assert!(error.message.contains("'a'"));
+        let bad = [0xffu8, 0xfe];
+        let error = unsafe { input_str(bad.as_ptr(), bad.len(), "t") }.unwrap_err();
+        assert_eq!(error.status, Status::InvalidUtf8);
+        assert_eq!(
+            require_out::<u64>(std::ptr::null_mut(), "o")
+                .unwrap_err()
+                .status,
+            Status::NullArgument
+        );
+    }
+}
