@@ -9,6 +9,8 @@ import type { LibraryHandle } from 'koffi';
 export const DECLARATIONS = {
   mylib_abi_version: 'uint32_t mylib_abi_version()',
   mylib_debug_panic: 'int32_t mylib_debug_panic(const uint8_t *message, size_t message_len, uint8_t *err, size_t err_cap)',
+  mylib_bytes_alloc: 'uint8_t *mylib_bytes_alloc(size_t len)',
+  mylib_bytes_free: 'void mylib_bytes_free(uint8_t *ptr, size_t len)',
   mylib_get_result:
     'int32_t mylib_get_result(const uint8_t *text, size_t text_len, uint8_t *out, size_t out_cap, size_t *out_len, uint8_t *err, size_t err_cap)',
   mylib_count_doubles_bytes:
@@ -33,6 +35,9 @@ type Native<Args extends unknown[], R> = ((...args: Args) => R) & {
 export interface RawFunctions {
   mylib_abi_version: Native<[], number>;
   mylib_debug_panic: Native<[message: Bytes, messageLen: number, err: Bytes, errCap: number], number>;
+  /** Returns a library-owned pointer (BigInt); free it with mylib_bytes_free. */
+  mylib_bytes_alloc: Native<[len: number], bigint | null>;
+  mylib_bytes_free: Native<[ptr: bigint | null, len: number], void>;
   mylib_get_result: Native<
     [text: Bytes, textLen: number, out: Bytes, outCap: number, outLen: U64Out, err: Bytes, errCap: number],
     number

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
+pub mod memory;
 pub mod meta;
 pub mod text;
 
