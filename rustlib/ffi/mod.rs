@@ -7,9 +7,12 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
+pub mod fuzzy;
 pub mod memory;
 pub mod meta;
+pub mod stats;
 pub mod text;
+pub mod words;
 
 /// Bumped whenever an export's signature or meaning changes. The TypeScript loader refuses a
 /// library whose value differs from `ABI_VERSION` in `bindings/names.ts`.

@@ -1,0 +1,265 @@
+//! Exports for edit distance: `mylib_levenshtein`, the one-shot `mylib_closest` and the
+//! `MylibFuzzyIndex` handle.
+
+use super::{Failure, Status, boundary, input_str, require_out};
+use crate::core::levenshtein::{self, Cancelled, Candidates, FuzzyIndex, Packed};
+
+/// Progress callback: `done` of `total` candidates scored. Return false to cancel; the call
+/// then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the call.
+pub type MylibProgressFn = unsafe extern "C" fn(done: u64, total: u64) -> bool;
+
+/// One result of `mylib_closest`: the candidate's index and its distance.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MylibMatch {
+    pub index: u32,
+    pub distance: u32,
+}
+
+/// A candidate list packed once into library memory. Opaque to C.
+pub struct MylibFuzzyIndex {
+    index: FuzzyIndex,
+}
+
+/// Edit distance between UTF-8 `a` and `b`, in Unicode code points.
+///
+/// Inputs are borrowed for the call (NULL only with length 0). `*out_distance` is written on
+/// `MYLIB_OK` only. Errors: `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_NULL_ARGUMENT`,
+/// `MYLIB_ERR_PANIC`. Thread-safe.
+///
+/// # Safety
+/// Each pointer must be valid for its length; `err` NULL or `err_cap` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_levenshtein(
+    a: *const u8,
+    a_len: usize,
+    b: *const u8,
+    b_len: usize,
+    out_distance: *mut u64,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_levenshtein", err, err_cap, || {
+            require_out(out_distance, "out_distance")?;
+            let a = input_str(a, a_len, "a")?;
+            let b = input_str(b, b_len, "b")?;
+            *out_distance = levenshtein::levenshtein(a, b) as u64;
+            Ok(())
+        })
+    }
+}
+
+/// Borrows the packed candidate list: `count + 1` offsets into `packed` (UTF-8).
+unsafe fn packed_arg<'a>(
+    packed: *const u8,
+    packed_len: usize,
+    offsets: *const u32,
+    count: usize,
+) -> Result<Packed<'a>, Failure> {
+    // SAFETY: forwarded from the export's contract.
+    let bytes = unsafe { input_str(packed, packed_len, "packed")? };
+    if offsets.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            "argument 'offsets' is NULL",
+        ));
+    }
+    let entries = count
+        .checked_add(1)
+        .filter(|&n| n <= isize::MAX as usize / 4)
+        .ok_or_else(|| {
+            Failure::new(
+                Status::InvalidArgument,
+                format!("argument 'count' is too large: {count}"),
+            )
+        })?;
+    // SAFETY: non-NULL, bounded; the caller guarantees `count + 1` readable u32.
+    let offsets = unsafe { std::slice::from_raw_parts(offsets, entries) };
+    Packed::validate(bytes, offsets).map_err(|why| {
+        Failure::new(
+            Status::InvalidArgument,
+            format!("argument 'offsets': {why}"),
+        )
+    })?;
+    Ok(Packed { bytes, offsets })
+}
+
+/// Scores a query against candidates and writes the best matches to `out_matches`.
+unsafe fn write_closest(
+    query: &str,
+    candidates: &impl Candidates,
+    max_distance: u32,
+    out_matches: *mut MylibMatch,
+    out_cap: usize,
+    out_len: *mut usize,
+    progress: Option<MylibProgressFn>,
+) -> Result<(), Failure> {
+    require_out(out_len, "out_len")?;
+    if out_cap > 0 && out_matches.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
+        ));
+    }
+    let report = |done: usize, total: usize| match progress {
+        // SAFETY: the caller passes a valid function pointer or NULL (None).
+        Some(callback) => unsafe { callback(done as u64, total as u64) },
+        None => true,
+    };
+    let matches = levenshtein::closest(query, candidates, out_cap, max_distance, report).map_err(
+        |Cancelled| Failure::new(Status::Cancelled, "cancelled by the progress callback"),
+    )?;
+    for (i, found) in matches.iter().enumerate() {
+        // SAFETY: matches.len() <= out_cap and out_matches holds out_cap entries.
+        unsafe {
+            *out_matches.add(i) = MylibMatch {
+                index: found.index,
+                distance: found.distance,
+            }
+        };
+    }
+    // SAFETY: checked non-NULL above.
+    unsafe { *out_len = matches.len() };
+    Ok(())
+}
+
+/// Scores UTF-8 `query` against `count` candidates packed in ONE buffer and writes up to
+/// `out_cap` matches with distance <= `max_distance`, sorted by distance then index.
+///
+/// - `packed`/`packed_len`: the candidates' UTF-8 bytes back to back; `offsets`: `count + 1`
+///   non-decreasing byte offsets, `offsets[0] == 0`, `offsets[count] == packed_len`, each on
+///   a character boundary. All borrowed for the call.
+/// - `max_distance`: `UINT32_MAX` for no limit.
+/// - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
+///   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
+/// - `progress`: NULL or a callback called every 4096 candidates and at the end, on the
+///   calling thread; returning false cancels (`MYLIB_ERR_CANCELLED`).
+///
+/// Thread-safe.
+///
+/// # Safety
+/// Each pointer must be valid for its stated length; `progress` NULL or a valid function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_closest(
+    query: *const u8,
+    query_len: usize,
+    packed: *const u8,
+    packed_len: usize,
+    offsets: *const u32,
+    count: usize,
+    max_distance: u32,
+    out_matches: *mut MylibMatch,
+    out_cap: usize,
+    out_len: *mut usize,
+    progress: Option<MylibProgressFn>,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_closest", err, err_cap, || {
+            let query = input_str(query, query_len, "query")?;
+            let candidates = packed_arg(packed, packed_len, offsets, count)?;
+            write_closest(
+                query,
+                &candidates,
+                max_distance,
+                out_matches,
+                out_cap,
+                out_len,
+                progress,
+            )
+        })
+    }
+}
+
+/// Packs `count` candidates (same layout as `mylib_closest`) into a new index, copied into
+/// library memory, and writes it to `*out_index` on `MYLIB_OK`.
+///
+/// Ownership: the caller owns the index and frees it exactly once with
+/// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only.
+///
+/// # Safety
+/// As for `mylib_closest`; `out_index` must point to a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_fuzzy_index_new(
+    packed: *const u8,
+    packed_len: usize,
+    offsets: *const u32,
+    count: usize,
+    out_index: *mut *mut MylibFuzzyIndex,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_fuzzy_index_new", err, err_cap, || {
+            require_out(out_index, "out_index")?;
+            let candidates = packed_arg(packed, packed_len, offsets, count)?;
+            let index = Box::new(MylibFuzzyIndex {
+                index: FuzzyIndex::new(&candidates),
+            });
+            *out_index = Box::into_raw(index);
+            Ok(())
+        })
+    }
+}
+
+/// Frees an index from `mylib_fuzzy_index_new`. NULL is ignored. Not while a
+/// `mylib_fuzzy_index_closest` call on it is running.
+///
+/// # Safety
+/// `index` must come from `mylib_fuzzy_index_new` and not be freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
+    super::boundary_value((), || {
+        if !index.is_null() {
+            // SAFETY: the pointer came from Box::into_raw in mylib_fuzzy_index_new (contract).
+            drop(unsafe { Box::from_raw(index) });
+        }
+    })
+}
+
+/// `mylib_closest` over an index's candidates (indices refer to the packing order).
+///
+/// The index is only read: concurrent calls on one index from several threads are safe.
+///
+/// # Safety
+/// `index` must be a live index; the other pointers as for `mylib_closest`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_fuzzy_index_closest(
+    index: *const MylibFuzzyIndex,
+    query: *const u8,
+    query_len: usize,
+    max_distance: u32,
+    out_matches: *mut MylibMatch,
+    out_cap: usize,
+    out_len: *mut usize,
+    progress: Option<MylibProgressFn>,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_fuzzy_index_closest", err, err_cap, || {
+            let Some(index) = index.as_ref() else {
+                return Err(Failure::new(
+                    Status::NullArgument,
+                    "argument 'index' is NULL",
+                ));
+            };
+            let query = input_str(query, query_len, "query")?;
+            write_closest(
+                query,
+                &index.index,
+                max_distance,
+                out_matches,
+                out_cap,
+                out_len,
+                progress,
+            )
+        })
+    }
+}

@@ -1,0 +1,128 @@
+//! Exports for the streaming word counter handle `MylibWordCounter`.
+
+use super::memory::into_raw_bytes;
+use super::{Failure, Status, boundary, input_bytes, require_out};
+use crate::core::words::WordCounter;
+
+/// A streaming word-frequency counter. Opaque to C.
+pub struct MylibWordCounter {
+    counter: WordCounter,
+}
+
+/// Creates a counter; `lowercase` folds words to lower case before counting. Writes it to
+/// `*out_counter` on `MYLIB_OK`.
+///
+/// Ownership: the caller owns the counter and frees it exactly once with
+/// `mylib_word_counter_free`. A counter is used by one thread at a time. After a call on it
+/// returned `MYLIB_ERR_PANIC`, free it: its counts may be partial.
+///
+/// # Safety
+/// `out_counter` must point to a writable pointer; `err` NULL or `err_cap` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_word_counter_new(
+    lowercase: bool,
+    out_counter: *mut *mut MylibWordCounter,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_word_counter_new", err, err_cap, || {
+            require_out(out_counter, "out_counter")?;
+            *out_counter = Box::into_raw(Box::new(MylibWordCounter {
+                counter: WordCounter::new(lowercase),
+            }));
+            Ok(())
+        })
+    }
+}
+
+/// Frees a counter from `mylib_word_counter_new`. NULL is ignored.
+///
+/// # Safety
+/// `counter` must come from `mylib_word_counter_new` and not be freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_word_counter_free(counter: *mut MylibWordCounter) {
+    super::boundary_value((), || {
+        if !counter.is_null() {
+            // SAFETY: the pointer came from Box::into_raw (contract).
+            drop(unsafe { Box::from_raw(counter) });
+        }
+    })
+}
+
+/// Feeds the next chunk of a UTF-8 stream, split anywhere (even inside a character).
+/// Invalid UTF-8 separates words. `chunk` is borrowed for the call (NULL only when
+/// `chunk_len` is 0).
+///
+/// # Safety
+/// `counter` must be live and not used by another thread during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_word_counter_feed(
+    counter: *mut MylibWordCounter,
+    chunk: *const u8,
+    chunk_len: usize,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_word_counter_feed", err, err_cap, || {
+            let Some(counter) = counter.as_mut() else {
+                return Err(Failure::new(
+                    Status::NullArgument,
+                    "argument 'counter' is NULL",
+                ));
+            };
+            counter
+                .counter
+                .feed(input_bytes(chunk, chunk_len, "chunk")?);
+            Ok(())
+        })
+    }
+}
+
+/// The `k` most frequent words so far, as UTF-8 text: one `word\tcount\n` line per word,
+/// highest count first, ties by word (code point order). A word left open by the last chunk
+/// counts as finished.
+///
+/// On `MYLIB_OK` writes a library-owned buffer to `*out_text` and its length to `*out_len`
+/// ((NULL, 0) when there is no word). The caller frees it exactly once with
+/// `mylib_bytes_free(*out_text, *out_len)`.
+///
+/// # Safety
+/// `counter` must be live; `out_text`/`out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mylib_word_counter_top(
+    counter: *const MylibWordCounter,
+    k: usize,
+    out_text: *mut *mut u8,
+    out_len: *mut usize,
+    err: *mut u8,
+    err_cap: usize,
+) -> i32 {
+    // SAFETY: pointer validity is the caller's contract, stated above.
+    unsafe {
+        boundary("mylib_word_counter_top", err, err_cap, || {
+            require_out(out_text, "out_text")?;
+            require_out(out_len, "out_len")?;
+            let Some(counter) = counter.as_ref() else {
+                return Err(Failure::new(
+                    Status::NullArgument,
+                    "argument 'counter' is NULL",
+                ));
+            };
+            let mut text = String::new();
+            for (word, count) in counter.counter.top(k) {
+                text.push_str(&word);
+                text.push('\t');
+                text.push_str(&count.to_string());
+                text.push('\n');
+            }
+            let (ptr, len) = into_raw_bytes(text.into_bytes());
+            *out_text = ptr;
+            *out_len = len;
+            Ok(())
+        })
+    }
+}
