@@ -31,3 +31,48 @@ export function checkArgumentCount(fn: string, expected: string, got: number, mi
 export function checkString(fn: string, arg: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new TypeError(`${fn}: argument '${arg}' must be a string, got ${describe(value)}`);
 }
+
+/** A non-negative integer (a count, an index, a size), or Infinity when `allowInfinity`. */
+export function checkCount(fn: string, arg: string, value: unknown, { max = Number.MAX_SAFE_INTEGER, allowInfinity = false } = {}): number {
+  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
+  if (allowInfinity && value === Infinity) return value;
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${fn}: argument '${arg}' must be an integer from 0 to ${max}${allowInfinity ? ' or Infinity' : ''}, got ${value}`);
+  }
+  return value;
+}
+
+export function checkFiniteNumber(fn: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
+  if (!Number.isFinite(value)) throw new RangeError(`${fn}: argument '${arg}' must be finite, got ${value}`);
+  return value;
+}
+
+export function checkStringArray(fn: string, arg: string, value: unknown): asserts value is readonly string[] {
+  if (!Array.isArray(value)) throw new TypeError(`${fn}: argument '${arg}' must be an array of strings, got ${describe(value)}`);
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') {
+      throw new TypeError(`${fn}: argument '${arg}[${i}]' must be a string, got ${describe(value[i])}`);
+    }
+  }
+}
+
+export function checkOptions(fn: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function checkFunction(fn: string, arg: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${fn}: option '${arg}' must be a function, got ${describe(value)}`);
+  }
+}
+
+export function checkSignal(fn: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) throw new TypeError(`${fn}: option 'signal' must be an AbortSignal, got ${describe(value)}`);
+  return value;
+}

@@ -1,0 +1,704 @@
+/**
+ * The typed layer over one loaded copy of the library: argument checks, string and buffer
+ * marshalling, status -> exception mapping, async calls, and the handle classes. No raw
+ * pointer leaves this module.
+ */
+import koffi from 'koffi';
+import {
+  MylibError,
+  checkArgumentCount,
+  checkCount,
+  checkFiniteNumber,
+  checkFunction,
+  checkOptions,
+  checkSignal,
+  checkString,
+  checkStringArray,
+  describe,
+} from './errors.ts';
+import type { LoadedLibrary } from './loader.ts';
+import { type Pointer, type ProgressFn, type RawFunctions, Status, type StatsOut } from './raw.ts';
+
+const ERR_CAP = 1024;
+/** Scratch buffers at most this large are kept between calls; larger inputs get one-off buffers. */
+const MAX_KEPT_SCRATCH = 4 << 20;
+const NO_MAX_DISTANCE = 0xffffffff;
+
+export interface Match {
+  /** Position of the candidate in the list that was searched. */
+  index: number;
+  candidate: string;
+  /** Edit distance in Unicode code points. */
+  distance: number;
+}
+
+export interface ClosestOptions {
+  /** At most this many results (default: all). */
+  limit?: number;
+  /** Only candidates at most this far (default: no limit). */
+  maxDistance?: number;
+  /**
+   * Called with (done, total) candidates every 4096 candidates and at the end, always on the
+   * JS main thread. Return false to cancel: the call throws MYLIB_ERR_CANCELLED. If it throws,
+   * the call is cancelled and rethrows that error.
+   */
+  onProgress?: (done: number, total: number) => boolean | void;
+}
+
+export interface AsyncClosestOptions extends ClosestOptions {
+  /** Cancels the running call; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+export interface Stats {
+  /** Values that are not NaN. */
+  count: number;
+  mean: number;
+  /** Population variance (divides by count). */
+  variance: number;
+  min: number;
+  max: number;
+}
+
+export interface WordCount {
+  word: string;
+  count: number;
+}
+
+/** A growable byte buffer reused across synchronous calls (JS runs them one at a time). */
+class Scratch {
+  #buffer: Buffer;
+  constructor(initial: number) {
+    this.#buffer = Buffer.allocUnsafe(initial);
+  }
+  get(size: number): Buffer {
+    if (size <= this.#buffer.length) return this.#buffer;
+    const grown = Buffer.allocUnsafe(Math.max(size, this.#buffer.length * 2));
+    if (grown.length <= MAX_KEPT_SCRATCH) this.#buffer = grown;
+    return grown;
+  }
+}
+
+/** Per-call buffers: shared ones for sync calls, fresh ones for async calls. */
+interface CallBuffers {
+  err: Buffer;
+  u64: BigUint64Array;
+  u64b: BigUint64Array;
+}
+
+function freshBuffers(): CallBuffers {
+  // Backed by ArrayBuffers (off the V8 heap), so a worker thread can write them safely.
+  return { err: Buffer.alloc(ERR_CAP), u64: new BigUint64Array(new ArrayBuffer(8)), u64b: new BigUint64Array(new ArrayBuffer(8)) };
+}
+
+function errorFrom(status: number, err: Buffer): MylibError {
+  const end = err.indexOf(0);
+  const message = err.toString('utf8', 0, end === -1 ? ERR_CAP : end);
+  return new MylibError(status, message || `mylib call failed with status ${status}`);
+}
+
+/** Functions that throw instead of calling into an unloaded library (which would crash). */
+function unloadedFunctions(path: string): RawFunctions {
+  return new Proxy({} as RawFunctions, {
+    get(_target, name) {
+      const fail = () => {
+        throw new Error(`mylib: ${String(name)} was called after unload() of ${path}; load the library again with open()`);
+      };
+      return Object.assign(fail, { async: fail });
+    },
+  });
+}
+
+/** UTF-8 candidates back to back plus count + 1 byte offsets, as mylib_closest expects. */
+interface Packed {
+  bytes: Buffer;
+  length: number;
+  offsets: Uint32Array;
+}
+
+function packCandidates(fn: string, candidates: readonly string[], allocate: (size: number) => Buffer): Packed {
+  let units = 0;
+  for (const candidate of candidates) units += candidate.length;
+  // Each UTF-16 unit becomes at most 3 UTF-8 bytes.
+  const buffer = allocate(units * 3);
+  const offsets = new Uint32Array(candidates.length + 1);
+  const joined = candidates.join('');
+  let length = buffer.write(joined);
+  if (length === joined.length) {
+    // All ASCII: byte offsets equal UTF-16 offsets.
+    let offset = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      offsets[i] = offset;
+      offset += candidates[i]!.length;
+    }
+    offsets[candidates.length] = offset;
+  } else {
+    // Encode one by one: joining can pair a lone high surrogate with the next candidate's low one.
+    length = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      offsets[i] = length;
+      length += buffer.write(candidates[i]!, length);
+    }
+    offsets[candidates.length] = length;
+  }
+  if (length > 0xffffffff) throw new RangeError(`${fn}: the candidates take ${length} bytes of UTF-8; the limit is 4 GiB`);
+  return { bytes: buffer, length, offsets };
+}
+
+interface ProgressAdapter {
+  callback: ProgressFn | null;
+  /** Turns a CANCELLED status into the right error: the callback's own, the signal's, or ours. */
+  cancelled(error: MylibError): unknown;
+}
+
+function progressAdapter(onProgress: ClosestOptions['onProgress'], signal: AbortSignal | undefined): ProgressAdapter {
+  if (!onProgress && !signal) return { callback: null, cancelled: (error) => error };
+  let thrown: { error: unknown } | undefined;
+  const callback: ProgressFn = (done, total) => {
+    if (signal?.aborted) return false;
+    if (!onProgress) return true;
+    try {
+      return onProgress(Number(done), Number(total)) !== false;
+    } catch (error) {
+      thrown = { error };
+      return false;
+    }
+  };
+  return {
+    callback,
+    cancelled: (error) => (thrown ? thrown.error : signal?.aborted ? signal.reason : error),
+  };
+}
+
+/** Native objects owned by one library instance: freed on close(), by GC, or at unload(). */
+class NativeObjects {
+  #next = 1;
+  readonly #live = new Map<number, { pointer: Pointer; free: (pointer: Pointer) => void }>();
+  readonly #registry = new FinalizationRegistry<number>((id) => this.release(id));
+
+  add(owner: object, pointer: Pointer, free: (pointer: Pointer) => void): number {
+    const id = this.#next++;
+    this.#live.set(id, { pointer, free });
+    this.#registry.register(owner, id, owner);
+    return id;
+  }
+
+  pointer(id: number): Pointer | undefined {
+    return this.#live.get(id)?.pointer;
+  }
+
+  release(id: number, owner?: object): void {
+    const entry = this.#live.get(id);
+    if (!entry) return;
+    this.#live.delete(id);
+    if (owner) this.#registry.unregister(owner);
+    entry.free(entry.pointer);
+  }
+
+  releaseAll(): void {
+    for (const id of [...this.#live.keys()]) this.release(id);
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+}
+
+/** One loaded copy of the native library with the typed API bound to it. */
+export class Mylib {
+  /** The file this instance loaded. */
+  readonly path: string;
+  #library: LoadedLibrary | undefined;
+  #raw: RawFunctions;
+  #inFlight = 0;
+  /** Set by unload() while async calls run: unmapped when the last one settles. */
+  #unloadWhenIdle: LoadedLibrary | undefined;
+  readonly #sync: CallBuffers = { err: Buffer.alloc(ERR_CAP), u64: new BigUint64Array(1), u64b: new BigUint64Array(1) };
+  readonly #input = new Scratch(4096);
+  readonly #output = new Scratch(4096);
+  readonly #packed = new Scratch(4096);
+  /** @internal Native objects (handles) created through this instance. */
+  readonly objects = new NativeObjects();
+
+  constructor(library: LoadedLibrary) {
+    this.path = library.path;
+    this.#library = library;
+    this.#raw = library.raw;
+  }
+
+  /** The raw koffi functions (benchmarks, experiments). Throw after unload(). */
+  get raw(): RawFunctions {
+    return this.#raw;
+  }
+
+  get loaded(): boolean {
+    return this.#library !== undefined;
+  }
+
+  /** Returns `"Rust says: " + text`. */
+  getResult(text: string): string {
+    checkArgumentCount('getResult', 'text', arguments.length, 1);
+    checkString('getResult', 'text', text);
+    const [input, inputLen] = this.#encode(text);
+    const { u64, err } = this.#sync;
+    let output = this.#output.get(inputLen + 64);
+    let status = this.#raw.mylib_get_result(input, inputLen, output, output.length, u64, err, ERR_CAP);
+    if (status === Status.BUFFER_TOO_SMALL) {
+      output = this.#output.get(Number(u64[0]));
+      status = this.#raw.mylib_get_result(input, inputLen, output, output.length, u64, err, ERR_CAP);
+    }
+    this.check(status);
+    return output.toString('utf8', 0, Number(u64[0]));
+  }
+
+  /**
+   * Counts adjacent pairs of equal characters: `"aabbb"` -> 3. For a string, characters are
+   * Unicode code points; for a Buffer/Uint8Array, bytes (read in place, no copy).
+   */
+  countDoubles(input: string | Uint8Array): number {
+    checkArgumentCount('countDoubles', 'input', arguments.length, 1);
+    const { u64, err } = this.#sync;
+    let status: number;
+    if (typeof input === 'string') {
+      const [bytes, length] = this.#encode(input);
+      status = this.#raw.mylib_count_doubles_utf8(bytes, length, u64, err, ERR_CAP);
+    } else if (input instanceof Uint8Array) {
+      status = this.#raw.mylib_count_doubles_bytes(input, input.length, u64, err, ERR_CAP);
+    } else {
+      throw new TypeError(`countDoubles: argument 'input' must be a string or a Uint8Array, got ${describe(input)}`);
+    }
+    this.check(status);
+    return Number(u64[0]);
+  }
+
+  /** countDoubles on a koffi worker thread. A Uint8Array must not change until the promise settles. */
+  async countDoublesAsync(input: string | Uint8Array): Promise<number> {
+    checkArgumentCount('countDoublesAsync', 'input', arguments.length, 1);
+    const buffers = freshBuffers();
+    let status: number;
+    if (typeof input === 'string') {
+      const bytes = Buffer.from(input);
+      status = await this.#callAsync('mylib_count_doubles_utf8', [bytes, bytes.length, buffers.u64, buffers.err, ERR_CAP]);
+    } else if (input instanceof Uint8Array) {
+      void input.buffer; // moves a small on-heap array off the V8 heap before a thread reads it
+      status = await this.#callAsync('mylib_count_doubles_bytes', [input, input.length, buffers.u64, buffers.err, ERR_CAP]);
+    } else {
+      throw new TypeError(`countDoublesAsync: argument 'input' must be a string or a Uint8Array, got ${describe(input)}`);
+    }
+    this.check(status, buffers.err);
+    return Number(buffers.u64[0]);
+  }
+
+  /** Edit distance between `a` and `b` in Unicode code points (Myers' bit-parallel algorithm). */
+  levenshtein(a: string, b: string): number {
+    checkArgumentCount('levenshtein', 'a, b', arguments.length, 2);
+    checkString('levenshtein', 'a', a);
+    checkString('levenshtein', 'b', b);
+    const bufferA = this.#input.get(a.length * 3 + b.length * 3);
+    const lengthA = bufferA.write(a);
+    const bufferB = bufferA.subarray(lengthA);
+    const lengthB = bufferB.write(b);
+    const { u64, err } = this.#sync;
+    this.check(this.#raw.mylib_levenshtein(bufferA, lengthA, bufferB, lengthB, u64, err, ERR_CAP));
+    return Number(u64[0]);
+  }
+
+  /**
+   * Scores `query` against every candidate in ONE native call; returns the matches sorted by
+   * distance, then index. For repeated searches over the same list, use FuzzyIndex.
+   */
+  closest(query: string, candidates: readonly string[], options?: ClosestOptions): Match[] {
+    checkArgumentCount('closest', 'query, candidates, options?', arguments.length, 2, 3);
+    checkString('closest', 'query', query);
+    checkStringArray('closest', 'candidates', candidates);
+    const { outCap, maxDistance, progress } = closestOptions('closest', options, candidates.length);
+    const packed = packCandidates('closest', candidates, (size) => this.#packed.get(size));
+    const [queryBytes, queryLen] = this.#encode(query);
+    const matches = new Uint32Array(outCap * 2);
+    const { u64, err } = this.#sync;
+    const status = this.#raw.mylib_closest(
+      queryBytes, queryLen, packed.bytes, packed.length, packed.offsets, candidates.length,
+      maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+    );
+    this.#checkCancellable(status, err, progress);
+    return readMatches(matches, Number(u64[0]), candidates);
+  }
+
+  /** closest() on a koffi worker thread; `signal` cancels it. */
+  async closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
+    checkArgumentCount('closestAsync', 'query, candidates, options?', arguments.length, 2, 3);
+    checkString('closestAsync', 'query', query);
+    checkStringArray('closestAsync', 'candidates', candidates);
+    const { outCap, maxDistance, progress, signal } = closestOptions('closestAsync', options, candidates.length);
+    signal?.throwIfAborted();
+    const packed = packCandidates('closestAsync', candidates, Buffer.allocUnsafe);
+    const queryBytes = Buffer.from(query);
+    const matches = new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
+    const buffers = freshBuffers();
+    const status = await this.#callAsync('mylib_closest', [
+      queryBytes, queryBytes.length, packed.bytes, packed.length, packed.offsets, candidates.length,
+      maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
+    ]);
+    this.#checkCancellable(status, buffers.err, progress);
+    return readMatches(matches, Number(buffers.u64[0]), candidates);
+  }
+
+  /** Count, mean, population variance, min, max of the non-NaN values, read in place. */
+  stats(values: Float64Array): Stats {
+    checkArgumentCount('stats', 'values', arguments.length, 1);
+    checkFloat64Array('stats', values);
+    const out: StatsOut = {};
+    this.check(this.#raw.mylib_stats(values, values.length, out, this.#sync.err, ERR_CAP));
+    return toStats(out);
+  }
+
+  /** stats() on a koffi worker thread. `values` must not change until the promise settles. */
+  async statsAsync(values: Float64Array): Promise<Stats> {
+    checkArgumentCount('statsAsync', 'values', arguments.length, 1);
+    checkFloat64Array('statsAsync', values);
+    void values.buffer; // moves a small on-heap array off the V8 heap before a thread reads it
+    const out: StatsOut = {};
+    const buffers = freshBuffers();
+    this.check(await this.#callAsync('mylib_stats', [values, values.length, out, buffers.err, ERR_CAP]), buffers.err);
+    return toStats(out);
+  }
+
+  /**
+   * Counts `values` into `bins.length` equal-width bins over [min, max] (default: the finite
+   * min and max of the values), overwriting `bins`, and returns `bins`. `max` falls in the
+   * last bin; NaN and values outside the range are not counted.
+   */
+  histogram(values: Float64Array, bins: Uint32Array, range?: { min?: number; max?: number }): Uint32Array {
+    checkArgumentCount('histogram', 'values, bins, range?', arguments.length, 2, 3);
+    checkFloat64Array('histogram', values);
+    if (!(bins instanceof Uint32Array)) throw new TypeError(`histogram: argument 'bins' must be a Uint32Array, got ${describe(bins)}`);
+    if (bins.length === 0) throw new RangeError("histogram: argument 'bins' must hold at least one bin");
+    const options = checkOptions('histogram', range);
+    let { min, max } = options;
+    if (min === undefined || max === undefined) {
+      const summary = this.stats(values);
+      min ??= summary.min;
+      max ??= summary.max;
+    }
+    const low = checkFiniteNumber('histogram', 'min', min);
+    let high = checkFiniteNumber('histogram', 'max', max);
+    if (options.max === undefined && high === low) high = low + 1;
+    if (!(low < high)) throw new RangeError(`histogram: 'min' must be less than 'max', got ${low} and ${high}`);
+    const { u64, err } = this.#sync;
+    this.check(this.#raw.mylib_histogram(values, values.length, low, high, bins, bins.length, u64, err, ERR_CAP));
+    return bins;
+  }
+
+  /** Calls a Rust function that panics with `message`: the panic comes back as a MylibError. */
+  debugPanic(message: string): never {
+    checkArgumentCount('debugPanic', 'message', arguments.length, 1);
+    checkString('debugPanic', 'message', message);
+    const [bytes, length] = this.#encode(message);
+    this.check(this.#raw.mylib_debug_panic(bytes, length, this.#sync.err, ERR_CAP));
+    throw new Error('debugPanic: the library returned without panicking');
+  }
+
+  /**
+   * Unloads the library after freeing every native object (FuzzyIndex, WordCounter) made
+   * through it. Idempotent; later calls throw instead of crashing. Async calls still running
+   * finish first: the file is unmapped when the last one settles.
+   */
+  unload(): void {
+    const library = this.#library;
+    if (!library) return;
+    this.#library = undefined;
+    this.#raw = unloadedFunctions(library.path);
+    if (this.#inFlight > 0) this.#unloadWhenIdle = library;
+    else this.#release(library);
+  }
+
+  #release(library: LoadedLibrary): void {
+    this.objects.releaseAll();
+    library.handle.unload();
+  }
+
+  [Symbol.dispose](): void {
+    this.unload();
+  }
+
+  /** @internal Throws the MylibError for a failed status. */
+  check(status: number, err: Buffer = this.#sync.err): void {
+    if (status !== Status.OK) throw errorFrom(status, err);
+  }
+
+  /** @internal Shared out-params for synchronous calls. */
+  get syncBuffers(): CallBuffers {
+    return this.#sync;
+  }
+
+  /** @internal Encodes into the input scratch buffer (sync calls only). */
+  encode(text: string): [Buffer, number] {
+    return this.#encode(text);
+  }
+
+  /** @internal Packs candidates into a fresh buffer. */
+  pack(fn: string, candidates: readonly string[]): Packed {
+    return packCandidates(fn, candidates, Buffer.allocUnsafe);
+  }
+
+  /** @internal Runs a raw function on a koffi worker thread; resolves with its status. */
+  callAsync<K extends keyof RawFunctions>(name: K, args: unknown[]): Promise<number> {
+    return this.#callAsync(name, args);
+  }
+
+  /** @internal */
+  checkCancellable(status: number, err: Buffer, progress: ProgressAdapter): void {
+    this.#checkCancellable(status, err, progress);
+  }
+
+  #checkCancellable(status: number, err: Buffer, progress: ProgressAdapter): void {
+    if (status === Status.OK) return;
+    const error = errorFrom(status, err);
+    throw status === Status.CANCELLED ? progress.cancelled(error) : error;
+  }
+
+  #encode(text: string): [Buffer, number] {
+    // Each UTF-16 unit becomes at most 3 UTF-8 bytes.
+    const buffer = this.#input.get(text.length * 3);
+    return [buffer, buffer.write(text)];
+  }
+
+  #callAsync(name: keyof RawFunctions, args: unknown[]): Promise<number> {
+    const fn = this.#raw[name] as unknown as { async: (...args: unknown[]) => void };
+    return new Promise<number>((resolve, reject) => {
+      fn.async(...args, (error: unknown, status: number) => {
+        this.#inFlight--;
+        const pending = this.#unloadWhenIdle;
+        if (this.#inFlight === 0 && pending) {
+          this.#unloadWhenIdle = undefined;
+          this.#release(pending);
+        }
+        if (error) reject(error);
+        else resolve(status);
+      });
+      this.#inFlight++;
+    });
+  }
+}
+
+function checkFloat64Array(fn: string, values: unknown): asserts values is Float64Array {
+  if (!(values instanceof Float64Array)) throw new TypeError(`${fn}: argument 'values' must be a Float64Array, got ${describe(values)}`);
+}
+
+function toStats(out: StatsOut): Stats {
+  return { count: Number(out.count), mean: out.mean!, variance: out.variance!, min: out.min!, max: out.max! };
+}
+
+function closestOptions(fn: string, value: unknown, count: number) {
+  const options = checkOptions(fn, value);
+  const limit = options.limit === undefined ? Infinity : checkCount(fn, 'limit', options.limit, { allowInfinity: true });
+  const maxDistance =
+    options.maxDistance === undefined || options.maxDistance === Infinity
+      ? NO_MAX_DISTANCE
+      : checkCount(fn, 'maxDistance', options.maxDistance, { max: NO_MAX_DISTANCE - 1 });
+  checkFunction(fn, 'onProgress', options.onProgress);
+  const signal = checkSignal(fn, options.signal);
+  const progress = progressAdapter(options.onProgress as ClosestOptions['onProgress'], signal);
+  return { outCap: Math.min(limit, count), maxDistance, progress, signal };
+}
+
+function readMatches(matches: Uint32Array, count: number, candidates: readonly string[]): Match[] {
+  const result: Match[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const index = matches[2 * i]!;
+    result[i] = { index, candidate: candidates[index]!, distance: matches[2 * i + 1]! };
+  }
+  return result;
+}
+
+/** Options shared by the handle classes. */
+export interface HandleOptions {
+  /** The library instance to use (default: the module's default library). */
+  library?: Mylib;
+}
+
+let defaultLibraryProvider: () => Mylib = () => {
+  throw new Error('mylib: no default library provider');
+};
+
+/** @internal Set by index.ts: how handles find the default library. */
+export function setDefaultLibraryProvider(provider: () => Mylib): void {
+  defaultLibraryProvider = provider;
+}
+
+function closedError(kind: string, method: string): Error {
+  return new Error(`${kind}.${method}: the ${kind} is closed (close() was called, or its library was unloaded)`);
+}
+
+/**
+ * A candidate list packed into native memory ONCE, searched many times. Close it with
+ * close() or `using`; if forgotten, garbage collection frees it (a safety net, not a plan).
+ */
+export class FuzzyIndex {
+  readonly #library: Mylib;
+  readonly #candidates: readonly string[];
+  readonly #id: number;
+  #busy = 0;
+  #closing = false;
+
+  constructor(candidates: readonly string[], options?: HandleOptions) {
+    checkArgumentCount('FuzzyIndex', 'candidates, options?', arguments.length, 1, 2);
+    checkStringArray('FuzzyIndex', 'candidates', candidates);
+    const library = checkOptions('FuzzyIndex', options).library as Mylib | undefined;
+    this.#library = library ?? defaultLibraryProvider();
+    this.#candidates = [...candidates];
+    const packed = this.#library.pack('FuzzyIndex', this.#candidates);
+    const { u64, err } = this.#library.syncBuffers;
+    this.#library.check(
+      this.#library.raw.mylib_fuzzy_index_new(packed.bytes, packed.length, packed.offsets, candidates.length, u64, err, ERR_CAP),
+    );
+    const raw = this.#library.raw;
+    this.#id = this.#library.objects.add(this, u64[0]!, (pointer) => raw.mylib_fuzzy_index_free(pointer));
+  }
+
+  /** Number of candidates. */
+  get size(): number {
+    return this.#candidates.length;
+  }
+
+  get closed(): boolean {
+    return this.#closing || this.#library.objects.pointer(this.#id) === undefined;
+  }
+
+  /** Matches for `query`, sorted by distance then index (indices into the packed list). */
+  closest(query: string, options?: ClosestOptions): Match[] {
+    checkArgumentCount('FuzzyIndex.closest', 'query, options?', arguments.length, 1, 2);
+    const pointer = this.#pointer('closest');
+    checkString('FuzzyIndex.closest', 'query', query);
+    const { outCap, maxDistance, progress } = closestOptions('FuzzyIndex.closest', options, this.#candidates.length);
+    const [queryBytes, queryLen] = this.#library.encode(query);
+    const matches = new Uint32Array(outCap * 2);
+    const { u64, err } = this.#library.syncBuffers;
+    const status = this.#library.raw.mylib_fuzzy_index_closest(
+      pointer, queryBytes, queryLen, maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+    );
+    this.#library.checkCancellable(status, err, progress);
+    return readMatches(matches, Number(u64[0]), this.#candidates);
+  }
+
+  /** closest() on a koffi worker thread; `signal` cancels it. close() waits for it. */
+  async closestAsync(query: string, options?: AsyncClosestOptions): Promise<Match[]> {
+    checkArgumentCount('FuzzyIndex.closestAsync', 'query, options?', arguments.length, 1, 2);
+    const pointer = this.#pointer('closestAsync');
+    checkString('FuzzyIndex.closestAsync', 'query', query);
+    const { outCap, maxDistance, progress, signal } = closestOptions('FuzzyIndex.closestAsync', options, this.#candidates.length);
+    signal?.throwIfAborted();
+    const queryBytes = Buffer.from(query);
+    const matches = new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
+    const buffers = freshBuffers();
+    this.#busy++;
+    let status: number;
+    try {
+      status = await this.#library.callAsync('mylib_fuzzy_index_closest', [
+        pointer, queryBytes, queryBytes.length, maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
+      ]);
+    } finally {
+      this.#busy--;
+      if (this.#busy === 0 && this.#closing) this.#library.objects.release(this.#id, this);
+    }
+    this.#library.checkCancellable(status, buffers.err, progress);
+    return readMatches(matches, Number(buffers.u64[0]), this.#candidates);
+  }
+
+  /** Frees the native index (after running async calls finish). Idempotent. */
+  close(): void {
+    this.#closing = true;
+    if (this.#busy === 0) this.#library.objects.release(this.#id, this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #pointer(method: string): Pointer {
+    const pointer = this.#closing ? undefined : this.#library.objects.pointer(this.#id);
+    if (pointer === undefined) throw closedError('FuzzyIndex', method);
+    return pointer;
+  }
+}
+
+/**
+ * A streaming word-frequency counter in native memory. A word is a maximal run of Unicode
+ * alphanumeric characters; chunks may split UTF-8 characters anywhere. Close it with close()
+ * or `using`; garbage collection frees a forgotten one.
+ */
+export class WordCounter {
+  readonly #library: Mylib;
+  readonly #id: number;
+
+  constructor(options?: HandleOptions & { lowercase?: boolean }) {
+    checkArgumentCount('WordCounter', 'options?', arguments.length, 0, 1);
+    const opts = checkOptions('WordCounter', options);
+    if (opts.lowercase !== undefined && typeof opts.lowercase !== 'boolean') {
+      throw new TypeError(`WordCounter: option 'lowercase' must be a boolean, got ${describe(opts.lowercase)}`);
+    }
+    this.#library = (opts.library as Mylib | undefined) ?? defaultLibraryProvider();
+    const { u64, err } = this.#library.syncBuffers;
+    this.#library.check(this.#library.raw.mylib_word_counter_new(opts.lowercase === true, u64, err, ERR_CAP));
+    const raw = this.#library.raw;
+    this.#id = this.#library.objects.add(this, u64[0]!, (pointer) => raw.mylib_word_counter_free(pointer));
+  }
+
+  get closed(): boolean {
+    return this.#library.objects.pointer(this.#id) === undefined;
+  }
+
+  /** Counts the words of the next chunk (bytes read in place; strings encoded to UTF-8). */
+  feed(chunk: Uint8Array | string): this {
+    checkArgumentCount('WordCounter.feed', 'chunk', arguments.length, 1);
+    const pointer = this.#pointer('feed');
+    let bytes: Uint8Array;
+    let length: number;
+    if (typeof chunk === 'string') [bytes, length] = this.#library.encode(chunk);
+    else if (chunk instanceof Uint8Array) [bytes, length] = [chunk, chunk.length];
+    else throw new TypeError(`WordCounter.feed: argument 'chunk' must be a Uint8Array or a string, got ${describe(chunk)}`);
+    this.#library.check(this.#library.raw.mylib_word_counter_feed(pointer, bytes, length, this.#library.syncBuffers.err, ERR_CAP));
+    return this;
+  }
+
+  /** The `k` most frequent words, highest count first, ties by word (code point order). */
+  top(k = 10): WordCount[] {
+    checkArgumentCount('WordCounter.top', 'k?', arguments.length, 0, 1);
+    const pointer = this.#pointer('top');
+    checkCount('WordCounter.top', 'k', k);
+    const { u64: textOut, u64b: lengthOut, err } = this.#library.syncBuffers;
+    const raw = this.#library.raw;
+    this.#library.check(raw.mylib_word_counter_top(pointer, k, textOut, lengthOut, err, ERR_CAP));
+    const text = textOut[0]!;
+    const length = Number(lengthOut[0]);
+    if (length === 0) return [];
+    let decoded: string;
+    try {
+      decoded = Buffer.from(koffi.view(text as unknown as object, length)).toString('utf8');
+    } finally {
+      raw.mylib_bytes_free(text, length);
+    }
+    const result: WordCount[] = [];
+    for (const line of decoded.split('\n')) {
+      if (line === '') continue;
+      const tab = line.indexOf('\t');
+      result.push({ word: line.slice(0, tab), count: Number(line.slice(tab + 1)) });
+    }
+    return result;
+  }
+
+  /** Frees the native counter. Idempotent. */
+  close(): void {
+    this.#library.objects.release(this.#id, this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #pointer(method: string): Pointer {
+    const pointer = this.#library.objects.pointer(this.#id);
+    if (pointer === undefined) throw closedError('WordCounter', method);
+    return pointer;
+  }
+}
