@@ -1,0 +1,444 @@
+/**
+ * The comparison: Rust exports vs the declaration tables vs the built library's symbols.
+ * Every problem is one line that names the function (or struct/callback), the parameter or
+ * field, the Rust type, the C type it maps to, and what the table declares.
+ */
+import type { DeclarationTables } from './declarations.ts';
+import { type NamedTypes, type RustApi, type RustCallback, type RustParam, type RustStruct, type Token, rustToC, typeText } from './rust.ts';
+import type { LibrarySymbols } from './symbols.ts';
+import {
+  type CParam,
+  type CPrototype,
+  type CType,
+  RUST_TO_C,
+  baseOf,
+  formatC,
+  parseCDeclarator,
+  parseCPrototype,
+  primitiveLayout,
+  sameC,
+} from './types.ts';
+
+export type ProblemKind =
+  | 'param-type'
+  | 'param-name'
+  | 'param-missing'
+  | 'param-extra'
+  | 'return-type'
+  | 'rust-type'
+  | 'not-extern-c'
+  | 'duplicate-export'
+  | 'export-undeclared'
+  | 'declaration-unexported'
+  | 'declaration-invalid'
+  | 'symbol-missing'
+  | 'symbol-extra'
+  | 'type-undeclared'
+  | 'opaque-invalid'
+  | 'struct-unknown'
+  | 'struct-field'
+  | 'struct-layout'
+  | 'callback-undeclared'
+  | 'callback-unknown';
+
+export interface Problem {
+  kind: ProblemKind;
+  /** The function, `struct X`, `callback X` or table entry the problem is about. */
+  subject: string;
+  message: string;
+}
+
+export interface CheckInput {
+  rust: RustApi;
+  tables: DeclarationTables;
+  /** Omit to skip the binary checks (no library built). */
+  symbols?: LibrarySymbols;
+  /** Pointer size of the target (8 on 64-bit hosts). */
+  pointerSize?: number;
+}
+
+export interface CheckResult {
+  problems: Problem[];
+  counts: { exports: number; declarations: number; symbols: number | undefined; structs: number; callbacks: number; opaques: number };
+}
+
+const KNOWN_C = new Set([...Object.values(RUST_TO_C), 'void', 'char', 'int', 'uintptr_t', 'long', 'unsigned long']);
+
+function where(item: { file: string; line: number }): string {
+  return `${item.file}:${item.line}`;
+}
+
+function quoteName(name: string | undefined): string {
+  return name === undefined ? '' : ` '${name}'`;
+}
+
+/**
+ * Pairs Rust parameters with declared ones. Positional when the counts agree or the declaration
+ * has no names; otherwise by a longest common subsequence of names, so one missing or extra
+ * parameter is reported as that, not as a cascade of type mismatches.
+ */
+function alignParams<R extends { name: string }, D extends { name: string | undefined }>(
+  rust: R[],
+  declared: D[],
+): Array<{ r?: R; ri: number; d?: D; di: number }> {
+  const positional = () =>
+    Array.from({ length: Math.max(rust.length, declared.length) }, (_, i) => ({ r: rust[i], ri: i, d: declared[i], di: i }));
+  if (rust.length === declared.length || declared.some((d) => d.name === undefined)) return positional();
+  const n = rust.length;
+  const m = declared.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      const row = lcs[i] as number[];
+      row[j] =
+        (rust[i] as R).name === (declared[j] as D).name
+          ? ((lcs[i + 1] as number[])[j + 1] as number) + 1
+          : Math.max((lcs[i + 1] as number[])[j] as number, row[j + 1] as number);
+    }
+  }
+  if ((lcs[0] as number[])[0] === 0) return positional();
+  const out: Array<{ r?: R; ri: number; d?: D; di: number }> = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && (rust[i] as R).name === (declared[j] as D).name) {
+      out.push({ r: rust[i], ri: i, d: declared[j], di: j });
+      i++;
+      j++;
+    } else if (j >= m || (i < n && ((lcs[i + 1] as number[])[j] as number) >= ((lcs[i] as number[])[j + 1] as number))) {
+      out.push({ r: rust[i], ri: i, di: j });
+      i++;
+    } else {
+      out.push({ ri: i, d: declared[j], di: j });
+      j++;
+    }
+  }
+  return out;
+}
+
+/** Compares one Rust signature (export or callback alias) with its declared prototype. */
+function compareSignature(
+  subject: string,
+  rustParams: RustParam[],
+  rustResult: { text: string; tokens: Token[] },
+  proto: CPrototype,
+  named: NamedTypes,
+  problems: Problem[],
+  used: Map<string, string>,
+): void {
+  const toC = (tokens: Token[], what: string): CType | undefined => {
+    try {
+      const type = rustToC(tokens, named);
+      const base = baseOf(type).name;
+      if (!used.has(base)) used.set(base, `${subject} ${what}`);
+      return type;
+    } catch (error) {
+      problems.push({ kind: 'rust-type', subject, message: `${subject}: ${what}: ${(error as Error).message}` });
+      return undefined;
+    }
+  };
+  const counts = `Rust has ${rustParams.length} parameter(s), declared ${proto.params.length}`;
+  for (const { r, ri, d, di } of alignParams<RustParam, CParam>(rustParams, proto.params)) {
+    if (r && !d) {
+      const c = toC(r.tokens, `parameter ${ri + 1} '${r.name}'`);
+      problems.push({
+        kind: 'param-missing',
+        subject,
+        message: `${subject}: parameter ${ri + 1} '${r.name}' (Rust ${r.rust} -> ${c ? formatC(c) : '?'}) is missing from the declaration (${counts})`,
+      });
+      continue;
+    }
+    if (d && !r) {
+      problems.push({
+        kind: 'param-extra',
+        subject,
+        message: `${subject}: declared parameter ${di + 1}${quoteName(d.name)} (${formatC(d.type)}) has no Rust parameter (${counts})`,
+      });
+      continue;
+    }
+    if (!r || !d) continue;
+    const label = `parameter ${ri + 1} '${r.name}'`;
+    const c = toC(r.tokens, label);
+    if (!c) continue;
+    if (!sameC(c, d.type)) {
+      problems.push({ kind: 'param-type', subject, message: `${subject}: ${label}: Rust ${r.rust} -> ${formatC(c)}, declared ${formatC(d.type)}` });
+    } else if (d.name !== undefined && d.name !== r.name) {
+      problems.push({
+        kind: 'param-name',
+        subject,
+        message: `${subject}: parameter ${ri + 1}: Rust name '${r.name}', declared '${d.name}' (both ${formatC(c)}; swapped parameters?)`,
+      });
+    }
+  }
+  const result = rustResult.tokens.length === 0 ? ({ kind: 'named', name: 'void', isConst: false } as CType) : toC(rustResult.tokens, 'return type');
+  if (result && !sameC(result, proto.result)) {
+    const rustText = rustResult.tokens.length === 0 ? '() (no return value)' : rustResult.text;
+    problems.push({ kind: 'return-type', subject, message: `${subject}: return type: Rust ${rustText} -> ${formatC(result)}, declared ${formatC(proto.result)}` });
+  }
+}
+
+interface Layout {
+  size: number;
+  alignment: number;
+  offsets: Map<string, number>;
+}
+
+/** The C layout of a field type: pointers, primitives, nested #[repr(C)] structs, arrays. */
+function typeLayout(tokens: Token[], named: NamedTypes, pointerSize: number, seen: Set<string>): { size: number; alignment: number } {
+  if (tokens[0]?.text === '[') {
+    const semi = tokens.findIndex((t) => t.text === ';');
+    const count = Number(tokens[semi + 1]?.text.replace(/_/g, '').replace(/usize$/, ''));
+    if (semi === -1 || !Number.isInteger(count)) throw new Error(`array length of '${typeText(tokens)}' is not a literal`);
+    const element = typeLayout(tokens.slice(1, semi), named, pointerSize, seen);
+    return { size: element.size * count, alignment: element.alignment };
+  }
+  const c = rustToC(tokens, named);
+  if (c.kind === 'pointer') return { size: pointerSize, alignment: pointerSize };
+  const primitive = primitiveLayout(c.name, pointerSize);
+  if (primitive) return primitive;
+  const struct = named.structs.get(c.name);
+  if (struct?.reprC) {
+    const layout = structLayout(struct, named, pointerSize, seen);
+    return { size: layout.size, alignment: layout.alignment };
+  }
+  throw new Error(`no C layout for '${typeText(tokens)}'`);
+}
+
+/** The layout rustc gives a `#[repr(C)]` (optionally `packed(n)`/`align(n)`) struct. */
+export function structLayout(struct: RustStruct, named: NamedTypes, pointerSize: number, seen = new Set<string>()): Layout {
+  if (seen.has(struct.name)) throw new Error(`struct ${struct.name} contains itself`);
+  const inner = new Set(seen).add(struct.name);
+  let offset = 0;
+  let alignment = 1;
+  const offsets = new Map<string, number>();
+  for (const field of struct.fields) {
+    const layout = typeLayout(field.tokens, named, pointerSize, inner);
+    const fieldAlign = struct.packed !== undefined ? Math.min(layout.alignment, struct.packed) : layout.alignment;
+    offset = Math.ceil(offset / fieldAlign) * fieldAlign;
+    offsets.set(field.name, offset);
+    offset += layout.size;
+    alignment = Math.max(alignment, fieldAlign);
+  }
+  if (struct.align !== undefined) alignment = Math.max(alignment, struct.align);
+  return { size: Math.ceil(offset / alignment) * alignment, alignment, offsets };
+}
+
+/** Canonical C spelling of a struct field (arrays as `T[N]`). */
+function rustFieldC(tokens: Token[], named: NamedTypes): string {
+  if (tokens[0]?.text === '[') {
+    const semi = tokens.findIndex((t) => t.text === ';');
+    return `${rustFieldC(tokens.slice(1, semi), named)}[${tokens[semi + 1]?.text.replace(/usize$/, '')}]`;
+  }
+  return formatC(rustToC(tokens, named));
+}
+
+function declaredFieldC(text: string, where: string): string {
+  const array = /^(.*?)\s*\[\s*(\d+)\s*\]$/.exec(text.trim());
+  if (array) return `${declaredFieldC(array[1] as string, where)}[${array[2]}]`;
+  return formatC(parseCDeclarator(text, where).type);
+}
+
+function checkStruct(name: string, rust: RustStruct | undefined, tables: DeclarationTables, named: NamedTypes, pointerSize: number, problems: Problem[]) {
+  const subject = `struct ${name}`;
+  const push = (kind: ProblemKind, message: string) => problems.push({ kind, subject, message: `${subject}: ${message}` });
+  if (!rust) {
+    push('struct-unknown', `in STRUCTS but no struct ${name} in the Rust sources`);
+    return;
+  }
+  if (!rust.reprC) {
+    push('struct-unknown', `${where(rust)} is not #[repr(C)] (its layout is unspecified); add #[repr(C)] or make it opaque`);
+    return;
+  }
+  const declared = Object.entries(tables.STRUCTS[name] ?? {});
+  const rustNames = rust.fields.map((f) => f.name);
+  const declaredNames = declared.map(([field]) => field);
+  const sameSet = rustNames.length === declaredNames.length && [...rustNames].sort().join() === [...declaredNames].sort().join();
+  if (sameSet && rustNames.join() !== declaredNames.join()) {
+    push('struct-field', `field order differs: Rust (${rustNames.join(', ')}), declared (${declaredNames.join(', ')})`);
+  }
+  const declaredByName = new Map(declared);
+  for (const [index, field] of rust.fields.entries()) {
+    const declaredType = declaredByName.get(field.name);
+    if (declaredType === undefined) {
+      push('struct-field', `field ${index + 1} '${field.name}' (Rust ${field.rust}) is missing from STRUCTS.${name}`);
+      continue;
+    }
+    let rustC: string;
+    let declC: string;
+    try {
+      rustC = rustFieldC(field.tokens, named);
+      declC = declaredFieldC(declaredType, `STRUCTS.${name}.${field.name}`);
+    } catch (error) {
+      push('struct-field', `field '${field.name}': ${(error as Error).message}`);
+      continue;
+    }
+    if (rustC !== declC) push('struct-field', `field ${index + 1} '${field.name}': Rust ${field.rust} -> ${rustC}, declared ${declC}`);
+  }
+  for (const [index, field] of declaredNames.entries()) {
+    if (!rustNames.includes(field)) push('struct-field', `declared field ${index + 1} '${field}' (${declaredByName.get(field)}) does not exist in Rust (${where(rust)})`);
+  }
+  let layout: Layout;
+  try {
+    layout = structLayout(rust, named, pointerSize);
+  } catch (error) {
+    push('struct-layout', `cannot compute the Rust layout: ${(error as Error).message}`);
+    return;
+  }
+  const koffiType = tables.TYPES[name];
+  if (!koffiType) {
+    push('struct-layout', `no koffi TypeObject in TYPES (register it with koffi.struct)`);
+    return;
+  }
+  if (koffiType.size !== layout.size) push('struct-layout', `size: Rust #[repr(C)] ${layout.size} bytes, koffi ${koffiType.size} bytes`);
+  if (koffiType.alignment !== layout.alignment) push('struct-layout', `alignment: Rust #[repr(C)] ${layout.alignment}, koffi ${koffiType.alignment}`);
+  for (const [field, offset] of layout.offsets) {
+    const koffiOffset = koffiType.members?.[field]?.offset;
+    if (koffiOffset !== undefined && koffiOffset !== offset) push('struct-layout', `field '${field}' offset: Rust ${offset}, koffi ${koffiOffset}`);
+  }
+}
+
+/** Runs every comparison; returns the problems in a stable order. */
+export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput): CheckResult {
+  const problems: Problem[] = [];
+  const structs = new Map<string, RustStruct>();
+  for (const s of rust.structs) if (!structs.has(s.name) || s.reprC) structs.set(s.name, s);
+  const callbacks = new Map<string, RustCallback>(rust.callbacks.map((c) => [c.name, c]));
+  const named: NamedTypes = { structs, callbacks };
+  /** Named types used by exports and callbacks -> where first seen. */
+  const used = new Map<string, string>();
+
+  const exports = new Map<string, (typeof rust.functions)[number]>();
+  for (const fn of rust.functions) {
+    const previous = exports.get(fn.symbol);
+    if (previous) {
+      problems.push({ kind: 'duplicate-export', subject: fn.symbol, message: `${fn.symbol}: exported twice, at ${where(previous)} and ${where(fn)}` });
+      continue;
+    }
+    exports.set(fn.symbol, fn);
+    if (!fn.isExternC) {
+      problems.push({ kind: 'not-extern-c', subject: fn.symbol, message: `${fn.symbol}: ${where(fn)} is #[no_mangle] but not extern "C" (Rust ABI; C callers would corrupt arguments)` });
+    }
+  }
+
+  const declared = new Map<string, CPrototype>();
+  for (const [key, prototype] of Object.entries(tables.DECLARATIONS)) {
+    try {
+      const proto = parseCPrototype(prototype, `DECLARATIONS.${key}`);
+      if (proto.name !== key) {
+        problems.push({ kind: 'declaration-invalid', subject: key, message: `${key}: the DECLARATIONS key names '${key}' but its prototype declares '${proto.name}'` });
+      }
+      declared.set(key, proto);
+    } catch (error) {
+      problems.push({ kind: 'declaration-invalid', subject: key, message: `${key}: cannot read the declared prototype: ${(error as Error).message}` });
+    }
+  }
+
+  for (const [symbol, fn] of exports) {
+    const proto = declared.get(symbol);
+    if (!proto) {
+      if (!(symbol in tables.DECLARATIONS)) {
+        problems.push({ kind: 'export-undeclared', subject: symbol, message: `${symbol}: exported by ${where(fn)} but has no entry in DECLARATIONS (${tables.source})` });
+      }
+      continue;
+    }
+    compareSignature(symbol, fn.params, { text: fn.result, tokens: fn.resultTokens }, proto, named, problems, used);
+  }
+  for (const symbol of Object.keys(tables.DECLARATIONS)) {
+    if (!exports.has(symbol)) {
+      problems.push({
+        kind: 'declaration-unexported',
+        subject: symbol,
+        message: `${symbol}: in DECLARATIONS (${tables.source}) but no #[unsafe(no_mangle)] extern "C" fn ${symbol} in the Rust sources`,
+      });
+    }
+  }
+
+  // Callbacks: every declared one against its Rust alias.
+  for (const [key, prototype] of Object.entries(tables.CALLBACKS)) {
+    const subject = `callback ${key}`;
+    let proto: CPrototype;
+    try {
+      proto = parseCPrototype(prototype, `CALLBACKS.${key}`);
+    } catch (error) {
+      problems.push({ kind: 'declaration-invalid', subject, message: `${subject}: cannot read the declared prototype: ${(error as Error).message}` });
+      continue;
+    }
+    if (proto.name !== key) {
+      problems.push({ kind: 'declaration-invalid', subject, message: `${subject}: the CALLBACKS key names '${key}' but its prototype declares '${proto.name}'` });
+    }
+    const alias = callbacks.get(key);
+    if (!alias) {
+      problems.push({ kind: 'callback-unknown', subject, message: `${subject}: in CALLBACKS but no \`pub type ${key} = unsafe extern "C" fn(...)\` in the Rust sources` });
+      continue;
+    }
+    compareSignature(subject, alias.params, { text: alias.result, tokens: alias.resultTokens }, proto, named, problems, used);
+  }
+
+  // Named types used by the exports must be declared on the TS side, each in the right table.
+  const opaques = new Set(tables.OPAQUES);
+  for (const [name, firstUse] of used) {
+    if (KNOWN_C.has(name)) continue;
+    const struct = structs.get(name);
+    if (callbacks.has(name)) {
+      if (!(name in tables.CALLBACKS)) {
+        const alias = callbacks.get(name) as RustCallback;
+        problems.push({ kind: 'callback-undeclared', subject: `callback ${name}`, message: `callback ${name}: used by ${firstUse}, defined at ${where(alias)}, but not in CALLBACKS` });
+      }
+    } else if (struct?.reprC) {
+      if (!(name in tables.STRUCTS)) {
+        problems.push({ kind: 'type-undeclared', subject: `struct ${name}`, message: `struct ${name}: #[repr(C)] at ${where(struct)}, used by ${firstUse}, but not in STRUCTS` });
+      }
+    } else if (struct) {
+      if (!opaques.has(name)) {
+        problems.push({ kind: 'type-undeclared', subject: name, message: `${name}: opaque handle type (${where(struct)}) used by ${firstUse} but not in OPAQUES` });
+      }
+    } else {
+      problems.push({ kind: 'type-undeclared', subject: name, message: `${name}: used by ${firstUse} but no struct or callback type ${name} in the Rust sources` });
+    }
+  }
+  for (const name of tables.OPAQUES) {
+    if (!structs.has(name)) {
+      problems.push({ kind: 'opaque-invalid', subject: name, message: `${name}: in OPAQUES but no struct ${name} in the Rust sources` });
+    }
+  }
+
+  // Structs: fields and layout, for everything declared.
+  const pointer = pointerSize;
+  for (const name of Object.keys(tables.STRUCTS)) checkStruct(name, structs.get(name), tables, named, pointer, problems);
+
+  // The built library: every Rust export must be in it; with an ELF symbol table, nothing more.
+  if (symbols) {
+    for (const [symbol, fn] of exports) {
+      if (!symbols.names.has(symbol)) {
+        problems.push({
+          kind: 'symbol-missing',
+          subject: symbol,
+          message: `${symbol}: exported by ${where(fn)} but missing from the built library ${symbols.path} (stale build? run \`npm run build\`)`,
+        });
+      }
+    }
+    if (symbols.method === 'elf') {
+      for (const symbol of [...symbols.names].sort()) {
+        if (!exports.has(symbol)) {
+          problems.push({
+            kind: 'symbol-extra',
+            subject: symbol,
+            message: `${symbol}: exported by the built library ${symbols.path} but by no Rust source (stale build? run \`npm run build\`)`,
+          });
+        }
+      }
+    }
+  }
+
+  return {
+    problems,
+    counts: {
+      exports: exports.size,
+      declarations: Object.keys(tables.DECLARATIONS).length,
+      symbols: symbols?.names.size,
+      structs: Object.keys(tables.STRUCTS).length,
+      callbacks: Object.keys(tables.CALLBACKS).length,
+      opaques: tables.OPAQUES.length,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The drift check as a module: Rust exports (rustlib/) vs the declaration tables
+ * (bindings/raw.ts) vs the symbols of the built library. `npm run check:abi` is its CLI
+ * (scripts/check-abi.mjs); test/abi.test.ts runs it on broken fixtures.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
+import { type CheckResult, checkAbi } from './check.ts';
+import { readDeclarations } from './declarations.ts';
+import { readRustApi } from './rust.ts';
+import { type LibrarySymbols, readLibrarySymbols } from './symbols.ts';
+
+export { type CheckResult, type Problem, type ProblemKind, checkAbi, structLayout } from './check.ts';
+export { type DeclarationTables, readDeclarations, tablesFrom } from './declarations.ts';
+export { type RustApi, parseRustSource, readRustApi, rustToC, tokenize } from './rust.ts';
+export { type LibrarySymbols, isElf, probeSymbols, readElfDynamicSymbols, readLibrarySymbols } from './symbols.ts';
+export { formatC, parseCPrototype } from './types.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RunOptions {
+  /** Folder of the Rust sources (every .rs below it is read). Default: rustlib/. */
+  rustDir?: string;
+  /** Module exporting DECLARATIONS/STRUCTS/CALLBACKS/OPAQUES/TYPES. Default: bindings/raw.ts. */
+  bindings?: string;
+  /** The built library. Default: artifacts/<platform-tagged name>. `false` skips the binary. */
+  library?: string | false;
+  /** Paths in messages are relative to this folder. Default: the repository root. */
+  base?: string;
+}
+
+export interface RunResult extends CheckResult {
+  library: string | undefined;
+  symbolMethod: LibrarySymbols['method'] | undefined;
+}
+
+/** Reads all three sides and compares them. Throws (clear message) when an input is missing. */
+export async function runCheck(options: RunOptions = {}): Promise<RunResult> {
+  const base = options.base ?? ROOT;
+  const rustDir = resolve(options.rustDir ?? join(ROOT, 'rustlib'));
+  const bindings = resolve(options.bindings ?? join(ROOT, 'bindings', 'raw.ts'));
+  if (!existsSync(rustDir)) throw new Error(`check:abi: Rust source folder not found: ${rustDir}`);
+  if (!existsSync(bindings)) throw new Error(`check:abi: declaration module not found: ${bindings}`);
+  const rust = readRustApi(rustDir, base);
+  const tables = await readDeclarations(bindings, relative(base, bindings));
+  let symbols: LibrarySymbols | undefined;
+  const library = options.library === false ? undefined : resolve(options.library ?? join(ROOT, 'artifacts', libraryFileName(hostPlatform())));
+  if (library !== undefined) {
+    if (!existsSync(library)) throw new Error(`check:abi: built library not found: ${library}\nRun \`npm run build\` first (or pass --no-binary to skip the symbol check).`);
+    symbols = await readLibrarySymbols(library, rust.functions.map((f) => f.symbol));
+    symbols.path = relative(base, library);
+  }
+  const pointerSize = ['ia32', 'arm', 'mips', 'mipsel', 'ppc'].includes(process.arch) ? 4 : 8;
+  return { ...checkAbi({ rust, tables, symbols, pointerSize }), library, symbolMethod: symbols?.method };
+}

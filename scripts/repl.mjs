@@ -1,0 +1,153 @@
+#!/usr/bin/env -S npx tsx
+// A Node REPL with the library loaded: edit Rust, `.rebuild`, call again, without restarting.
+//   npm run repl
+//   npm run repl -- --release            .rebuild builds the release profile (default: debug, faster)
+//   npm run repl -- --crate <dir>        build another copy of the crate (or MYLIB_CRATE_DIR)
+//   npm run repl -- --target-dir <dir>   its CARGO_TARGET_DIR (or MYLIB_REPL_TARGET_DIR; default <crate>/target)
+//   npm run repl -- --history <file>     history file (or MYLIB_REPL_HISTORY; default .repl_history)
+// In scope: mylib (the current library: a Mylib instance), api (bindings/index.ts), raw (the
+// current library's koffi functions), tables (bindings/raw.ts), FuzzyIndex, WordCounter,
+// MylibError, koffi. Top-level await works. The REPL evaluates in the main realm (useGlobal) so
+// typed arrays typed at the prompt pass the bindings' instanceof checks. Commands: .help [name], .rebuild, .load <path>.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import repl from 'node:repl';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+import { argv, chalk } from 'zx';
+import * as api from '../bindings/index.ts';
+import * as tables from '../bindings/raw.ts';
+import { helpFor, helpList, readHelpSources } from './repl/help.ts';
+import { FreshCopies, cargoBuild } from './repl/rebuild.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const crateDir = resolve(argv.crate ?? process.env.MYLIB_CRATE_DIR ?? root);
+const targetDir = resolve(
+  argv['target-dir'] ??
+    process.env.MYLIB_REPL_TARGET_DIR ??
+    (crateDir === resolve(root) ? (process.env.CARGO_TARGET_DIR ?? join(root, 'target')) : join(crateDir, 'target')),
+);
+const historyFile = resolve(argv.history ?? process.env.MYLIB_REPL_HISTORY ?? join(root, '.repl_history'));
+let profile = argv.release || process.env.MYLIB_REPL_PROFILE === 'release' ? 'release' : 'debug';
+const cargo = process.env.CARGO ?? 'cargo';
+const rustDir = join(crateDir, 'rustlib');
+
+if (!existsSync(join(crateDir, 'Cargo.toml'))) {
+  console.error(chalk.red(`repl: no Cargo.toml in ${crateDir} (--crate / MYLIB_CRATE_DIR must name the crate folder)`));
+  process.exit(2);
+}
+
+const copies = new FreshCopies();
+const print = (text) => process.stdout.write(`${text}\n`);
+
+/** The current library, or a clear message when none is loaded yet. */
+function current() {
+  return api.library();
+}
+
+let loadedPath;
+try {
+  loadedPath = current().path;
+  print(`mylib REPL: loaded ${loadedPath}`);
+} catch (error) {
+  print(chalk.yellow(`mylib REPL: no library loaded yet:\n${error.message}\nUse .rebuild (cargo build) or .load <path>.`));
+}
+print(`crate: ${crateDir} (target ${targetDir}, .rebuild profile ${profile}). Type .help for the functions.`);
+
+const server = repl.start({ prompt: 'mylib> ', useGlobal: true, ignoreUndefined: true });
+const define = (name, value) => Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true });
+// Getters: `.rebuild` and `.load` swap the library behind these names.
+Object.defineProperty(server.context, 'mylib', { get: current, configurable: true, enumerable: true });
+Object.defineProperty(server.context, 'raw', { get: () => current().raw, configurable: true, enumerable: true });
+define('api', api);
+define('tables', tables);
+define('FuzzyIndex', api.FuzzyIndex);
+define('WordCounter', api.WordCounter);
+define('MylibError', api.MylibError);
+define('koffi', koffi);
+
+// History: one line per entry, appended as typed; loaded into the line editor on a terminal.
+try {
+  if (existsSync(historyFile) && server.terminal) {
+    const lines = readFileSync(historyFile, 'utf8').split('\n').filter(Boolean).slice(-1000);
+    server.history.push(...lines.reverse());
+  }
+} catch (error) {
+  print(chalk.yellow(`repl: cannot read history ${historyFile}: ${error.message}`));
+}
+server.on('line', (line) => {
+  if (line.trim() === '') return;
+  try {
+    appendFileSync(historyFile, `${line}\n`);
+  } catch {
+    // History is a convenience; a read-only folder must not break the session.
+  }
+});
+
+/** Loads `path` as the new current library; the old one is unloaded once its async calls settle. */
+function swapTo(path) {
+  const previous = loadedPath;
+  api.load({ path }); // opens the new one first: on failure the old stays loaded
+  loadedPath = path;
+  return previous;
+}
+
+server.defineCommand('help', {
+  help: 'List the functions (signature + first line of the Rust doc); .help <name> shows the whole doc',
+  action(name) {
+    try {
+      const sources = readHelpSources(join(root, 'bindings', 'library.ts'), tables.DECLARATIONS, rustDir);
+      if (name.trim()) print(helpFor(name.trim(), sources));
+      else print(`${helpList(sources)}\nREPL commands: .rebuild [--release|--debug], .load <path>, .help [name], .exit (Ctrl+D).`);
+    } catch (error) {
+      print(chalk.red(`.help: ${error.message}`));
+    }
+    this.displayPrompt();
+  },
+});
+
+server.defineCommand('rebuild', {
+  help: 'cargo build the crate, load the new library from a fresh file name, swap it in (old one kept if the build fails)',
+  async action(options) {
+    if (/--release/.test(options)) profile = 'release';
+    if (/--debug/.test(options)) profile = 'debug';
+    print(`rebuild: cargo build (${profile}) in ${crateDir} ...`);
+    const result = await cargoBuild({ crateDir, targetDir, profile, cargo }, copies, (chunk) => process.stdout.write(chunk));
+    if (!result.ok) {
+      print(chalk.red(`rebuild: FAILED after ${result.seconds.toFixed(1)} s; still using ${loadedPath ?? 'no library'}`));
+    } else {
+      try {
+        const previous = swapTo(result.path);
+        print(chalk.green(`rebuild: built in ${result.seconds.toFixed(1)} s, loaded ${result.path}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`));
+      } catch (error) {
+        print(chalk.red(`rebuild: built, but loading failed; still using ${loadedPath ?? 'no library'}:\n${error.message}`));
+      }
+    }
+    this.displayPrompt();
+  },
+});
+
+server.defineCommand('load', {
+  help: 'Load any .so/.dylib/.dll by path (copied to a fresh name first) and make it `mylib`',
+  action(path) {
+    const target = resolve(path.trim());
+    try {
+      if (!path.trim()) throw new Error('usage: .load <path to a .so/.dylib/.dll>');
+      if (!existsSync(target)) throw new Error(`file not found: ${target}`);
+      const previous = swapTo(copies.next(target));
+      print(chalk.green(`load: loaded ${target} as ${loadedPath}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`));
+    } catch (error) {
+      print(chalk.red(`load: ${error.message}; still using ${loadedPath ?? 'no library'}`));
+    }
+    this.displayPrompt();
+  },
+});
+
+server.on('exit', () => {
+  try {
+    api.unload();
+  } finally {
+    copies.dispose();
+  }
+  process.exit(0);
+});

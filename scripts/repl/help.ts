@@ -1,0 +1,147 @@
+/**
+ * `.help` for the REPL: the typed API's signatures (read from bindings/library.ts) and the C
+ * exports (bindings/raw.ts DECLARATIONS), each with the first line of the Rust doc comment of
+ * the export it calls, read from the Rust sources at the time `.help` runs (so edits show).
+ */
+import { readFileSync } from 'node:fs';
+import { type RustApi, readRustApi } from '../abi/rust.ts';
+
+export interface TypedMethod {
+  /** `mylib.getResult`, `new FuzzyIndex`, `FuzzyIndex#closest`. */
+  label: string;
+  name: string;
+  className: string;
+  signature: string;
+  jsdoc: string;
+  /** The C exports its body calls. */
+  symbols: string[];
+}
+
+/** Public methods (and constructors) of the exported classes of a TypeScript source. */
+export function readTypedMethods(source: string): TypedMethod[] {
+  const lines = source.split('\n');
+  const methods: TypedMethod[] = [];
+  let className: string | undefined;
+  let jsdoc: string[] = [];
+  let inDoc = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const classMatch = /^export class (\w+)/.exec(line);
+    if (classMatch) {
+      className = classMatch[1];
+      jsdoc = [];
+      continue;
+    }
+    if (line === '}') {
+      className = undefined;
+      continue;
+    }
+    if (!className) continue;
+    if (/^ {2}\/\*\*/.test(line)) {
+      inDoc = !line.includes('*/');
+      jsdoc = [line.replace(/^\s*\/\*\*\s?/, '').replace(/\s*\*\/\s*$/, '')];
+      continue;
+    }
+    if (inDoc) {
+      if (line.includes('*/')) inDoc = false;
+      jsdoc.push(line.replace(/^\s*\*\/?\s?/, '').replace(/\s*\*\/\s*$/, ''));
+      continue;
+    }
+    const start = /^ {2}(?:async )?(constructor|[a-z]\w*)\(/.exec(line);
+    if (!start) {
+      if (/^ {2}\S/.test(line)) jsdoc = [];
+      continue;
+    }
+    // The signature may span lines: read up to the body's `{`.
+    let signature = line.trim().replace(/^async /, '');
+    let k = i;
+    while (!/\)(?::\s*.+?)?\s*\{$/.test(signature) && k + 1 < lines.length) signature += ` ${(lines[++k] as string).trim()}`;
+    signature = signature.replace(/\s*\{$/, '').replace(/\(\s+/, '(').replace(/,\s*\)/, ')');
+    let end = k + 1;
+    while (end < lines.length && lines[end] !== '  }') end++;
+    const body = lines.slice(k + 1, end).join('\n');
+    const doc = jsdoc.join('\n').trim();
+    const name = start[1] as string;
+    jsdoc = [];
+    i = end;
+    if (doc.includes('@internal') || (className === 'Mylib' && name === 'constructor')) continue;
+    const symbols = [...new Set(body.match(/mylib_[a-z0-9_]+/g) ?? [])];
+    const label = className === 'Mylib' ? `mylib.${name}` : name === 'constructor' ? `new ${className}` : `${className}#${name}`;
+    const shown = name === 'constructor' ? signature.replace(/^constructor/, `new ${className}`) : signature;
+    const owner = className === 'Mylib' ? 'mylib.' : name === 'constructor' ? '' : `${className}#`;
+    methods.push({ label, name, className, signature: `${owner}${shown}`, jsdoc: doc, symbols });
+  }
+  return methods;
+}
+
+export interface HelpSources {
+  /** bindings/library.ts (typed classes). */
+  typedSource: string;
+  /** DECLARATIONS: symbol -> koffi prototype. */
+  declarations: Readonly<Record<string, string>>;
+  /** Folder of the Rust sources. */
+  rustDir: string;
+}
+
+const firstLine = (doc: string) => doc.split('\n').find((l) => l.trim() !== '') ?? '(no doc comment)';
+
+function rustDocs(rustDir: string): Map<string, string> {
+  const api: RustApi = readRustApi(rustDir);
+  return new Map(api.functions.map((f) => [f.symbol, f.doc]));
+}
+
+/** The `.help` listing: every typed function and every C export, one doc line each. */
+export function helpList(sources: HelpSources): string {
+  const docs = rustDocs(sources.rustDir);
+  const out: string[] = ['Typed API (`mylib` is the current library; classes take {library} or use it):'];
+  for (const method of readTypedMethods(sources.typedSource)) {
+    out.push(`  ${method.signature}`);
+    const symbol = method.symbols[0];
+    const doc = symbol ? docs.get(symbol) : undefined;
+    out.push(`      ${doc ? firstLine(doc) : firstLine(method.jsdoc)}${method.symbols.length ? `  [${method.symbols.join(', ')}]` : ''}`);
+  }
+  out.push('', 'C exports (`raw.<name>(...)`; prototypes from bindings/raw.ts):');
+  for (const [symbol, prototype] of Object.entries(sources.declarations)) {
+    out.push(`  ${prototype}`, `      ${firstLine(docs.get(symbol) ?? '(not exported by the Rust sources)')}`);
+  }
+  out.push('', '`.help <name>` (e.g. .help getResult, .help mylib_stats) shows the whole doc.');
+  return out.join('\n');
+}
+
+/** `.help name`: a typed method (getResult, FuzzyIndex#closest) or a C export (with or without `mylib_`). */
+export function helpFor(name: string, sources: HelpSources): string {
+  const docs = rustDocs(sources.rustDir);
+  const methods = readTypedMethods(sources.typedSource).filter(
+    (m) => m.name === name || m.label === name || `${m.className}.${m.name}` === name || (name === m.className && m.name === 'constructor'),
+  );
+  const symbols = new Set<string>();
+  const out: string[] = [];
+  for (const method of methods) {
+    out.push(method.signature);
+    if (method.jsdoc) out.push(indent(method.jsdoc, '  // '));
+    for (const s of method.symbols) symbols.add(s);
+    out.push('');
+  }
+  for (const candidate of [name, `mylib_${name}`]) if (candidate in sources.declarations || docs.has(candidate)) symbols.add(candidate);
+  for (const symbol of symbols) {
+    out.push(sources.declarations[symbol] ?? `${symbol} (no declaration in bindings/raw.ts)`);
+    out.push(indent(docs.get(symbol) ?? '(not exported by the Rust sources)', '  /// '), '');
+  }
+  if (out.length === 0) {
+    const known = [...readTypedMethods(sources.typedSource).map((m) => m.name), ...Object.keys(sources.declarations)];
+    const near = known.filter((k) => k.toLowerCase().includes(name.toLowerCase())).slice(0, 5);
+    return `.help: no function named '${name}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''} Type .help for the list.`;
+  }
+  return out.join('\n').trimEnd();
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => `${prefix}${l}`.trimEnd())
+    .join('\n');
+}
+
+export function readHelpSources(typedPath: string, declarations: Readonly<Record<string, string>>, rustDir: string): HelpSources {
+  return { typedSource: readFileSync(typedPath, 'utf8'), declarations, rustDir };
+}

@@ -1,0 +1,233 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as realTables from '../bindings/raw.ts';
+import { hostPlatform, libraryFileName } from '../bindings/names.ts';
+import {
+  type LibrarySymbols,
+  ROOT,
+  checkAbi,
+  formatC,
+  parseCPrototype,
+  parseRustSource,
+  readDeclarations,
+  readElfDynamicSymbols,
+  readLibrarySymbols,
+  readRustApi,
+  runCheck,
+  tablesFrom,
+} from '../scripts/abi/index.ts';
+import { compileFixtureLibrary } from './helpers.ts';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'abi');
+const BASE = join(FIXTURES, 'base');
+const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
+
+/** Every broken fixture folder: its own ffi.rs and/or raw.ts, the other from base/. */
+const CASES = readdirSync(FIXTURES).filter((name) => name !== 'base');
+
+let fixtureSymbols: LibrarySymbols;
+
+beforeAll(async () => {
+  // The fixtures' "built library": base/ffi.rs compiled by rustc, symbols read from its ELF file.
+  const path = compileFixtureLibrary(join(BASE, 'ffi.rs'), 'fixabi');
+  fixtureSymbols = await readLibrarySymbols(path, []);
+  fixtureSymbols.path = 'fixture.so';
+});
+
+async function checkFixture(folder: string) {
+  const rustDir = existsSync(join(folder, 'ffi.rs')) ? folder : BASE;
+  const raw = existsSync(join(folder, 'raw.ts')) ? join(folder, 'raw.ts') : join(BASE, 'raw.ts');
+  const rust = readRustApi(rustDir, ROOT);
+  const tables = await readDeclarations(raw, 'raw.ts');
+  return checkAbi({ rust, tables, symbols: fixtureSymbols });
+}
+
+describe('fixtures', () => {
+  it('the base fixture has no drift (and its library exports exactly its six functions)', async () => {
+    const result = await checkFixture(BASE);
+    expect(result.problems.map((p) => p.message)).toEqual([]);
+    expect([...fixtureSymbols.names].sort()).toEqual([
+      'fix_get_result',
+      'fix_handle_free',
+      'fix_handle_new',
+      'fix_handle_scan',
+      'fix_stats',
+      'fix_version',
+    ]);
+    expect(result.counts).toMatchObject({ exports: 6, declarations: 6, structs: 1, callbacks: 1, opaques: 1 });
+  });
+
+  it('covers every kind of drift the issue lists', () => {
+    for (const kind of [
+      'param-type',
+      'return-type',
+      'param-missing',
+      'param-extra',
+      'export-undeclared',
+      'declaration-unexported',
+      'symbol-missing',
+      'struct-field-type',
+      'struct-field-order',
+      'struct-size',
+      'callback-param',
+    ]) {
+      expect(CASES).toContain(kind);
+    }
+  });
+
+  it.each(CASES)('%s: caught, with exactly the expected lines', async (name) => {
+    const folder = join(FIXTURES, name);
+    const expected = readFileSync(join(folder, 'expected.txt'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(expected.length).toBeGreaterThan(0);
+    const result = await checkFixture(folder);
+    expect(result.problems.map((p) => p.message)).toEqual(expected);
+  });
+});
+
+describe('the real library', () => {
+  it('rustlib/, bindings/raw.ts and the built library agree', async () => {
+    expect(existsSync(LIBRARY), `${LIBRARY} is missing: run \`npm run build\` first`).toBe(true);
+    const result = await runCheck();
+    expect(result.problems.map((p) => p.message)).toEqual([]);
+    expect(result.symbolMethod).toBe('elf');
+    expect(result.counts.exports).toBeGreaterThanOrEqual(7);
+    expect(result.counts.exports).toBe(result.counts.declarations);
+    expect(result.counts.symbols).toBe(result.counts.exports);
+  });
+
+  it('a changed parameter type in the real table gives the precise line', async () => {
+    const rust = readRustApi(join(ROOT, 'rustlib'), ROOT);
+    const tables = tablesFrom({ ...realTables }, 'bindings/raw.ts');
+    const prototype = tables.DECLARATIONS.mylib_get_result as string;
+    expect(prototype).toContain('size_t text_len');
+    const broken = tablesFrom(
+      { ...realTables, DECLARATIONS: { ...tables.DECLARATIONS, mylib_get_result: prototype.replace('size_t text_len', 'uint32_t text_len') } },
+      'bindings/raw.ts',
+    );
+    expect(checkAbi({ rust, tables: broken }).problems.map((p) => p.message)).toEqual([
+      "mylib_get_result: parameter 2 'text_len': Rust usize -> size_t, declared uint32_t",
+    ]);
+  });
+
+  it('the ELF reader lists the same symbols as `nm -D --defined-only`', () => {
+    const nm = spawnSync('nm', ['-D', '--defined-only', LIBRARY], { encoding: 'utf8' });
+    expect(nm.error, 'nm (binutils) is needed for this cross-check').toBeUndefined();
+    const fromNm = nm.stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((parts) => parts.length === 3 && /[TDBRVWi]/.test(parts[1] as string))
+      .map((parts) => (parts[2] as string).replace(/@.*$/, ''))
+      .sort();
+    const ours = readElfDynamicSymbols(readFileSync(LIBRARY))
+      .map((s) => s.name)
+      .sort();
+    expect(ours).toEqual(fromNm);
+    expect(ours).toContain('mylib_get_result');
+  });
+
+  it('rejects a file that is not ELF', () => {
+    expect(() => readElfDynamicSymbols(Buffer.from('not a library'), 'x.so')).toThrow('x.so: not an ELF file');
+  });
+});
+
+describe('parsers', () => {
+  it('reads multi-line, attributed, documented exports and skips strings, comments and test modules', () => {
+    const api = readRustApi(BASE, ROOT);
+    expect(api.functions.map((f) => f.symbol)).toEqual([
+      'fix_version',
+      'fix_get_result',
+      'fix_stats',
+      'fix_handle_new',
+      'fix_handle_free',
+      'fix_handle_scan',
+    ]);
+    const getResult = api.functions.find((f) => f.symbol === 'fix_get_result');
+    expect(getResult?.params.map((p) => `${p.name}: ${p.rust}`)).toEqual([
+      'text: *const u8',
+      'text_len: usize',
+      'out: *mut u8',
+      'out_cap: usize',
+      'out_len: *mut usize',
+    ]);
+    expect(getResult?.doc).toBe('Writes `"fix: " + text` into `out`.\n\n# Safety\nEach pointer must be valid for its stated length.');
+    expect(api.functions.find((f) => f.symbol === 'fix_handle_scan')?.params.map((p) => p.rust)).toEqual([
+      '*const FixHandle',
+      'Option<FixProgressFn>',
+      '*const c_char',
+      '*mut *mut u8',
+      'bool',
+      'i32',
+    ]);
+    expect(api.callbacks.map((c) => [c.name, c.params.map((p) => p.rust), c.result])).toEqual([['FixProgressFn', ['u64', 'u64'], 'bool']]);
+    expect(api.structs.map((s) => [s.name, s.reprC, s.fields.map((f) => f.name)])).toEqual([
+      ['FixStats', true, ['count', 'mean', 'flags', 'max']],
+      ['FixHandle', false, ['items']],
+    ]);
+  });
+
+  it('reads export_name and legacy #[no_mangle], and ignores extern "C" fns that are not exported', () => {
+    const api = parseRustSource(
+      [
+        '#[unsafe(export_name = "renamed")] pub extern "C" fn inner(a: u8) {}',
+        '#[no_mangle] pub extern "C" fn legacy() -> f64 { 0.0 }',
+        'pub extern "C" fn callback_only(x: u32) -> u32 { x }',
+        'extern "C" { fn imported(x: u32); }',
+      ].join('\n'),
+      'x.rs',
+    );
+    expect(api.functions.map((f) => [f.symbol, f.result])).toEqual([
+      ['renamed', '()'],
+      ['legacy', 'f64'],
+    ]);
+  });
+
+  it.each([
+    ['int32_t f(const uint8_t *a, size_t n)', ['const uint8_t *', 'size_t'], 'int32_t'],
+    ['void f(_Out_ MylibStats *s, MylibWordCounter **out)', ['MylibStats *', 'MylibWordCounter **'], 'void'],
+    ['int f(unsigned int a, long long b, str s, const uint8_t *const *pp)', ['uint32_t', 'int64_t', 'const char *', 'const uint8_t *const *'], 'int32_t'],
+    ['uint8_t *f()', [], 'uint8_t *'],
+  ])('C prototype %s', (text, params, result) => {
+    const proto = parseCPrototype(text, 'test');
+    expect(proto.params.map((p) => p.type)).toHaveLength(params.length);
+    expect(proto.params.map((p) => formatC(p.type))).toEqual(params);
+    expect(formatC(proto.result)).toBe(result);
+  });
+});
+
+describe('npm run check:abi (CLI)', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'check-abi.mjs'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+
+  it('passes on the repository and says what it read', () => {
+    const run = cli();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/symbol\(s\) read from the ELF dynamic symbol table .*: no drift/);
+  });
+
+  it('fails with one line per problem on a broken fixture', () => {
+    const run = cli('--rust', join(FIXTURES, 'struct-size'), '--bindings', join(BASE, 'raw.ts'), '--no-binary');
+    expect(run.status).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'struct FixStats: size: Rust #[repr(C)] 25 bytes, koffi 32 bytes',
+      'struct FixStats: alignment: Rust #[repr(C)] 1, koffi 8',
+      "struct FixStats: field 'max' offset: Rust 17, koffi 24",
+    ]);
+    expect(lines[3]).toMatch(/binary not checked.*: 3 problem\(s\)$/);
+  });
+
+  it('a missing library is a clear error, not a pass', () => {
+    const run = cli('--lib', join(ROOT, 'no-such-library.so'));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('built library not found');
+    expect(run.stderr).toContain('npm run build');
+  });
+});
