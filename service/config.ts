@@ -1,0 +1,133 @@
+/**
+ * Service configuration: command-line flags win over environment variables, which win over
+ * the defaults. Every value is validated; a bad one is a ConfigError naming the flag and the
+ * variable.
+ */
+import { parseArgs } from 'node:util';
+
+export type EngineName = 'rust' | 'js';
+export const ENGINES: readonly EngineName[] = ['rust', 'js'];
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  engine: EngineName;
+  /** Requests doing heavy work at the same time (native async calls, word-count streams). */
+  concurrency: number;
+  /** Requests waiting for a slot; beyond this the service answers 503 + Retry-After. */
+  queueLimit: number;
+  /** Largest JSON body, bytes. */
+  jsonLimit: number;
+  /** Largest streamed text/plain body (word count), bytes. */
+  streamLimit: number;
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  logLevel: string;
+  /** Milliseconds given to in-flight requests after SIGTERM/SIGINT before the process gives up. */
+  shutdownTimeout: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULTS: ServiceConfig = {
+  host: '127.0.0.1',
+  port: 8000,
+  engine: 'rust',
+  concurrency: 4,
+  queueLimit: 256,
+  jsonLimit: 1 * MiB,
+  streamLimit: 64 * MiB,
+  logLevel: 'info',
+  shutdownTimeout: 4000,
+};
+
+/** flag name -> environment variable. */
+const ENV = {
+  host: 'HOST',
+  port: 'PORT',
+  engine: 'MYLIB_ENGINE',
+  concurrency: 'MYLIB_CONCURRENCY',
+  'queue-limit': 'MYLIB_QUEUE_LIMIT',
+  'json-limit': 'MYLIB_JSON_LIMIT',
+  'stream-limit': 'MYLIB_STREAM_LIMIT',
+  'log-level': 'LOG_LEVEL',
+  'shutdown-timeout': 'MYLIB_SHUTDOWN_TIMEOUT',
+} as const;
+type Flag = keyof typeof ENV;
+
+export const USAGE = `Usage: npm run serve -- [options]   (or: tsx service/main.ts [options])
+  --engine rust|js        engine serving the endpoints      (env MYLIB_ENGINE, default rust)
+  --host ADDRESS          address to listen on              (env HOST, default 127.0.0.1)
+  --port N                port, 0 = any free port           (env PORT, default 8000)
+  --concurrency N         heavy requests run at once        (env MYLIB_CONCURRENCY, default 4)
+  --queue-limit N         heavy requests waiting, then 503  (env MYLIB_QUEUE_LIMIT, default 256)
+  --json-limit BYTES      largest JSON body                 (env MYLIB_JSON_LIMIT, default 1 MiB)
+  --stream-limit BYTES    largest word-count body           (env MYLIB_STREAM_LIMIT, default 64 MiB)
+  --log-level LEVEL       pino level or silent              (env LOG_LEVEL, default info)
+  --shutdown-timeout MS   grace period after SIGTERM        (env MYLIB_SHUTDOWN_TIMEOUT, default 4000)
+Sizes accept a suffix: 512k, 1m, 64m.`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(flag: Flag, raw: string, min: number, max: number): number {
+  const match = /^(\d+)([kmg]?)(i?b)?$/i.exec(raw.trim());
+  const scale = { '': 1, k: 1024, m: MiB, g: 1024 * MiB }[(match?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const value = match ? Number(match[1]) * scale : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${flag} (env ${ENV[flag]}) must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+/** Reads flags from `argv` (without node and the script) and variables from `env`. */
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(Object.keys(ENV).map((flag) => [flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (parsed.values.help) throw new ConfigError(USAGE);
+  const values = parsed.values as Partial<Record<Flag, string>>;
+  const pick = (flag: Flag): string | undefined => values[flag] ?? (env[ENV[flag]] || undefined);
+
+  const config = { ...DEFAULTS };
+  const engine = pick('engine');
+  if (engine !== undefined) {
+    if (!ENGINES.includes(engine as EngineName)) {
+      throw new ConfigError(`--engine (env MYLIB_ENGINE) must be one of ${ENGINES.join(', ')}, got '${engine}'`);
+    }
+    config.engine = engine as EngineName;
+  }
+  const host = pick('host');
+  if (host !== undefined) config.host = host;
+  const number = (flag: Flag, min: number, max: number, fallback: number) => {
+    const raw = pick(flag);
+    return raw === undefined ? fallback : integer(flag, raw, min, max);
+  };
+  config.port = number('port', 0, 65535, config.port);
+  config.concurrency = number('concurrency', 1, 1024, config.concurrency);
+  config.queueLimit = number('queue-limit', 0, 1_000_000, config.queueLimit);
+  config.jsonLimit = number('json-limit', 1024, 1024 * MiB, config.jsonLimit);
+  config.streamLimit = number('stream-limit', 1024, 64 * 1024 * MiB, config.streamLimit);
+  config.shutdownTimeout = number('shutdown-timeout', 100, 600_000, config.shutdownTimeout);
+  const logLevel = pick('log-level');
+  if (logLevel !== undefined) {
+    if (!LOG_LEVELS.includes(logLevel)) {
+      throw new ConfigError(`--log-level (env LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+    }
+    config.logLevel = logLevel;
+  }
+  return config;
+}

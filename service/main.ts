@@ -1,0 +1,54 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Starts the service: `npm run serve -- --engine js`. Stops on SIGTERM/SIGINT: stop accepting,
+ * finish in-flight requests, close native handles, exit 0 (or 1 if the grace period ran out).
+ */
+import { ConfigError, type ServiceConfig, loadConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { createEngine } from './engines.ts';
+
+let config: ServiceConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  const help = process.argv.includes('--help') || process.argv.includes('-h');
+  (help ? console.log : console.error)(error.message);
+  process.exit(help ? 0 : 2);
+}
+
+const engine = await createEngine(config.engine);
+const { fastify, limiter, openCounters } = buildApp(config, engine);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const started = Date.now();
+  fastify.log.info({ signal, active: limiter.active, queued: limiter.queued }, 'shutting down');
+  const timer = setTimeout(() => {
+    fastify.log.error({ timeoutMs: config.shutdownTimeout }, 'in-flight requests did not finish in time; exiting');
+    fastify.server.closeAllConnections();
+    process.exit(1);
+  }, config.shutdownTimeout);
+  timer.unref();
+  try {
+    await fastify.close(); // stops accepting, waits for in-flight requests
+  } finally {
+    for (const counter of openCounters) counter.close();
+    engine.close();
+  }
+  fastify.log.info({ ms: Date.now() - started }, 'stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  const address = await fastify.listen({ host: config.host, port: config.port });
+  fastify.log.info({ engine: engine.name, source: engine.source, address, config }, 'mylib service ready');
+} catch (error) {
+  fastify.log.fatal({ err: error }, 'could not start');
+  engine.close();
+  process.exit(1);
+}
