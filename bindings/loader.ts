@@ -1,17 +1,50 @@
 /**
  * The deterministic loader: a fixed list of candidate files, tried in order, the first that
  * loads AND reports our ABI version wins. On failure ONE error lists every path and why it
- * failed (koffi's own message omits the path).
+ * failed (koffi's own message omits the path) and names the platform package that should have
+ * been installed.
+ *
+ * Order: `open({ path })` or MYLIB_LIBRARY_PATH (either one is exclusive); else the file beside
+ * the package (`<package root>/artifacts/`: `npm run build` in a checkout, or a source build of
+ * an installed package); then the platform package `mylib-rust-<platform tag>` that npm picked
+ * among the main package's optionalDependencies by its os/cpu/libc fields.
  */
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi, { type LibraryHandle } from 'koffi';
-import { ABI_VERSION, LIBRARY_PATH_ENV, LIB_NAME, hostPlatform, libraryFileName, platformTag } from './names.ts';
+import {
+  ABI_VERSION,
+  LIBRARY_PATH_ENV,
+  LIB_NAME,
+  type PlatformInfo,
+  hostPlatform,
+  libraryFileName,
+  platformTag,
+} from './names.ts';
 import { type RawFunctions, declareAll } from './raw.ts';
 
-/** The folder `npm run build` copies the platform-tagged library into. */
-export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
+/** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
+export const PACKAGE_NAME = 'mylib-rust';
+/** `1`: build from source at install time even when a platform package exists; `0`: never. */
+export const BUILD_FROM_SOURCE_ENV = 'MYLIB_BUILD_FROM_SOURCE';
+/** The source-build script, at the root of the published main package. */
+export const BUILD_FROM_SOURCE_SCRIPT = 'build-from-source.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+/**
+ * The package root: `bindings/*.ts` sit one level below it in a checkout, the compiled
+ * `dist/bindings/*.js` two levels below it in the published package.
+ */
+export const PACKAGE_ROOT = resolve(HERE, /[\\/]dist[\\/]bindings[\\/]?$/.test(HERE) ? '../..' : '..');
+/** The folder beside the package that `npm run build` (or a source build) puts the library in. */
+export const ARTIFACTS_DIR = join(PACKAGE_ROOT, 'artifacts') + sep;
+
+/** `mylib-rust-linux-x64-gnu`: the optional dependency holding the library for `info`. */
+export function platformPackageName(info: PlatformInfo = hostPlatform()): string {
+  return `${PACKAGE_NAME}-${platformTag(info)}`;
+}
 
 export interface LoadOptions {
   /** Load exactly this file (any .so/.dylib/.dll path); nothing else is tried. */
@@ -20,8 +53,10 @@ export interface LoadOptions {
 
 export interface Candidate {
   path: string;
-  /** Where the candidate came from: `option`, `env`, `artifacts`. */
+  /** Where the candidate came from: `option`, `env MYLIB_LIBRARY_PATH`, `artifacts`, `package <name>`. */
   source: string;
+  /** Set when there is no file to try, with the reason (a platform package that is not installed). */
+  unresolved?: string;
 }
 
 export interface LoadedLibrary {
@@ -32,16 +67,40 @@ export interface LoadedLibrary {
 
 export class LibraryLoadError extends Error {
   readonly attempts: ReadonlyArray<{ path: string; source: string; reason: string }>;
-  constructor(attempts: LibraryLoadError['attempts']) {
+  /** The platform package that should provide the library here (`mylib-rust-linux-x64-gnu`). */
+  readonly platformPackage: string;
+  constructor(attempts: LibraryLoadError['attempts'], explicit = false) {
     const tag = platformTag(hostPlatform());
+    const platformPackage = platformPackageName();
     const lines = attempts.map((a) => `  - ${a.path} (${a.source}): ${a.reason}`);
-    super(
-      `${LIB_NAME}: could not load the native library for ${tag}. Tried:\n${lines.join('\n')}\n` +
-        `Build it with \`npm run build\` (needs cargo), or set ${LIBRARY_PATH_ENV} to a library file.`,
-    );
+    const advice = explicit ? `Check the path, or unset ${LIBRARY_PATH_ENV} to use the default search.` : remedies(platformPackage);
+    super(`${LIB_NAME}: could not load the native library for ${tag}. Tried:\n${lines.join('\n')}\n${advice}`);
     this.name = 'LibraryLoadError';
     this.attempts = attempts;
+    this.platformPackage = platformPackage;
   }
+}
+
+/** What to do when the default search failed; reads package.json only on this failure path. */
+function remedies(platformPackage: string): string {
+  const script = join(PACKAGE_ROOT, BUILD_FROM_SOURCE_SCRIPT);
+  if (!existsSync(script)) {
+    // A checkout of the repository: the library is built, not installed.
+    return `Build it with \`npm run build\` (needs cargo), or set ${LIBRARY_PATH_ENV} to a library file.`;
+  }
+  let version = '';
+  try {
+    version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+  } catch {
+    // The hint below is still right without the version.
+  }
+  const spec = version ? `${platformPackage}@${version}` : platformPackage;
+  return [
+    `The platform package ${platformPackage} should have been installed with ${PACKAGE_NAME} (npm installs the optionalDependency matching os, cpu and libc).`,
+    `Fix: reinstall without --omit=optional / --no-optional, or run \`npm install ${spec}\`.`,
+    `No package for this platform? Build from source (needs cargo; npm may have skipped the install script, see allowScripts): \`node "${script}"\`.`,
+    `Or set ${LIBRARY_PATH_ENV} to a library file.`,
+  ].join('\n');
 }
 
 /** The files the loader tries, in order. An explicit path or the env override is exclusive. */
@@ -49,18 +108,38 @@ export function candidatePaths(options: LoadOptions = {}, env: NodeJS.ProcessEnv
   if (options.path !== undefined) return [{ path: resolve(options.path), source: 'option' }];
   const fromEnv = env[LIBRARY_PATH_ENV];
   if (fromEnv) return [{ path: resolve(fromEnv), source: `env ${LIBRARY_PATH_ENV}` }];
-  return [{ path: resolve(ARTIFACTS_DIR, libraryFileName(hostPlatform())), source: 'artifacts' }];
+  const platform = hostPlatform();
+  const fileName = libraryFileName(platform);
+  return [{ path: resolve(ARTIFACTS_DIR, fileName), source: 'artifacts' }, platformPackageCandidate(platformPackageName(platform), fileName)];
+}
+
+/** Resolves `<name>/package.json` the way Node resolves the main package's own dependencies. */
+function platformPackageCandidate(name: string, fileName: string): Candidate {
+  const source = `package ${name}`;
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve(`${name}/package.json`);
+  } catch {
+    return { path: `${name}/${fileName}`, source, unresolved: `not installed (${name} is not resolvable from ${PACKAGE_ROOT})` };
+  }
+  return { path: join(dirname(manifest), fileName), source };
 }
 
 /** Loads, checks the ABI version, then declares every function. */
 export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
   const attempts: Array<{ path: string; source: string; reason: string }> = [];
-  for (const { path, source } of candidatePaths(options)) {
+  const candidates = candidatePaths(options);
+  for (const { path, source, unresolved } of candidates) {
+    if (unresolved !== undefined) {
+      attempts.push({ path, source, reason: unresolved });
+      continue;
+    }
     const result = tryLoad(path);
     if ('reason' in result) attempts.push({ path, source, reason: result.reason });
     else return result;
   }
-  throw new LibraryLoadError(attempts);
+  // One candidate means an explicit path (option or env): the default-search remedies do not apply.
+  throw new LibraryLoadError(attempts, candidates.length === 1);
 }
 
 function tryLoad(path: string): LoadedLibrary | { reason: string } {

@@ -1,0 +1,400 @@
+#!/usr/bin/env -S npx tsx
+// npm run test:package: installs the tarballs of dist/packages (npm run package) into
+// throw-away projects outside the repository, the way a user would, and calls the library.
+//   host     cargo and rustc hidden from PATH; `npm install <main tarball>` where every platform
+//            tarball is offered through `overrides` (so mylib-rust-* never come from the
+//            registry; koffi and @koromix/koffi-* do). Checks: npm picked exactly the host's
+//            platform package and koffi's binary package; ESM and CommonJS scripts call
+//            getResult/countDoubles/WordCounter (expected values from reference/); the
+//            installed .d.ts type-check a consumer; the library came from the platform package.
+//   negative the platform package removed: the error names it and the source-build command;
+//            the install hook (cargo hidden) leaves the install working and says why.
+//   source   (when cargo is present) the install hook, run by `npm rebuild`, builds the library
+//            from the shipped Rust sources; the scripts then load that build.
+//   arm64    (linux x64 with the cross tooling of scripts/cross/) `npm install --os=linux
+//            --cpu=arm64 --libc=glibc`, then the scripts under qemu with an arm64 Node.
+//   win32    (same) `npm install --os=win32 --cpu=x64`, then the scripts under wine.
+//   selection every other packed target (musl, macOS): npm --os/--cpu/--libc installs exactly
+//            its package and koffi's; nothing runs.
+// Flags: --no-source (skip the source build), --no-emulation (skip qemu and wine), --keep.
+// Prints one line per check and "N passed, N failed"; checks that cannot run here are listed
+// as NOT RUN with the reason and never counted as passed.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, sep } from 'node:path';
+import { argv, chalk } from 'zx';
+import { BUILD_FROM_SOURCE_ENV } from '../../bindings/loader.ts';
+import { LIBRARY_PATH_ENV, hostPlatform, libraryFileName, platformTag } from '../../bindings/names.ts';
+import { getResult as referenceGetResult, countDoubles as referenceCountDoubles } from '../../reference/text.ts';
+import { WordCounter as ReferenceWordCounter } from '../../reference/words.ts';
+import { arm64GnuRoot, foreignNode, has, paths as crossPaths, qemuArm64 } from '../cross/lib.mjs';
+import { COUNT_INPUTS, CONSUMER_FILES, GET_RESULT_INPUT, WORDS_INPUT } from './consumer.mjs';
+import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, platformPackageName, root, rootManifest, tarballManifest } from './lib.mjs';
+
+const say = (message) => console.log(chalk.cyan('test:package: ') + message);
+const isWindows = process.platform === 'win32';
+const started = performance.now();
+const { version } = rootManifest();
+
+// ---------------------------------------------------------------- the tarballs
+const mainTarball = join(packagesDir, `${PACKAGE_NAME}-${version}.tgz`);
+if (!existsSync(mainTarball)) {
+  console.error(chalk.red(`test:package: ${mainTarball} not found. Run \`npm run package\` first.`));
+  process.exit(1);
+}
+/** name -> absolute tarball path, for every platform package that was packed. */
+const platformTarballs = new Map();
+for (const p of PLATFORM_TARGETS) {
+  const file = join(packagesDir, `${p.name}-${version}.tgz`);
+  if (existsSync(file)) platformTarballs.set(p.name, file);
+}
+const mainManifest = tarballManifest(mainTarball);
+const offered = Object.keys(mainManifest.optionalDependencies ?? {});
+const unoffered = offered.filter((name) => !platformTarballs.has(name));
+if (unoffered.length) {
+  console.error(chalk.red(`test:package: the main package lists ${unoffered.join(', ')} but dist/packages has no tarball for it. Run \`npm run package\` again.`));
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------- checks and results
+const results = [];
+function record(group, name, problem) {
+  const status = problem ? 'failed' : 'passed';
+  results.push({ group, name, status, detail: problem ?? '' });
+  console.log(`  ${status === 'passed' ? chalk.green('PASS') : chalk.red('FAIL')} [${group}] ${name}${problem ? `: ${problem}` : ''}`);
+}
+function notRun(group, reason) {
+  results.push({ group, name: '(all)', status: 'not run', detail: reason });
+  console.log(`  ${chalk.yellow('NOT RUN')} [${group}] ${reason}`);
+}
+const check = (group, name, fn) => {
+  let problem;
+  try {
+    problem = fn() || undefined;
+  } catch (error) {
+    problem = `threw ${error?.message ?? error}`;
+  }
+  record(group, name, problem);
+};
+const same = (actual, expected, what) => (JSON.stringify(actual) === JSON.stringify(expected) ? null : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+
+// ---------------------------------------------------------------- a PATH without cargo and rustc
+const work = mkdtempSync(join(tmpdir(), 'mylib-package-test-'));
+const RUST_TOOL = /^(cargo|rustc|rustup|rustdoc|rust-gdb|rust-lldb|cargo-[^.]*|rls)(\.exe|\.cmd)?$/i;
+const pathKey = Object.keys(process.env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
+
+/**
+ * The environment with every folder holding a Rust tool removed from PATH. A folder that also
+ * holds other programs (Debian's /usr/bin has node and rustc) is replaced by a folder of links
+ * to everything in it except the Rust tools.
+ */
+function withoutRust() {
+  const dirs = [];
+  let shims = 0;
+  for (const dir of (process.env[pathKey] ?? '').split(delimiter).filter(Boolean)) {
+    let entries;
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    if (!entries.some((e) => RUST_TOOL.test(e))) {
+      dirs.push(dir);
+      continue;
+    }
+    const keep = entries.filter((e) => !RUST_TOOL.test(e));
+    if (isWindows) {
+      if (keep.some((e) => /^(node|npm)(\.exe|\.cmd)?$/i.test(e))) throw new Error(`test:package: ${dir} holds both node/npm and cargo; cannot hide cargo on Windows`);
+      continue;
+    }
+    const shim = join(work, `path-${shims++}`);
+    mkdirSync(shim);
+    for (const entry of keep) symlinkSync(join(dir, entry), join(shim, entry));
+    dirs.push(shim);
+  }
+  const env = { ...process.env, [pathKey]: dirs.join(delimiter) };
+  for (const k of ['CARGO', 'RUSTC', 'RUSTUP_TOOLCHAIN', 'CARGO_TARGET_DIR', BUILD_FROM_SOURCE_ENV, LIBRARY_PATH_ENV]) delete env[k];
+  return env;
+}
+const baseEnv = { ...process.env };
+for (const k of [BUILD_FROM_SOURCE_ENV, LIBRARY_PATH_ENV]) delete baseEnv[k];
+const noRust = withoutRust();
+const found = (command, env) => !spawnSync(command, ['--version'], { env, encoding: 'utf8', shell: false }).error;
+const cargoHere = found('cargo', baseEnv);
+
+// ---------------------------------------------------------------- helpers
+function run(command, args, { cwd, env, timeout = 300_000, toFile = false }) {
+  const shell = isWindows && command === 'npm';
+  if (!toFile) {
+    const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, shell });
+    return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, error: r.error };
+  }
+  // A Windows node under wine fails with EBADF on a pipe: its output goes to a file.
+  const log = join(cwd, `output-${process.pid}.log`);
+  const fd = openSync(log, 'w');
+  try {
+    const r = spawnSync(command, args, { cwd, env, timeout, shell, stdio: ['ignore', fd, fd] });
+    return { status: r.status, out: readFileSync(log, 'utf8'), error: r.error };
+  } finally {
+    closeSync(fd);
+  }
+}
+const tail = (text, n = 12) => text.trim().split('\n').slice(-n).join('\n');
+
+/** A consumer project: package.json with every platform tarball as an override, and the check scripts. */
+function makeProject(name) {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  const overrides = Object.fromEntries([...platformTarballs].map(([pkg, file]) => [pkg, `file:${file}`]));
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true, overrides }, null, 2)}\n`);
+  for (const [file, text] of Object.entries(CONSUMER_FILES)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+function npmInstall(dir, env, extra = []) {
+  say(`npm install ${PACKAGE_NAME} in ${dir}${extra.length ? ` (${extra.join(' ')})` : ''}...`);
+  const t = performance.now();
+  const r = run('npm', ['install', mainTarball, '--foreground-scripts', '--no-audit', '--no-fund', ...extra], { cwd: dir, env });
+  say(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s (exit ${r.status})`);
+  return r;
+}
+
+const installed = (dir) =>
+  existsSync(join(dir, 'node_modules'))
+    ? readdirSync(join(dir, 'node_modules')).filter((n) => n.startsWith(`${PACKAGE_NAME}-`)).sort()
+    : [];
+const koffiPackages = (dir) => (existsSync(join(dir, 'node_modules', '@koromix')) ? readdirSync(join(dir, 'node_modules', '@koromix')).sort() : []);
+function nativeFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith('.node')) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The expected output of the check scripts, from the pure-TypeScript references. */
+function expectedResults() {
+  const counter = new ReferenceWordCounter({ lowercase: true });
+  for (const chunk of WORDS_INPUT) counter.feed(chunk);
+  return {
+    getResult: referenceGetResult(GET_RESULT_INPUT),
+    countDoubles: [referenceCountDoubles(COUNT_INPUTS[0]), referenceCountDoubles(Buffer.from(COUNT_INPUTS[1]))],
+    top: counter.top(3),
+  };
+}
+const expected = expectedResults();
+
+/** Runs check.mjs / check.cjs with `launch(script, out)`; returns the parsed result or { error }. */
+function runCheck(dir, script, launch) {
+  const out = join(dir, `${script}.json`);
+  rmSync(out, { force: true });
+  const r = launch(script, out);
+  if (!existsSync(out)) return { crashed: `no result written (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}): ${tail(r.out)}` };
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+/** Problem with a successful result, or null. `libraryDir` is where the library must come from. */
+function judge(result, libraryDir) {
+  if (result.crashed) return result.crashed;
+  if (result.error) return `${result.error.name}: ${result.error.message}`;
+  const problems = [
+    same(result.getResult, expected.getResult, 'getResult'),
+    same(result.countDoubles, expected.countDoubles, 'countDoubles'),
+    same(result.top, expected.top, 'WordCounter.top(3)'),
+  ].filter(Boolean);
+  const normalized = (p) => {
+    const unixish = p.replace(/^Z:/i, '').replaceAll('\\', '/');
+    return isWindows ? unixish.toLowerCase() : unixish;
+  };
+  if (!normalized(result.path).startsWith(normalized(libraryDir))) problems.push(`loaded ${result.path}, expected a file under ${libraryDir}`);
+  return problems.join('; ') || null;
+}
+
+/** The negative result: the error must name the platform package and the source-build command. */
+function judgeMissing(result, packageName, besidePackage) {
+  if (result.crashed) return result.crashed;
+  if (!result.error) return `loaded ${result.path} although ${packageName} was removed`;
+  const { message, name, platformPackage } = result.error;
+  const problems = [];
+  if (name !== 'LibraryLoadError') problems.push(`error is ${name}, expected LibraryLoadError`);
+  if (platformPackage !== packageName) problems.push(`error.platformPackage is ${platformPackage}, expected ${packageName}`);
+  if (!message.includes(`The platform package ${packageName} should have been installed`)) problems.push(`the message does not name ${packageName}: ${message}`);
+  if (!message.includes(`package ${packageName}): not installed`)) problems.push('the message does not list the platform package as a place tried');
+  if (!message.includes(BUILD_FROM_SOURCE_SCRIPT)) problems.push('the message does not give the source-build command');
+  // The place beside the package: node_modules/mylib-rust/artifacts/, found from dist/bindings/.
+  if (besidePackage && !message.replaceAll('\\', '/').includes(`${besidePackage.replaceAll('\\', '/')} (artifacts): file not found`)) {
+    problems.push(`the message does not list ${besidePackage} (artifacts) as a place tried`);
+  }
+  return problems.join('; ') || null;
+}
+
+// ---------------------------------------------------------------- host
+const hostTag = platformTag(hostPlatform());
+const hostPackage = platformPackageName();
+console.log(chalk.bold(`\n[host] ${hostTag}: install with cargo and rustc hidden`));
+check('host', 'cargo and rustc are not on the PATH the install and scripts get', () =>
+  found('cargo', noRust) || found('rustc', noRust) ? `still found: ${['cargo', 'rustc'].filter((c) => found(c, noRust)).join(', ')}` : null,
+);
+const host = makeProject('host');
+const nodeHere = (dir, env) => (script, out) => run(process.execPath, [script, out], { cwd: dir, env });
+if (!platformTarballs.has(hostPackage)) {
+  record('host', `a platform package for ${hostTag} exists`, `no ${hostPackage}-${version}.tgz in dist/packages (build it, then npm run package)`);
+} else {
+  const install = npmInstall(host, noRust);
+  check('host', `npm install ${PACKAGE_NAME} (${offered.length} platform tarballs offered) succeeds`, () => (install.status === 0 ? null : tail(install.out)));
+  check('host', `npm picked exactly ${hostPackage}`, () => same(installed(host), [hostPackage], 'installed platform packages'));
+  const koffiWanted = `koffi-${process.platform}-${process.arch}`;
+  check('host', `koffi's binary package @koromix/${koffiWanted} came with it`, () => {
+    if (!koffiPackages(host).includes(koffiWanted)) return `@koromix has ${koffiPackages(host).join(', ') || 'nothing'}`;
+    return nativeFiles(join(host, 'node_modules', '@koromix', koffiWanted)).length ? null : 'it holds no .node binary';
+  });
+  check('host', 'mylib-rust-* came from the local tarballs, not the registry', () => {
+    const lock = JSON.parse(readFileSync(join(host, 'package-lock.json'), 'utf8'));
+    const bad = Object.entries(lock.packages)
+      .filter(([key]) => key.split('node_modules/').pop().startsWith(PACKAGE_NAME))
+      .filter(([, v]) => !String(v.resolved).startsWith('file:'));
+    const others = Object.keys(lock.packages).filter((k) => k && !/node_modules\/(mylib-rust[^/]*|koffi|@koromix\/koffi-[^/]+)$/.test(k));
+    return [bad.length ? `resolved elsewhere: ${bad.map(([k, v]) => `${k} ${v.resolved}`).join(', ')}` : '', others.length ? `unexpected packages: ${others.join(', ')}` : ''].filter(Boolean).join('; ') || null;
+  });
+  check('host', 'the install hook found the prebuilt library and built nothing', () =>
+    /building the native library|cargo' was not found/.test(install.out) ? tail(install.out) : null,
+  );
+  const libraryDir = join(realpathSync(host), 'node_modules', hostPackage) + sep;
+  for (const script of ['check.mjs', 'check.cjs']) {
+    check('host', `${script === 'check.mjs' ? 'ESM import' : 'CommonJS require'}: getResult, countDoubles, WordCounter from ${hostPackage}`, () =>
+      judge(runCheck(host, script, nodeHere(host, noRust)), libraryDir),
+    );
+  }
+  check('host', 'the installed .d.ts type-check a consumer (tsc, exports map)', () => {
+    writeFileSync(
+      join(host, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] }, files: ['types.mts'] }),
+    );
+    const r = run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', host], { cwd: host, env: noRust });
+    return r.status === 0 ? null : tail(r.out);
+  });
+
+  // ---------------------------------------------------------------- negative
+  console.log(chalk.bold(`\n[negative] ${hostPackage} removed`));
+  rmSync(join(host, 'node_modules', hostPackage), { recursive: true, force: true });
+  for (const script of ['check.mjs', 'check.cjs']) {
+    check('negative', `${script}: the error names ${hostPackage} and the source-build command`, () => judgeMissing(runCheck(host, script, nodeHere(host, noRust)), hostPackage, join(realpathSync(host), 'node_modules', PACKAGE_NAME, 'artifacts', libraryFileName(hostPlatform()))));
+  }
+  const hook = run('npm', ['rebuild', PACKAGE_NAME, '--foreground-scripts'], { cwd: host, env: noRust });
+  check('negative', 'the install hook without cargo: install still succeeds and says how to build', () => {
+    if (hook.status !== 0) return `npm rebuild exited ${hook.status}: ${tail(hook.out)}`;
+    return hook.out.includes("'cargo' was not found") && hook.out.includes(BUILD_FROM_SOURCE_SCRIPT) ? null : `unexpected output: ${tail(hook.out)}`;
+  });
+
+  // ---------------------------------------------------------------- source build
+  console.log(chalk.bold('\n[source] the install hook builds from the shipped Rust sources'));
+  if (argv.source === false) notRun('source', '--no-source given');
+  else if (!cargoHere) notRun('source', 'cargo is not installed on this machine');
+  else {
+    say('npm rebuild mylib-rust (cargo visible: the install hook runs cargo build --release)...');
+    const t = performance.now();
+    const build = run('npm', ['rebuild', PACKAGE_NAME, '--foreground-scripts'], { cwd: host, env: baseEnv, timeout: 900_000 });
+    say(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s (exit ${build.status})`);
+    check('source', 'npm rebuild ran the install hook and cargo built the library', () => (build.status === 0 && build.out.includes('built ') ? null : tail(build.out)));
+    const built = join(realpathSync(host), 'node_modules', PACKAGE_NAME, 'artifacts') + sep;
+    for (const script of ['check.mjs', 'check.cjs']) {
+      check('source', `${script}: calls work with the source build (cargo hidden again at run time)`, () => judge(runCheck(host, script, nodeHere(host, noRust)), built));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- emulated platforms
+const emulated = [
+  {
+    group: 'arm64 (qemu)',
+    npm: ['--os=linux', '--cpu=arm64', '--libc=glibc'],
+    platform: { platform: 'linux', arch: 'arm64', libc: 'gnu' },
+    koffi: 'koffi-linux-arm64',
+    runner: 'qemu-aarch64',
+    needs: async () => [
+      ...((await has(qemuArm64)) ? [] : [`${qemuArm64} (apt qemu-user-static)`]),
+      ...(existsSync(join(arm64GnuRoot, 'lib', 'libstdc++.so.6')) ? [] : [`${arm64GnuRoot} with libstdc++ (apt libc6-arm64-cross libstdc++6-arm64-cross)`]),
+    ],
+    launch: (dir) => (script, out) => run(qemuArm64, ['-L', arm64GnuRoot, foreignNode('qemu-aarch64'), script, out], { cwd: dir, env: noRust, timeout: 300_000 }),
+  },
+  {
+    group: 'win32 (wine)',
+    npm: ['--os=win32', '--cpu=x64'],
+    platform: { platform: 'win32', arch: 'x64' },
+    koffi: 'koffi-win32-x64',
+    runner: 'wine',
+    needs: async () => ((await has('wine')) ? [] : ['wine (apt wine wine64)']),
+    launch: (dir) => (script, out) => {
+      const env = { ...noRust, WINEPREFIX: crossPaths.wine, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
+      return run('wine', [foreignNode('wine'), script, `Z:${out.replaceAll('/', '\\')}`], { cwd: dir, env, timeout: 300_000, toFile: true });
+    },
+  },
+];
+for (const e of emulated) {
+  const name = platformPackageName(e.platform);
+  console.log(chalk.bold(`\n[${e.group}] npm install ${e.npm.join(' ')}`));
+  if (argv.emulation === false) {
+    notRun(e.group, '--no-emulation given');
+    continue;
+  }
+  if (!(process.platform === 'linux' && process.arch === 'x64')) {
+    notRun(e.group, `emulation is set up for linux x64 hosts only (this is ${hostTag})`);
+    continue;
+  }
+  const missing = [...(await e.needs()), ...(existsSync(foreignNode(e.runner)) ? [] : [`${foreignNode(e.runner)} (npm run setup:cross)`])];
+  if (!platformTarballs.has(name)) missing.push(`${name}-${version}.tgz (npm run build:cross, then npm run package)`);
+  if (missing.length) {
+    notRun(e.group, `missing ${missing.join(', ')}`);
+    continue;
+  }
+  const dir = makeProject(e.runner);
+  // Install scripts would run on this host, not on the emulated platform: skipped here.
+  const install = npmInstall(dir, noRust, [...e.npm, '--ignore-scripts']);
+  check(e.group, 'npm install succeeds', () => (install.status === 0 ? null : tail(install.out)));
+  check(e.group, `npm picked exactly ${name}`, () => same(installed(dir), [name], 'installed platform packages'));
+  check(e.group, `koffi's @koromix/${e.koffi} came with it`, () =>
+    koffiPackages(dir).includes(e.koffi) && nativeFiles(join(dir, 'node_modules', '@koromix', e.koffi)).length ? null : `@koromix has ${koffiPackages(dir).join(', ') || 'nothing'}`,
+  );
+  const libraryDir = join(realpathSync(dir), 'node_modules', name) + sep;
+  for (const script of ['check.mjs', 'check.cjs']) {
+    check(e.group, `${script} under ${e.runner}`, () => judge(runCheck(dir, script, e.launch(dir)), libraryDir));
+  }
+  rmSync(join(dir, 'node_modules', name), { recursive: true, force: true });
+  check(e.group, `${name} removed: the error names it`, () => judgeMissing(runCheck(dir, 'check.mjs', e.launch(dir)), name));
+}
+
+// ---------------------------------------------------------------- selection only
+// The other targets cannot run here (no musl Node, no macOS): check at least that npm's
+// os/cpu/libc selection installs exactly their package and koffi's matching binary package.
+const exercised = new Set([hostPackage, ...emulated.map((e) => platformPackageName(e.platform))]);
+const selectionOnly = PLATFORM_TARGETS.filter((p) => !exercised.has(p.name) && platformTarballs.has(p.name));
+if (selectionOnly.length) console.log(chalk.bold(`\n[selection] npm picks the package for targets that cannot run here`));
+for (const p of selectionOnly) {
+  const dir = makeProject(`select-${p.tag}`);
+  const flags = [`--os=${p.os[0]}`, `--cpu=${p.cpu[0]}`, ...(p.libc ? [`--libc=${p.libc[0]}`] : [])];
+  const install = npmInstall(dir, noRust, [...flags, '--ignore-scripts']);
+  const koffi = `koffi-${p.os[0]}-${p.cpu[0]}`;
+  check('selection', `${flags.join(' ')}: exactly ${p.name} and @koromix/${koffi}`, () => {
+    if (install.status !== 0) return tail(install.out);
+    return [same(installed(dir), [p.name], 'installed platform packages'), koffiPackages(dir).includes(koffi) ? null : `@koromix has ${koffiPackages(dir).join(', ')}`].filter(Boolean).join('; ') || null;
+  });
+}
+for (const p of PLATFORM_TARGETS.filter((x) => !platformTarballs.has(x.name))) notRun('selection', `${p.name}: no tarball (artifacts/${p.fileName} missing)`);
+
+// ---------------------------------------------------------------- summary
+const passed = results.filter((r) => r.status === 'passed').length;
+const failed = results.filter((r) => r.status === 'failed');
+const skipped = results.filter((r) => r.status === 'not run');
+console.log(chalk.bold('\nsummary'));
+for (const r of failed) console.log(chalk.red(`  FAILED [${r.group}] ${r.name}: ${r.detail}`));
+for (const r of skipped) console.log(chalk.yellow(`  NOT RUN [${r.group}] ${r.detail}`));
+say(`${((performance.now() - started) / 1000).toFixed(1)} s; packages from ${packagesDir}`);
+if (argv.keep || failed.length) say(`the projects are kept in ${work}`);
+else rmSync(work, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
+process.exit(failed.length ? 1 : 0);
