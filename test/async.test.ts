@@ -37,14 +37,20 @@ describe('async calls on koffi worker threads', () => {
       turns++;
       if (running) setImmediate(spin);
     };
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 1);
     setImmediate(spin);
     const started = performance.now();
     const result = await closestAsync('a query of some length', list, { limit: 5 });
+    const turnsDuringCall = turns;
     running = false;
     const elapsed = performance.now() - started;
     expect(result).toHaveLength(5);
-    console.log(`event loop turns during a ${elapsed.toFixed(0)} ms async call: ${turns}`);
-    expect(turns).toBeGreaterThan(20);
+    console.log(`event loop turns during a ${elapsed.toFixed(0)} ms async call: ${turnsDuringCall}`);
+    // A call that blocked the main thread would allow at most one turn, after it returned.
+    // The machines are 2 shared cores, so only "several turns and a timer" is asserted.
+    expect(turnsDuringCall).toBeGreaterThanOrEqual(3);
+    expect(timerFired).toBe(true);
   });
 
   it('an AbortSignal cancels a running call; the promise rejects with the signal reason', async () => {
