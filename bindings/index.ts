@@ -53,6 +53,11 @@ export function unload(): void {
   defaultLibrary?.unload();
 }
 
+/** Returns `a + b` (32-bit, wrapping): one call across the boundary, for measuring. */
+export function add(a: number, b: number): number {
+  return library().add.apply(defaultLibrary, arguments as unknown as [number, number]);
+}
+
 /** Returns `"Rust says: " + text`. */
 export function getResult(text: string): string {
   return library().getResult.apply(defaultLibrary, arguments as unknown as [string]);

@@ -36,6 +36,7 @@ for (const prototype of Object.values(CALLBACKS as Record<string, string>)) {
 /** The C prototype of every export, keyed by symbol. The drift check reads this table. */
 export const DECLARATIONS = {
   mylib_abi_version: 'uint32_t mylib_abi_version()',
+  mylib_add: 'int32_t mylib_add(int32_t a, int32_t b)',
   mylib_debug_panic: 'int32_t mylib_debug_panic(const uint8_t *message, size_t message_len, uint8_t *err, size_t err_cap)',
   mylib_bytes_alloc: 'uint8_t *mylib_bytes_alloc(size_t len)',
   mylib_bytes_free: 'void mylib_bytes_free(uint8_t *ptr, size_t len)',
@@ -67,10 +68,16 @@ export const DECLARATIONS = {
 
 export type SymbolName = keyof typeof DECLARATIONS;
 
+/**
+ * An address inside library-owned memory (mylib_bytes_alloc), as a Number. Used only inside the
+ * typed layer for its scratch block: koffi passes a Number to a pointer parameter without the
+ * per-call work it does for a Buffer. User-space addresses on 64-bit hosts are below 2^53.
+ */
+export type Address = number;
 /** Memory the library reads or writes during one call. */
-export type Bytes = Uint8Array | null;
+export type Bytes = Uint8Array | Address | null;
 /** A one-element out-param for a 64-bit unsigned value (size_t or uint64_t on 64-bit hosts). */
-export type U64Out = BigUint64Array;
+export type U64Out = BigUint64Array | Address;
 
 /** A native pointer as koffi 3 represents it. Never handed to users. */
 export type Pointer = bigint;
@@ -92,6 +99,7 @@ type Native<Args extends unknown[], R> = ((...args: Args) => R) & {
 /** Hand-typed TypeScript view of DECLARATIONS (the drift check ties both to the Rust code). */
 export interface RawFunctions {
   mylib_abi_version: Native<[], number>;
+  mylib_add: Native<[a: number, b: number], number>;
   mylib_debug_panic: Native<[message: Bytes, messageLen: number, err: Bytes, errCap: number], number>;
   /** Returns a library-owned pointer (BigInt); free it with mylib_bytes_free. */
   mylib_bytes_alloc: Native<[len: number], bigint | null>;

@@ -10,6 +10,13 @@ pub extern "C" fn mylib_abi_version() -> u32 {
     boundary_value(0, || MYLIB_ABI_VERSION)
 }
 
+/// Returns `a + b`, wrapping on overflow. Infallible; thread-safe. It exists to measure the
+/// cost of one call across the boundary (benchmarks), nothing else.
+#[unsafe(no_mangle)]
+pub extern "C" fn mylib_add(a: i32, b: i32) -> i32 {
+    boundary_value(0, || a.wrapping_add(b))
+}
+
 /// Panics with `message` on purpose, to test the panic boundary from the host.
 ///
 /// `message`/`message_len`: UTF-8 bytes, borrowed for the call; NULL only when the length is 0.
