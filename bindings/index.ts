@@ -55,12 +55,15 @@ export function unload(): void {
 
 /** Returns `a + b` (32-bit, wrapping): one call across the boundary, for measuring. */
 export function add(a: number, b: number): number {
-  return library().add.apply(defaultLibrary, arguments as unknown as [number, number]);
+  const lib = library();
+  // The common case avoids materialising `arguments`; wrong counts reach the method's check.
+  return arguments.length === 2 ? lib.add(a, b) : lib.add.apply(lib, arguments as unknown as [number, number]);
 }
 
 /** Returns `"Rust says: " + text`. */
 export function getResult(text: string): string {
-  return library().getResult.apply(defaultLibrary, arguments as unknown as [string]);
+  const lib = library();
+  return arguments.length === 1 ? lib.getResult(text) : lib.getResult.apply(lib, arguments as unknown as [string]);
 }
 
 /**
@@ -68,7 +71,8 @@ export function getResult(text: string): string {
  * points; a Buffer/Uint8Array counts bytes, read in place.
  */
 export function countDoubles(input: string | Uint8Array): number {
-  return library().countDoubles.apply(defaultLibrary, arguments as unknown as [string]);
+  const lib = library();
+  return arguments.length === 1 ? lib.countDoubles(input) : lib.countDoubles.apply(lib, arguments as unknown as [string]);
 }
 
 /** countDoubles on a koffi worker thread. */

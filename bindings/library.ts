@@ -17,7 +17,7 @@ import {
   describe,
 } from './errors.ts';
 import type { LoadedLibrary } from './loader.ts';
-import { type Pointer, type ProgressFn, type RawFunctions, Status, type StatsOut } from './raw.ts';
+import { type AddressFunctions, type Pointer, type ProgressFn, type RawFunctions, Status, type StatsOut } from './raw.ts';
 
 const ERR_CAP = 1024;
 /** Scratch buffers at most this large are kept between calls; larger inputs get one-off buffers. */
@@ -88,7 +88,8 @@ class Scratch {
 class NativeScratch {
   static readonly ERR = 8;
   static readonly DATA = 8 + ERR_CAP;
-  readonly #raw: RawFunctions;
+  /** The owner's current functions: after unload() they throw instead of calling in. */
+  readonly #raw: () => RawFunctions;
   #pointer: bigint | null = null;
   #capacity = 0;
   /** Base address; 0 when nothing is allocated. */
@@ -96,7 +97,7 @@ class NativeScratch {
   view: Buffer = Buffer.alloc(0);
   #words: Uint32Array = new Uint32Array(2);
 
-  constructor(raw: RawFunctions) {
+  constructor(raw: () => RawFunctions) {
     this.#raw = raw;
   }
 
@@ -106,10 +107,11 @@ class NativeScratch {
     if (needed <= this.#capacity) return true;
     if (needed > MAX_KEPT_SCRATCH) return false;
     const capacity = Math.max(needed, this.#capacity * 2, 64 * 1024);
-    const pointer = this.#raw.mylib_bytes_alloc(capacity);
+    const raw = this.#raw();
+    const pointer = raw.mylib_bytes_alloc(capacity);
     if (pointer === null || pointer === 0n) throw new Error(`mylib: mylib_bytes_alloc(${capacity}) failed`);
     if (pointer > BigInt(Number.MAX_SAFE_INTEGER - capacity)) {
-      this.#raw.mylib_bytes_free(pointer, capacity);
+      raw.mylib_bytes_free(pointer, capacity);
       return false;
     }
     this.release();
@@ -157,7 +159,7 @@ class NativeScratch {
 
   /** Frees the block (at unload). */
   release(): void {
-    if (this.#pointer !== null) this.#raw.mylib_bytes_free(this.#pointer, this.#capacity);
+    if (this.#pointer !== null) this.#raw().mylib_bytes_free(this.#pointer, this.#capacity);
     this.#pointer = null;
     this.#capacity = 0;
     this.address = 0;
@@ -184,12 +186,16 @@ function errorFrom(status: number, err: Buffer): MylibError {
   return new MylibError(status, message || `mylib call failed with status ${status}`);
 }
 
+function unloadedError(name: string, path: string): Error {
+  return new Error(`mylib: ${name} was called after unload() of ${path}; load the library again with open()`);
+}
+
 /** Functions that throw instead of calling into an unloaded library (which would crash). */
 function unloadedFunctions(path: string): RawFunctions {
   return new Proxy({} as RawFunctions, {
     get(_target, name) {
       const fail = () => {
-        throw new Error(`mylib: ${String(name)} was called after unload() of ${path}; load the library again with open()`);
+        throw unloadedError(String(name), path);
       };
       return Object.assign(fail, { async: fail });
     },
@@ -297,6 +303,9 @@ export class Mylib {
   readonly path: string;
   #library: LoadedLibrary | undefined;
   #raw: RawFunctions;
+  #addressed: AddressFunctions;
+  /** The real functions while #release frees library-owned memory after #raw was swapped. */
+  #releasing: RawFunctions | undefined;
   #inFlight = 0;
   /** Set by unload() while async calls run: unmapped when the last one settles. */
   #unloadWhenIdle: LoadedLibrary | undefined;
@@ -312,7 +321,8 @@ export class Mylib {
     this.path = library.path;
     this.#library = library;
     this.#raw = library.raw;
-    this.#native = new NativeScratch(library.raw);
+    this.#addressed = library.addressed;
+    this.#native = new NativeScratch(() => this.#live());
   }
 
   /** The raw koffi functions (benchmarks, experiments). Throw after unload(). */
@@ -336,6 +346,7 @@ export class Mylib {
   getResult(text: string): string {
     checkArgumentCount('getResult', 'text', arguments.length, 1);
     checkString('getResult', 'text', text);
+    if (this.#library === undefined) throw unloadedError('getResult', this.path);
     // Worst case 3 bytes per UTF-16 unit; long strings are measured instead of over-reserving.
     const inputBytes = text.length <= 4096 ? text.length * 3 : Buffer.byteLength(text);
     const scratch = this.#native;
@@ -343,7 +354,7 @@ export class Mylib {
       const length = scratch.encode(text);
       const outputAt = NativeScratch.DATA + NativeScratch.outputOffset(length);
       const base = scratch.address;
-      const status = this.#raw.mylib_get_result(
+      const status = this.#addressed.mylib_get_result(
         base + NativeScratch.DATA, length, base + outputAt, scratch.capacity - outputAt, base, base + NativeScratch.ERR, ERR_CAP,
       );
       if (status === Status.OK) return scratch.view.toString('utf8', outputAt, outputAt + scratch.out);
@@ -523,13 +534,16 @@ export class Mylib {
     if (!library) return;
     this.#library = undefined;
     this.#raw = unloadedFunctions(library.path);
+    this.#addressed = unloadedFunctions(library.path) as unknown as AddressFunctions;
     if (this.#inFlight > 0) this.#unloadWhenIdle = library;
     else this.#release(library);
   }
 
   #release(library: LoadedLibrary): void {
     this.objects.releaseAll();
+    this.#releasing = library.raw;
     this.#native.release();
+    this.#releasing = undefined;
     library.handle.unload();
   }
 
@@ -565,6 +579,10 @@ export class Mylib {
   /** @internal */
   checkCancellable(status: number, err: Buffer, progress: ProgressAdapter): void {
     this.#checkCancellable(status, err, progress);
+  }
+
+  #live(): RawFunctions {
+    return this.#releasing ?? this.#raw;
   }
 
   #checkCancellable(status: number, err: Buffer, progress: ProgressAdapter): void {

@@ -23,7 +23,7 @@ import {
   libraryFileName,
   platformTag,
 } from './names.ts';
-import { type RawFunctions, declareAll } from './raw.ts';
+import { type AddressFunctions, type RawFunctions, declareAddressForms, declareAll } from './raw.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
 export const PACKAGE_NAME = 'mylib-rust';
@@ -63,6 +63,8 @@ export interface LoadedLibrary {
   path: string;
   handle: LibraryHandle;
   raw: RawFunctions;
+  /** Address forms of some functions (see ADDRESS_FORMS), for the typed layer's scratch block. */
+  addressed: AddressFunctions;
 }
 
 export class LibraryLoadError extends Error {
@@ -158,7 +160,7 @@ function tryLoad(path: string): LoadedLibrary | { reason: string } {
         reason: `ABI version mismatch: the library has ABI version ${abiVersion}, these bindings were written for ABI version ${ABI_VERSION}`,
       };
     }
-    return { path, handle, raw: declareAll(handle) };
+    return { path, handle, raw: declareAll(handle), addressed: declareAddressForms(handle) };
   } catch (error) {
     handle.unload();
     return { reason: (error as Error).message };

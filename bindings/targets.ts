@@ -183,7 +183,8 @@ export const TARGETS: readonly CrossTarget[] = [
     rustflags: [],
     profile: {},
     env: {},
-    allowedDeps: ['kernel32.dll', 'ntdll.dll', 'msvcrt.dll', 'userenv.dll', 'ws2_32.dll', 'advapi32.dll', 'bcrypt.dll'],
+    // api-ms-win-core-synch-l1-2-0.dll: WaitOnAddress (std's thread parking), Windows 8+.
+    allowedDeps: ['kernel32.dll', 'ntdll.dll', 'msvcrt.dll', 'userenv.dll', 'ws2_32.dll', 'api-ms-win-core-synch-l1-2-0.dll'],
     runner: 'wine',
     checks: ['header', 'exports', 'deps', 'no-processprng', 'node-smoke'],
   },

@@ -121,7 +121,7 @@ describe('unload', () => {
     library.unload();
     library.unload();
     expect(library.loaded).toBe(false);
-    expect(() => library.getResult('x')).toThrow(/mylib_get_result was called after unload\(\)/);
+    expect(() => library.getResult('x')).toThrow(/getResult was called after unload\(\)/);
     expect(() => library.countDoubles(Buffer.from('aa'))).toThrow(/after unload\(\)/);
     expect(() => library.raw.mylib_abi_version()).toThrow(/after unload\(\)/);
   });

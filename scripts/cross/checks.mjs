@@ -1,0 +1,74 @@
+// The structural checks: each takes a target row (bindings/targets.ts) and what inspect.mjs
+// read from the artifact, and returns { ok, detail }. A failed check's detail says exactly
+// what is wrong. Runtime checks (node-smoke, musl-dlopen, wasm-smoke) live in test.mjs.
+import { readFileSync } from 'node:fs';
+import { LIB_NAME } from '../../bindings/names.ts';
+import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
+import { compareVersions, inspect } from './inspect.mjs';
+
+const FORBIDDEN_DLL = 'bcryptprimitives.dll';
+
+export const STATIC_CHECKS = {
+  header(target, info) {
+    const ok = info.format === target.format && info.machine === target.machine;
+    return { ok, detail: ok ? `${info.format} ${info.machine}` : `expected ${target.format} ${target.machine}, the file is ${info.format} ${info.machine}` };
+  },
+  exports(target, info) {
+    const missing = REQUIRED_EXPORTS.filter((name) => !info.exports.has(name));
+    const ours = [...info.exports].filter((n) => n.startsWith(`${LIB_NAME}_`));
+    return missing.length
+      ? { ok: false, detail: `missing export(s): ${missing.join(', ')}` }
+      : { ok: true, detail: `${REQUIRED_EXPORTS.length} required of ${ours.length} ${LIB_NAME}_* exports` };
+  },
+  deps(target, info) {
+    const allowed = new Set(target.allowedDeps.map((d) => d.toLowerCase()));
+    const extra = info.deps.filter((d) => !allowed.has(d.toLowerCase()));
+    return extra.length
+      ? { ok: false, detail: `needs ${extra.join(', ')} (allowed: ${target.allowedDeps.join(', ') || 'nothing'})` }
+      : { ok: true, detail: info.deps.join(', ') || 'none' };
+  },
+  'glibc-baseline'(target, info) {
+    const glibc = info.versions.map((v) => v.version).filter((v) => v.startsWith('GLIBC_') && /^GLIBC_\d/.test(v)).map((v) => v.slice(6));
+    const highest = glibc.sort(compareVersions).at(-1) ?? 'none';
+    const over = info.versions.filter((v) => /^GLIBC_\d/.test(v.version) && compareVersions(v.version.slice(6), target.glibcMax) > 0);
+    return over.length
+      ? { ok: false, detail: `needs glibc ${highest} > baseline ${target.glibcMax} (${over.map((v) => `${v.version} from ${v.file}`).join(', ')})` }
+      : { ok: true, detail: `highest GLIBC_${highest} <= ${target.glibcMax}` };
+  },
+  'no-processprng'(target, info) {
+    const dll = Object.keys(info.imports ?? {}).find((d) => d.toLowerCase() === FORBIDDEN_DLL);
+    return dll
+      ? { ok: false, detail: `imports ${dll}!${info.imports[dll].join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows` }
+      : { ok: true, detail: `no ${FORBIDDEN_DLL} import` };
+  },
+  'install-name'(target, info) {
+    const want = `@rpath/lib${LIB_NAME}.dylib`;
+    return { ok: info.installName === want, detail: info.installName === want ? want : `install name is ${info.installName ?? 'absent'}, expected ${want}` };
+  },
+  'min-os'(target, info) {
+    const ok = info.minos === target.macosMin && (info.platform === undefined || info.platform === 1);
+    return { ok, detail: ok ? `macOS ${info.minos}${info.sdk ? ` (sdk ${info.sdk})` : ''}` : `minimum OS ${info.minos ?? 'absent'} (platform ${info.platform}), expected macOS ${target.macosMin}` };
+  },
+  'code-signature'(target, info) {
+    return info.codeSignature
+      ? { ok: true, detail: `LC_CODE_SIGNATURE ${info.codeSignature.size} bytes` }
+      : { ok: false, detail: 'no LC_CODE_SIGNATURE: macOS kills unsigned arm64 code' };
+  },
+};
+
+/** Runs every structural check of `target` on the file at `path`. Returns [{ check, ok, detail }]. */
+export function runStaticChecks(target, path) {
+  let info;
+  try {
+    info = inspect(readFileSync(path));
+  } catch (error) {
+    return [{ check: 'header', ok: false, detail: `cannot read ${path}: ${error.message}` }];
+  }
+  return target.checks
+    .filter((c) => c in STATIC_CHECKS)
+    .map((check) => {
+      // A wrong-format file would make the other checks misleading: report them as skipped failures.
+      if (check !== 'header' && info.format !== target.format) return { check, ok: false, detail: `not run: the file is ${info.format}` };
+      return { check, ...STATIC_CHECKS[check](target, info) };
+    });
+}
