@@ -98,7 +98,7 @@ function rawKit() {
 const absentNapi = (env: Env, what: string) => env.napi ? what : `N-API addon absent: ${env.napiAbsent}`;
 const absentWasm = (env: Env) => `wasm column absent: ${env.wasmAbsent}`;
 const KERNEL_NOT_IN_ADDON = 'not in the reference addon (it measures call and copy cost; it has no kernels beyond count_doubles)';
-const NO_NPM = 'no npm package worth comparing (see docs/performance.md)';
+const NO_NPM = 'no npm package worth comparing (see the README, Performance)';
 
 const SIZES: [string, number][] = [
   ['10 B', 10],
@@ -114,7 +114,7 @@ function callCases(env: Env): Case[] {
   const typedAdd = (api as unknown as Record<string, ((a: number, b: number) => number) | undefined>).add;
   const args = { a: 20, b: 22 };
   const noopJs = (): undefined => undefined;
-  const noADD = 'the library has no mylib_add export (see docs/performance.md: asked of the lead)';
+  const noADD = 'the library has no mylib_add export';
   return [
     {
       id: 'call/noop',
