@@ -91,18 +91,31 @@ impl Pattern {
             return text.count();
         }
         if self.blocks == 1 {
-            return self.distance_one_block(text);
+            return self.distance_one_block(text.map(|c| self.masks(c).map_or(0, |m| m[0])));
         }
         self.distance_blocks(text, scratch)
     }
 
-    fn distance_one_block(&self, text: impl Iterator<Item = u32>) -> usize {
+    /// `distance` for ASCII text: each byte indexes the mask table directly.
+    pub fn distance_ascii(&self, text: &[u8], scratch: &mut Vec<(u64, u64)>) -> usize {
+        debug_assert!(text.is_ascii());
+        if self.len == 0 {
+            return text.len();
+        }
+        if self.blocks == 1 {
+            return self
+                .distance_one_block(text.iter().map(|&b| self.ascii[usize::from(b & 0x7f)]));
+        }
+        self.distance_blocks(text.iter().map(|&b| u32::from(b)), scratch)
+    }
+
+    /// Myers' step for patterns of at most 64 code points, fed each text character's mask.
+    fn distance_one_block(&self, masks: impl Iterator<Item = u64>) -> usize {
         let last = 1u64 << (self.len - 1);
         let mut pv = !0u64;
         let mut mv = 0u64;
         let mut score = self.len;
-        for c in text {
-            let eq = self.masks(c).map_or(0, |m| m[0]);
+        for eq in masks {
             let xv = eq | mv;
             let xh = (((eq & pv).wrapping_add(pv)) ^ pv) | eq;
             let mut ph = mv | !(xh | pv);
