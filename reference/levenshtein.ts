@@ -18,11 +18,9 @@ export function levenshtein(a: string, b: string): number {
   return row[y.length]!;
 }
 
-export interface Match {
-  index: number;
-  candidate: string;
-  distance: number;
-}
+import type { Match } from '../bindings/library.ts';
+
+export type { Match };
 
 export function closest(
   query: string,

@@ -1,12 +1,8 @@
 /** Pure-TypeScript references for the numeric kernels (same NaN policy: NaN is skipped). */
 
-export interface Stats {
-  count: number;
-  mean: number;
-  variance: number;
-  min: number;
-  max: number;
-}
+import type { Stats } from '../bindings/library.ts';
+
+export type { Stats };
 
 export function stats(values: Float64Array): Stats {
   let count = 0;

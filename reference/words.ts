@@ -5,10 +5,9 @@
  */
 const WORD = /[\p{Alphabetic}\p{N}]+/gu;
 
-export interface WordCount {
-  word: string;
-  count: number;
-}
+import type { WordCount } from '../bindings/library.ts';
+
+export type { WordCount };
 
 /** Compares in Unicode code point order (UTF-16 `<` differs above U+FFFF vs U+E000-U+FFFF). */
 export function compareCodePoints(a: string, b: string): number {

@@ -5,24 +5,8 @@
  */
 import type { EngineName } from './config.ts';
 
-export interface Match {
-  index: number;
-  candidate: string;
-  distance: number;
-}
-
-export interface Stats {
-  count: number;
-  mean: number;
-  variance: number;
-  min: number;
-  max: number;
-}
-
-export interface WordCount {
-  word: string;
-  count: number;
-}
+export type { Match, Stats, WordCount } from '../bindings/library.ts';
+import type { Match, Stats, WordCount } from '../bindings/library.ts';
 
 export interface ClosestOptions {
   limit?: number;

@@ -4,20 +4,10 @@ import { closest } from '../../reference/levenshtein.ts';
 import { stats } from '../../reference/stats.ts';
 import { countDoubles, getResult } from '../../reference/text.ts';
 import { WordCounter } from '../../reference/words.ts';
+import { seededRandom } from '../helpers.ts';
 import { type Service, postJson, send, startService } from './server.ts';
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(7);
+const random = seededRandom(7);
 const word = (alphabet: string, min: number, max: number) =>
   Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
 
