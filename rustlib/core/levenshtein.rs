@@ -18,6 +18,44 @@ pub struct Pattern {
     other_masks: Vec<u64>,
 }
 
+/// The column state of Myers' algorithm for one block of at most 64 pattern positions.
+#[derive(Clone, Copy)]
+struct OneBlock {
+    pv: u64,
+    mv: u64,
+    last: u64,
+    score: usize,
+}
+
+impl OneBlock {
+    fn new(pattern_len: usize) -> OneBlock {
+        OneBlock {
+            pv: !0,
+            mv: 0,
+            last: 1u64 << (pattern_len - 1),
+            score: pattern_len,
+        }
+    }
+
+    /// Advances one text character whose pattern mask is `eq`.
+    #[inline(always)]
+    fn step(&mut self, eq: u64) {
+        let (pv, mv) = (self.pv, self.mv);
+        let xv = eq | mv;
+        let xh = (((eq & pv).wrapping_add(pv)) ^ pv) | eq;
+        let ph = mv | !(xh | pv);
+        let mh = pv & xh;
+        // Ph and Mh are disjoint: the score moves by +1, -1 or 0 without a branch.
+        self.score =
+            (self.score + usize::from(ph & self.last != 0)) - usize::from(mh & self.last != 0);
+        // Row 0 of the global distance matrix grows by one per column: carry in +1.
+        let ph = (ph << 1) | 1;
+        let mh = mh << 1;
+        self.pv = mh | !(xv | ph);
+        self.mv = ph & xv;
+    }
+}
+
 impl Pattern {
     pub fn new(pattern: &[u32]) -> Pattern {
         let len = pattern.len();
@@ -111,27 +149,11 @@ impl Pattern {
 
     /// Myers' step for patterns of at most 64 code points, fed each text character's mask.
     fn distance_one_block(&self, masks: impl Iterator<Item = u64>) -> usize {
-        let last = 1u64 << (self.len - 1);
-        let mut pv = !0u64;
-        let mut mv = 0u64;
-        let mut score = self.len;
+        let mut state = OneBlock::new(self.len);
         for eq in masks {
-            let xv = eq | mv;
-            let xh = (((eq & pv).wrapping_add(pv)) ^ pv) | eq;
-            let mut ph = mv | !(xh | pv);
-            let mut mh = pv & xh;
-            if ph & last != 0 {
-                score += 1;
-            } else if mh & last != 0 {
-                score -= 1;
-            }
-            // Row 0 of the global distance matrix grows by one per column: carry in +1.
-            ph = (ph << 1) | 1;
-            mh <<= 1;
-            pv = mh | !(xv | ph);
-            mv = ph & xv;
+            state.step(eq);
         }
-        score
+        state.score
     }
 
     fn distance_blocks(
@@ -336,50 +358,64 @@ pub fn closest(
     let pattern_chars: Vec<u32> = query.chars().map(u32::from).collect();
     let pattern = Pattern::new(&pattern_chars);
     let total = candidates.count();
-    let mut heap: BinaryHeap<Match> = BinaryHeap::new();
     let mut scratch = Vec::new();
-    let mut bound = max_distance;
     if limit == 0 {
         return Ok(Vec::new());
     }
+    let mut top = TopMatches {
+        heap: BinaryHeap::new(),
+        limit,
+        bound: max_distance,
+    };
     for index in 0..total {
         if index % PROGRESS_EVERY == 0 && index > 0 && !progress(index, total) {
             return Err(Cancelled);
         }
+        // The difference in length is a lower bound of the distance.
+        if candidates.char_count(index).abs_diff(pattern.len()) > top.bound as usize {
+            continue;
+        }
         let candidate = candidates.get(index);
-        // |len(a) - len(b)| is a lower bound; byte lengths bound code point counts from above
-        // only, so count chars when the cheap byte test cannot decide.
-        let candidate_chars = if candidate.is_ascii() {
-            candidate.len()
+        let distance = if candidate.is_ascii() {
+            pattern.distance_ascii(candidate.as_bytes(), &mut scratch)
         } else {
-            candidate.chars().count()
+            pattern.distance(candidate.chars().map(u32::from), &mut scratch)
         };
-        if candidate_chars.abs_diff(pattern.len()) > bound as usize {
-            continue;
-        }
-        let distance = pattern.distance(candidate.chars().map(u32::from), &mut scratch);
-        let distance = u32::try_from(distance).unwrap_or(u32::MAX);
-        if distance > bound {
-            continue;
-        }
-        let scored = Match {
-            distance,
-            index: index as u32,
-        };
-        if heap.len() < limit {
-            heap.push(scored);
-        } else if heap.peek().is_some_and(|worst| scored < *worst) {
-            heap.pop();
-            heap.push(scored);
-        }
-        if heap.len() == limit {
-            bound = bound.min(heap.peek().map_or(bound, |worst| worst.distance));
-        }
+        top.offer(index as u32, distance);
     }
     if !progress(total, total) {
         return Err(Cancelled);
     }
-    Ok(heap.into_sorted_vec())
+    Ok(top.heap.into_sorted_vec())
+}
+
+/// The best `limit` matches so far (a max-heap: the worst on top) and the distance a new
+/// candidate must not exceed.
+struct TopMatches {
+    heap: BinaryHeap<Match>,
+    limit: usize,
+    bound: u32,
+}
+
+impl TopMatches {
+    fn offer(&mut self, index: u32, distance: usize) {
+        let distance = u32::try_from(distance).unwrap_or(u32::MAX);
+        if distance > self.bound {
+            return;
+        }
+        let scored = Match { distance, index };
+        if self.heap.len() < self.limit {
+            self.heap.push(scored);
+        } else if self.heap.peek().is_some_and(|worst| scored < *worst) {
+            self.heap.pop();
+            self.heap.push(scored);
+        }
+        if self.heap.len() == self.limit {
+            self.bound = self
+                .bound
+                .min(self.heap.peek().map_or(self.bound, |worst| worst.distance));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -445,6 +481,58 @@ mod tests {
                     Pattern::new(&pattern).distance(b.chars().map(u32::from), &mut Vec::new());
                 assert_eq!(direct, naive(&a, &b), "pattern {len_a} x text {len_b}");
                 assert_eq!(levenshtein(&a, &b), naive(&a, &b));
+            }
+        }
+    }
+
+    #[test]
+    fn closest_agrees_with_the_dynamic_program_on_ascii_and_other_candidates() {
+        let mut state = 11u64;
+        let words: Vec<String> = (0..203)
+            .map(|i| {
+                let n = (i * 7) % 40;
+                if i % 9 == 0 {
+                    random_text(&mut state, n, &['a', 'é', 'b'])
+                } else {
+                    random_text(&mut state, n, &['a', 'b', 'c'])
+                }
+            })
+            .collect();
+        let mut bytes = String::new();
+        let mut offsets = vec![0u32];
+        for w in &words {
+            bytes.push_str(w);
+            offsets.push(bytes.len() as u32);
+        }
+        let packed = Packed {
+            bytes: &bytes,
+            offsets: &offsets,
+        };
+        for query in [
+            "abcab",
+            "",
+            "aéb",
+            &random_text(&mut state, 70, &['a', 'b']),
+        ] {
+            for (limit, max) in [
+                (usize::MAX, u32::MAX),
+                (7, u32::MAX),
+                (usize::MAX, 4),
+                (3, 10),
+            ] {
+                let got = closest(query, &packed, limit, max, |_, _| true).unwrap();
+                let mut expected: Vec<Match> = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| Match {
+                        distance: naive(query, w) as u32,
+                        index: i as u32,
+                    })
+                    .filter(|m| m.distance <= max)
+                    .collect();
+                expected.sort();
+                expected.truncate(limit);
+                assert_eq!(got, expected, "query {query:?}, limit {limit}, max {max}");
             }
         }
     }
