@@ -106,7 +106,7 @@ class NativeScratch {
     const needed = NativeScratch.DATA + NativeScratch.outputOffset(inputBytes) + outputBytes;
     if (needed <= this.#capacity) return true;
     if (needed > MAX_KEPT_SCRATCH) return false;
-    const capacity = Math.max(needed, this.#capacity * 2, 64 * 1024);
+    const capacity = Math.min(Math.max(needed, this.#capacity * 2, 64 * 1024), MAX_KEPT_SCRATCH);
     const raw = this.#raw();
     const pointer = raw.mylib_bytes_alloc(capacity);
     if (pointer === null || pointer === 0n) throw new Error(`mylib: mylib_bytes_alloc(${capacity}) failed`);
@@ -455,16 +455,35 @@ export class Mylib {
     checkString('closest', 'query', query);
     checkStringArray('closest', 'candidates', candidates);
     const { outCap, maxDistance, progress } = closestOptions('closest', options, candidates.length);
-    const packed = packCandidates('closest', candidates, (size) => this.#packed.get(size));
-    const [queryBytes, queryLen] = this.#encode(query);
+    // A progress callback may call into this library again: such a call gets buffers of its
+    // own, so the re-entrant call cannot overwrite them.
+    const reentrant = progress.callback !== null;
+    const packed = packCandidates('closest', candidates, reentrant ? Buffer.allocUnsafe : (size) => this.#packed.get(size));
+    const [queryBytes, queryLen] = reentrant ? [Buffer.from(query), Buffer.byteLength(query)] : this.#encode(query);
     const matches = new Uint32Array(outCap * 2);
-    const { u64, err } = this.#sync;
-    const status = this.#raw.mylib_closest(
-      queryBytes, queryLen, packed.bytes, packed.length, packed.offsets, candidates.length,
-      maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+    const { u64, err } = reentrant ? freshBuffers() : this.#sync;
+    const status = this.guardCallbacks(reentrant, () =>
+      this.#raw.mylib_closest(
+        queryBytes, queryLen, packed.bytes, packed.length, packed.offsets, candidates.length,
+        maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+      ),
     );
     this.#checkCancellable(status, err, progress);
     return readMatches(matches, Number(u64[0]), candidates);
+  }
+
+  /**
+   * @internal Runs a synchronous call that may call back into JS. Until it returns, unload()
+   * defers unmapping the library (the native frame is still on the stack).
+   */
+  guardCallbacks<T>(active: boolean, call: () => T): T {
+    if (!active) return call();
+    this.#inFlight++;
+    try {
+      return call();
+    } finally {
+      this.#settled();
+    }
   }
 
   /** closest() on a koffi worker thread; `signal` cancels it. */
@@ -602,6 +621,16 @@ export class Mylib {
     return this.#releasing ?? this.#raw;
   }
 
+  /** One call that held the library in use has returned: unmap it if unload() was waiting. */
+  #settled(): void {
+    this.#inFlight--;
+    const pending = this.#unloadWhenIdle;
+    if (this.#inFlight === 0 && pending) {
+      this.#unloadWhenIdle = undefined;
+      this.#release(pending);
+    }
+  }
+
   #checkCancellable(status: number, err: Buffer, progress: ProgressAdapter): void {
     if (status === Status.OK) return;
     const error = errorFrom(status, err);
@@ -618,12 +647,7 @@ export class Mylib {
     const fn = this.#raw[name] as unknown as { async: (...args: unknown[]) => void };
     return new Promise<number>((resolve, reject) => {
       fn.async(...args, (error: unknown, status: number) => {
-        this.#inFlight--;
-        const pending = this.#unloadWhenIdle;
-        if (this.#inFlight === 0 && pending) {
-          this.#unloadWhenIdle = undefined;
-          this.#release(pending);
-        }
+        this.#settled();
         if (error) reject(error);
         else resolve(status);
       });
@@ -727,12 +751,22 @@ export class FuzzyIndex {
     const pointer = this.#pointer('closest');
     checkString('FuzzyIndex.closest', 'query', query);
     const { outCap, maxDistance, progress } = closestOptions('FuzzyIndex.closest', options, this.#candidates.length);
-    const [queryBytes, queryLen] = this.#library.encode(query);
+    // As in Mylib.closest: a callback may re-enter the library, or close this index.
+    const reentrant = progress.callback !== null;
+    const [queryBytes, queryLen] = reentrant ? [Buffer.from(query), Buffer.byteLength(query)] : this.#library.encode(query);
     const matches = new Uint32Array(outCap * 2);
-    const { u64, err } = this.#library.syncBuffers;
-    const status = this.#library.raw.mylib_fuzzy_index_closest(
-      pointer, queryBytes, queryLen, maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
-    );
+    const { u64, err } = reentrant ? freshBuffers() : this.#library.syncBuffers;
+    this.#busy++;
+    let status: number;
+    try {
+      status = this.#library.guardCallbacks(reentrant, () =>
+        this.#library.raw.mylib_fuzzy_index_closest(
+          pointer, queryBytes, queryLen, maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+        ),
+      );
+    } finally {
+      this.#idle();
+    }
     this.#library.checkCancellable(status, err, progress);
     return readMatches(matches, Number(u64[0]), this.#candidates);
   }
@@ -754,14 +788,19 @@ export class FuzzyIndex {
         pointer, queryBytes, queryBytes.length, maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
       ]);
     } finally {
-      this.#busy--;
-      if (this.#busy === 0 && this.#closing) this.#library.objects.release(this.#id, this);
+      this.#idle();
     }
     this.#library.checkCancellable(status, buffers.err, progress);
     return readMatches(matches, Number(buffers.u64[0]), this.#candidates);
   }
 
-  /** Frees the native index (after running async calls finish). Idempotent. */
+  /** A call on the index returned: free it if close() was waiting. */
+  #idle(): void {
+    this.#busy--;
+    if (this.#busy === 0 && this.#closing) this.#library.objects.release(this.#id, this);
+  }
+
+  /** Frees the native index (after running calls finish). Idempotent. */
   close(): void {
     this.#closing = true;
     if (this.#busy === 0) this.#library.objects.release(this.#id, this);

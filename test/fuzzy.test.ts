@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FuzzyIndex, MylibError, closest, levenshtein } from '../bindings/index.ts';
+import { FuzzyIndex, MylibError, closest, getResult, levenshtein, open } from '../bindings/index.ts';
 import * as reference from '../reference/levenshtein.ts';
 import { randomLetters, seededRandom } from './helpers.ts';
 
@@ -112,6 +112,39 @@ describe('progress callbacks and cancellation (sync)', () => {
     const boom = new Error('callback failed');
     expect(() => closest('query', list, { onProgress: () => { throw boom; } })).toThrow(boom);
     expect(levenshtein('kitten', 'sitting')).toBe(3);
+  });
+});
+
+describe('re-entrant calls from a progress callback', () => {
+  const list = randomWords(12_000, 9);
+
+  it('calls into the library from onProgress do not disturb the running call', () => {
+    const inner: string[] = [];
+    const outer = closest('query', list, {
+      limit: 5,
+      onProgress: () => {
+        inner.push(getResult('inner'));
+        expect(closest('ab', ['abc', 'x'], { limit: 1, onProgress: () => true })).toEqual([{ index: 0, candidate: 'abc', distance: 1 }]);
+        expect(levenshtein('kitten', 'sitting')).toBe(3);
+      },
+    });
+    expect(outer).toEqual(reference.closest('query', list, { limit: 5 }));
+    expect(inner.length).toBeGreaterThanOrEqual(3);
+    expect(inner.every((r) => r === 'Rust says: inner')).toBe(true);
+  });
+
+  it('FuzzyIndex.close() from its own callback waits for the call to return', () => {
+    const index = new FuzzyIndex(list);
+    const result = index.closest('query', { limit: 3, onProgress: () => index.close() });
+    expect(result).toEqual(reference.closest('query', list, { limit: 3 }));
+    expect(index.closed).toBe(true);
+  });
+
+  it('unload() from a callback waits for the call to return, then refuses calls', () => {
+    const lib = open();
+    const result = lib.closest('query', list, { limit: 2, onProgress: () => lib.unload() });
+    expect(result).toEqual(reference.closest('query', list, { limit: 2 }));
+    expect(() => lib.closest('q', ['q'])).toThrow(/after unload\(\)/);
   });
 });
 
