@@ -3,8 +3,7 @@
  * npm run bench:strings [-- --rounds n --quick --strict --out dir]: the getResult round trip
  * ("Rust says: " + text) at 10 B, 1 KiB, 64 KiB and 1 MiB through the typed API, the raw koffi
  * function (the typed layer's marshalling without its checks), an N-API C addon doing the same
- * copy-in/copy-out (the floor), wasm, and a proposed faster marshalling path
- * (bench/lib/fastpath.ts). Reports typed / N-API against the bridge issue's limits
+ * copy-in/copy-out (the floor) and wasm. Reports typed / N-API against the bridge issue's limits
  * (<= 1.3x at 1 KiB and 1 MiB; issue 8 adds 64 KiB <= 1.3x and 10 B <= 1.6x).
  * Exits 1 if a column throws or returns a wrong string; with --strict also if a limit is missed.
  */
@@ -13,9 +12,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { library } from '../bindings/index.ts';
 import { COLUMNS, getResultCases } from './lib/cases.ts';
-import { proposedGetResult } from './lib/fastpath.ts';
 import { pairedRatio } from './lib/measure.ts';
 import { type CaseResult, type RunResult, markdown } from './lib/report.ts';
 import { log, prepare, runCase } from './lib/run.ts';
@@ -47,17 +44,11 @@ log(`getResult round trip: ${rounds} round(s)`);
 const { env, machine } = prepare(quick);
 const failures: string[] = [];
 const cases: CaseResult[] = [];
-let proposed: ((text: string) => string) | undefined;
-try {
-  proposed = proposedGetResult(library());
-} catch (error) {
-  log(`proposed path unavailable: ${(error as Error).message}`);
-}
-for (const c of getResultCases(env, proposed)) {
+for (const c of getResultCases(env)) {
   cases.push(await runCase(c, quick ? { rounds, ms: 5, minSamples: 2 } : { rounds, ms: 50, minSamples: 8 }, failures));
 }
 
-// Typed vs N-API (the limits) and the proposed path vs N-API (what a change would reach).
+// Typed vs N-API (the limits).
 const targets: TargetResult[] = evaluateTargets(cases, []).filter((t) => t.id.startsWith('get') || t.id === 'typed-vs-raw-get10');
 log('\nround trip vs the N-API addon (time ratio, median of per-round pairs; lower is better):');
 for (const c of cases) {
@@ -66,7 +57,7 @@ for (const c of cases) {
     log(`  ${c.id}: N-API column absent`);
     continue;
   }
-  const parts = (['typed', 'raw', 'proposed', 'wasm'] as const).flatMap((id) => {
+  const parts = (['typed', 'raw', 'wasm'] as const).flatMap((id) => {
     const col = c.columns[id];
     if (col?.status !== 'ok') return [];
     const { ratio, low, high } = pairedRatio(col.rounds, napi.rounds);

@@ -81,13 +81,13 @@ class Scratch {
 
 /**
  * Library-owned scratch memory for synchronous string calls, passed by address. Layout:
- * [out u64][err ERR_CAP][input ... | half-page gap | output ...]. The gap keeps the output
+ * [MylibTextOut (16 bytes)][err ERR_CAP][input ... | half-page gap | output ...]. The gap keeps the output
  * 2 KiB off the input's page offset: a copy whose stores land just behind its loads at the same
  * offset within 4 KiB pages ("4K aliasing") ran 9x slower here.
  */
 class NativeScratch {
-  static readonly ERR = 8;
-  static readonly DATA = 8 + ERR_CAP;
+  static readonly ERR = 16;
+  static readonly DATA = 16 + ERR_CAP;
   /** The owner's current functions: after unload() they throw instead of calling in. */
   readonly #raw: () => RawFunctions;
   #pointer: bigint | null = null;
@@ -95,7 +95,9 @@ class NativeScratch {
   /** Base address; 0 when nothing is allocated. */
   address = 0;
   view: Buffer = Buffer.alloc(0);
-  #words: Uint32Array = new Uint32Array(2);
+  /** The view from DATA on, for TextEncoder.encodeInto (no subarray per call). */
+  #input: Uint8Array = new Uint8Array(0);
+  #words: Uint32Array = new Uint32Array(4);
 
   constructor(raw: () => RawFunctions) {
     this.#raw = raw;
@@ -119,7 +121,8 @@ class NativeScratch {
     this.#capacity = capacity;
     this.address = Number(pointer);
     this.view = Buffer.from(koffi.view(pointer as unknown as object, capacity) as ArrayBuffer);
-    this.#words = new Uint32Array(this.view.buffer, this.view.byteOffset, 2);
+    this.#words = new Uint32Array(this.view.buffer, this.view.byteOffset, 4);
+    this.#input = this.view.subarray(NativeScratch.DATA);
     return true;
   }
 
@@ -132,12 +135,20 @@ class NativeScratch {
     return this.#capacity;
   }
 
-  /** The u64 out-param at offset 0 (values below 2^53). */
+  /** MylibTextOut.len at offset 0 (values below 2^53). */
   get out(): number {
     return this.#words[0]! + this.#words[1]! * 0x1_0000_0000;
   }
 
-  /** Writes `text` as UTF-8 at DATA; returns the byte length. Short ASCII takes a JS loop. */
+  /** MylibTextOut.ascii at offset 8. */
+  get ascii(): boolean {
+    return this.#words[2] === 1;
+  }
+
+  /**
+   * Writes `text` as UTF-8 at DATA; returns the byte length. Short ASCII takes a JS loop; the
+   * rest TextEncoder.encodeInto into a view kept from reserve(), cheaper than Buffer#write.
+   */
   encode(text: string): number {
     const view = this.view;
     const at = NativeScratch.DATA;
@@ -150,7 +161,7 @@ class NativeScratch {
       }
       if (i === text.length) return i;
     }
-    return encodeUtf8(view, text, at);
+    return utf8Encoder.encodeInto(text, this.#input).written;
   }
 
   error(status: number): MylibError {
@@ -164,37 +175,48 @@ class NativeScratch {
     this.#capacity = 0;
     this.address = 0;
     this.view = Buffer.alloc(0);
-    this.#words = new Uint32Array(2);
+    this.#input = new Uint8Array(0);
+    this.#words = new Uint32Array(4);
   }
 }
 
+const utf8Encoder = new TextEncoder();
+
 /**
- * Buffer's own UTF-8 codec methods, which `write`/`toString` call after normalising their
- * arguments (that normalisation cost ~50-80 ns per call on Node 20, more than copying 10 bytes).
- * They are not documented, so each falls back to the public method when absent.
+ * Buffer's own decoders, which `toString` calls after normalising its arguments (that
+ * normalisation cost ~50-80 ns per call on Node 20, more than copying 10 bytes). They are not
+ * documented, so each falls back to the public method when absent.
  */
-type Utf8Codec = { utf8Slice?(start: number, end: number): string; utf8Write?(text: string, offset: number): number };
-const hasUtf8Codec =
-  typeof (Buffer.prototype as Utf8Codec).utf8Slice === 'function' && typeof (Buffer.prototype as Utf8Codec).utf8Write === 'function';
+type Decoders = { utf8Slice?(start: number, end: number): string; latin1Slice?(start: number, end: number): string };
+const decoders = Buffer.prototype as Decoders;
+const hasDecoders = typeof decoders.utf8Slice === 'function' && typeof decoders.latin1Slice === 'function';
+
+function decodeLatin1(buffer: Buffer, start: number, end: number): string {
+  return hasDecoders ? (buffer as Decoders).latin1Slice!(start, end) : buffer.toString('latin1', start, end);
+}
 
 function decodeUtf8(buffer: Buffer, start: number, end: number): string {
-  return hasUtf8Codec ? (buffer as Utf8Codec).utf8Slice!(start, end) : buffer.toString('utf8', start, end);
+  return hasDecoders ? (buffer as Decoders).utf8Slice!(start, end) : buffer.toString('utf8', start, end);
 }
 
-function encodeUtf8(buffer: Buffer, text: string, offset: number): number {
-  return hasUtf8Codec ? (buffer as Utf8Codec).utf8Write!(text, offset) : buffer.write(text, offset);
-}
 
 /** Per-call buffers: shared ones for sync calls, fresh ones for async calls. */
 interface CallBuffers {
   err: Buffer;
   u64: BigUint64Array;
   u64b: BigUint64Array;
+  /** A MylibTextOut. */
+  text: BigUint64Array;
 }
 
 function freshBuffers(): CallBuffers {
   // Backed by ArrayBuffers (off the V8 heap), so a worker thread can write them safely.
-  return { err: Buffer.alloc(ERR_CAP), u64: new BigUint64Array(new ArrayBuffer(8)), u64b: new BigUint64Array(new ArrayBuffer(8)) };
+  return {
+    err: Buffer.alloc(ERR_CAP),
+    u64: new BigUint64Array(new ArrayBuffer(8)),
+    u64b: new BigUint64Array(new ArrayBuffer(8)),
+    text: new BigUint64Array(new ArrayBuffer(16)),
+  };
 }
 
 function errorFrom(status: number, err: Buffer): MylibError {
@@ -326,7 +348,12 @@ export class Mylib {
   #inFlight = 0;
   /** Set by unload() while async calls run: unmapped when the last one settles. */
   #unloadWhenIdle: LoadedLibrary | undefined;
-  readonly #sync: CallBuffers = { err: Buffer.alloc(ERR_CAP), u64: new BigUint64Array(1), u64b: new BigUint64Array(1) };
+  readonly #sync: CallBuffers = {
+    err: Buffer.alloc(ERR_CAP),
+    u64: new BigUint64Array(1),
+    u64b: new BigUint64Array(1),
+    text: new BigUint64Array(2),
+  };
   readonly #input = new Scratch(4096);
   readonly #output = new Scratch(4096);
   readonly #packed = new Scratch(4096);
@@ -374,7 +401,11 @@ export class Mylib {
       const status = this.#addressed.mylib_get_result(
         base + NativeScratch.DATA, length, base + outputAt, scratch.capacity - outputAt, base, base + NativeScratch.ERR, ERR_CAP,
       );
-      if (status === Status.OK) return decodeUtf8(scratch.view, outputAt, outputAt + scratch.out);
+      if (status === Status.OK) {
+        // An ASCII result decodes as Latin-1: a copy, without UTF-8 validation.
+        const end = outputAt + scratch.out;
+        return scratch.ascii ? decodeLatin1(scratch.view, outputAt, end) : decodeUtf8(scratch.view, outputAt, end);
+      }
       if (status !== Status.BUFFER_TOO_SMALL) throw scratch.error(status);
     }
     return this.#getResultInBuffers(text);
@@ -383,15 +414,15 @@ export class Mylib {
   /** getResult through JS-owned buffers: inputs beyond the kept scratch size. */
   #getResultInBuffers(text: string): string {
     const [input, inputLen] = this.#encode(text);
-    const { u64, err } = this.#sync;
+    const { text: info, err } = this.#sync;
     let output = this.#output.get(inputLen + 64);
-    let status = this.#raw.mylib_get_result(input, inputLen, output, output.length, u64, err, ERR_CAP);
+    let status = this.#raw.mylib_get_result(input, inputLen, output, output.length, info, err, ERR_CAP);
     if (status === Status.BUFFER_TOO_SMALL) {
-      output = this.#output.get(Number(u64[0]));
-      status = this.#raw.mylib_get_result(input, inputLen, output, output.length, u64, err, ERR_CAP);
+      output = this.#output.get(Number(info[0]));
+      status = this.#raw.mylib_get_result(input, inputLen, output, output.length, info, err, ERR_CAP);
     }
     this.check(status);
-    return output.toString('utf8', 0, Number(u64[0]));
+    return output.toString('utf8', 0, Number(info[0]));
   }
 
   /**

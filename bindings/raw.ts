@@ -12,6 +12,7 @@ import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 export const STRUCTS = {
   MylibStats: { count: 'uint64_t', mean: 'double', variance: 'double', min: 'double', max: 'double' },
   MylibMatch: { index: 'uint32_t', distance: 'uint32_t' },
+  MylibTextOut: { len: 'size_t', ascii: 'uint32_t' },
 } as const satisfies Record<string, Record<string, string>>;
 
 /** Callback prototypes (Rust: `pub type Name = unsafe extern "C" fn(...)`), used as `Name *`. */
@@ -41,7 +42,7 @@ export const DECLARATIONS = {
   mylib_bytes_alloc: 'uint8_t *mylib_bytes_alloc(size_t len)',
   mylib_bytes_free: 'void mylib_bytes_free(uint8_t *ptr, size_t len)',
   mylib_get_result:
-    'int32_t mylib_get_result(const uint8_t *text, size_t text_len, uint8_t *out, size_t out_cap, size_t *out_len, uint8_t *err, size_t err_cap)',
+    'int32_t mylib_get_result(const uint8_t *text, size_t text_len, uint8_t *out, size_t out_cap, MylibTextOut *out_info, uint8_t *err, size_t err_cap)',
   mylib_count_doubles_bytes:
     'int32_t mylib_count_doubles_bytes(const uint8_t *data, size_t data_len, uint64_t *out_count, uint8_t *err, size_t err_cap)',
   mylib_count_doubles_utf8:
@@ -78,6 +79,8 @@ export type Address = number;
 export type Bytes = Uint8Array | Address | null;
 /** A one-element out-param for a 64-bit unsigned value (size_t or uint64_t on 64-bit hosts). */
 export type U64Out = BigUint64Array | Address;
+/** A MylibTextOut out-param ({len: size_t, ascii: uint32_t}: 16 bytes on 64-bit hosts), read as two u64. */
+export type TextOut = BigUint64Array | Address;
 
 /** A native pointer as koffi 3 represents it. Never handed to users. */
 export type Pointer = bigint;
@@ -105,7 +108,7 @@ export interface RawFunctions {
   mylib_bytes_alloc: Native<[len: number], bigint | null>;
   mylib_bytes_free: Native<[ptr: bigint | null, len: number], void>;
   mylib_get_result: Native<
-    [text: Bytes, textLen: number, out: Bytes, outCap: number, outLen: U64Out, err: Bytes, errCap: number],
+    [text: Bytes, textLen: number, out: Bytes, outCap: number, outInfo: TextOut, err: Bytes, errCap: number],
     number
   >;
   mylib_count_doubles_bytes: Native<[data: Bytes, dataLen: number, outCount: U64Out, err: Bytes, errCap: number], number>;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as mylib from '../bindings/index.ts';
 import { LibraryLoadError, MylibError, open } from '../bindings/index.ts';
 import { ARTIFACTS_DIR, candidatePaths } from '../bindings/loader.ts';
-import { LIBRARY_PATH_ENV } from '../bindings/names.ts';
+import { ABI_VERSION, LIBRARY_PATH_ENV } from '../bindings/names.ts';
 import { compileFixtureLibrary } from './helpers.ts';
 
 const call = (fn: (...args: never[]) => unknown, ...args: unknown[]) => () => (fn as (...a: unknown[]) => unknown)(...args);
@@ -47,7 +47,7 @@ describe('errors reported by Rust', () => {
   it('raw calls with invalid UTF-8 or NULL pointers get a status and a message, not a crash', () => {
     const raw = mylib.library().raw;
     const err = Buffer.alloc(256);
-    const out = new BigUint64Array(1);
+    const out = new BigUint64Array(2);
     const readErr = () => err.toString('utf8', 0, err.indexOf(0));
     expect(raw.mylib_count_doubles_utf8(Buffer.from([0x61, 0xff]), 2, out, err, 256)).toBe(3);
     expect(readErr()).toMatch(/^mylib_count_doubles_utf8: argument 'text' is not valid UTF-8/);
@@ -60,6 +60,13 @@ describe('errors reported by Rust', () => {
     expect(raw.mylib_get_result(Buffer.from('abc'), 3, small, 4, out, null, 0)).toBe(4);
     expect(out[0]).toBe(14n);
     expect([...small]).toEqual([0xee, 0xee, 0xee, 0xee]);
+    // On success the MylibTextOut says whether the result is ASCII.
+    const big = Buffer.alloc(64);
+    expect(raw.mylib_get_result(Buffer.from('abc'), 3, big, 64, out, null, 0)).toBe(0);
+    expect([out[0], out[1]! & 0xffffffffn]).toEqual([14n, 1n]);
+    const accented = Buffer.from('é');
+    expect(raw.mylib_get_result(accented, accented.length, big, 64, out, null, 0)).toBe(0);
+    expect([out[0], out[1]! & 0xffffffffn]).toEqual([13n, 0n]);
   });
 
   it('out-params are written only on success', () => {
@@ -102,13 +109,13 @@ describe('loading', () => {
     writeFileSync(source, '#[unsafe(no_mangle)]\npub extern "C" fn mylib_abi_version() -> u32 { 999 }\n');
     const path = compileFixtureLibrary(source, 'abi_mismatch');
     expect(() => open({ path })).toThrow(
-      /ABI version mismatch: the library has ABI version 999, these bindings were written for ABI version 1/,
+      new RegExp(`ABI version mismatch: the library has ABI version 999, these bindings were written for ABI version ${ABI_VERSION}`),
     );
   });
 
   it('a library missing a declared symbol is refused with the symbol name', () => {
     const source = join(tmpdir(), `missing-symbol-${process.pid}.rs`);
-    writeFileSync(source, '#[unsafe(no_mangle)]\npub extern "C" fn mylib_abi_version() -> u32 { 1 }\n');
+    writeFileSync(source, `#[unsafe(no_mangle)]\npub extern "C" fn mylib_abi_version() -> u32 { ${ABI_VERSION} }\n`);
     const path = compileFixtureLibrary(source, 'missing_symbol');
     expect(() => open({ path })).toThrow(/Cannot find function 'mylib_\w+'/);
   });

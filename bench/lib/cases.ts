@@ -35,7 +35,6 @@ export const COLUMNS = {
   napi: 'N-API C addon',
   wasm: 'Rust wasm32',
   npm: 'npm package',
-  proposed: 'Rust, proposed path',
 } as const;
 export type ColumnId = keyof typeof COLUMNS;
 export const COLUMN_IDS = Object.keys(COLUMNS) as ColumnId[];
@@ -89,10 +88,12 @@ function rawKit() {
   const err = Buffer.alloc(ERR_CAP);
   const u64 = new BigUint64Array(1);
   const u64b = new BigUint64Array(1);
+  /** A MylibTextOut {len, ascii}: 16 bytes. */
+  const text = new BigUint64Array(2);
   const check = (status: number, fn: string) => {
     if (status !== Status.OK) throw new Error(`${fn}: status ${status}: ${err.toString('utf8', 0, Math.max(0, err.indexOf(0)))}`);
   };
-  return { raw, err, u64, u64b, check };
+  return { raw, err, u64, u64b, text, check };
 }
 
 const absentNapi = (env: Env, what: string) => env.napi ? what : `N-API addon absent: ${env.napiAbsent}`;
@@ -149,8 +150,8 @@ function callCases(env: Env): Case[] {
 }
 
 /** get_result round trips: the typed function, the raw one with the typed layer's marshalling, N-API, wasm. */
-export function getResultCases(env: Env, proposed?: (text: string) => string): Case[] {
-  const { raw, err, u64, check } = rawKit();
+export function getResultCases(env: Env): Case[] {
+  const { raw, err, text: textOut, check } = rawKit();
   return SIZES.map(([label, size]) => {
     const text = randomLetters(size, 100 + size);
     const input = Buffer.allocUnsafe(size * 3);
@@ -165,13 +166,12 @@ export function getResultCases(env: Env, proposed?: (text: string) => string): C
         typed: () => getResult(text),
         raw: () => {
           const length = input.write(text);
-          check(raw.mylib_get_result(input, length, output, output.length, u64, err, ERR_CAP), 'mylib_get_result');
-          return output.toString('utf8', 0, Number(u64[0]));
+          check(raw.mylib_get_result(input, length, output, output.length, textOut, err, ERR_CAP), 'mylib_get_result');
+          return output.toString('utf8', 0, Number(textOut[0]));
         },
         napi: env.napi ? () => env.napi!.getResult(text) : absentNapi(env, ''),
         wasm: env.wasm ? () => env.wasm!.getResult(text) : absentWasm(env),
         npm: 'n/a (string concatenation)',
-        ...(proposed ? { proposed: () => proposed(text) } : {}),
       },
       // The pure-TS result is a V8 rope; compare flat strings.
       equal: (a, b) => String(a) === String(b),

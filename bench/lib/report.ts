@@ -190,7 +190,6 @@ const COLORS: Record<ColumnId, string> = {
   napi: '#1c7ed6',
   wasm: '#6741d9',
   npm: '#2b8a3e',
-  proposed: '#c2255c',
 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -16,7 +16,7 @@ pub mod words;
 
 /// Bumped whenever an export's signature or meaning changes. The TypeScript loader refuses a
 /// library whose value differs from `ABI_VERSION` in `bindings/names.ts`.
-pub const MYLIB_ABI_VERSION: u32 = 1;
+pub const MYLIB_ABI_VERSION: u32 = 2;
 
 /// Status codes returned by every fallible export. The numbers are stable.
 #[repr(i32)]

@@ -3,13 +3,24 @@
 use super::{Failure, Status, boundary, input_bytes, input_str, output_bytes, require_out};
 use crate::core::text;
 
+/// Where a text result went: its length in bytes and whether it is all ASCII (then the host
+/// may decode it as Latin-1, a plain copy, instead of validating UTF-8).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MylibTextOut {
+    pub len: usize,
+    /// 1 when every byte of the result is below 0x80, else 0.
+    pub ascii: u32,
+}
+
 /// Writes `"Rust says: " + text` into the caller's buffer `out` (no allocation in Rust).
 ///
 /// - `text`/`text_len`: UTF-8 input, borrowed for the call; NULL only when `text_len` is 0.
 /// - `out`/`out_cap`: caller-owned output buffer; NULL only when `out_cap` is 0. Must not
-///   overlap `text`. The result is NOT NUL-terminated; its length goes to `*out_len`.
-/// - `*out_len`: written on `MYLIB_OK` (bytes written) and on `MYLIB_ERR_BUFFER_TOO_SMALL`
-///   (bytes needed; `out` is then untouched): grow the buffer and call again.
+///   overlap `text`. The result is NOT NUL-terminated; its length goes to `out_info->len`.
+/// - `*out_info`: written on `MYLIB_OK` (bytes written, ASCII or not) and on
+///   `MYLIB_ERR_BUFFER_TOO_SMALL` (`len` = bytes needed, `ascii` = 0; `out` is then untouched):
+///   grow the buffer and call again.
 /// - Errors: `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_PANIC`.
 ///
 /// Thread-safe.
@@ -22,23 +33,30 @@ pub unsafe extern "C" fn mylib_get_result(
     text_len: usize,
     out: *mut u8,
     out_cap: usize,
-    out_len: *mut usize,
+    out_info: *mut MylibTextOut,
     err: *mut u8,
     err_cap: usize,
 ) -> i32 {
     // SAFETY: pointer validity is the caller's contract, stated above.
     unsafe {
         boundary("mylib_get_result", err, err_cap, || {
-            require_out(out_len, "out_len")?;
+            require_out(out_info, "out_info")?;
             let text = input_str(text, text_len, "text")?;
             let out = output_bytes(out, out_cap, "out")?;
             match text::get_result_into(text, out) {
                 Ok(written) => {
-                    *out_len = written;
+                    let ascii = u32::from(out[..written].is_ascii());
+                    *out_info = MylibTextOut {
+                        len: written,
+                        ascii,
+                    };
                     Ok(())
                 }
                 Err(needed) => {
-                    *out_len = needed;
+                    *out_info = MylibTextOut {
+                        len: needed,
+                        ascii: 0,
+                    };
                     Err(Failure::new(
                         Status::BufferTooSmall,
                         format!("argument 'out' holds {out_cap} bytes, {needed} needed"),

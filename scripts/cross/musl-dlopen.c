@@ -8,7 +8,12 @@
 #include <string.h>
 
 typedef uint32_t (*abi_fn)(void);
-typedef int32_t (*get_result_fn)(const uint8_t *, size_t, uint8_t *, size_t, size_t *, uint8_t *, size_t);
+/* MylibTextOut in rustlib/ffi/text.rs */
+typedef struct {
+  size_t len;
+  uint32_t ascii;
+} text_out;
+typedef int32_t (*get_result_fn)(const uint8_t *, size_t, uint8_t *, size_t, text_out *, uint8_t *, size_t);
 typedef int32_t (*count_fn)(const uint8_t *, size_t, uint64_t *, uint8_t *, size_t);
 typedef int32_t (*panic_fn)(const uint8_t *, size_t, uint8_t *, size_t);
 
@@ -54,10 +59,10 @@ int main(int argc, char **argv) {
   report(version == (uint32_t)strtoul(argv[2], NULL, 10), "abi version", detail);
 
   uint8_t out[64], err[256];
-  size_t out_len = 0;
-  int32_t status = get_result((const uint8_t *)"Hello!", 6, out, sizeof out, &out_len, err, sizeof err);
-  snprintf(detail, sizeof detail, "status %d, '%.*s'", status, (int)(status == 0 ? out_len : 0), out);
-  report(status == 0 && out_len == 17 && memcmp(out, "Rust says: Hello!", 17) == 0, "get_result", detail);
+  text_out info = {0, 0};
+  int32_t status = get_result((const uint8_t *)"Hello!", 6, out, sizeof out, &info, err, sizeof err);
+  snprintf(detail, sizeof detail, "status %d, '%.*s', ascii %u", status, (int)(status == 0 ? info.len : 0), out, info.ascii);
+  report(status == 0 && info.len == 17 && info.ascii == 1 && memcmp(out, "Rust says: Hello!", 17) == 0, "get_result", detail);
 
   uint64_t count = 0;
   status = count_utf8((const uint8_t *)"aabbb", 5, &count, err, sizeof err);

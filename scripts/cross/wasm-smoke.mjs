@@ -47,7 +47,8 @@ function getResult(w, text) {
   const inPtr = w.put(input);
   const cap = input.length + 64;
   const out = w.alloc(cap);
-  const outLen = w.alloc(4);
+  // A MylibTextOut {len: usize, ascii: u32}: 8 bytes on wasm32; len comes first.
+  const outLen = w.alloc(8);
   const status = w.x.mylib_get_result(inPtr, input.length, out, cap, outLen, w.err, w.ERR_CAP);
   if (status !== 0) throw new Error(`mylib_get_result status ${status}: ${w.message()}`);
   const len = new DataView(w.x.memory.buffer).getUint32(outLen, true);
