@@ -11,7 +11,6 @@
 import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $, argv, chalk } from 'zx';
-import { selectTargets } from '../../bindings/targets.ts';
 import { runStaticChecks } from './checks.mjs';
 import {
   DEBIAN_RUSTC,
@@ -26,15 +25,10 @@ import {
   say,
   seconds,
   table,
+  targetsOrExit,
 } from './lib.mjs';
 
-let targets;
-try {
-  targets = selectTargets(argv.target);
-} catch (error) {
-  fail(error.message);
-  process.exit(2);
-}
+const targets = targetsOrExit(argv.target);
 
 const envKey = (triple) => triple.toUpperCase().replace(/-/g, '_');
 

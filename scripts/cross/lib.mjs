@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $, chalk, which } from 'zx';
+import { selectTargets } from '../../bindings/targets.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Everything downloaded, unpacked or built for the cross targets lives here (gitignored). */
@@ -58,6 +59,16 @@ export async function rustupTargets() {
 export const say = (message) => console.log(chalk.cyan('cross: ') + message);
 export const warn = (message) => console.log(chalk.yellow('cross: ') + message);
 export const fail = (message) => console.error(chalk.red('cross: ') + message);
+
+/** The targets named by `--target a,b` (all when absent); an unknown name exits 2. */
+export function targetsOrExit(names) {
+  try {
+    return selectTargets(names);
+  } catch (error) {
+    fail(error.message);
+    process.exit(2);
+  }
+}
 
 export function seconds(startMs) {
   return ((performance.now() - startMs) / 1000).toFixed(1);

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync,
 import { join } from 'node:path';
 import { $, argv, chalk } from 'zx';
 import { ABI_VERSION } from '../../bindings/names.ts';
-import { REQUIRED_EXPORTS, TARGETS, selectTargets } from '../../bindings/targets.ts';
+import { REQUIRED_EXPORTS, TARGETS } from '../../bindings/targets.ts';
 import { runStaticChecks } from './checks.mjs';
 import {
   arm64GnuRoot,
@@ -30,16 +30,11 @@ import {
   say,
   seconds,
   table,
+  targetsOrExit,
 } from './lib.mjs';
 import { wasmSmoke } from './wasm-smoke.mjs';
 
-let targets;
-try {
-  targets = selectTargets(argv.target);
-} catch (error) {
-  fail(error.message);
-  process.exit(2);
-}
+const targets = targetsOrExit(argv.target);
 const started = performance.now();
 const scratch = join(paths.cache, 'test');
 rmSync(scratch, { recursive: true, force: true });
