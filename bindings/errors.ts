@@ -48,13 +48,22 @@ export function checkFiniteNumber(fn: string, arg: string, value: unknown): numb
   return value;
 }
 
-export function checkStringArray(fn: string, arg: string, value: unknown): asserts value is readonly string[] {
+/**
+ * A copy of a string array, checked element by element. Each element is read once, so a getter
+ * or a later mutation cannot make the checked list differ from the one used.
+ */
+export function copyStringArray(fn: string, arg: string, value: unknown): string[] {
   if (!Array.isArray(value)) throw new TypeError(`${fn}: argument '${arg}' must be an array of strings, got ${describe(value)}`);
-  for (let i = 0; i < value.length; i++) {
-    if (typeof value[i] !== 'string') {
-      throw new TypeError(`${fn}: argument '${arg}[${i}]' must be a string, got ${describe(value[i])}`);
+  const length = value.length;
+  const copy = new Array<string>(length);
+  for (let i = 0; i < length; i++) {
+    const element: unknown = value[i];
+    if (typeof element !== 'string') {
+      throw new TypeError(`${fn}: argument '${arg}[${i}]' must be a string, got ${describe(element)}`);
     }
+    copy[i] = element;
   }
+  return copy;
 }
 
 export function checkOptions(fn: string, value: unknown): Record<string, unknown> {

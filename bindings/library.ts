@@ -13,7 +13,7 @@ import {
   checkOptions,
   checkSignal,
   checkString,
-  checkStringArray,
+  copyStringArray,
   describe,
 } from './errors.ts';
 import type { LoadedLibrary } from './loader.ts';
@@ -178,6 +178,87 @@ class NativeScratch {
     this.#input = new Uint8Array(0);
     this.#words = new Uint32Array(4);
   }
+}
+
+/**
+ * Async calls running on koffi's worker threads at most at once, process-wide. koffi throws
+ * beyond 256 (its `max_async_calls`, shared with any other koffi user in the process); later
+ * calls wait here in order.
+ */
+export const MAX_ASYNC_CALLS = 128;
+
+interface Waiter {
+  admit(): void;
+  abort(reason: unknown): void;
+}
+
+/** A FIFO semaphore over MAX_ASYNC_CALLS. One abort listener per signal, however many calls share it. */
+class AsyncGate {
+  #running = 0;
+  readonly #waiting: Waiter[] = [];
+  readonly #bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves when the call may start; rejects with the signal's reason if aborted first. */
+  enter(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#running < MAX_ASYNC_CALLS) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        admit: () => {
+          if (signal) this.#bySignal.get(signal)?.delete(waiter);
+          this.#running++;
+          resolve();
+        },
+        abort: (reason) => {
+          this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+          reject(reason);
+        },
+      };
+      this.#waiting.push(waiter);
+      if (signal) this.#watch(signal).add(waiter);
+    });
+  }
+
+  leave(): void {
+    this.#running--;
+    this.#waiting.shift()?.admit();
+  }
+
+  #watch(signal: AbortSignal): Set<Waiter> {
+    let waiters = this.#bySignal.get(signal);
+    if (!waiters) {
+      const group = new Set<Waiter>();
+      waiters = group;
+      this.#bySignal.set(signal, group);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#bySignal.delete(signal);
+          for (const waiter of group) waiter.abort(signal.reason);
+        },
+        { once: true },
+      );
+    }
+    return waiters;
+  }
+}
+
+const asyncGate = new AsyncGate();
+
+/** Async calls running and waiting (for tests and the service's health report). */
+export function asyncCallStats(): { running: number; waiting: number; limit: number } {
+  return { running: asyncGate.running, waiting: asyncGate.waiting, limit: MAX_ASYNC_CALLS };
 }
 
 const utf8Encoder = new TextEncoder();
@@ -445,7 +526,10 @@ export class Mylib {
     return Number(u64[0]);
   }
 
-  /** countDoubles on a koffi worker thread. A Uint8Array must not change until the promise settles. */
+  /**
+   * countDoubles on a koffi worker thread. The input is copied first (see ownedCopy), so the
+   * caller may detach, resize or overwrite it while the promise is pending.
+   */
   async countDoublesAsync(input: string | Uint8Array): Promise<number> {
     checkArgumentCount('countDoublesAsync', 'input', arguments.length, 1);
     const buffers = freshBuffers();
@@ -454,8 +538,8 @@ export class Mylib {
       const bytes = Buffer.from(input);
       status = await this.#callAsync('mylib_count_doubles_utf8', [bytes, bytes.length, buffers.u64, buffers.err, ERR_CAP]);
     } else if (input instanceof Uint8Array) {
-      void input.buffer; // moves a small on-heap array off the V8 heap before a thread reads it
-      status = await this.#callAsync('mylib_count_doubles_bytes', [input, input.length, buffers.u64, buffers.err, ERR_CAP]);
+      const bytes = ownedCopy(input);
+      status = await this.#callAsync('mylib_count_doubles_bytes', [bytes, bytes.length, buffers.u64, buffers.err, ERR_CAP]);
     } else {
       throw new TypeError(`countDoublesAsync: argument 'input' must be a string or a Uint8Array, got ${describe(input)}`);
     }
@@ -481,10 +565,11 @@ export class Mylib {
    * Scores `query` against every candidate in ONE native call; returns the matches sorted by
    * distance, then index. For repeated searches over the same list, use FuzzyIndex.
    */
-  closest(query: string, candidates: readonly string[], options?: ClosestOptions): Match[] {
+  closest(query: string, list: readonly string[], options?: ClosestOptions): Match[] {
     checkArgumentCount('closest', 'query, candidates, options?', arguments.length, 2, 3);
     checkString('closest', 'query', query);
-    checkStringArray('closest', 'candidates', candidates);
+    // A copy: onProgress may change the caller's array; results describe the list as passed.
+    const candidates = copyStringArray('closest', 'candidates', list);
     const { outCap, maxDistance, progress } = closestOptions('closest', options, candidates.length);
     // A progress callback may call into this library again: such a call gets buffers of its
     // own, so the re-entrant call cannot overwrite them.
@@ -518,10 +603,11 @@ export class Mylib {
   }
 
   /** closest() on a koffi worker thread; `signal` cancels it. */
-  async closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
+  async closestAsync(query: string, list: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('closestAsync', 'query, candidates, options?', arguments.length, 2, 3);
     checkString('closestAsync', 'query', query);
-    checkStringArray('closestAsync', 'candidates', candidates);
+    // A copy: the caller's array may change before the promise settles.
+    const candidates = copyStringArray('closestAsync', 'candidates', list);
     const { outCap, maxDistance, progress, signal } = closestOptions('closestAsync', options, candidates.length);
     signal?.throwIfAborted();
     const packed = packCandidates('closestAsync', candidates, Buffer.allocUnsafe);
@@ -531,7 +617,7 @@ export class Mylib {
     const status = await this.#callAsync('mylib_closest', [
       queryBytes, queryBytes.length, packed.bytes, packed.length, packed.offsets, candidates.length,
       maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
-    ]);
+    ], signal);
     this.#checkCancellable(status, buffers.err, progress);
     return readMatches(matches, Number(buffers.u64[0]), candidates);
   }
@@ -545,14 +631,14 @@ export class Mylib {
     return toStats(out);
   }
 
-  /** stats() on a koffi worker thread. `values` must not change until the promise settles. */
+  /** stats() on a koffi worker thread, over a copy of `values` taken at the call (see ownedCopy). */
   async statsAsync(values: Float64Array): Promise<Stats> {
     checkArgumentCount('statsAsync', 'values', arguments.length, 1);
     checkFloat64Array('statsAsync', values);
-    void values.buffer; // moves a small on-heap array off the V8 heap before a thread reads it
+    const copy = ownedCopy(values);
     const out: StatsOut = {};
     const buffers = freshBuffers();
-    this.check(await this.#callAsync('mylib_stats', [values, values.length, out, buffers.err, ERR_CAP]), buffers.err);
+    this.check(await this.#callAsync('mylib_stats', [copy, copy.length, out, buffers.err, ERR_CAP]), buffers.err);
     return toStats(out);
   }
 
@@ -566,16 +652,30 @@ export class Mylib {
     checkFloat64Array('histogram', values);
     if (!(bins instanceof Uint32Array)) throw new TypeError(`histogram: argument 'bins' must be a Uint32Array, got ${describe(bins)}`);
     if (bins.length === 0) throw new RangeError("histogram: argument 'bins' must hold at least one bin");
-    const options = checkOptions('histogram', range);
-    let { min, max } = options;
-    if (min === undefined || max === undefined) {
-      const summary = this.stats(values);
-      min ??= summary.min;
-      max ??= summary.max;
+    if (sharesMemory(values, bins)) {
+      throw new RangeError("histogram: argument 'bins' overlaps argument 'values' (histogram would write into its own input)");
     }
-    const low = checkFiniteNumber('histogram', 'min', min);
-    let high = checkFiniteNumber('histogram', 'max', max);
-    if (options.max === undefined && high === low) high = low + 1;
+    const options = checkOptions('histogram', range);
+    if (options.min !== undefined) checkFiniteNumber('histogram', 'min', options.min);
+    if (options.max !== undefined) checkFiniteNumber('histogram', 'max', options.max);
+    let { min, max } = options as { min?: number; max?: number };
+    if (min === undefined || max === undefined) {
+      const finite = finiteRange(this.stats(values), values);
+      if (finite === undefined) {
+        // No finite value: nothing falls in any range.
+        bins.fill(0);
+        return bins;
+      }
+      min ??= finite.min;
+      max ??= finite.max;
+    }
+    let low = min;
+    let high = max;
+    if (options.max === undefined && high === low) {
+      // Every value in range equals `low`: widen upwards so they land in the first bin.
+      high = low + Math.max(1, Math.abs(low) * Number.EPSILON);
+      if (!Number.isFinite(high)) [low, high] = [low - Math.abs(low) * Number.EPSILON, low];
+    }
     if (!(low < high)) throw new RangeError(`histogram: 'min' must be less than 'max', got ${low} and ${high}`);
     const { u64, err } = this.#sync;
     this.check(this.#raw.mylib_histogram(values, values.length, low, high, bins, bins.length, u64, err, ERR_CAP));
@@ -639,8 +739,8 @@ export class Mylib {
   }
 
   /** @internal Runs a raw function on a koffi worker thread; resolves with its status. */
-  callAsync<K extends keyof RawFunctions>(name: K, args: unknown[]): Promise<number> {
-    return this.#callAsync(name, args);
+  callAsync<K extends keyof RawFunctions>(name: K, args: unknown[], signal?: AbortSignal): Promise<number> {
+    return this.#callAsync(name, args, signal);
   }
 
   /** @internal */
@@ -674,17 +774,68 @@ export class Mylib {
     return [buffer, buffer.write(text)];
   }
 
-  #callAsync(name: keyof RawFunctions, args: unknown[]): Promise<number> {
+  /**
+   * Runs `name` on a koffi worker thread once the process-wide gate lets it (koffi refuses more
+   * than 256 concurrent async calls). A call waiting at the gate still counts as in flight, so
+   * unload() keeps the library mapped for it; an aborted `signal` takes it out of the queue.
+   */
+  #callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignal): Promise<number> {
+    // Bound now: a call made before unload() still runs, against the still-mapped library.
     const fn = this.#raw[name] as unknown as { async: (...args: unknown[]) => void };
+    this.#inFlight++;
     return new Promise<number>((resolve, reject) => {
-      fn.async(...args, (error: unknown, status: number) => {
-        this.#settled();
-        if (error) reject(error);
-        else resolve(status);
-      });
-      this.#inFlight++;
+      asyncGate.enter(signal).then(
+        () => {
+          try {
+            fn.async(...args, (error: unknown, status: number) => {
+              asyncGate.leave();
+              this.#settled();
+              if (error) reject(error);
+              else resolve(status);
+            });
+          } catch (error) {
+            asyncGate.leave();
+            this.#settled();
+            reject(error);
+          }
+        },
+        (reason: unknown) => {
+          this.#settled();
+          reject(reason);
+        },
+      );
     });
   }
+}
+
+/**
+ * A private copy of `input` for a call that runs on a worker thread. The caller's memory could
+ * be detached (transfer), shrunk (resizable ArrayBuffer) or freed (GC after a transfer) while the
+ * thread reads it; nothing else holds this copy. It is backed by its own ArrayBuffer, off the
+ * V8 heap (a small typed array lives on the heap, where GC may move it, until `.buffer` is read).
+ */
+function ownedCopy<T extends Uint8Array | Float64Array>(input: T): T {
+  const copy = (input instanceof Uint8Array ? new Uint8Array(input) : new Float64Array(input)) as T;
+  void copy.buffer;
+  return copy;
+}
+
+/** Whether two typed arrays view overlapping bytes of the same buffer. */
+function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** The smallest and largest finite values, or undefined when there is none. */
+function finiteRange(summary: Stats, values: Float64Array): { min: number; max: number } | undefined {
+  if (Number.isFinite(summary.min) && Number.isFinite(summary.max)) return { min: summary.min, max: summary.max };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  return min <= max ? { min, max } : undefined;
 }
 
 function checkInt32(fn: string, arg: string, value: unknown): void {
@@ -754,10 +905,10 @@ export class FuzzyIndex {
 
   constructor(candidates: readonly string[], options?: HandleOptions) {
     checkArgumentCount('FuzzyIndex', 'candidates, options?', arguments.length, 1, 2);
-    checkStringArray('FuzzyIndex', 'candidates', candidates);
+    const list = copyStringArray('FuzzyIndex', 'candidates', candidates);
     const library = checkOptions('FuzzyIndex', options).library as Mylib | undefined;
     this.#library = library ?? defaultLibraryProvider();
-    this.#candidates = [...candidates];
+    this.#candidates = list;
     const packed = this.#library.pack('FuzzyIndex', this.#candidates);
     const { u64, err } = this.#library.syncBuffers;
     this.#library.check(
@@ -817,7 +968,7 @@ export class FuzzyIndex {
     try {
       status = await this.#library.callAsync('mylib_fuzzy_index_closest', [
         pointer, queryBytes, queryBytes.length, maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
-      ]);
+      ], signal);
     } finally {
       this.#idle();
     }
