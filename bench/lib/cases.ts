@@ -463,6 +463,7 @@ export function asyncCases(env: Env): AsyncCase[] {
   const query = randomLetters(19, 78);
   const index = new FuzzyIndex(list);
   const small = Buffer.from(randomLetters(1024, 5));
+  const large = Buffer.from(randomLetters(1024 * 1024, 6));
   const normalize = (value: unknown) => (value as { index: number; distance: number }[]).map((m) => [m.index, m.distance]);
   return [
     {
@@ -484,6 +485,15 @@ export function asyncCases(env: Env): AsyncCase[] {
       sync: () => countDoubles(small),
       levels: [1, 2, 200],
       total: env.quick ? 200 : 4000,
+    },
+    {
+      id: 'async/count_doubles_1mib',
+      title: 'countDoublesAsync, 1 MiB Buffer (includes the private copy every async call takes of its input)',
+      call: () => countDoublesAsync(large),
+      expected: refText.countDoublesBytes(large),
+      sync: () => countDoubles(large),
+      levels: [1, 2, 200],
+      total: env.quick ? 20 : 400,
     },
   ];
 }
