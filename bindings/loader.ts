@@ -8,6 +8,10 @@
  * the package (`<package root>/artifacts/`: `npm run build` in a checkout, or a source build of
  * an installed package); then the platform package `mylib-rust-<platform tag>` that npm picked
  * among the main package's optionalDependencies by its os/cpu/libc fields.
+ *
+ * Each file is checked before dlopen (bindings/object-file.ts: format, machine, and that the
+ * file holds every byte its headers declare), so a truncated or foreign file is one failed
+ * attempt in the error, not a SIGBUS.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +27,7 @@ import {
   libraryFileName,
   platformTag,
 } from './names.ts';
+import { objectFileProblem } from './object-file.ts';
 import { type AddressFunctions, type RawFunctions, declareAddressForms, declareAll } from './raw.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
@@ -146,6 +151,9 @@ export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
 
 function tryLoad(path: string): LoadedLibrary | { reason: string } {
   if (!isAbsolute(path) || !existsSync(path)) return { reason: 'file not found' };
+  // dlopen maps a truncated file past its end and dies with SIGBUS: check the headers first.
+  const problem = objectFileProblem(path);
+  if (problem !== undefined) return { reason: problem };
   let handle: LibraryHandle;
   try {
     handle = koffi.load(path);
