@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi, { type LibraryHandle } from 'koffi';
+import { describe } from './errors.ts';
 import {
   ABI_VERSION,
   LIBRARY_PATH_ENV,
@@ -54,6 +55,36 @@ export function platformPackageName(info: PlatformInfo = hostPlatform()): string
 export interface LoadOptions {
   /** Load exactly this file (any .so/.dylib/.dll path); nothing else is tried. */
   path?: string;
+}
+
+const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set(['path']);
+
+/**
+ * `fn`'s options argument as LoadOptions: a string is `{ path }`; a plain object may only hold
+ * known keys of the right type. Anything else is a TypeError naming `fn` (a mistyped key must not
+ * silently load the default library).
+ */
+export function loadOptionsArgument(fn: string, value: unknown): LoadOptions {
+  if (value === undefined) return {};
+  if (typeof value === 'string') return { path: checkPath(fn, `argument 'options' (a path)`, value) };
+  // Plain objects only (of any realm): a URL, Buffer or class instance has no own `path` and would be `{}`.
+  const proto: unknown = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === undefined || (proto !== null && Object.getPrototypeOf(proto) !== null)) {
+    throw new TypeError(`${fn}: argument 'options' must be a path string or a plain object, got ${describe(value)}`);
+  }
+  for (const key of Object.keys(value as object)) {
+    if (!LOAD_OPTION_KEYS.has(key)) {
+      throw new TypeError(`${fn}: argument 'options' has an unknown key '${key}' (known: ${[...LOAD_OPTION_KEYS].join(', ')})`);
+    }
+  }
+  const { path } = value as { path?: unknown };
+  return path === undefined ? {} : { path: checkPath(fn, `option 'path'`, path) };
+}
+
+function checkPath(fn: string, name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${fn}: ${name} must be a string, got ${describe(value)}`);
+  if (value === '') throw new TypeError(`${fn}: ${name} must be a non-empty string`);
+  return value;
 }
 
 export interface Candidate {

@@ -12,6 +12,7 @@ import {
   loadLibrary,
   platformPackageName,
 } from '../bindings/loader.ts';
+import { open } from '../bindings/index.ts';
 import { LIBRARY_PATH_ENV, hostPlatform, libraryFileName, platformTag } from '../bindings/names.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -125,5 +126,46 @@ describe.runIf(process.platform === 'linux')('a truncated or foreign library fil
     const path = join(dir, 'complete.so');
     copyFileSync(library, path);
     expect(openInChild(path)).toMatchObject({ status: 0, signal: null, stdout: '{"loaded":true}\n' });
+  });
+});
+
+describe('open() arguments', () => {
+  const library = join(ARTIFACTS_DIR, libraryFileName(hostPlatform()));
+
+  it('a path string is the path option', () => {
+    const lib = open(library);
+    expect(lib.add(2, 3)).toBe(5);
+    lib.unload();
+  });
+
+  it('a path string that fails is that path, not the default library', () => {
+    const path = join(root, 'no-such-library.so');
+    expect(() => open(path)).toThrow(LibraryLoadError);
+    expect(() => open(path)).toThrow(`  - ${path} (option): file not found`);
+  });
+
+  it.each<[string, unknown[], string]>([
+    ['an unknown key', [{ pth: '/x.so' }], "open: argument 'options' has an unknown key 'pth' (known: path)"],
+    ['a non-string path', [{ path: 42 }], "open: option 'path' must be a string, got number"],
+    ['an empty path', [{ path: '' }], "open: option 'path' must be a non-empty string"],
+    ['an empty path string', [''], "open: argument 'options' (a path) must be a non-empty string"],
+    ['null', [null], "open: argument 'options' must be a path string or a plain object, got null"],
+    ['a number', [1], "open: argument 'options' must be a path string or a plain object, got number"],
+    ['an array', [['/x.so']], "open: argument 'options' must be a path string or a plain object, got an array"],
+    ['a URL', [new URL('file:///x.so')], "open: argument 'options' must be a path string or a plain object, got an instance of URL"],
+    ['a Buffer', [Buffer.from('/x.so')], "open: argument 'options' must be a path string or a plain object, got an instance of Buffer"],
+    ['two arguments', [{}, {}], 'open: expected 0 to 1 argument(s) (options?), got 2'],
+  ])('%s is a TypeError naming open and the argument', (_name, args, message) => {
+    expect(() => (open as (...a: unknown[]) => unknown)(...args)).toThrow(TypeError);
+    expect(() => (open as (...a: unknown[]) => unknown)(...args)).toThrow(message);
+  });
+
+  it('{ path: undefined }, a null-prototype object and no argument are the default search', () => {
+    const a = open(Object.assign(Object.create(null) as object, { path: undefined }));
+    const b = open();
+    expect(a.add(1, 1)).toBe(2);
+    expect(b.add(1, 1)).toBe(2);
+    a.unload();
+    b.unload();
   });
 });
