@@ -9,7 +9,8 @@
  */
 import type { AsyncClosestOptions, ClosestOptions, Match, Stats } from './library.ts';
 import { Mylib, setDefaultLibraryProvider } from './library.ts';
-import { type LoadOptions, loadLibrary } from './loader.ts';
+import { checkArgumentCount } from './errors.ts';
+import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts';
 
 export { MylibError } from './errors.ts';
 export {
@@ -26,9 +27,15 @@ export {
 export { LibraryLoadError, type LoadOptions, candidatePaths } from './loader.ts';
 export { ABI_VERSION, LIB_NAME } from './names.ts';
 
-/** Loads the native library (see LoadOptions) and returns an independent instance. */
-export function open(options: LoadOptions = {}): Mylib {
-  return new Mylib(loadLibrary(options));
+/**
+ * Loads the native library and returns an independent instance. `options` is LoadOptions or a
+ * path string (`open(p)` is `open({ path: p })`); unknown keys or wrong types throw a TypeError.
+ * The file is checked before it is loaded (see bindings/object-file.ts): a truncated or foreign
+ * file is a LibraryLoadError, not a crash.
+ */
+export function open(options?: LoadOptions | string): Mylib {
+  checkArgumentCount('open', 'options?', arguments.length, 0, 1);
+  return new Mylib(loadLibrary(loadOptionsArgument('open', options)));
 }
 
 let defaultLibrary: Mylib | undefined;

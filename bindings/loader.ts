@@ -8,12 +8,17 @@
  * the package (`<package root>/artifacts/`: `npm run build` in a checkout, or a source build of
  * an installed package); then the platform package `mylib-rust-<platform tag>` that npm picked
  * among the main package's optionalDependencies by its os/cpu/libc fields.
+ *
+ * Each file is checked before dlopen (bindings/object-file.ts: format, machine, and that the
+ * file holds every byte its headers declare), so a truncated or foreign file is one failed
+ * attempt in the error, not a SIGBUS.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi, { type LibraryHandle } from 'koffi';
+import { describe } from './errors.ts';
 import {
   ABI_VERSION,
   LIBRARY_PATH_ENV,
@@ -23,6 +28,7 @@ import {
   libraryFileName,
   platformTag,
 } from './names.ts';
+import { objectFileProblem } from './object-file.ts';
 import { type AddressFunctions, type RawFunctions, declareAddressForms, declareAll } from './raw.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
@@ -49,6 +55,36 @@ export function platformPackageName(info: PlatformInfo = hostPlatform()): string
 export interface LoadOptions {
   /** Load exactly this file (any .so/.dylib/.dll path); nothing else is tried. */
   path?: string;
+}
+
+const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set(['path']);
+
+/**
+ * `fn`'s options argument as LoadOptions: a string is `{ path }`; a plain object may only hold
+ * known keys of the right type. Anything else is a TypeError naming `fn` (a mistyped key must not
+ * silently load the default library).
+ */
+export function loadOptionsArgument(fn: string, value: unknown): LoadOptions {
+  if (value === undefined) return {};
+  if (typeof value === 'string') return { path: checkPath(fn, `argument 'options' (a path)`, value) };
+  // Plain objects only (of any realm): a URL, Buffer or class instance has no own `path` and would be `{}`.
+  const proto: unknown = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === undefined || (proto !== null && Object.getPrototypeOf(proto) !== null)) {
+    throw new TypeError(`${fn}: argument 'options' must be a path string or a plain object, got ${describe(value)}`);
+  }
+  for (const key of Object.keys(value as object)) {
+    if (!LOAD_OPTION_KEYS.has(key)) {
+      throw new TypeError(`${fn}: argument 'options' has an unknown key '${key}' (known: ${[...LOAD_OPTION_KEYS].join(', ')})`);
+    }
+  }
+  const { path } = value as { path?: unknown };
+  return path === undefined ? {} : { path: checkPath(fn, `option 'path'`, path) };
+}
+
+function checkPath(fn: string, name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${fn}: ${name} must be a string, got ${describe(value)}`);
+  if (value === '') throw new TypeError(`${fn}: ${name} must be a non-empty string`);
+  return value;
 }
 
 export interface Candidate {
@@ -146,6 +182,9 @@ export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
 
 function tryLoad(path: string): LoadedLibrary | { reason: string } {
   if (!isAbsolute(path) || !existsSync(path)) return { reason: 'file not found' };
+  // dlopen maps a truncated file past its end and dies with SIGBUS: check the headers first.
+  const problem = objectFileProblem(path);
+  if (problem !== undefined) return { reason: problem };
   let handle: LibraryHandle;
   try {
     handle = koffi.load(path);
