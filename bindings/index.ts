@@ -7,25 +7,19 @@
  * The module-level functions use a default library, loaded on first use. `open()` gives an
  * independent instance (an explicit path, the REPL's hot reload).
  */
-import type { AsyncClosestOptions, ClosestOptions, Match, Stats } from './library.ts';
-import { Mylib, setDefaultLibraryProvider } from './library.ts';
+import { setDefaultLibraryProvider } from './_context.ts';
+import { Mylib } from './library.ts';
+import type { AsyncClosestOptions, ClosestOptions, Match, Stats } from './types.ts';
 import { checkArgumentCount } from './errors.ts';
 import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts';
 
 export { MylibError } from './errors.ts';
-export {
-  type AsyncClosestOptions,
-  type ClosestOptions,
-  FuzzyIndex,
-  type HandleOptions,
-  type Match,
-  Mylib,
-  type Stats,
-  type WordCount,
-  WordCounter,
-} from './library.ts';
+export { FuzzyIndex, WordCounter } from './handles.ts';
+export { Mylib } from './library.ts';
+export type { AsyncClosestOptions, ClosestOptions, HandleOptions, Match, Stats, WordCount } from './types.ts';
 export { LibraryLoadError, type LoadOptions, candidatePaths } from './loader.ts';
 export { ABI_VERSION, LIB_NAME } from './names.ts';
+export { MAX_ASYNC_CALLS } from './_async.ts';
 
 /**
  * Loads the native library and returns an independent instance. `options` is LoadOptions or a

@@ -18,7 +18,7 @@ export function levenshtein(a: string, b: string): number {
   return row[y.length]!;
 }
 
-import type { Match } from '../bindings/library.ts';
+import type { Match } from '../bindings/types.ts';
 
 export type { Match };
 

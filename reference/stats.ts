@@ -1,6 +1,6 @@
 /** Pure-TypeScript references for the numeric kernels (same NaN policy: NaN is skipped). */
 
-import type { Stats } from '../bindings/library.ts';
+import type { Stats } from '../bindings/types.ts';
 
 export type { Stats };
 

@@ -5,7 +5,7 @@
  */
 const WORD = /[\p{Alphabetic}\p{N}]+/gu;
 
-import type { WordCount } from '../bindings/library.ts';
+import type { WordCount } from '../bindings/types.ts';
 
 export type { WordCount };
 

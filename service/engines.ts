@@ -5,8 +5,8 @@
  */
 import type { EngineName } from './config.ts';
 
-export type { Match, Stats, WordCount } from '../bindings/library.ts';
-import type { Match, Stats, WordCount } from '../bindings/library.ts';
+export type { Match, Stats, WordCount } from '../bindings/types.ts';
+import type { Match, Stats, WordCount } from '../bindings/types.ts';
 
 export interface ClosestOptions {
   limit?: number;

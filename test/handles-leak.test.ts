@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FuzzyIndex, WordCounter, library } from '../bindings/index.ts';
+import { liveObjects } from '../bindings/_context.ts';
 import { forceGc } from './helpers.ts';
 
 const MB = 1024 * 1024;
@@ -32,7 +33,7 @@ describe('native handles do not leak', () => {
     const growth = (process.memoryUsage().rss - before) / MB;
     console.log(`RSS growth after 1e5 WordCounter cycles: ${growth.toFixed(1)} MB`);
     expect(growth).toBeLessThan(20);
-    expect(library().objects.size).toBe(0);
+    expect(liveObjects(library())).toBe(0);
   });
 
   it('1e5 handles dropped without close() are freed by the GC safety net', async () => {
@@ -51,7 +52,7 @@ describe('native handles do not leak', () => {
     }
     await settle(gc);
     const growth = (process.memoryUsage().rss - before) / MB;
-    const live = library().objects.size;
+    const live = liveObjects(library());
     console.log(`RSS growth after 1e5 dropped WordCounters: ${growth.toFixed(1)} MB, still live: ${live}`);
     expect(growth).toBeLessThan(20);
     expect(live).toBeLessThan(1000);
@@ -62,6 +63,6 @@ describe('native handles do not leak', () => {
     const list = Array.from({ length: 100 }, (_, i) => `candidate-${i}`);
     for (let i = 0; i < 2000; i++) new FuzzyIndex(list);
     await settle(gc);
-    expect(library().objects.size).toBeLessThan(100);
+    expect(liveObjects(library())).toBeLessThan(100);
   });
 });

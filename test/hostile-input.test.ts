@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAX_ASYNC_CALLS, asyncCallStats } from '../bindings/library.ts';
+import { MAX_ASYNC_CALLS, asyncCallStats } from '../bindings/_async.ts';
 import { FuzzyIndex, closest, closestAsync, countDoublesAsync, histogram, stats, statsAsync } from '../bindings/index.ts';
 
 const detachScript = fileURLToPath(new URL('./fixtures/hostile/detach-during-async.mts', import.meta.url));

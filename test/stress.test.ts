@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FuzzyIndex, MylibError, type Mylib, WordCounter, open } from '../bindings/index.ts';
 import * as reference from '../reference/levenshtein.ts';
 import { countDoubles as referenceCountDoubles, getResult as referenceGetResult } from '../reference/text.ts';
+import { liveObjects } from '../bindings/_context.ts';
 import { forceGc, seededRandom } from './helpers.ts';
 
 const SEED = 20261125;
@@ -241,7 +242,7 @@ class World {
     for (const index of this.indexes) index.close();
     for (const counter of this.counters) counter.close();
     for (const lib of this.libraries) {
-      expect(lib.objects.size).toBe(0);
+      expect(liveObjects(lib)).toBe(0);
       lib.unload();
     }
     this.indexes = [];
