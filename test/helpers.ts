@@ -41,3 +41,35 @@ export function compileFixtureLibrary(source: string, name: string): string {
   execFileSync('rustc', ['--edition', '2024', '--crate-type', 'cdylib', '-O', '-o', output, source], { stdio: 'pipe' });
   return output;
 }
+
+/**
+ * RSS growth per round of `work`, after one warm-up round (JIT, V8 heap, allocator pools), each
+ * reading taken after a forced GC. A leak grows every round; noise moves single readings, so
+ * judge the median of the returned list, not one delta.
+ */
+export async function rssGrowthPerRound(work: () => void, rounds = 5): Promise<number[]> {
+  const gc = forceGc();
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return process.memoryUsage().rss;
+  };
+  work();
+  let previous = await settle();
+  const growth: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    work();
+    const now = await settle();
+    growth.push((now - previous) / (1024 * 1024));
+    previous = now;
+  }
+  return growth;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
