@@ -3,9 +3,8 @@
  * buffers for async ones, private copies of async inputs, UTF-8 decoding, candidate packing, and
  * status -> MylibError. Not public API.
  */
-import koffi from 'koffi';
 import { MylibError } from './errors.ts';
-import { type RawFunctions, Status } from './raw.ts';
+import { LAYOUTS, type Pointer, type RawFunctions, Status } from './raw.ts';
 
 /** Bytes of the err buffer every fallible export writes its message into. */
 export const ERR_CAP = 1024;
@@ -46,8 +45,12 @@ export class NativeScratch {
   #input: Uint8Array = new Uint8Array(0);
   #words: Uint32Array = new Uint32Array(4);
 
-  constructor(raw: () => RawFunctions) {
+  /** The engine's view of native memory. */
+  readonly #viewOf: (pointer: Pointer, length: number) => ArrayBuffer;
+
+  constructor(raw: () => RawFunctions, viewOf: (pointer: Pointer, length: number) => ArrayBuffer) {
     this.#raw = raw;
+    this.#viewOf = viewOf;
   }
 
   /** Makes room for `inputBytes` in and `outputBytes` out; false when that would exceed the kept size. */
@@ -67,7 +70,7 @@ export class NativeScratch {
     this.#pointer = pointer;
     this.#capacity = capacity;
     this.address = Number(pointer);
-    this.view = Buffer.from(koffi.view(pointer as unknown as object, capacity) as ArrayBuffer);
+    this.view = Buffer.from(this.#viewOf(pointer, capacity));
     this.#words = new Uint32Array(this.view.buffer, this.view.byteOffset, 4);
     this.#input = this.view.subarray(NativeScratch.DATA);
     return true;
@@ -154,6 +157,19 @@ export interface CallBuffers {
   u64b: BigUint64Array;
   /** A MylibTextOut. */
   text: BigUint64Array;
+  /** A MylibStats. */
+  stats: Float64Array;
+}
+
+/** Buffers for synchronous calls, kept by each Mylib. */
+export function syncBuffers(): CallBuffers {
+  return {
+    err: Buffer.alloc(ERR_CAP),
+    u64: new BigUint64Array(1),
+    u64b: new BigUint64Array(1),
+    text: new BigUint64Array(2),
+    stats: new Float64Array(LAYOUTS.MylibStats.size / 8),
+  };
 }
 
 export function freshBuffers(): CallBuffers {
@@ -163,6 +179,22 @@ export function freshBuffers(): CallBuffers {
     u64: new BigUint64Array(new ArrayBuffer(8)),
     u64b: new BigUint64Array(new ArrayBuffer(8)),
     text: new BigUint64Array(new ArrayBuffer(16)),
+    stats: new Float64Array(new ArrayBuffer(LAYOUTS.MylibStats.size)),
+  };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reads a MylibStats the library wrote into `memory` (field offsets from the table). */
+export function readStats(memory: Float64Array): { count: number; mean: number; variance: number; min: number; max: number } {
+  const members = LAYOUTS.MylibStats.members as Record<'count' | 'mean' | 'variance' | 'min' | 'max', { offset: number }>;
+  const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
+  return {
+    count: Number(view.getBigUint64(members.count.offset, LITTLE_ENDIAN)),
+    mean: view.getFloat64(members.mean.offset, LITTLE_ENDIAN),
+    variance: view.getFloat64(members.variance.offset, LITTLE_ENDIAN),
+    min: view.getFloat64(members.min.offset, LITTLE_ENDIAN),
+    max: view.getFloat64(members.max.offset, LITTLE_ENDIAN),
   };
 }
 

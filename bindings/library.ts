@@ -17,6 +17,8 @@ import {
   decodeUtf8,
   freshBuffers,
   packCandidates,
+  readStats,
+  syncBuffers,
   sharesMemory,
 } from './_marshal.ts';
 import {
@@ -28,7 +30,8 @@ import {
   describe,
 } from './errors.ts';
 import type { LoadedLibrary } from './loader.ts';
-import { type AddressFunctions, type RawFunctions, Status, type StatsOut } from './raw.ts';
+import type { EngineLibrary, EngineName } from './engine.ts';
+import { type AddressFunctions, type RawFunctions, Status } from './raw.ts';
 import type { AsyncClosestOptions, ClosestOptions, Match, Stats } from './types.ts';
 
 function unloadedError(name: string, path: string): Error {
@@ -59,24 +62,28 @@ export class Mylib {
   #inFlight = 0;
   /** Set by unload() while async calls run: unmapped when the last one settles. */
   #unloadWhenIdle: LoadedLibrary | undefined;
-  readonly #sync: CallBuffers = {
-    err: Buffer.alloc(ERR_CAP),
-    u64: new BigUint64Array(1),
-    u64b: new BigUint64Array(1),
-    text: new BigUint64Array(2),
-  };
+  readonly #sync: CallBuffers = syncBuffers();
   readonly #input = new Scratch(4096);
   readonly #output = new Scratch(4096);
   readonly #packed = new Scratch(4096);
   readonly #native: NativeScratch;
   readonly #objects = new NativeObjects();
+  readonly #engine: EngineLibrary;
+  /** The FFI engine this instance calls through (see open({ engine })). */
+  readonly engine: EngineName;
 
   constructor(library: LoadedLibrary) {
     this.path = library.path;
     this.#library = library;
-    this.#raw = library.raw;
-    this.#addressed = library.addressed;
-    this.#native = new NativeScratch(() => this.#live());
+    this.#engine = library.library;
+    this.engine = library.library.engine;
+    this.#raw = library.library.raw;
+    this.#addressed = library.library.addressed;
+    const engine = this.#engine;
+    this.#native = new NativeScratch(
+      () => this.#live(),
+      (pointer, length) => engine.view(pointer, length),
+    );
     const self = this;
     registerContext(this, {
       get raw() {
@@ -270,9 +277,9 @@ export class Mylib {
   stats(values: Float64Array): Stats {
     checkArgumentCount('stats', 'values', arguments.length, 1);
     checkFloat64Array('stats', values);
-    const out: StatsOut = {};
-    check(this.#raw.mylib_stats(values, values.length, out, this.#sync.err, ERR_CAP), this.#sync.err);
-    return toStats(out);
+    const { stats, err } = this.#sync;
+    check(this.#raw.mylib_stats(values, values.length, stats, err, ERR_CAP), err);
+    return readStats(stats);
   }
 
   /** stats() on a koffi worker thread, over a copy of `values` taken at the call (see CopyPool). */
@@ -280,16 +287,15 @@ export class Mylib {
     checkArgumentCount('statsAsync', 'values', arguments.length, 1);
     checkFloat64Array('statsAsync', values);
     const copy = copies.copy(values);
-    const out: StatsOut = {};
     const buffers = freshBuffers();
     let status: number;
     try {
-      status = await this.#callAsync('mylib_stats', [copy, copy.length, out, buffers.err, ERR_CAP]);
+      status = await this.#callAsync('mylib_stats', [copy, copy.length, buffers.stats, buffers.err, ERR_CAP]);
     } finally {
       copies.release(copy);
     }
     check(status, buffers.err);
-    return toStats(out);
+    return readStats(buffers.stats);
   }
 
   /**
@@ -358,10 +364,10 @@ export class Mylib {
 
   #release(library: LoadedLibrary): void {
     this.#objects.releaseAll();
-    this.#releasing = library.raw;
+    this.#releasing = library.library.raw;
     this.#native.release();
     this.#releasing = undefined;
-    library.handle.unload();
+    library.library.unload();
   }
 
   [Symbol.dispose](): void {
@@ -394,24 +400,31 @@ export class Mylib {
    * unload() keeps the library mapped for it; an aborted `signal` takes it out of the queue.
    */
   #callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignal): Promise<number> {
+    if (this.#library === undefined) return Promise.reject(unloadedError(name, this.path));
     // Bound now: a call made before unload() still runs, against the still-mapped library.
-    const fn = this.#raw[name] as unknown as { async: (...args: unknown[]) => void };
+    const engine = this.#library.library;
     this.#inFlight++;
     return new Promise<number>((resolve, reject) => {
       asyncGate.enter(signal).then(
         () => {
+          let call: Promise<unknown>;
           try {
-            fn.async(...args, (error: unknown, status: number) => {
+            call = engine.callAsync(name, args);
+          } catch (error) {
+            call = Promise.reject(error);
+          }
+          call.then(
+            (status) => {
               asyncGate.leave();
               this.#settled();
-              if (error) reject(error);
-              else resolve(status);
-            });
-          } catch (error) {
-            asyncGate.leave();
-            this.#settled();
-            reject(error);
-          }
+              resolve(status as number);
+            },
+            (error: unknown) => {
+              asyncGate.leave();
+              this.#settled();
+              reject(error);
+            },
+          );
         },
         (reason: unknown) => {
           this.#settled();
@@ -445,7 +458,4 @@ function checkFloat64Array(fn: string, values: unknown): asserts values is Float
   if (!(values instanceof Float64Array)) throw new TypeError(`${fn}: argument 'values' must be a Float64Array, got ${describe(values)}`);
 }
 
-function toStats(out: StatsOut): Stats {
-  return { count: Number(out.count), mean: out.mean!, variance: out.variance!, min: out.min!, max: out.max! };
-}
 

@@ -17,7 +17,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import koffi, { type LibraryHandle } from 'koffi';
+import { ENGINE_ENV, type Engine, type EngineName, type OpenedLibrary, engineChoice, resolveEngine } from './engine.ts';
+import type { EngineLibrary } from './engine.ts';
+import './engines/koffi.ts';
 import { describe } from './errors.ts';
 import {
   ABI_VERSION,
@@ -29,7 +31,6 @@ import {
   platformTag,
 } from './names.ts';
 import { objectFileProblem } from './object-file.ts';
-import { type AddressFunctions, type RawFunctions, declareAddressForms, declareAll } from './raw.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
 export const PACKAGE_NAME = 'mylib-rust';
@@ -55,9 +56,14 @@ export function platformPackageName(info: PlatformInfo = hostPlatform()): string
 export interface LoadOptions {
   /** Load exactly this file (any .so/.dylib/.dll path); nothing else is tried. */
   path?: string;
+  /**
+   * The FFI engine: `auto` (default: the runtime's own FFI on Bun and Deno, koffi on Node), or
+   * one of ENGINES. The environment variable MYLIB_ENGINE sets it when this option is absent.
+   */
+  engine?: EngineName | 'auto';
 }
 
-const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set(['path']);
+const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set(['path', 'engine']);
 
 /**
  * `fn`'s options argument as LoadOptions: a string is `{ path }`; a plain object may only hold
@@ -77,8 +83,11 @@ export function loadOptionsArgument(fn: string, value: unknown): LoadOptions {
       throw new TypeError(`${fn}: argument 'options' has an unknown key '${key}' (known: ${[...LOAD_OPTION_KEYS].join(', ')})`);
     }
   }
-  const { path } = value as { path?: unknown };
-  return path === undefined ? {} : { path: checkPath(fn, `option 'path'`, path) };
+  const { path, engine } = value as { path?: unknown; engine?: unknown };
+  const options: LoadOptions = {};
+  if (path !== undefined) options.path = checkPath(fn, `option 'path'`, path);
+  if (engine !== undefined) options.engine = engineChoice(engine, `${fn}: option 'engine'`);
+  return options;
 }
 
 function checkPath(fn: string, name: string, value: unknown): string {
@@ -97,10 +106,8 @@ export interface Candidate {
 
 export interface LoadedLibrary {
   path: string;
-  handle: LibraryHandle;
-  raw: RawFunctions;
-  /** Address forms of some functions (see ADDRESS_FORMS), for the typed layer's scratch block. */
-  addressed: AddressFunctions;
+  /** The library as the chosen engine presents it. */
+  library: EngineLibrary;
 }
 
 export class LibraryLoadError extends Error {
@@ -166,13 +173,15 @@ function platformPackageCandidate(name: string, fileName: string): Candidate {
 /** Loads, checks the ABI version, then declares every function. */
 export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
   const attempts: Array<{ path: string; source: string; reason: string }> = [];
+  const choice = options.engine ?? engineChoice(process.env[ENGINE_ENV], `mylib: ${ENGINE_ENV}`);
+  const engine = resolveEngine(choice);
   const candidates = candidatePaths(options);
   for (const { path, source, unresolved } of candidates) {
     if (unresolved !== undefined) {
       attempts.push({ path, source, reason: unresolved });
       continue;
     }
-    const result = tryLoad(path);
+    const result = tryLoad(path, engine);
     if ('reason' in result) attempts.push({ path, source, reason: result.reason });
     else return result;
   }
@@ -180,28 +189,28 @@ export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
   throw new LibraryLoadError(attempts, candidates.length === 1);
 }
 
-function tryLoad(path: string): LoadedLibrary | { reason: string } {
+function tryLoad(path: string, engine: Engine): LoadedLibrary | { reason: string } {
   if (!isAbsolute(path) || !existsSync(path)) return { reason: 'file not found' };
   // dlopen maps a truncated file past its end and dies with SIGBUS: check the headers first.
   const problem = objectFileProblem(path);
   if (problem !== undefined) return { reason: problem };
-  let handle: LibraryHandle;
+  let opened: OpenedLibrary;
   try {
-    handle = koffi.load(path);
+    opened = engine.open(path);
   } catch (error) {
-    return { reason: (error as Error).message };
+    return { reason: `${engine.name}: ${(error as Error).message}` };
   }
   try {
-    const abiVersion = (handle.func('uint32_t mylib_abi_version()') as () => number)();
+    const abiVersion = opened.abiVersion();
     if (abiVersion !== ABI_VERSION) {
-      handle.unload();
+      opened.unload();
       return {
         reason: `ABI version mismatch: the library has ABI version ${abiVersion}, these bindings were written for ABI version ${ABI_VERSION}`,
       };
     }
-    return { path, handle, raw: declareAll(handle), addressed: declareAddressForms(handle) };
+    return { path, library: opened.declare() };
   } catch (error) {
-    handle.unload();
+    opened.unload();
     return { reason: (error as Error).message };
   }
 }

@@ -1,13 +1,17 @@
 /**
- * The raw layer: ONE declaration table of koffi prototypes, written to match rustlib/ffi.
- * Nothing here validates arguments; the typed layer (index.ts) does. Pointer arguments take
- * Buffers/TypedArrays (borrowed for the call) or null; raw pointers never leave this layer.
+ * The raw layer: ONE declaration table, written to match rustlib/ffi. Everything else is derived
+ * from it: the TypeScript types of the raw functions (below, at the type level), each engine's
+ * declarations (bindings/engines/), struct layouts, and the address forms. The drift check
+ * (npm run check:abi) ties the table to the Rust source and the built library's symbols.
+ *
+ * Nothing here validates arguments; the typed layer does. Pointer arguments take TypedArrays
+ * (borrowed for the call), null, or addresses in library-owned memory; raw pointers never leave
+ * bindings/.
  */
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 
 /**
- * `#[repr(C)]` structs, field by field in declaration order (C types). Registered with koffi
- * below; the drift check compares them with the Rust definitions (names, types, size, alignment).
+ * `#[repr(C)]` structs, field by field in declaration order (C types). Each engine declares them;
+ * the drift check compares them with the Rust definitions (names, types, size, alignment).
  */
 export const STRUCTS = {
   MylibStats: { count: 'uint64_t', mean: 'double', variance: 'double', min: 'double', max: 'double' },
@@ -22,17 +26,6 @@ export const CALLBACKS = {
 
 /** Opaque handle types: Rust structs that C only sees behind a pointer (`Name *`). */
 export const OPAQUES = ['MylibFuzzyIndex', 'MylibWordCounter'] as const satisfies readonly string[];
-
-/** koffi TypeObjects of STRUCTS, CALLBACKS and OPAQUES by name (registered once per process). */
-export const TYPES: Record<string, TypeObject> = {};
-for (const name of OPAQUES as readonly string[]) TYPES[name] = koffi.opaque(name);
-for (const [name, fields] of Object.entries(STRUCTS as Record<string, Record<string, string>>)) {
-  TYPES[name] = koffi.struct(name, fields);
-}
-for (const prototype of Object.values(CALLBACKS as Record<string, string>)) {
-  const type = koffi.proto(prototype);
-  TYPES[koffi.type(type).name] = type;
-}
 
 /** The C prototype of every export, keyed by symbol. The drift check reads this table. */
 export const DECLARATIONS = {
@@ -56,7 +49,7 @@ export const DECLARATIONS = {
   mylib_fuzzy_index_free: 'void mylib_fuzzy_index_free(MylibFuzzyIndex *index)',
   mylib_fuzzy_index_closest:
     'int32_t mylib_fuzzy_index_closest(const MylibFuzzyIndex *index, const uint8_t *query, size_t query_len, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, uint8_t *err, size_t err_cap)',
-  mylib_stats: 'int32_t mylib_stats(const double *values, size_t len, _Out_ MylibStats *out_stats, uint8_t *err, size_t err_cap)',
+  mylib_stats: 'int32_t mylib_stats(const double *values, size_t len, MylibStats *out_stats, uint8_t *err, size_t err_cap)',
   mylib_histogram:
     'int32_t mylib_histogram(const double *values, size_t len, double min, double max, uint32_t *bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
   mylib_word_counter_new: 'int32_t mylib_word_counter_new(bool lowercase, MylibWordCounter **out_counter, uint8_t *err, size_t err_cap)',
@@ -68,116 +61,6 @@ export const DECLARATIONS = {
 } as const;
 
 export type SymbolName = keyof typeof DECLARATIONS;
-
-/**
- * An address inside library-owned memory (mylib_bytes_alloc), as a Number. Used only inside the
- * typed layer for its scratch block: koffi passes a Number to a pointer parameter without the
- * per-call work it does for a Buffer. User-space addresses on 64-bit hosts are below 2^53.
- */
-export type Address = number;
-/** Memory the library reads or writes during one call. */
-export type Bytes = Uint8Array | Address | null;
-/** A one-element out-param for a 64-bit unsigned value (size_t or uint64_t on 64-bit hosts). */
-export type U64Out = BigUint64Array | Address;
-/** A MylibTextOut out-param ({len: size_t, ascii: uint32_t}: 16 bytes on 64-bit hosts), read as two u64. */
-export type TextOut = BigUint64Array | Address;
-
-/** A native pointer as koffi 3 represents it. Never handed to users. */
-export type Pointer = bigint;
-/** A progress callback: return false to cancel. */
-export type ProgressFn = (done: number | bigint, total: number | bigint) => boolean;
-export interface StatsOut {
-  count?: number | bigint;
-  mean?: number;
-  variance?: number;
-  min?: number;
-  max?: number;
-}
-
-/** A koffi function: synchronous call plus `.async` on a worker thread. */
-type Native<Args extends unknown[], R> = ((...args: Args) => R) & {
-  async(...args: [...Args, (error: unknown, result: R) => void]): void;
-};
-
-/** Hand-typed TypeScript view of DECLARATIONS (the drift check ties both to the Rust code). */
-export interface RawFunctions {
-  mylib_abi_version: Native<[], number>;
-  mylib_add: Native<[a: number, b: number], number>;
-  mylib_debug_panic: Native<[message: Bytes, messageLen: number, err: Bytes, errCap: number], number>;
-  /** Returns a library-owned pointer (BigInt); free it with mylib_bytes_free. */
-  mylib_bytes_alloc: Native<[len: number], bigint | null>;
-  mylib_bytes_free: Native<[ptr: bigint | null, len: number], void>;
-  mylib_get_result: Native<
-    [text: Bytes, textLen: number, out: Bytes, outCap: number, outInfo: TextOut, err: Bytes, errCap: number],
-    number
-  >;
-  mylib_count_doubles_bytes: Native<[data: Bytes, dataLen: number, outCount: U64Out, err: Bytes, errCap: number], number>;
-  mylib_count_doubles_utf8: Native<[text: Bytes, textLen: number, outCount: U64Out, err: Bytes, errCap: number], number>;
-  mylib_levenshtein: Native<
-    [a: Bytes, aLen: number, b: Bytes, bLen: number, outDistance: U64Out, err: Bytes, errCap: number],
-    number
-  >;
-  mylib_closest: Native<
-    [
-      query: Bytes,
-      queryLen: number,
-      packed: Bytes,
-      packedLen: number,
-      offsets: Uint32Array | null,
-      count: number,
-      maxDistance: number,
-      outMatches: Uint32Array | null,
-      outCap: number,
-      outLen: U64Out,
-      progress: ProgressFn | null,
-      err: Bytes,
-      errCap: number,
-    ],
-    number
-  >;
-  mylib_fuzzy_index_new: Native<
-    [packed: Bytes, packedLen: number, offsets: Uint32Array | null, count: number, outIndex: U64Out, err: Bytes, errCap: number],
-    number
-  >;
-  mylib_fuzzy_index_free: Native<[index: Pointer | null], void>;
-  mylib_fuzzy_index_closest: Native<
-    [
-      index: Pointer | null,
-      query: Bytes,
-      queryLen: number,
-      maxDistance: number,
-      outMatches: Uint32Array | null,
-      outCap: number,
-      outLen: U64Out,
-      progress: ProgressFn | null,
-      err: Bytes,
-      errCap: number,
-    ],
-    number
-  >;
-  mylib_stats: Native<[values: Float64Array | null, len: number, outStats: StatsOut, err: Bytes, errCap: number], number>;
-  mylib_histogram: Native<
-    [
-      values: Float64Array | null,
-      len: number,
-      min: number,
-      max: number,
-      bins: Uint32Array | null,
-      binCount: number,
-      outCounted: U64Out,
-      err: Bytes,
-      errCap: number,
-    ],
-    number
-  >;
-  mylib_word_counter_new: Native<[lowercase: boolean, outCounter: U64Out, err: Bytes, errCap: number], number>;
-  mylib_word_counter_free: Native<[counter: Pointer | null], void>;
-  mylib_word_counter_feed: Native<[counter: Pointer | null, chunk: Bytes, chunkLen: number, err: Bytes, errCap: number], number>;
-  mylib_word_counter_top: Native<
-    [counter: Pointer | null, k: number, outText: U64Out, outLen: U64Out, err: Bytes, errCap: number],
-    number
-  >;
-}
 
 /** Status codes, as numbered in rustlib/ffi/mod.rs (`Status`). */
 export const Status = {
@@ -194,16 +77,153 @@ export const STATUS_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(Status).map(([name, code]) => [code, `MYLIB_${code === 0 ? '' : 'ERR_'}${name}`]),
 );
 
+// ---------------------------------------------------------------------------------------------
+// Types derived from the table. A parameter's C type decides what the typed layer passes:
+
+/** An address inside library-owned memory (mylib_bytes_alloc), as a Number (below 2^53 on 64-bit hosts). */
+export type Address = number;
+/** A native pointer the library returned (a handle, library-owned memory). Never handed to users. */
+export type Pointer = bigint;
+/** `uint8_t *`: memory the library reads or writes during one call, or library-owned memory. */
+export type Bytes = Uint8Array | Address | Pointer | null;
+/** `uint64_t *` / `size_t *` / `T **`: a one-element out-param for a 64-bit value or a pointer. */
+export type U64Out = BigUint64Array | Address;
+/** A `#[repr(C)]` struct out-param: caller memory of the struct's size (see LAYOUTS). */
+export type StructOut = Uint8Array | Float64Array | BigUint64Array | Uint32Array | Address;
+/** A progress callback: return false to cancel. */
+export type ProgressFn = (done: number | bigint, total: number | bigint) => boolean;
+
+type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
+type SplitParams<S extends string> =
+  Trim<S> extends '' ? [] : S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...SplitParams<Tail>] : [Trim<S>];
+type Unconst<S extends string> = S extends `const ${infer R}` ? Unconst<R> : S;
+type BaseOf<P extends string> = Trim<Unconst<P> extends `${infer Base}*${string}` ? Base : never>;
+type Opaque = (typeof OPAQUES)[number];
+
+/** The TypeScript type passed for one C parameter declaration (`const uint8_t *text`). */
+type ParamType<P extends string> = P extends `${string}**${string}`
+  ? U64Out
+  : P extends `${string}*${string}`
+    ? PointeeType<BaseOf<P>>
+    : ScalarType<Unconst<P> extends `${infer T} ${string}` ? T : P>;
+type PointeeType<Base extends string> = Base extends 'uint8_t'
+  ? Bytes
+  : Base extends 'double'
+    ? Float64Array | null
+    : Base extends 'uint32_t' | 'MylibMatch'
+      ? Uint32Array | null
+      : Base extends 'uint64_t' | 'size_t' | 'MylibTextOut'
+        ? U64Out
+        : Base extends keyof typeof STRUCTS
+          ? StructOut
+          : Base extends keyof typeof CALLBACKS
+            ? ProgressFn | null
+            : Base extends Opaque
+              ? Pointer | null
+              : never;
+type ScalarType<T extends string> = T extends 'bool'
+  ? boolean
+  : T extends 'uint64_t' | 'int64_t'
+    ? number | bigint
+    : T extends 'int32_t' | 'uint32_t' | 'size_t' | 'double' | 'float'
+      ? number
+      : never;
+type ResultType<Head extends string> = Head extends `${string}*${string}`
+  ? Pointer | null
+  : Head extends `void ${string}`
+    ? void
+    : number;
+
+type MapParams<T> = T extends [infer Head extends string, ...infer Rest] ? [ParamType<Head>, ...MapParams<Rest>] : [];
+type AsNumbers<T> = T extends [unknown, ...infer Rest] ? [number, ...AsNumbers<Rest>] : [];
+type ParamsOf<P extends string> = P extends `${string}(${infer Args})` ? MapParams<SplitParams<Args>> : never;
+type HeadOf<P extends string> = P extends `${infer Head}(${string}` ? Head : never;
+
+/** A raw function as every engine presents it: a synchronous call with the table's C types. */
+export type RawFunction<P extends string> = (...args: ParamsOf<P>) => ResultType<HeadOf<P>>;
+
+/** Every export of DECLARATIONS, typed from its prototype (nothing typed twice). */
+export type RawFunctions = { [K in SymbolName]: RawFunction<(typeof DECLARATIONS)[K]> };
+
+// ---------------------------------------------------------------------------------------------
+// Struct layouts, computed from STRUCTS with the C rules (natural alignment, 64-bit hosts).
+
+const C_SIZES: Record<string, number> = {
+  bool: 1, int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4, float: 4,
+  int64_t: 8, uint64_t: 8, double: 8, size_t: 8, uintptr_t: 8,
+};
+
+export interface Layout {
+  size: number;
+  alignment: number;
+  members: Record<string, { offset: number; type: string }>;
+}
+
+function layoutOf(name: string, fields: Record<string, string>): Layout {
+  let offset = 0;
+  let alignment = 1;
+  const members: Layout['members'] = {};
+  for (const [field, type] of Object.entries(fields)) {
+    const size = C_SIZES[type];
+    if (size === undefined) throw new Error(`mylib: struct ${name}.${field} has a type without a known size: ${type}`);
+    offset = Math.ceil(offset / size) * size;
+    members[field] = { offset, type };
+    offset += size;
+    alignment = Math.max(alignment, size);
+  }
+  return { size: Math.ceil(offset / alignment) * alignment, alignment, members };
+}
+
+/** Size, alignment and field offsets of every struct in STRUCTS. */
+export const LAYOUTS: Readonly<Record<keyof typeof STRUCTS, Layout>> = Object.fromEntries(
+  Object.entries(STRUCTS).map(([name, fields]) => [name, layoutOf(name, fields)]),
+) as Record<keyof typeof STRUCTS, Layout>;
+
+// ---------------------------------------------------------------------------------------------
+// A small parser of the table's prototypes, for engines that declare types themselves.
+
+export interface ParsedParam {
+  name: string;
+  /** The base type without `const` and stars: `uint8_t`, `MylibFuzzyIndex`, `size_t`. */
+  base: string;
+  /** Number of `*`. */
+  pointers: number;
+}
+
+export interface ParsedPrototype {
+  name: string;
+  result: ParsedParam;
+  params: ParsedParam[];
+}
+
+function parseDeclarator(text: string, where: string): ParsedParam {
+  const match = /^(?:const\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*((?:\*\s*(?:const\s*)?)*)([A-Za-z_][A-Za-z0-9_]*)?$/.exec(text.trim());
+  if (!match) throw new Error(`mylib: cannot read '${text}' in ${where}`);
+  return { base: match[1]!, pointers: (match[2]!.match(/\*/g) ?? []).length, name: match[3] ?? '' };
+}
+
+/** `int32_t f(const uint8_t *a, size_t n)` -> its name, result and parameters. */
+export function parsePrototype(prototype: string): ParsedPrototype {
+  const open = prototype.indexOf('(');
+  const close = prototype.lastIndexOf(')');
+  const head = parseDeclarator(prototype.slice(0, open), prototype);
+  const inside = prototype.slice(open + 1, close).trim();
+  const params = inside === '' ? [] : inside.split(',').map((part) => parseDeclarator(part, prototype));
+  return { name: head.name, result: { ...head, name: '' }, params };
+}
+
+// ---------------------------------------------------------------------------------------------
+
 /**
  * Functions the typed layer also calls with addresses in its library-owned scratch block.
  * Their address form is DERIVED from DECLARATIONS (every pointer parameter becomes
- * `uintptr_t`), so there is still one hand-typed table: koffi converts a Number for a
- * `uintptr_t` faster than for a typed pointer (measured ~130 ns less per 7-argument call).
+ * `uintptr_t`): koffi converts a Number for a `uintptr_t` faster than for a typed pointer
+ * (measured ~130 ns less per 7-argument call).
  */
 export const ADDRESS_FORMS = ['mylib_get_result'] as const;
 
 export type AddressFunctions = {
-  [K in (typeof ADDRESS_FORMS)[number]]: (...args: number[]) => number;
+  [K in (typeof ADDRESS_FORMS)[number]]: (...args: AsNumbers<ParamsOf<(typeof DECLARATIONS)[K]>>) => number;
 };
 
 /** `int32_t f(const uint8_t *a, size_t n)` -> `int32_t f(uintptr_t a, size_t n)`. */
@@ -218,20 +238,4 @@ export function addressPrototype(prototype: string): string {
       return star === -1 ? parameter.trim() : `uintptr_t ${parameter.slice(star + 1).trim()}`;
     });
   return `${prototype.slice(0, open)}(${parameters.join(', ')})`;
-}
-
-/** Declares the address forms of ADDRESS_FORMS on `lib`. */
-export function declareAddressForms(lib: LibraryHandle): AddressFunctions {
-  const functions: Record<string, unknown> = {};
-  for (const name of ADDRESS_FORMS) functions[name] = lib.func(addressPrototype(DECLARATIONS[name]));
-  return functions as AddressFunctions;
-}
-
-/** Declares every function of the table on `lib`. Throws if a symbol is missing. */
-export function declareAll(lib: LibraryHandle): RawFunctions {
-  const functions: Record<string, unknown> = {};
-  for (const [name, prototype] of Object.entries(DECLARATIONS)) {
-    functions[name] = lib.func(prototype);
-  }
-  return functions as unknown as RawFunctions;
 }

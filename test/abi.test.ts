@@ -243,9 +243,9 @@ describe('npm run check:abi (CLI)', () => {
     expect(run.status).toBe(1);
     const lines = run.stderr.trim().split('\n');
     expect(lines.slice(0, 3)).toEqual([
-      'struct FixStats: size: Rust #[repr(C)] 25 bytes, koffi 32 bytes',
-      'struct FixStats: alignment: Rust #[repr(C)] 1, koffi 8',
-      "struct FixStats: field 'max' offset: Rust 17, koffi 24",
+      'struct FixStats: size: Rust #[repr(C)] 25 bytes, table 32 bytes',
+      'struct FixStats: alignment: Rust #[repr(C)] 1, table 8',
+      "struct FixStats: field 'max' offset: Rust 17, table 24",
     ]);
     expect(lines[3]).toMatch(/binary not checked.*: 3 problem\(s\)$/);
   });

@@ -145,7 +145,7 @@ describe('open() arguments', () => {
   });
 
   it.each<[string, unknown[], string]>([
-    ['an unknown key', [{ pth: '/x.so' }], "open: argument 'options' has an unknown key 'pth' (known: path)"],
+    ['an unknown key', [{ pth: '/x.so' }], "open: argument 'options' has an unknown key 'pth' (known: path, engine)"],
     ['a non-string path', [{ path: 42 }], "open: option 'path' must be a string, got number"],
     ['an empty path', [{ path: '' }], "open: option 'path' must be a non-empty string"],
     ['an empty path string', [''], "open: argument 'options' (a path) must be a non-empty string"],

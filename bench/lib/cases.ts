@@ -18,7 +18,8 @@ import {
   library,
   stats,
 } from '../../bindings/index.ts';
-import { Status } from '../../bindings/raw.ts';
+import { readStats } from '../../bindings/_marshal.ts';
+import { LAYOUTS, Status } from '../../bindings/raw.ts';
 import * as refFuzzy from '../../reference/levenshtein.ts';
 import * as refStats from '../../reference/stats.ts';
 import * as refText from '../../reference/text.ts';
@@ -357,6 +358,7 @@ function closestCases(env: Env): Case[] {
 function statsCases(env: Env): Case[] {
   const { raw, err, check } = rawKit();
   const values = doubles(1_000_000);
+  const statsOut = new Float64Array(LAYOUTS.MylibStats.size / 8);
   const close = (x: number, y: number) => x === y || Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y), 1);
   return [
     {
@@ -367,9 +369,8 @@ function statsCases(env: Env): Case[] {
         ts: () => refStats.stats(values),
         typed: () => stats(values),
         raw: () => {
-          const out: { count?: number | bigint; mean?: number; variance?: number; min?: number; max?: number } = {};
-          check(raw.mylib_stats(values, values.length, out, err, ERR_CAP), 'mylib_stats');
-          return { count: Number(out.count), mean: out.mean, variance: out.variance, min: out.min, max: out.max };
+          check(raw.mylib_stats(values, values.length, statsOut, err, ERR_CAP), 'mylib_stats');
+          return readStats(statsOut);
         },
         napi: absentNapi(env, KERNEL_NOT_IN_ADDON),
         wasm: env.wasm ? () => env.wasm!.stats(values) : absentWasm(env),

@@ -284,16 +284,16 @@ function checkStruct(name: string, rust: RustStruct | undefined, tables: Declara
     push('struct-layout', `cannot compute the Rust layout: ${(error as Error).message}`);
     return;
   }
-  const koffiType = tables.TYPES[name];
-  if (!koffiType) {
-    push('struct-layout', `no koffi TypeObject in TYPES (register it with koffi.struct)`);
+  const tableType = tables.TYPES[name];
+  if (!tableType) {
+    push('struct-layout', `no layout in LAYOUTS (computed from STRUCTS) for this struct`);
     return;
   }
-  if (koffiType.size !== layout.size) push('struct-layout', `size: Rust #[repr(C)] ${layout.size} bytes, koffi ${koffiType.size} bytes`);
-  if (koffiType.alignment !== layout.alignment) push('struct-layout', `alignment: Rust #[repr(C)] ${layout.alignment}, koffi ${koffiType.alignment}`);
+  if (tableType.size !== layout.size) push('struct-layout', `size: Rust #[repr(C)] ${layout.size} bytes, table ${tableType.size} bytes`);
+  if (tableType.alignment !== layout.alignment) push('struct-layout', `alignment: Rust #[repr(C)] ${layout.alignment}, table ${tableType.alignment}`);
   for (const [field, offset] of layout.offsets) {
-    const koffiOffset = koffiType.members?.[field]?.offset;
-    if (koffiOffset !== undefined && koffiOffset !== offset) push('struct-layout', `field '${field}' offset: Rust ${offset}, koffi ${koffiOffset}`);
+    const tableOffset = tableType.members?.[field]?.offset;
+    if (tableOffset !== undefined && tableOffset !== offset) push('struct-layout', `field '${field}' offset: Rust ${offset}, table ${tableOffset}`);
   }
 }
 

@@ -40,7 +40,8 @@ export function tablesFrom(module: Record<string, unknown>, source: string): Dec
     STRUCTS: object('STRUCTS', {}),
     CALLBACKS: object('CALLBACKS', {}),
     OPAQUES: object<readonly string[]>('OPAQUES', []),
-    TYPES: object('TYPES', {}),
+    // LAYOUTS (computed from STRUCTS in bindings/raw.ts); older tables and fixtures export koffi TYPES.
+    TYPES: object('LAYOUTS', object('TYPES', {})),
   };
 }
 
