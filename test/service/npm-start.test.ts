@@ -1,6 +1,7 @@
 // The main job as a user or a supervisor runs it: `npm start`, then SIGTERM to the npm process.
 // The service must shut down gracefully (not be left running, orphaned) in bounded time.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -40,6 +41,11 @@ it('npm start + SIGTERM to npm: the service shuts down gracefully, no process is
     const ready = output.split('\n').find((line) => line.includes('"msg":"mylib service ready"'))!;
     const port = Number(new URL((JSON.parse(ready) as { address: string }).address).port);
     expect(await refuses(port)).toBe(false);
+    if (existsSync(`/proc/${servicePid}/stat`)) {
+      // One node process under npm: npm's own child is the service (no shell, no tsx launcher between).
+      const ppid = Number(readFileSync(`/proc/${servicePid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      expect(ppid).toBe(npm.pid);
+    }
 
     npm.kill('SIGTERM');
     await waitFor(() => !alive(servicePid!), `the service (pid ${servicePid}) to exit:\n${output}`, { timeout: 15_000 });
