@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceConfig } from './config.ts';
 import type { Engine, WordCounterHandle } from './engines.ts';
-import { Limiter, SaturatedError } from './limiter.ts';
+import { AbandonedError, Limiter, SaturatedError } from './limiter.ts';
 
 /** Bounds on one request's work (on top of the body limits). */
 export const LIMITS = {
@@ -85,7 +85,19 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
     bodyLimit: config.jsonLimit,
     // Keep-alive sockets that are idle are closed by app.close(); busy ones finish first.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Requests arriving while closing get a 503 from the onRequest hook below (fastify's own
+    // 503 has another JSON shape).
+    return503OnClosing: false,
+    // Node's timers: the head within headersTimeout, the whole request within requestTimeout,
+    // checked every connectionsCheckingInterval; then 408 (clientErrorHandler).
+    requestTimeout: config.requestTimeout,
+    http: {
+      headersTimeout: config.headersTimeout,
+      requestTimeout: config.requestTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeout / 2))),
+    },
+    clientErrorHandler: (error, socket) => onClientError(error as NodeJS.ErrnoException, socket, config),
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
     ajv: {
       customOptions: {
         coerceTypes: false, // "5" is not a number
@@ -110,6 +122,19 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
     }
   });
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new HttpError(503, 'the service is shutting down');
+    }
+    watchBody(request, reply, config.bodyTimeout);
+  });
+
   app.setErrorHandler((error: FastifyError | Error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
@@ -125,18 +150,26 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
   });
 
   route('GET', '/healthz');
-  app.get('/healthz', async () => ({
-    status: 'ok',
-    engine: engine.name,
-    active: limiter.active,
-    queued: limiter.queued,
-    rss: process.memoryUsage.rss(),
-    uptime: Math.round(process.uptime()),
-  }));
+  // 503 once every slot has been busy for longer than the stall timeout with no request
+  // finishing: the service is wedged and an orchestrator should restart it.
+  app.get('/healthz', async (_request, reply) => {
+    const stalledFor = Math.round(limiter.stalledFor);
+    const degraded = stalledFor > config.stallTimeout;
+    if (degraded) reply.code(503);
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      ...(degraded ? { message: `all ${limiter.concurrency} slots busy for ${stalledFor} ms with no progress (limit ${config.stallTimeout} ms)` } : {}),
+      engine: engine.name,
+      active: limiter.active,
+      queued: limiter.queued,
+      rss: process.memoryUsage.rss(),
+      uptime: Math.round(process.uptime()),
+    };
+  });
 
   route('POST', '/api/count-doubles');
-  app.post<{ Body: { text: string } }>('/api/count-doubles', { schema: { body: countDoublesSchema } }, async (request) => {
-    const count = await limiter.run(() => engine.countDoubles(request.body.text));
+  app.post<{ Body: { text: string } }>('/api/count-doubles', { schema: { body: countDoublesSchema } }, async (request, reply) => {
+    const count = await limiter.run(() => engine.countDoubles(request.body.text), clientGone(reply));
     return { count };
   });
 
@@ -144,20 +177,20 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
   app.post<{ Body: { query: string; candidates: string[]; limit?: number; maxDistance?: number } }>(
     '/api/closest',
     { schema: { body: closestSchema } },
-    async (request) => {
+    async (request, reply) => {
       const { query, candidates, limit, maxDistance } = request.body;
       const options: { limit?: number; maxDistance?: number } = {};
       if (limit !== undefined) options.limit = limit;
       if (maxDistance !== undefined) options.maxDistance = maxDistance;
-      const matches = await limiter.run(() => engine.closest(query, candidates, options));
+      const matches = await limiter.run(() => engine.closest(query, candidates, options), clientGone(reply));
       return { matches };
     },
   );
 
   route('POST', '/api/stats');
-  app.post<{ Body: { values: number[] } }>('/api/stats', { schema: { body: statsSchema } }, async (request) => {
+  app.post<{ Body: { values: number[] } }>('/api/stats', { schema: { body: statsSchema } }, async (request, reply) => {
     const values = Float64Array.from(request.body.values);
-    const stats = await limiter.run(() => engine.stats(values));
+    const stats = await limiter.run(() => engine.stats(values), clientGone(reply));
     for (const [name, value] of Object.entries(stats)) {
       if (!Number.isFinite(value)) {
         throw new HttpError(422, `'${name}' of these values is not a finite double (the values are too large in magnitude)`);
@@ -174,14 +207,17 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
     scope.post<{ Querystring: { top?: string; lowercase?: string } }>(
       '/api/word-count',
       { schema: { querystring: wordCountQuerySchema } },
-      async (request) => {
+      async (request, reply) => {
         const top = request.query.top === undefined ? 10 : Number(request.query.top);
         if (top < 1 || top > LIMITS.top) throw new HttpError(400, `querystring/top must be from 1 to ${LIMITS.top}`);
         const lowercase = request.query.lowercase === 'true' || request.query.lowercase === '1';
         const declared = Number(request.headers['content-length']);
         if (declared > config.streamLimit) throw tooLarge(config.streamLimit);
         const stream = request.body as IncomingMessage | undefined;
+        // While queued the body is not read: silence then is not the client's fault.
+        pauseBodyTimeout(request);
         return limiter.run(async () => {
+          resumeBodyTimeout(request, config.bodyTimeout);
           const counter = engine.wordCounter({ lowercase });
           openCounters.add(counter);
           try {
@@ -191,7 +227,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
             openCounters.delete(counter);
             counter.close();
           }
-        });
+        }, clientGone(reply));
       },
     );
   });
@@ -218,25 +254,119 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
 }
 
 /**
- * Lingering close after a 413 sent while the client is still uploading. Node answers such a
- * request with `Connection: close` and then destroys the socket; destroying it with unread
- * bytes resets the connection, and the client may lose the 413 it was sent. Instead: discard
- * the rest of the body, half-close (FIN after the response), and destroy the socket when the
- * client stops sending or after LINGER_MS, whichever comes first.
+ * Lingering close after an error answered while the client is still uploading (a 413, a 408).
+ * The answer says `Connection: close`, so Node then closes the socket; destroying it with
+ * unread bytes resets the connection and the client may lose the answer it was sent. Instead:
+ * half-close (FIN after the answer), discard at most LINGER_BYTES more of the body (then stop
+ * reading: the client's sends block), and destroy the socket when the client closes its side
+ * or after LINGER_MS, whichever comes first. The rest of a 1 TB upload is never read.
  */
-const LINGER_MS = 5_000;
-function lingerAfterTooLarge(raw: IncomingMessage): void {
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 4 * 1024 * 1024;
+type LingeringSocket = Socket & { destroySoon?: () => void };
+function lingerAfterError(raw: IncomingMessage): void {
   if (raw.complete) return;
+  const socket = raw.socket as LingeringSocket | null;
+  if (!socket || socket.destroyed) return;
+  let discarded = 0;
+  raw.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) raw.pause();
+  });
   raw.resume();
-  const socket = raw.socket as Socket & { destroySoon?: () => void };
-  if (!socket || typeof socket.destroySoon !== 'function') return;
-  socket.destroySoon = function lingeringClose(this: Socket) {
-    this.end();
-    this.resume();
-    const timer = setTimeout(() => this.destroy(), LINGER_MS).unref();
-    this.once('end', () => this.destroy());
-    this.once('close', () => clearTimeout(timer));
+  if (typeof socket.destroySoon !== 'function') return;
+  socket.destroySoon = function lingeringClose(this: LingeringSocket) {
+    lingeringEnd(this);
   };
+}
+
+/** FIN now, destroy on the client's FIN or after LINGER_MS. Idempotent. */
+const lingering = new WeakSet<Socket>();
+function lingeringEnd(socket: Socket): void {
+  if (lingering.has(socket) || socket.destroyed) return;
+  lingering.add(socket);
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  socket.once('end', () => socket.destroy());
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Answers an error on a socket whose request never reached a route (or whose response cannot
+ * be sent normally), in the service's JSON shape, then closes the connection.
+ */
+function rejectConnection(socket: Socket, status: number, message: string): void {
+  if (lingering.has(socket) || socket.destroyed) return;
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({ error: STATUS_CODES[status] ?? 'Error', message });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        'X-Content-Type-Options: nosniff\r\n' +
+        'Connection: close\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  lingeringEnd(socket);
+}
+
+/** Errors from Node's HTTP parser and timers, before fastify sees a request. */
+function onClientError(error: NodeJS.ErrnoException, socket: Socket, config: ServiceConfig): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    rejectConnection(socket, 408, `the request was not received in time (head within ${config.headersTimeout} ms, whole request within ${config.requestTimeout} ms)`);
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    rejectConnection(socket, 431, 'the request head is larger than the limit');
+  } else {
+    const reason = (error as { reason?: unknown }).reason;
+    rejectConnection(socket, 400, `the request is not valid HTTP/1.1${typeof reason === 'string' ? `: ${reason}` : ''} (${error.code ?? 'error'})`);
+  }
+}
+
+/**
+ * Body idle timeout: while a request body is being received, the socket may stay silent for at
+ * most `ms`; then the client gets a 408 and the connection is closed. Uses the socket's own
+ * inactivity timer, disarmed once the body is complete (a long computation is not silence).
+ */
+const bodyTimeouts = new WeakSet<IncomingMessage>();
+function watchBody(request: FastifyRequest, reply: FastifyReply, ms: number): void {
+  const raw = request.raw;
+  const socket = raw.socket;
+  if (raw.complete || !socket || socket.destroyed) return;
+  bodyTimeouts.add(raw);
+  // A 'timeout' listener on the response keeps Node from destroying the socket by itself.
+  reply.raw.on('timeout', () => {
+    if (raw.complete || reply.raw.headersSent || !bodyTimeouts.has(raw)) {
+      socket.setTimeout(0);
+      return;
+    }
+    request.log.info({ bodyTimeoutMs: ms }, 'request body stalled');
+    rejectConnection(socket, 408, `no part of the body arrived for ${ms} ms`);
+  });
+  socket.setTimeout(ms);
+}
+
+function pauseBodyTimeout(request: FastifyRequest): void {
+  if (!bodyTimeouts.has(request.raw)) return;
+  bodyTimeouts.delete(request.raw);
+  request.raw.socket?.setTimeout(0);
+}
+
+function resumeBodyTimeout(request: FastifyRequest, ms: number): void {
+  const raw = request.raw;
+  if (raw.complete || !raw.socket || raw.socket.destroyed) return;
+  bodyTimeouts.add(raw);
+  raw.socket.setTimeout(ms);
+}
+
+/** Aborts when the client closes the connection before its answer was sent. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  if (res.socket?.destroyed || res.destroyed) controller.abort();
+  else res.once('close', () => !res.writableFinished && controller.abort());
+  return controller.signal;
 }
 
 function tooLarge(limit: number): HttpError {
@@ -247,11 +377,18 @@ function tooLarge(limit: number): HttpError {
 function feedStream(stream: IncomingMessage, counter: WordCounterHandle, limit: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let bytes = 0;
+    // The client may have left while this request was queued: the stream is then already
+    // destroyed and will never emit 'end', 'error' or 'aborted' again.
+    if (stream.destroyed || stream.readableAborted) {
+      reject(new HttpError(400, 'reading the body failed: the client aborted the request'));
+      return;
+    }
     const cleanup = () => {
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);
       stream.off('aborted', onAborted);
+      stream.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
@@ -278,10 +415,13 @@ function feedStream(stream: IncomingMessage, counter: WordCounterHandle, limit: 
       reject(new HttpError(400, `reading the body failed: ${error.message}`));
     };
     const onAborted = () => onError(new Error('the client aborted the request'));
+    // 'close' without 'end' first: destroyed by anything else (a timeout, the connection lost).
+    const onClose = () => onError(new Error('the connection was closed'));
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
     stream.on('aborted', onAborted);
+    stream.on('close', onClose);
   });
 }
 
@@ -304,7 +444,10 @@ function sendError(error: FastifyError | Error, request: FastifyRequest, reply: 
   let status = 500;
   let message = 'internal error';
   const code = (error as { code?: unknown }).code;
-  if (error instanceof SaturatedError) {
+  if (error instanceof AbandonedError) {
+    status = 400;
+    message = error.message;
+  } else if (error instanceof SaturatedError) {
     status = 503;
     message = error.message;
     reply.header('retry-after', String(error.retryAfter));
@@ -321,8 +464,14 @@ function sendError(error: FastifyError | Error, request: FastifyRequest, reply: 
       message = error.message;
     }
   }
+  if (!request.raw.complete) {
+    // The rest of the body is not wanted: say so, and do not read it (see lingerAfterError).
+    bodyTimeouts.delete(request.raw);
+    reply.header('connection', 'close');
+    lingerAfterError(request.raw);
+  }
+  reply.header('x-content-type-options', 'nosniff');
   if (status === 413) {
-    lingerAfterTooLarge(request.raw);
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the body is larger than the limit of ${request.routeOptions.bodyLimit ?? '?'} bytes`;
   }
   if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');

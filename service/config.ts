@@ -24,6 +24,14 @@ export interface ServiceConfig {
   logLevel: string;
   /** Milliseconds given to in-flight requests after SIGTERM/SIGINT before the process gives up. */
   shutdownTimeout: number;
+  /** Milliseconds to receive a request's head (request line and headers); then 408. */
+  headersTimeout: number;
+  /** Longest silence while a request body is being received, milliseconds; then 408. */
+  bodyTimeout: number;
+  /** Milliseconds to receive a whole request, head and body; then 408. */
+  requestTimeout: number;
+  /** /healthz answers 503 once every slot has been busy this long with no request finishing. */
+  stallTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +50,10 @@ export const DEFAULTS: ServiceConfig = {
   streamLimit: 64 * MiB,
   logLevel: 'info',
   shutdownTimeout: 4000,
+  headersTimeout: 10_000,
+  bodyTimeout: 10_000,
+  requestTimeout: 60_000,
+  stallTimeout: 60_000,
 };
 
 /** flag name -> environment variable. */
@@ -55,6 +67,10 @@ const ENV = {
   'stream-limit': 'MYLIB_STREAM_LIMIT',
   'log-level': 'LOG_LEVEL',
   'shutdown-timeout': 'MYLIB_SHUTDOWN_TIMEOUT',
+  'headers-timeout': 'MYLIB_HEADERS_TIMEOUT',
+  'body-timeout': 'MYLIB_BODY_TIMEOUT',
+  'request-timeout': 'MYLIB_REQUEST_TIMEOUT',
+  'stall-timeout': 'MYLIB_STALL_TIMEOUT',
 } as const;
 type Flag = keyof typeof ENV;
 
@@ -68,6 +84,11 @@ export const USAGE = `Usage: npm run serve -- [options]   (or: tsx service/main.
   --stream-limit BYTES    largest word-count body           (env MYLIB_STREAM_LIMIT, default 64 MiB)
   --log-level LEVEL       pino level or silent              (env LOG_LEVEL, default info)
   --shutdown-timeout MS   grace period after SIGTERM        (env MYLIB_SHUTDOWN_TIMEOUT, default 4000)
+  --headers-timeout MS    time to receive a request's head  (env MYLIB_HEADERS_TIMEOUT, default 10000)
+  --body-timeout MS       longest pause inside a body       (env MYLIB_BODY_TIMEOUT, default 10000)
+  --request-timeout MS    time to receive a whole request   (env MYLIB_REQUEST_TIMEOUT, default 60000)
+  --stall-timeout MS      /healthz 503 after all slots are busy this long with no request done
+                                                            (env MYLIB_STALL_TIMEOUT, default: the request timeout)
 Sizes accept a suffix: 512k, 1m, 64m.`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -122,6 +143,10 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   config.jsonLimit = number('json-limit', 1024, 1024 * MiB, config.jsonLimit);
   config.streamLimit = number('stream-limit', 1024, 64 * 1024 * MiB, config.streamLimit);
   config.shutdownTimeout = number('shutdown-timeout', 100, 600_000, config.shutdownTimeout);
+  config.requestTimeout = number('request-timeout', 100, 3_600_000, config.requestTimeout);
+  config.headersTimeout = number('headers-timeout', 100, config.requestTimeout, Math.min(config.headersTimeout, config.requestTimeout));
+  config.bodyTimeout = number('body-timeout', 100, 3_600_000, config.bodyTimeout);
+  config.stallTimeout = number('stall-timeout', 100, 3_600_000, config.requestTimeout);
   const logLevel = pick('log-level');
   if (logLevel !== undefined) {
     if (!LOG_LEVELS.includes(logLevel)) {

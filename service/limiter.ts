@@ -1,7 +1,8 @@
 /**
  * Bounds heavy work: at most `concurrency` tasks run, at most `queueLimit` wait; any further
  * task is refused at once with SaturatedError (the service answers 503 + Retry-After) instead
- * of queueing without bound.
+ * of queueing without bound. A waiting task whose signal aborts (its client left) leaves the
+ * queue at once. Every slot taken is given back when its task settles, whatever the outcome.
  */
 export class SaturatedError extends Error {
   override name = 'SaturatedError';
@@ -13,11 +14,26 @@ export class SaturatedError extends Error {
   }
 }
 
+/** The task's signal aborted before it got a slot (the client closed the connection). */
+export class AbandonedError extends Error {
+  override name = 'AbandonedError';
+  constructor() {
+    super('the client closed the connection before the request was served');
+  }
+}
+
+interface Waiter {
+  start: () => void;
+  abandon: () => void;
+}
+
 export class Limiter {
   readonly concurrency: number;
   readonly queueLimit: number;
   #active = 0;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Waiter[] = [];
+  /** performance.now() of the last task start or end. */
+  #progressAt = performance.now();
 
   constructor(concurrency: number, queueLimit: number) {
     this.concurrency = concurrency;
@@ -32,20 +48,45 @@ export class Limiter {
     return this.#waiting.length;
   }
 
-  /** Runs `task` when a slot is free. Throws SaturatedError when the queue is full. */
-  async run<T>(task: () => T | Promise<T>): Promise<T> {
+  /** Milliseconds every slot has been busy with no task starting or ending; 0 if a slot is free. */
+  get stalledFor(): number {
+    return this.#active >= this.concurrency ? performance.now() - this.#progressAt : 0;
+  }
+
+  /**
+   * Runs `task` when a slot is free. Throws SaturatedError when the queue is full, and
+   * AbandonedError when `signal` aborts before the task started (the task is then not run).
+   */
+  async run<T>(task: () => T | Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw new AbandonedError();
     if (this.#active >= this.concurrency) {
       if (this.#waiting.length >= this.queueLimit) throw new SaturatedError();
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          start: () => {
+            signal?.removeEventListener('abort', waiter.abandon);
+            resolve();
+          },
+          abandon: () => {
+            const index = this.#waiting.indexOf(waiter);
+            if (index >= 0) this.#waiting.splice(index, 1);
+            reject(new AbandonedError());
+          },
+        };
+        this.#waiting.push(waiter);
+        signal?.addEventListener('abort', waiter.abandon, { once: true });
+      });
     } else {
       this.#active++;
     }
+    this.#progressAt = performance.now();
     try {
       return await task();
     } finally {
+      this.#progressAt = performance.now();
       // Hand the slot straight to the next waiter (active stays the same) or free it.
       const next = this.#waiting.shift();
-      if (next) next();
+      if (next) next.start();
       else this.#active--;
     }
   }

@@ -72,6 +72,8 @@ it.each([
   [['--port', '70000'], /--port \(env PORT\) must be an integer from 0 to 65535, got '70000'/],
   [['--json-limit', 'lots'], /--json-limit/],
   [['--nope'], /Unknown option '--nope'/],
+  [['--body-timeout', '5'], /--body-timeout \(env MYLIB_BODY_TIMEOUT\) must be an integer from 100 to 3600000, got '5'/],
+  [['--request-timeout', '2000', '--headers-timeout', '3000'], /--headers-timeout \(env MYLIB_HEADERS_TIMEOUT\) must be an integer from 100 to 2000/],
 ])('refuses bad configuration %j with exit code 2', (args, message) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'service/main.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
   expect(result.status).toBe(2);

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { type Socket, createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -122,4 +123,88 @@ function drainOrClose(req: import('node:http').ClientRequest): Promise<void> {
     };
     req.on('drain', done).on('close', done);
   });
+}
+
+/** Polls `check` every `interval` ms until it returns a truthy value; throws after `timeout` ms. */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, { timeout = 20_000, interval = 50 } = {}): Promise<NonNullable<T>> {
+  const deadline = performance.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+export interface ParsedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json: { error?: string; message?: string; [key: string]: unknown } | undefined;
+}
+
+/** Parses the first HTTP/1.1 response in `text` (Content-Length bodies only); undefined if incomplete. */
+export function parseResponse(text: string): ParsedResponse | undefined {
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] ?? 0);
+  const body = text.slice(end + 4);
+  if (Buffer.byteLength(body) < length) return undefined;
+  let json;
+  try {
+    json = JSON.parse(body);
+  } catch {}
+  return { status: Number(statusLine!.split(' ')[1]), headers, body, json };
+}
+
+/** A raw TCP connection to the service: exact bytes out, everything received kept. */
+export interface RawConnection {
+  socket: Socket;
+  received(): string;
+  /** The first response, once complete. */
+  response(): ParsedResponse | undefined;
+  /** True once the socket closed (either side). */
+  isClosed(): boolean;
+  closed: Promise<void>;
+}
+
+export async function connectRaw(port: number, head?: string): Promise<RawConnection> {
+  const socket = createConnection({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let received = '';
+  let closed = false;
+  socket.on('data', (chunk: Buffer) => (received = (received + chunk.toString('latin1')).slice(-100_000)));
+  socket.on('error', () => {});
+  const closedPromise = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      closed = true;
+      resolve();
+    }),
+  );
+  if (head !== undefined) socket.write(head);
+  return { socket, received: () => received, response: () => parseResponse(received), isClosed: () => closed, closed: closedPromise };
+}
+
+/** The pino `pid` of the line with `msg` in `output`, if printed. */
+export function loggedPid(output: string, msg: string): number | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.includes(`"msg":"${msg}"`)) continue;
+    return (JSON.parse(line) as { pid: number }).pid;
+  }
+  return undefined;
 }

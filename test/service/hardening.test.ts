@@ -1,0 +1,205 @@
+// Misbehaving clients against a real service over loopback (raw sockets where the bytes matter):
+// slots are released on every path, slow or idle clients are cut by timeouts, oversized uploads
+// are refused and the socket closed, /healthz reports a wedged service, and every error has the
+// service's JSON shape. Timeouts are configured short through the environment; every wait is a
+// bounded poll.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RawConnection, type Service, connectRaw, send, startService, waitFor } from './server.ts';
+
+const upload = (length: number | string, path = '/api/word-count', type = 'text/plain') =>
+  `POST ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`;
+
+const health = async (service: Service) => (await send(service.url, 'GET', '/healthz')).json ?? {};
+
+/** `send` with a deadline: a request the service never answers fails the test instead of hanging it. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to ${what} in ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const wordCount = (service: Service, text: string) =>
+  within(send(service.url, 'POST', '/api/word-count', { headers: { 'content-type': 'text/plain' }, body: text }), 20_000, 'a word count');
+
+describe('slots (issue 12 item 1)', () => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService(['--concurrency', '1'], { MYLIB_BODY_TIMEOUT: '60000', MYLIB_REQUEST_TIMEOUT: '120000' });
+  });
+  afterAll(async () => {
+    expect(await service.stop()).toBe(0);
+  });
+
+  it('releases the slot of queued uploads whose client disconnects, and of an upload cut mid-body', async () => {
+    const holder = await connectRaw(service.port, upload(5) + 'ab');
+    await waitFor(async () => (await health(service)).active === 1, 'the first upload to hold the slot');
+    // Queued: headers only, part of the body, the whole body.
+    const queued = await Promise.all([upload(5), upload(5) + 'ab', upload(5) + 'ab ab'].map((head) => connectRaw(service.port, head)));
+    await waitFor(async () => (await health(service)).queued === 3, 'three queued uploads');
+    for (const connection of queued) connection.socket.destroy();
+    await waitFor(async () => (await health(service)).queued === 0, 'the queue to drop the clients that left');
+
+    holder.socket.write('c d');
+    const done = await waitFor(() => holder.response(), 'the first upload to be answered');
+    expect(done.status).toBe(200);
+    expect(done.json).toMatchObject({ bytes: 5 });
+    holder.socket.destroy();
+    await waitFor(async () => {
+      const h = await health(service);
+      return h.active === 0 && h.queued === 0;
+    }, 'every slot to be free');
+
+    // An upload holding the slot and cut mid-body releases it too.
+    const cut = await connectRaw(service.port, upload(100) + 'abc');
+    await waitFor(async () => (await health(service)).active === 1, 'the cut upload to hold the slot');
+    cut.socket.destroy();
+    await waitFor(async () => (await health(service)).active === 0, 'the slot of the cut upload');
+
+    const res = await wordCount(service, 'a b a');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ bytes: 5, top: [{ word: 'a', count: 2 }, { word: 'b', count: 1 }] });
+  });
+});
+
+describe('timeouts (issue 12 item 2)', () => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService(['--concurrency', '1'], {
+      MYLIB_HEADERS_TIMEOUT: '1000',
+      MYLIB_BODY_TIMEOUT: '1000',
+      MYLIB_REQUEST_TIMEOUT: '3000',
+    });
+  });
+  afterAll(async () => {
+    expect(await service.stop()).toBe(0);
+  });
+
+  it('cuts idle, trickling and header-less clients with 408 and serves the next upload', async () => {
+    const idle = await connectRaw(service.port, upload(10) + 'a');
+    const trickling = await connectRaw(service.port, upload(1000));
+    const headerless = await connectRaw(service.port, 'POST /api/word-count HTTP/1.1\r\nHost: test\r\n');
+    // One byte every 200 ms: never idle for the body timeout, but slower than the request timeout.
+    const trickle = setInterval(() => !trickling.isClosed() && trickling.socket.write('a'), 200);
+    try {
+      const queuedUpload = wordCount(service, 'x y x');
+      queuedUpload.catch(() => {}); // awaited below; a failure before that must not be unhandled
+      for (const [name, connection] of [['idle', idle], ['trickling', trickling], ['header-less', headerless]] as Array<[string, RawConnection]>) {
+        await waitFor(() => connection.isClosed(), `the ${name} client to be disconnected`);
+        const res = connection.response();
+        expect(res?.status, `${name}: ${connection.received()}`).toBe(408);
+        expect(res?.headers.connection).toBe('close');
+        expect(Object.keys(res?.json ?? {}).sort()).toEqual(['error', 'message']);
+      }
+      const res = await queuedUpload;
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ bytes: 5 });
+      await waitFor(async () => (await health(service)).active === 0, 'every slot to be free');
+    } finally {
+      clearInterval(trickle);
+      for (const connection of [idle, trickling, headerless]) connection.socket.destroy();
+    }
+  });
+});
+
+describe('healthz (issue 12 item 4)', () => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService(['--concurrency', '1'], { MYLIB_STALL_TIMEOUT: '1000', MYLIB_BODY_TIMEOUT: '60000', MYLIB_REQUEST_TIMEOUT: '120000' });
+  });
+  afterAll(async () => {
+    expect(await service.stop()).toBe(0);
+  });
+
+  it('reports 503 degraded while every slot is busy without progress, ok again afterwards', async () => {
+    const holder = await connectRaw(service.port, upload(5) + 'ab');
+    try {
+      const degraded = await waitFor(async () => {
+        const res = await send(service.url, 'GET', '/healthz');
+        return res.status === 503 ? res : undefined;
+      }, '/healthz to report the stall');
+      expect(degraded.json).toMatchObject({ status: 'degraded', active: 1 });
+      expect(degraded.json?.message).toMatch(/no progress/);
+      holder.socket.write('c d');
+      await waitFor(() => holder.response(), 'the upload to be answered');
+      const ok = await waitFor(async () => {
+        const res = await send(service.url, 'GET', '/healthz');
+        return res.status === 200 ? res : undefined;
+      }, '/healthz to recover');
+      expect(ok.json).toMatchObject({ status: 'ok', active: 0 });
+    } finally {
+      holder.socket.destroy();
+    }
+  });
+});
+
+describe('default configuration', () => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService();
+  });
+  afterAll(async () => {
+    expect(await service.stop()).toBe(0);
+  });
+
+  // Issue 12 item 3.
+  it.each([
+    ['/api/word-count', 'text/plain'],
+    ['/api/count-doubles', 'application/json'],
+  ])('%s declaring 1 TB: 413 with Connection: close, then the socket is closed', async (path, type) => {
+    const connection = await connectRaw(service.port, upload(1e12, path, type));
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let written = 0;
+    const deadline = performance.now() + 20_000;
+    // Upload as fast as the server reads, until it closes the socket or the deadline.
+    while (!connection.isClosed() && performance.now() < deadline) {
+      written += chunk.length;
+      if (!connection.socket.write(chunk)) {
+        await Promise.race([new Promise((r) => connection.socket.once('drain', r)), connection.closed, new Promise((r) => setTimeout(r, 100))]);
+      }
+    }
+    connection.socket.destroy();
+    const res = connection.response();
+    expect(res?.status, connection.received().slice(0, 500)).toBe(413);
+    expect(res?.headers.connection).toBe('close');
+    expect(res?.json?.message).toMatch(/limit of \d+ bytes/);
+    expect(connection.isClosed() && performance.now() < deadline, `still open after uploading ${written} bytes`).toBe(true);
+    expect(written).toBeLessThan(1024 * 1024 * 1024);
+  });
+
+  // Issue 12 item 6: errors raised before a route runs (by Node's parser or fastify's router).
+  it.each([
+    { name: 'bad URL encoding', head: 'GET /%zz HTTP/1.1\r\nHost: test\r\n\r\n', status: 400, closes: false },
+    { name: 'header too large', head: `GET / HTTP/1.1\r\nHost: test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, closes: true },
+    {
+      name: 'Transfer-Encoding and Content-Length',
+      head: 'POST /api/count-doubles HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n',
+      status: 400,
+      closes: true,
+    },
+    { name: 'garbage request line', head: 'HELLO\r\n\r\n', status: 400, closes: true },
+    { name: 'unknown path', head: 'GET /nope HTTP/1.1\r\nHost: test\r\n\r\n', status: 404, closes: false },
+  ])('$name -> $status with the JSON error shape, charset and nosniff', async ({ head, status, closes }) => {
+    const connection = await connectRaw(service.port, head);
+    try {
+      const res = await waitFor(() => connection.response(), 'the answer');
+      expect(res.status, connection.received()).toBe(status);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(Object.keys(res.json ?? {}).sort()).toEqual(['error', 'message']);
+      if (closes) {
+        expect(res.headers.connection).toBe('close');
+        await waitFor(() => connection.isClosed(), 'the connection to close');
+      }
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+
+  it('sends nosniff on successful answers too', async () => {
+    for (const path of ['/', '/healthz']) {
+      const res = await send(service.url, 'GET', path);
+      expect(res.status).toBe(200);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
