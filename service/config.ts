@@ -4,6 +4,7 @@
  * variable.
  */
 import { parseArgs } from 'node:util';
+import { MAX_ASYNC_CALLS } from '../bindings/_async.ts';
 
 export type EngineName = 'rust' | 'js';
 export const ENGINES: readonly EngineName[] = ['rust', 'js'];
@@ -78,7 +79,7 @@ export const USAGE = `Usage: npm run serve -- [options]   (or: tsx service/main.
   --engine rust|js        engine serving the endpoints      (env MYLIB_ENGINE, default rust)
   --host ADDRESS          address to listen on              (env HOST, default 127.0.0.1)
   --port N                port, 0 = any free port           (env PORT, default 8000)
-  --concurrency N         heavy requests run at once        (env MYLIB_CONCURRENCY, default 4)
+  --concurrency N         heavy requests run at once        (env MYLIB_CONCURRENCY, default 4, at most 128)
   --queue-limit N         heavy requests waiting, then 503  (env MYLIB_QUEUE_LIMIT, default 256)
   --json-limit BYTES      largest JSON body                 (env MYLIB_JSON_LIMIT, default 1 MiB)
   --stream-limit BYTES    largest word-count body           (env MYLIB_STREAM_LIMIT, default 64 MiB)
@@ -138,7 +139,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     return raw === undefined ? fallback : integer(flag, raw, min, max);
   };
   config.port = number('port', 0, 65535, config.port);
-  config.concurrency = number('concurrency', 1, 1024, config.concurrency);
+  config.concurrency = number('concurrency', 1, MAX_ASYNC_CALLS, config.concurrency);
   config.queueLimit = number('queue-limit', 0, 1_000_000, config.queueLimit);
   config.jsonLimit = number('json-limit', 1024, 1024 * MiB, config.jsonLimit);
   config.streamLimit = number('stream-limit', 1024, 64 * 1024 * MiB, config.streamLimit);

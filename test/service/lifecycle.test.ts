@@ -70,6 +70,8 @@ it.each(['SIGTERM', 'SIGINT'] as const)('%s: finishes the in-flight request, clo
 it.each([
   [['--engine', 'python'], /--engine \(env MYLIB_ENGINE\) must be one of rust, js, got 'python'/],
   [['--port', '70000'], /--port \(env PORT\) must be an integer from 0 to 65535, got '70000'/],
+  // More heavy requests at once than the bindings run async calls at once would only queue there.
+  [['--concurrency', '129'], /--concurrency \(env MYLIB_CONCURRENCY\) must be an integer from 1 to 128, got '129'/],
   [['--json-limit', 'lots'], /--json-limit/],
   [['--nope'], /Unknown option '--nope'/],
   [['--body-timeout', '5'], /--body-timeout \(env MYLIB_BODY_TIMEOUT\) must be an integer from 100 to 3600000, got '5'/],
