@@ -6,11 +6,11 @@
  */
 import type { AddressFunctions, Pointer, RawFunctions, SymbolName } from './raw.ts';
 
-/** Every engine, by the name `open({ engine })` and MYLIB_ENGINE take. */
+/** Every engine, by the name `open({ engine })` and MYLIB_FFI_ENGINE take. */
 export const ENGINES = ['koffi', 'node:ffi', 'bun:ffi', 'deno'] as const;
 export type EngineName = (typeof ENGINES)[number];
 /** `open({ engine })` or this variable chooses the engine (default: `auto`). */
-export const ENGINE_ENV = 'MYLIB_ENGINE';
+export const ENGINE_ENV = 'MYLIB_FFI_ENGINE';
 
 /** One library loaded through one engine. */
 export interface EngineLibrary {

@@ -58,7 +58,7 @@ export interface LoadOptions {
   path?: string;
   /**
    * The FFI engine: `auto` (default: the runtime's own FFI on Bun and Deno, koffi on Node), or
-   * one of ENGINES. The environment variable MYLIB_ENGINE sets it when this option is absent.
+   * one of ENGINES. The environment variable MYLIB_FFI_ENGINE sets it when this option is absent.
    */
   engine?: EngineName | 'auto';
 }
