@@ -12,7 +12,21 @@ export type EngineName = (typeof ENGINES)[number];
 /** `open({ engine })` or this variable chooses the engine (default: `auto`). */
 export const ENGINE_ENV = 'MYLIB_FFI_ENGINE';
 
-/** One library loaded through one engine. */
+/**
+ * One library loaded through one engine. Every engine presents the table's functions with the
+ * same calling convention, derived from each parameter's C type (bindings/raw.ts):
+ *
+ * - integers and `double`: a Number (`uint64_t` may also be a BigInt); `bool`: a boolean;
+ * - data pointers (`uint8_t *`, `double *`, `uint32_t *`, `uint64_t *`, `size_t *`, struct
+ *   pointers, `T **`): a TypedArray or Buffer (its bytes from `byteOffset`, borrowed for the
+ *   call), `null`, an Address (a Number inside library-owned memory), or for `uint8_t *` a
+ *   Pointer the library returned;
+ * - opaque handle pointers (`MylibFuzzyIndex *`): a Pointer (BigInt) or `null`;
+ * - callback pointers (`MylibProgressFn *`): a JS function or `null`; the engine makes the C
+ *   callback, valid for the call, and for async calls runs the JS function on the main thread
+ *   while the native thread waits for its answer;
+ * - results: Numbers, `void` as undefined, pointers as a BigInt Pointer or `null` for NULL.
+ */
 export interface EngineLibrary {
   readonly engine: EngineName;
   /** Every export of the table, called synchronously. */
