@@ -144,6 +144,17 @@ for (const pair of pairs) {
   rows.push([pair.id, verdict.version, pair.engine, verdict.ok ? 'PASSED' : 'FAILED', verdict.passed + verdict.failed, verdict.passed, verdict.failed, verdict.suiteS, verdict.wallS ?? '-', verdict.note]);
 }
 
+// Every pair runs the same case list: a pair that ran fewer (a module that did not load, a
+// runner that stopped early) fails even when none of its cases did.
+const most = Math.max(0, ...rows.map((r) => r[4]));
+for (const r of rows) {
+  if (r[3] === 'PASSED' && r[4] < most) {
+    r[3] = 'FAILED';
+    r[9] = `ran ${r[4]} cases, another pair ran ${most}`;
+    allOk = false;
+  }
+}
+
 const notSelected = PAIRS.filter((p) => !pairs.includes(p)).map((p) => p.id);
 console.log(`\n${table(['pair', 'runtime', 'engine', 'result', 'cases', 'passed', 'failed', 'suite s', 'wall s', 'why'], rows)}\n`);
 if (notSelected.length > 0) say(`not selected (--pairs): ${notSelected.join(', ')}`);

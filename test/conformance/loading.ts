@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FuzzyIndex, LibraryLoadError, Mylib, WordCounter, countDoubles, library, open } from '../../bindings/index.ts';
+import { FuzzyIndex, LibraryLoadError, Mylib, WordCounter, countDoubles, getResult, library, load, open, unload } from '../../bindings/index.ts';
 import { group, test } from './harness.ts';
 
 group('loading', () => {
@@ -62,5 +62,19 @@ group('loading', () => {
     instance.unload();
     assert.equal(await pending, (1 << 20) - 1);
     await assert.rejects(instance.countDoublesAsync('zz'), /called after unload/);
+  });
+
+  // Last: it replaces the default library.
+  test('module-level unload(): calls throw until load() brings a new default library', () => {
+    const before = library();
+    const { path } = before;
+    unload();
+    assert.equal(before.loaded, false);
+    assert.throws(() => getResult('x'), /getResult was called after unload\(\)/);
+    const after = load();
+    assert.notEqual(after, before);
+    assert.equal(library(), after);
+    assert.equal(after.path, path);
+    assert.equal(getResult('back'), 'Rust says: back');
   });
 });
