@@ -52,10 +52,9 @@ class Problem extends Error {}
 class Reader {
   readonly size: number;
   private readonly head: Buffer;
-  constructor(
-    private readonly fd: number,
-    size: number,
-  ) {
+  private readonly fd: number;
+  constructor(fd: number, size: number) {
+    this.fd = fd;
     this.size = size;
     this.head = this.readAt(0, Math.min(size, HEAD_SIZE));
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // npm run test:runtimes: the conformance suite (test/conformance/run.ts) on every runtime x
-// engine pair, each in its own child process with MYLIB_ENGINE=<engine>.
+// engine pair, each in its own child process with MYLIB_FFI_ENGINE=<engine>.
 //   --pairs node20:koffi,bun:koffi   a subset (ids as in PAIRS, lib.mjs); `koffi` = every koffi pair
 //   --filter <text>                  only the cases whose name contains <text>
 //   --verbose                        print every case line of every pair
@@ -59,7 +59,7 @@ function runPair(pair, bin, args) {
   return new Promise((resolve) => {
     const child = spawn(bin, args, {
       cwd: root,
-      env: { ...process.env, MYLIB_ENGINE: pair.engine, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, MYLIB_FFI_ENGINE: pair.engine, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -5,7 +5,7 @@
  *   bun test/conformance/run.ts
  *   deno run -A --node-modules-dir=manual --unstable-sloppy-imports test/conformance/run.ts
  *
- * MYLIB_ENGINE=<koffi|node:ffi|bun:ffi|deno> names the engine the bindings must use; the suite
+ * MYLIB_FFI_ENGINE=<koffi|node:ffi|bun:ffi|deno> names the engine the bindings must use; the suite
  * refuses to run (exit 1) when the loaded library reports another one, so an engine the
  * bindings ignore can never pass as the default one. `--filter <text>` runs the cases whose
  * name contains the text. The last line is `CONFORMANCE {json}` for scripts/runtimes/test.mjs.
@@ -23,7 +23,7 @@ import './loading.ts';
 declare const Bun: { version: string } | undefined;
 declare const Deno: { version: { deno: string } } | undefined;
 
-export const ENGINE_ENV = 'MYLIB_ENGINE';
+export const ENGINE_ENV = 'MYLIB_FFI_ENGINE';
 
 function runtimeName(): string {
   if (typeof Bun !== 'undefined') return `bun ${Bun.version}`;
