@@ -49,8 +49,13 @@ let cachedLibc: Libc | undefined;
 /** The C library Node itself runs on (Linux only): glibc reports a runtime version, musl does not. */
 export function hostLibc(): Libc {
   if (cachedLibc === undefined) {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    cachedLibc = report?.header?.glibcVersionRuntime ? 'gnu' : 'musl';
+    if ((globalThis as { Deno?: unknown }).Deno !== undefined) {
+      // Deno ships glibc builds only, and its process.report is a stub that needs --allow-sys.
+      cachedLibc = 'gnu';
+    } else {
+      const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+      cachedLibc = report?.header?.glibcVersionRuntime ? 'gnu' : 'musl';
+    }
   }
   return cachedLibc;
 }

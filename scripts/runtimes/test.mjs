@@ -47,7 +47,7 @@ function command(runtime) {
       // (MYLIB_*), sys (the loader's platform probe). node_modules comes from npm ci.
       return {
         bin: runtimeBinary('deno'),
-        args: ['run', '--allow-ffi', '--allow-read', '--allow-env', '--allow-sys', '--node-modules-dir=manual', SUITE],
+        args: ['run', '--allow-ffi', '--allow-read', '--allow-env', '--node-modules-dir=manual', SUITE],
       };
     default:
       throw new Error(`no command for runtime ${runtime}`);
