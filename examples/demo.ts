@@ -8,4 +8,4 @@ const text = Array.from({ length: 1_000_000 }, () => letters[randomInt(letters.l
 console.log(getResult('Hello!'));
 console.log(`count_doubles("aabbb") = ${countDoubles('aabbb')}`);
 console.log(`count_doubles(1,000,000 random letters) = ${countDoubles(text)} (about 1,000,000 / 26 expected)`);
-console.log(`loaded from ${library().path}`);
+console.log(`loaded from ${library().path} (engine: ${library().engine})`);

@@ -48,7 +48,7 @@ function current() {
 let loadedPath;
 try {
   loadedPath = current().path;
-  print(`mylib REPL: loaded ${loadedPath}`);
+  print(`mylib REPL: loaded ${loadedPath} (engine: ${current().engine})`);
 } catch (error) {
   print(chalk.yellow(`mylib REPL: no library loaded yet:\n${error.message}\nUse .rebuild (cargo build) or .load <path>.`));
 }

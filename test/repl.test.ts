@@ -90,7 +90,7 @@ describe('npm run repl', () => {
 
   it('call, edit Rust, .rebuild, call again, failed build keeps the old library, .load, history', { timeout: 300_000 }, async () => {
     const banner = await session.waitFor(/mylib> $/, 0, 30_000);
-    expect(banner).toContain(`loaded ${LIBRARY}`);
+    expect(banner).toContain(`loaded ${LIBRARY} (engine: koffi)`);
 
     expect(await session.send('mylib.getResult("x")')).toContain("'Rust says: x'");
     // Top-level await.
