@@ -95,6 +95,25 @@ export const PAIRS = [
   { id: 'deno:deno', runtime: 'deno', engine: 'deno' },
 ];
 
+/** The command line that runs the TypeScript file `script` on `runtime`. */
+export function runtimeCommand(runtime, script) {
+  switch (runtime) {
+    case 'node20':
+      // The node running this script. tsx, not --experimental-strip-types: Node 20 has none.
+      return { bin: process.execPath, args: ['--import', 'tsx', script] };
+    case 'node26':
+      return { bin: runtimeBinary('node26'), args: ['--import', 'tsx', script] };
+    case 'bun':
+      return { bin: runtimeBinary('bun'), args: [script] };
+    case 'deno':
+      // The least Deno needs: ffi (dlopen), read (the library file, node_modules), env (MYLIB_*).
+      // node_modules comes from npm ci.
+      return { bin: runtimeBinary('deno'), args: ['run', '--allow-ffi', '--allow-read', '--allow-env', '--node-modules-dir=manual', script] };
+    default:
+      throw new Error(`no command for runtime ${runtime}`);
+  }
+}
+
 export const say = (message) => console.log(chalk.cyan('runtimes: ') + message);
 export const warn = (message) => console.log(chalk.yellow('runtimes: ') + message);
 export const fail = (message) => console.error(chalk.red('runtimes: ') + message);

@@ -10,7 +10,7 @@
 // Exit code 1 when any selected pair did not pass, 2 on a bad flag.
 import { spawn } from 'node:child_process';
 import { argv } from 'zx';
-import { PAIRS, RUNTIMES, fail, installed, root, runtimeBinary, say, seconds, table, warn } from './lib.mjs';
+import { PAIRS, RUNTIMES, fail, installed, root, runtimeBinary, runtimeCommand, say, seconds, table, warn } from './lib.mjs';
 
 const SUITE = 'test/conformance/run.ts';
 const timeoutMs = Number(argv.timeout ?? 300) * 1000;
@@ -30,28 +30,8 @@ function selectPairs(list) {
   return PAIRS.filter((p) => chosen.includes(p));
 }
 
-/** The command line that runs the suite on `runtime`, or a reason it cannot. */
 function command(runtime) {
-  switch (runtime) {
-    case 'node20':
-      // The node running this script. tsx, not --experimental-strip-types: Node 20 has none.
-      return { bin: process.execPath, args: ['--import', 'tsx', SUITE] };
-    case 'node26':
-      // tsx as well: Node's own type stripping refuses bindings/object-file.ts (a constructor
-      // parameter property is not erasable syntax).
-      return { bin: runtimeBinary('node26'), args: ['--import', 'tsx', SUITE] };
-    case 'bun':
-      return { bin: runtimeBinary('bun'), args: [SUITE] };
-    case 'deno':
-      // The least Deno needs: ffi (dlopen), read (the library file, node_modules), env
-      // (MYLIB_*), sys (the loader's platform probe). node_modules comes from npm ci.
-      return {
-        bin: runtimeBinary('deno'),
-        args: ['run', '--allow-ffi', '--allow-read', '--allow-env', '--node-modules-dir=manual', SUITE],
-      };
-    default:
-      throw new Error(`no command for runtime ${runtime}`);
-  }
+  return runtimeCommand(runtime, SUITE);
 }
 
 function runPair(pair, bin, args) {
