@@ -1,17 +1,17 @@
 /** Errors thrown by the typed layer. */
-import { STATUS_NAMES } from './raw.ts';
+import { STATUS_NAMES, type StatusName } from './raw.ts';
 
 /** A call that Rust reported as failed (status != MYLIB_OK), including a caught Rust panic. */
 export class MylibError extends Error {
-  /** `MYLIB_ERR_PANIC`, `MYLIB_ERR_INVALID_UTF8`... */
-  readonly code: string;
+  /** `MYLIB_ERR_PANIC`, `MYLIB_ERR_INVALID_UTF8`...; `MYLIB_ERR_UNKNOWN_<n>` for a status these bindings do not know. */
+  readonly code: Exclude<StatusName, 'MYLIB_OK'> | `MYLIB_ERR_UNKNOWN_${number}`;
   /** The numeric status (stable, see the README). */
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);
     this.name = 'MylibError';
     this.status = status;
-    this.code = STATUS_NAMES[status] ?? `MYLIB_ERR_UNKNOWN_${status}`;
+    this.code = (STATUS_NAMES[status] as Exclude<StatusName, 'MYLIB_OK'> | undefined) ?? `MYLIB_ERR_UNKNOWN_${status}`;
   }
 }
 

@@ -14,6 +14,7 @@ import { checkArgumentCount } from './errors.ts';
 import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts';
 
 export { MylibError } from './errors.ts';
+export type { StatusName } from './raw.ts';
 export { FuzzyIndex, WordCounter } from './handles.ts';
 export { Mylib } from './library.ts';
 export type { AsyncClosestOptions, ClosestOptions, HandleOptions, Match, Stats, WordCount } from './types.ts';

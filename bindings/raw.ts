@@ -73,9 +73,12 @@ export const Status = {
   PANIC: 6,
 } as const;
 
-export const STATUS_NAMES: Record<number, string> = Object.fromEntries(
+/** `MYLIB_OK`, `MYLIB_ERR_NULL_ARGUMENT`, ...: the C names of the statuses. */
+export type StatusName = 'MYLIB_OK' | `MYLIB_ERR_${Exclude<keyof typeof Status, 'OK'>}`;
+
+export const STATUS_NAMES = Object.fromEntries(
   Object.entries(Status).map(([name, code]) => [code, `MYLIB_${code === 0 ? '' : 'ERR_'}${name}`]),
-);
+) as Record<number, StatusName>;
 
 // ---------------------------------------------------------------------------------------------
 // Types derived from the table. A parameter's C type decides what the typed layer passes:
