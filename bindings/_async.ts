@@ -1,9 +1,9 @@
 /** Internal: the process-wide limit on async calls in flight. Not public API. */
 
 /**
- * Async calls running on koffi's worker threads at most at once, process-wide. koffi throws
- * beyond 256 (its `max_async_calls`, shared with any other koffi user in the process); later
- * calls wait here in order.
+ * Async calls running at once, at most, process-wide, whatever the engine: koffi throws beyond
+ * 256 (its `max_async_calls`, shared with any other koffi user in the process), and the other
+ * engines' threads and workers are finite too. Later calls wait here in order.
  */
 export const MAX_ASYNC_CALLS = 128;
 

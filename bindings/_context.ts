@@ -52,6 +52,8 @@ export interface LibraryContext {
   encode(text: string): [Buffer, number];
   /** Runs a raw function on a worker thread once the async gate admits it; resolves with its status. */
   callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignal): Promise<number>;
+  /** `length` bytes of library-owned memory at `pointer`, without copying (the engine's view). */
+  view(pointer: Pointer, length: number): ArrayBuffer;
   /** Runs a synchronous call that may call back into JS (unload() waits for it). */
   guardCallbacks<T>(active: boolean, call: () => T): T;
 }

@@ -1,5 +1,4 @@
 /** The handle classes: native objects owned by a Mylib instance, freed on close() or by GC. */
-import koffi from 'koffi';
 import { checkArgumentCount, checkCount, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
 import { checkCancellable, closestOptions, readMatches } from './_closest.ts';
 import { type LibraryContext, contextOf, defaultLibrary } from './_context.ts';
@@ -71,7 +70,7 @@ export class FuzzyIndex {
     return readMatches(matches, Number(u64[0]), this.#candidates);
   }
 
-  /** closest() on a koffi worker thread; `signal` cancels it. close() waits for it. */
+  /** closest() off the main thread; `signal` cancels it. close() waits for it. */
   async closestAsync(query: string, options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('FuzzyIndex.closestAsync', 'query, options?', arguments.length, 1, 2);
     const pointer = this.#pointer('closestAsync');
@@ -170,7 +169,7 @@ export class WordCounter {
     if (length === 0) return [];
     let decoded: string;
     try {
-      decoded = Buffer.from(koffi.view(text as unknown as object, length)).toString('utf8');
+      decoded = Buffer.from(this.#library.view(text, length)).toString('utf8');
     } finally {
       raw.mylib_bytes_free(text, length);
     }

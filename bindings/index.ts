@@ -77,7 +77,7 @@ export function countDoubles(input: string | Uint8Array): number {
   return arguments.length === 1 ? lib.countDoubles(input) : lib.countDoubles.apply(lib, arguments as unknown as [string]);
 }
 
-/** countDoubles on a koffi worker thread. */
+/** countDoubles off the main thread. */
 export function countDoublesAsync(input: string | Uint8Array): Promise<number> {
   return library().countDoublesAsync.apply(defaultLibrary, arguments as unknown as [string]);
 }
@@ -92,7 +92,7 @@ export function closest(query: string, candidates: readonly string[], options?: 
   return library().closest.apply(defaultLibrary, arguments as unknown as [string, string[]]);
 }
 
-/** closest() on a koffi worker thread; `options.signal` cancels. */
+/** closest() off the main thread; `options.signal` cancels. */
 export function closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
   return library().closestAsync.apply(defaultLibrary, arguments as unknown as [string, string[]]);
 }
@@ -102,7 +102,7 @@ export function stats(values: Float64Array): Stats {
   return library().stats.apply(defaultLibrary, arguments as unknown as [Float64Array]);
 }
 
-/** stats() on a koffi worker thread. */
+/** stats() off the main thread. */
 export function statsAsync(values: Float64Array): Promise<Stats> {
   return library().statsAsync.apply(defaultLibrary, arguments as unknown as [Float64Array]);
 }

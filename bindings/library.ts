@@ -92,12 +92,13 @@ export class Mylib {
       sync: this.#sync,
       objects: this.#objects,
       encode: (text) => this.#encode(text),
+      view: (pointer, length) => engine.view(pointer, length),
       callAsync: (name, args, signal) => this.#callAsync(name, args, signal),
       guardCallbacks: (active, call) => this.#guardCallbacks(active, call),
     });
   }
 
-  /** The raw koffi functions (benchmarks, experiments). Throw after unload(). */
+  /** The raw functions of the engine in use (benchmarks, experiments). Throw after unload(). */
   get raw(): RawFunctions {
     return this.#raw;
   }
@@ -174,7 +175,7 @@ export class Mylib {
   }
 
   /**
-   * countDoubles on a koffi worker thread. The input is copied first (see CopyPool), so the
+   * countDoubles off the main thread. The input is copied first (see CopyPool), so the
    * caller may detach, resize or overwrite it while the promise is pending.
    */
   async countDoublesAsync(input: string | Uint8Array): Promise<number> {
@@ -253,7 +254,7 @@ export class Mylib {
     }
   }
 
-  /** closest() on a koffi worker thread; `signal` cancels it. */
+  /** closest() off the main thread; `signal` cancels it. */
   async closestAsync(query: string, list: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('closestAsync', 'query, candidates, options?', arguments.length, 2, 3);
     checkString('closestAsync', 'query', query);
@@ -282,7 +283,7 @@ export class Mylib {
     return readStats(stats);
   }
 
-  /** stats() on a koffi worker thread, over a copy of `values` taken at the call (see CopyPool). */
+  /** stats() off the main thread, over a copy of `values` taken at the call (see CopyPool). */
   async statsAsync(values: Float64Array): Promise<Stats> {
     checkArgumentCount('statsAsync', 'values', arguments.length, 1);
     checkFloat64Array('statsAsync', values);
@@ -395,7 +396,7 @@ export class Mylib {
   }
 
   /**
-   * Runs `name` on a koffi worker thread once the process-wide gate lets it (koffi refuses more
+   * Runs `name` off the main thread once the process-wide gate lets it (koffi refuses more
    * than 256 concurrent async calls). A call waiting at the gate still counts as in flight, so
    * unload() keeps the library mapped for it; an aborted `signal` takes it out of the queue.
    */
