@@ -188,6 +188,7 @@ export const Status = {
   BUFFER_TOO_SMALL: 4,
   CANCELLED: 5,
   PANIC: 6,
+  OUT_OF_MEMORY: 7,
 } as const;
 
 export const STATUS_NAMES: Record<number, string> = Object.fromEntries(
