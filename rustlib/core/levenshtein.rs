@@ -183,7 +183,7 @@ impl Pattern {
     }
 
     /// The masks of `c`.
-    #[inline]
+    #[inline(always)]
     fn masks(&self, c: u32) -> Masks<'_> {
         if (c as usize) < ASCII {
             let start = c as usize * self.blocks;
@@ -204,47 +204,60 @@ impl Pattern {
         }
     }
 
-    /// The mask of `c` in block 0 (patterns of one block).
-    #[inline]
+    /// The mask of `c` in block 0 (patterns of one block, whose table is always dense:
+    /// at most 64 distinct symbols).
+    #[inline(always)]
     fn first_mask(&self, c: u32) -> u64 {
-        match self.masks(c) {
-            Masks::Absent => 0,
-            Masks::Dense(m) => m[0],
-            Masks::Sparse(entries) => entries.first().filter(|e| e.0 == 0).map_or(0, |e| e.1),
+        if (c as usize) < ASCII {
+            return self.ascii[c as usize * self.blocks];
+        }
+        match self.other.binary_search_by_key(&c, |&(k, _)| k) {
+            Ok(slot) if self.dense => self.other_masks[self.other[slot].1],
+            Ok(slot) => self.sparse[self.other[slot].1..]
+                .first()
+                .filter(|e| e.0 == 0)
+                .map_or(0, |e| e.1),
+            Err(_) => 0,
         }
     }
 
-    /// Edit distance between the pattern and `text`. `scratch` is reused between calls.
-    pub fn distance(
-        &self,
-        text: impl Iterator<Item = u32>,
-        scratch: &mut Vec<(u64, u64)>,
-    ) -> Result<usize, OutOfMemory> {
+    /// Working memory for `distance`: one `(pv, mv)` pair per block, reusable across calls.
+    pub fn scratch(&self) -> Result<Vec<(u64, u64)>, OutOfMemory> {
+        try_filled(self.blocks, (!0u64, 0u64), "the block state")
+    }
+
+    /// Edit distance between the pattern and `text`. `scratch` comes from `self.scratch()`.
+    #[inline]
+    pub fn distance(&self, text: impl Iterator<Item = u32>, scratch: &mut [(u64, u64)]) -> usize {
         if self.len == 0 {
-            return Ok(text.count());
+            return text.count();
         }
         if self.blocks == 1 {
-            return Ok(self.distance_one_block(text.map(|c| self.first_mask(c))));
+            return self.distance_one_block(text.map(|c| self.first_mask(c)));
         }
         self.distance_blocks(text, scratch)
     }
 
     /// `distance` for ASCII text: each byte indexes the mask table directly.
-    pub fn distance_ascii(
-        &self,
-        text: &[u8],
-        scratch: &mut Vec<(u64, u64)>,
-    ) -> Result<usize, OutOfMemory> {
+    #[inline]
+    pub fn distance_ascii(&self, text: &[u8], scratch: &mut [(u64, u64)]) -> usize {
         debug_assert!(text.is_ascii());
         if self.len == 0 {
-            return Ok(text.len());
+            return text.len();
         }
         if self.blocks == 1 {
-            return Ok(
-                self.distance_one_block(text.iter().map(|&b| self.ascii[usize::from(b & 0x7f)]))
-            );
+            return self
+                .distance_one_block(text.iter().map(|&b| self.ascii[usize::from(b & 0x7f)]));
         }
-        self.distance_blocks(text.iter().map(|&b| u32::from(b)), scratch)
+        let state = self.reset(scratch);
+        let last = 1u64 << ((self.len - 1) % WORD);
+        let mut score = self.len;
+        for &b in text {
+            let masks = &self.ascii[usize::from(b & 0x7f) * self.blocks..][..self.blocks];
+            let carry = advance_blocks(state, last, |block| masks[block]);
+            score = score.wrapping_add_signed(carry as isize);
+        }
+        score
     }
 
     /// Myers' step for patterns of at most 64 code points, fed each text character's mask.
@@ -256,19 +269,20 @@ impl Pattern {
         state.score
     }
 
+    /// The block state for a new text. Panics (a bug, caught at the FFI boundary) when
+    /// `scratch` did not come from `self.scratch()`.
+    fn reset<'s>(&self, scratch: &'s mut [(u64, u64)]) -> &'s mut [(u64, u64)] {
+        assert_eq!(scratch.len(), self.blocks, "scratch from Pattern::scratch");
+        scratch.fill((!0u64, 0u64));
+        scratch
+    }
+
     fn distance_blocks(
         &self,
         text: impl Iterator<Item = u32>,
-        state: &mut Vec<(u64, u64)>,
-    ) -> Result<usize, OutOfMemory> {
-        state.clear();
-        state
-            .try_reserve(self.blocks)
-            .map_err(OutOfMemory::of::<(u64, u64)>(
-                "the block state",
-                self.blocks,
-            ))?;
-        state.resize(self.blocks, (!0u64, 0u64));
+        scratch: &mut [(u64, u64)],
+    ) -> usize {
+        let state = self.reset(scratch);
         let last = 1u64 << ((self.len - 1) % WORD);
         let mut score = self.len;
         for c in text {
@@ -288,7 +302,7 @@ impl Pattern {
             };
             score = score.wrapping_add_signed(carry as isize);
         }
-        Ok(score)
+        score
     }
 }
 
@@ -357,8 +371,8 @@ pub fn levenshtein(a: &str, b: &str) -> Result<usize, OutOfMemory> {
     } else {
         (b, a)
     };
-    let pattern = code_points(pattern)?;
-    Pattern::new(&pattern)?.distance(text.chars().map(u32::from), &mut Vec::new())
+    let pattern = Pattern::new(&code_points(pattern)?)?;
+    Ok(pattern.distance(text.chars().map(u32::from), &mut pattern.scratch()?))
 }
 
 fn char_count(text: &str) -> usize {
@@ -524,9 +538,15 @@ pub fn closest(
         };
     }
     let pattern = Pattern::new(&code_points(query)?)?;
-    let mut scratch = Vec::new();
+    let mut scratch = pattern.scratch()?;
+    // At most min(limit, total) results: reserved once (no larger than the caller's output
+    // buffer), so scoring never allocates.
+    let limit = limit.min(total);
+    let mut heap = BinaryHeap::new();
+    heap.try_reserve_exact(limit)
+        .map_err(OutOfMemory::of::<Match>("the result heap", limit))?;
     let mut top = TopMatches {
-        heap: BinaryHeap::new(),
+        heap,
         limit,
         bound: max_distance,
     };
@@ -540,11 +560,11 @@ pub fn closest(
         }
         let candidate = candidates.get(index);
         let distance = if candidate.is_ascii() {
-            pattern.distance_ascii(candidate.as_bytes(), &mut scratch)?
+            pattern.distance_ascii(candidate.as_bytes(), &mut scratch)
         } else {
-            pattern.distance(candidate.chars().map(u32::from), &mut scratch)?
+            pattern.distance(candidate.chars().map(u32::from), &mut scratch)
         };
-        top.offer(index as u32, distance)?;
+        top.offer(index as u32, distance);
     }
     if !progress(total, total) {
         return Err(ClosestError::Cancelled);
@@ -561,17 +581,15 @@ struct TopMatches {
 }
 
 impl TopMatches {
-    fn offer(&mut self, index: u32, distance: usize) -> Result<(), OutOfMemory> {
+    /// Never allocates: the heap holds `limit` entries' room from the start.
+    fn offer(&mut self, index: u32, distance: usize) {
         let distance = u32::try_from(distance).unwrap_or(u32::MAX);
         if distance > self.bound {
-            return Ok(());
+            return;
         }
         let scored = Match { distance, index };
         if self.heap.len() < self.limit {
-            let wanted = self.heap.len() + 1;
-            self.heap
-                .try_reserve(1)
-                .map_err(OutOfMemory::of::<Match>("the result heap", wanted))?;
+            debug_assert!(self.heap.len() < self.heap.capacity());
             self.heap.push(scored);
         } else if self.heap.peek().is_some_and(|worst| scored < *worst) {
             self.heap.pop();
@@ -582,7 +600,6 @@ impl TopMatches {
                 .bound
                 .min(self.heap.peek().map_or(self.bound, |worst| worst.distance));
         }
-        Ok(())
     }
 }
 
@@ -645,10 +662,14 @@ mod tests {
                 let a = random_text(&mut state, len_a, &alphabet);
                 let b = random_text(&mut state, len_b, &alphabet);
                 let pattern: Vec<u32> = a.chars().map(u32::from).collect();
-                let direct = Pattern::new(&pattern)
-                    .unwrap()
-                    .distance(b.chars().map(u32::from), &mut Vec::new());
-                assert_eq!(direct, Ok(naive(&a, &b)), "pattern {len_a} x text {len_b}");
+                let prepared = Pattern::new(&pattern).unwrap();
+                let direct =
+                    prepared.distance(b.chars().map(u32::from), &mut prepared.scratch().unwrap());
+                assert_eq!(direct, naive(&a, &b), "pattern {len_a} x text {len_b}");
+                let direct_ascii = b.is_ascii().then(|| {
+                    prepared.distance_ascii(b.as_bytes(), &mut prepared.scratch().unwrap())
+                });
+                assert!(direct_ascii.is_none_or(|d| d == naive(&a, &b)));
                 assert_eq!(levenshtein(&a, &b), Ok(naive(&a, &b)));
             }
         }
@@ -763,12 +784,13 @@ mod tests {
             );
             for len_b in [0, 1, 65, 300, 1200] {
                 let b = random_text(&mut state, len_b, &alphabet[800..]);
-                let got = prepared.distance(b.chars().map(u32::from), &mut Vec::new());
-                assert_eq!(got, Ok(naive(&a, &b)), "pattern {len_a} x text {len_b}");
+                let got =
+                    prepared.distance(b.chars().map(u32::from), &mut prepared.scratch().unwrap());
+                assert_eq!(got, naive(&a, &b), "pattern {len_a} x text {len_b}");
             }
             let b = random_text(&mut state, 400, &['a', 'b', 'c']);
-            let got = prepared.distance_ascii(b.as_bytes(), &mut Vec::new());
-            assert_eq!(got, Ok(naive(&a, &b)), "pattern {len_a} x ASCII text");
+            let got = prepared.distance_ascii(b.as_bytes(), &mut prepared.scratch().unwrap());
+            assert_eq!(got, naive(&a, &b), "pattern {len_a} x ASCII text");
         }
         // A sparse symbol whose occurrences leave blocks in between empty.
         let mut a: Vec<char> = distinct_text(2000, 0x100).chars().collect();
