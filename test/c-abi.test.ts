@@ -63,7 +63,8 @@ function distinctCodePoints(count: number): string {
 function packCandidates(words: readonly string[]): { packed: Buffer; offsets: Uint32Array } {
   const parts = words.map((word) => Buffer.from(word));
   const offsets = new Uint32Array(words.length + 1);
-  parts.forEach((part, i) => (offsets[i + 1] = offsets[i] + part.length));
+  let end = 0;
+  parts.forEach((part, i) => (offsets[i + 1] = end += part.length));
   return { packed: Buffer.concat(parts), offsets };
 }
 
@@ -181,10 +182,10 @@ describe('item 8: huge inputs cost bounded memory; failed allocations are status
     const index = new BigUint64Array(1);
     expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 4, index, err, ERR_CAP)).toBe(Status.OK);
     try {
-      expect(lib.raw.mylib_fuzzy_index_closest(index[0], query, query.length, 0xffffffff, matches, 1, outLen, null, err, ERR_CAP)).toBe(Status.OK);
+      expect(lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, matches, 1, outLen, null, err, ERR_CAP)).toBe(Status.OK);
       expect([matches[0], matches[1]]).toEqual([1, 999_998]);
     } finally {
-      lib.raw.mylib_fuzzy_index_free(index[0]);
+      lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
     }
 
     const distance = new BigUint64Array(1);
@@ -218,10 +219,10 @@ describe('item 17: the final progress call happens in every export with a callba
     const index = new BigUint64Array(1);
     expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 3, index, err, ERR_CAP)).toBe(Status.OK);
     try {
-      const status = lib.raw.mylib_fuzzy_index_closest(index[0], query, query.length, 0xffffffff, outCap ? matches : null, outCap, outLen, progress, err, ERR_CAP);
+      const status = lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, outCap ? matches : null, outCap, outLen, progress, err, ERR_CAP);
       return { status, calls };
     } finally {
-      lib.raw.mylib_fuzzy_index_free(index[0]);
+      lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
     }
   }
 
