@@ -35,7 +35,13 @@
 //!    value. The release profile keeps `panic = "unwind"` or nothing would be caught.
 //! 9. **Threads.** Functions without a handle are thread-safe and may run on any thread
 //!    concurrently. A handle may be used from one thread at a time; the caller serialises.
-//! 10. **ABI version.** [`ffi::MYLIB_ABI_VERSION`] changes whenever any export's signature or
+//! 10. **Memory.** Every allocation whose size depends on an input is fallible
+//!     (`try_reserve` and friends, `std::alloc` for `mylib_bytes_alloc`): when it fails the
+//!     export returns `MYLIB_ERR_OUT_OF_MEMORY` (or NULL where it has no status) and the
+//!     process keeps running. Memory use is linear in the inputs (for edit distance: in the
+//!     query, never in the alphabet). Small fixed-size allocations (handles, messages) are
+//!     not checked.
+//! 11. **ABI version.** [`ffi::MYLIB_ABI_VERSION`] changes whenever any export's signature or
 //!     meaning changes; loaders refuse a library whose version differs from theirs.
 
 pub mod core;

@@ -27,7 +27,7 @@ pub struct MylibFuzzyIndex {
 ///
 /// Inputs are borrowed for the call (NULL only with length 0). `*out_distance` is written on
 /// `MYLIB_OK` only. Cost: O(len(a) * len(b) / 64) time; memory linear in the shorter input
-/// (about 50 bytes per code point at most). Errors: `MYLIB_ERR_INVALID_UTF8`,
+/// (at most about 60 bytes per code point, whatever its alphabet). Errors: `MYLIB_ERR_INVALID_UTF8`,
 /// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`. Thread-safe.
 ///
 /// # Safety
@@ -145,7 +145,8 @@ unsafe fn write_closest(
 /// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread every
 ///   4096 candidates and once at the end with `done == total`, also when `count` or
 ///   `out_cap` is 0; returning false cancels (`MYLIB_ERR_CANCELLED`, nothing written).
-/// - Memory: linear in `query_len` and `out_cap` (matches found), never in `count`.
+/// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
+///   (`min(out_cap, count)`); the candidates are read in place.
 /// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
 ///   (bad `offsets`), `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
 ///
