@@ -71,6 +71,7 @@ export const Status = {
   BUFFER_TOO_SMALL: 4,
   CANCELLED: 5,
   PANIC: 6,
+  OUT_OF_MEMORY: 7,
 } as const;
 
 /** `MYLIB_OK`, `MYLIB_ERR_NULL_ARGUMENT`, ...: the C names of the statuses. */

@@ -2,10 +2,12 @@
 //! `MylibFuzzyIndex` handle.
 
 use super::{Failure, Status, boundary, input_str, require_out};
-use crate::core::levenshtein::{self, Cancelled, Candidates, FuzzyIndex, Packed};
+use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packed};
 
 /// Progress callback: `done` of `total` candidates scored. Return false to cancel; the call
-/// then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the call.
+/// then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the call, every 4096
+/// candidates and exactly once with `done == total` when scoring finished, also when there
+/// is no candidate or `out_cap` is 0. Not called when the arguments are rejected.
 pub type MylibProgressFn = unsafe extern "C" fn(done: u64, total: u64) -> bool;
 
 /// One result of `mylib_closest`: the candidate's index and its distance.
@@ -24,8 +26,9 @@ pub struct MylibFuzzyIndex {
 /// Edit distance between UTF-8 `a` and `b`, in Unicode code points.
 ///
 /// Inputs are borrowed for the call (NULL only with length 0). `*out_distance` is written on
-/// `MYLIB_OK` only. Errors: `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_NULL_ARGUMENT`,
-/// `MYLIB_ERR_PANIC`. Thread-safe.
+/// `MYLIB_OK` only. Cost: O(len(a) * len(b) / 64) time; memory linear in the shorter input
+/// (at most about 60 bytes per code point, whatever its alphabet). Errors: `MYLIB_ERR_INVALID_UTF8`,
+/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`. Thread-safe.
 ///
 /// # Safety
 /// Each pointer must be valid for its length; `err` NULL or `err_cap` writable bytes.
@@ -45,7 +48,7 @@ pub unsafe extern "C" fn mylib_levenshtein(
             require_out(out_distance, "out_distance")?;
             let a = input_str(a, a_len, "a")?;
             let b = input_str(b, b_len, "b")?;
-            *out_distance = levenshtein::levenshtein(a, b) as u64;
+            *out_distance = levenshtein::levenshtein(a, b)? as u64;
             Ok(())
         })
     }
@@ -109,7 +112,12 @@ unsafe fn write_closest(
         None => true,
     };
     let matches = levenshtein::closest(query, candidates, out_cap, max_distance, report).map_err(
-        |Cancelled| Failure::new(Status::Cancelled, "cancelled by the progress callback"),
+        |error| match error {
+            ClosestError::Cancelled => {
+                Failure::new(Status::Cancelled, "cancelled by the progress callback")
+            }
+            ClosestError::OutOfMemory(error) => Failure::from(error),
+        },
     )?;
     for (i, found) in matches.iter().enumerate() {
         // SAFETY: matches.len() <= out_cap and out_matches holds out_cap entries.
@@ -134,8 +142,13 @@ unsafe fn write_closest(
 /// - `max_distance`: `UINT32_MAX` for no limit.
 /// - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
 ///   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
-/// - `progress`: NULL or a callback called every 4096 candidates and at the end, on the
-///   calling thread; returning false cancels (`MYLIB_ERR_CANCELLED`).
+/// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread every
+///   4096 candidates and once at the end with `done == total`, also when `count` or
+///   `out_cap` is 0; returning false cancels (`MYLIB_ERR_CANCELLED`, nothing written).
+/// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
+///   (`min(out_cap, count)`); the candidates are read in place.
+/// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
+///   (bad `offsets`), `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
 ///
 /// Thread-safe.
 ///
@@ -179,7 +192,10 @@ pub unsafe extern "C" fn mylib_closest(
 /// library memory, and writes it to `*out_index` on `MYLIB_OK`.
 ///
 /// Ownership: the caller owns the index and frees it exactly once with
-/// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only.
+/// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only. Errors:
+/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`,
+/// `MYLIB_ERR_OUT_OF_MEMORY` (the copy did not fit; nothing allocated is kept),
+/// `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
 /// As for `mylib_closest`; `out_index` must point to a writable pointer.
@@ -199,7 +215,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_new(
             require_out(out_index, "out_index")?;
             let candidates = packed_arg(packed, packed_len, offsets, count)?;
             let index = Box::new(MylibFuzzyIndex {
-                index: FuzzyIndex::new(&candidates),
+                index: FuzzyIndex::new(&candidates)?,
             });
             *out_index = Box::into_raw(index);
             Ok(())
@@ -222,7 +238,10 @@ pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
     })
 }
 
-/// `mylib_closest` over an index's candidates (indices refer to the packing order).
+/// `mylib_closest` over an index's candidates (indices refer to the packing order): same
+/// out-params, progress calls (including the final one when `out_cap` is 0), memory bound and
+/// errors. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is unchanged and
+/// usable.
 ///
 /// The index is only read: concurrent calls on one index from several threads are safe.
 ///

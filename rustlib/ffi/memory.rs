@@ -1,20 +1,28 @@
 //! Library-owned byte buffers, for hosts that must place data in the library's own memory
 //! (a wasm instance's linear memory) and for results the library allocates.
 
+use std::alloc::{Layout, alloc_zeroed};
+
 use super::boundary_value;
 
 /// Allocates `len` zeroed bytes owned by the library.
 ///
-/// Returns NULL when `len` is 0 or the allocation fails. Ownership passes to the caller, who
-/// must release the buffer exactly once with `mylib_bytes_free(ptr, len)` (same `len`), never
-/// with libc `free()`. Thread-safe.
+/// Returns NULL when `len` is 0, larger than `PTRDIFF_MAX`, or the allocation fails (never
+/// aborts: the size goes to the allocator as a request that may fail). Ownership passes to
+/// the caller, who must release the buffer exactly once with `mylib_bytes_free(ptr, len)`
+/// (same `len`), never with libc `free()`. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn mylib_bytes_alloc(len: usize) -> *mut u8 {
     boundary_value(std::ptr::null_mut(), || {
-        if len == 0 || len > isize::MAX as usize {
+        let Ok(layout) = Layout::array::<u8>(len) else {
+            return std::ptr::null_mut();
+        };
+        if len == 0 {
             return std::ptr::null_mut();
         }
-        Box::into_raw(vec![0u8; len].into_boxed_slice()).cast::<u8>()
+        // SAFETY: the layout has a non-zero size. The block matches the layout of a
+        // `Box<[u8]>` of `len` bytes, which is how `mylib_bytes_free` releases it.
+        unsafe { alloc_zeroed(layout) }
     })
 }
 
@@ -59,5 +67,21 @@ mod tests {
         assert_eq!(len, 3);
         unsafe { mylib_bytes_free(ptr, len) };
         assert!(into_raw_bytes(Vec::new()).0.is_null());
+    }
+
+    #[test]
+    fn a_failed_allocation_returns_null_instead_of_aborting() {
+        assert!(mylib_bytes_alloc(usize::MAX).is_null());
+        assert!(mylib_bytes_alloc(isize::MAX as usize + 1).is_null());
+        // The test allocator refuses this one, as a real allocator refuses 2^40 bytes here.
+        let refused = crate::core::test_alloc::with_limit(1 << 20, || mylib_bytes_alloc(2 << 20));
+        assert!(refused.is_null());
+        let ptr = mylib_bytes_alloc(64);
+        assert!(
+            unsafe { std::slice::from_raw_parts(ptr, 64) }
+                .iter()
+                .all(|&b| b == 0)
+        );
+        unsafe { mylib_bytes_free(ptr, 64) };
     }
 }

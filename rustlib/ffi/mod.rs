@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
+use crate::core::OutOfMemory;
+
 pub mod fuzzy;
 pub mod memory;
 pub mod meta;
@@ -36,6 +38,9 @@ pub enum Status {
     Cancelled = 5,
     /// Rust panicked; the panic message is in `err`.
     Panic = 6,
+    /// Memory for the call's work (sized by its input) could not be allocated. Nothing was
+    /// written to the out-params; a handle the call used stays valid (see each export).
+    OutOfMemory = 7,
 }
 
 /// A failed call: its status and a message for the caller's `err` buffer.
@@ -51,6 +56,18 @@ impl Failure {
             status,
             message: message.into(),
         }
+    }
+}
+
+impl From<OutOfMemory> for Failure {
+    fn from(error: OutOfMemory) -> Self {
+        Failure::new(
+            Status::OutOfMemory,
+            format!(
+                "out of memory: {} bytes for {} could not be allocated",
+                error.bytes, error.what
+            ),
+        )
     }
 }
 

@@ -16,40 +16,71 @@ pub struct MylibStats {
     pub max: f64,
 }
 
+/// Checks an input or output array named `name` of `len` elements of `T` at `ptr` without
+/// forming a slice: NULL only when `len` is 0, aligned for `T`, at most `isize::MAX` bytes.
+/// Returns its byte range (empty for `len` 0).
+fn check_array<T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<std::ops::Range<usize>, Failure> {
+    if len == 0 {
+        return Ok(0..0);
+    }
+    if ptr.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("argument '{name}' is NULL but its length is {len}"),
+        ));
+    }
+    let bytes = len
+        .checked_mul(size_of::<T>())
+        .filter(|&bytes| bytes <= isize::MAX as usize)
+        .ok_or_else(|| {
+            Failure::new(
+                Status::InvalidArgument,
+                format!("length of '{name}' is too large: {len}"),
+            )
+        })?;
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            Status::InvalidArgument,
+            format!(
+                "argument '{name}' is not {}-byte aligned (address {ptr:p})",
+                align_of::<T>()
+            ),
+        ));
+    }
+    let start = ptr as usize;
+    let end = start.checked_add(bytes).ok_or_else(|| {
+        Failure::new(
+            Status::InvalidArgument,
+            format!("argument '{name}' wraps around the address space"),
+        )
+    })?;
+    Ok(start..end)
+}
+
+/// Borrows `len` doubles at `values` after [`check_array`].
+///
+/// # Safety
+/// A non-NULL `values` must point to `len` readable doubles that outlive the call.
 unsafe fn input_f64<'a>(values: *const f64, len: usize) -> Result<&'a [f64], Failure> {
+    check_array(values, len, "values")?;
     if len == 0 {
         return Ok(&[]);
     }
-    if values.is_null() {
-        return Err(Failure::new(
-            Status::NullArgument,
-            format!("argument 'values' is NULL but its length is {len}"),
-        ));
-    }
-    if len > isize::MAX as usize / 8 {
-        return Err(Failure::new(
-            Status::InvalidArgument,
-            format!("length of 'values' is too large: {len}"),
-        ));
-    }
-    if !values
-        .cast::<u8>()
-        .align_offset(std::mem::align_of::<f64>())
-        == 0
-    {
-        return Err(Failure::new(
-            Status::InvalidArgument,
-            "argument 'values' is not 8-byte aligned",
-        ));
-    }
-    // SAFETY: non-NULL, aligned, bounded; `len` readable doubles per the caller's contract.
+    // SAFETY: checked non-NULL, aligned and bounded; readable per the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(values, len) })
 }
 
 /// Count, mean, population variance, min and max of `len` doubles, read in place.
 ///
-/// `values` is borrowed for the call (NULL only when `len` is 0, 8-byte aligned).
-/// `*out_stats` is written on `MYLIB_OK` only. Thread-safe.
+/// `values` is borrowed for the call (NULL only when `len` is 0) and must be 8-byte aligned.
+/// The mean of finite values is always finite (a scaled second pass runs when the plain sum
+/// overflows); the variance is +inf only when it exceeds `DBL_MAX`. `*out_stats` is written
+/// on `MYLIB_OK` only. Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_ARGUMENT`
+/// (misaligned `values`, length too large), `MYLIB_ERR_PANIC`. No allocation. Thread-safe.
 ///
 /// # Safety
 /// `values` must point to `len` readable doubles; `out_stats` to a writable `MylibStats`.
@@ -80,12 +111,19 @@ pub unsafe extern "C" fn mylib_stats(
 
 /// Counts `len` doubles into `bin_count` equal-width bins over `[min, max]`, overwriting
 /// the caller's `bins`. `max` falls in the last bin; values outside and NaN are skipped.
-/// `*out_counted` (values counted) is written on `MYLIB_OK` only. Errors:
-/// `MYLIB_ERR_INVALID_ARGUMENT` when `bin_count` is 0 or the range is not finite with
-/// `min < max`. Thread-safe.
+/// Any finite range works, also one wider than `DBL_MAX` (e.g. `-DBL_MAX..DBL_MAX`).
+///
+/// - `values`: borrowed for the call, 8-byte aligned, NULL only when `len` is 0.
+/// - `bins`: caller-owned, `bin_count` `uint32_t`, 4-byte aligned; must not overlap `values`
+///   (checked: overlap is `MYLIB_ERR_INVALID_ARGUMENT`, nothing written). Written on
+///   `MYLIB_OK` only, like `*out_counted` (values counted).
+/// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_ARGUMENT` (`bin_count` 0, range
+///   not finite with `min < max`, misaligned or overlapping arrays, length too large),
+///   `MYLIB_ERR_PANIC`. No allocation. Thread-safe.
 ///
 /// # Safety
-/// `values`: `len` readable doubles; `bins`: `bin_count` writable u32, not overlapping.
+/// `values`: `len` readable doubles; `bins`: `bin_count` writable u32 not used by another
+/// thread during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mylib_histogram(
     values: *const f64,
@@ -102,16 +140,21 @@ pub unsafe extern "C" fn mylib_histogram(
     unsafe {
         boundary("mylib_histogram", err, err_cap, || {
             require_out(out_counted, "out_counted")?;
-            let values = input_f64(values, len)?;
-            if bin_count > 0 && bins.is_null() {
+            // Every check before any slice exists: overlapping `&[f64]` and `&mut [u32]`
+            // would already be undefined behaviour.
+            let value_bytes = check_array(values, len, "values")?;
+            let bin_bytes = check_array(bins.cast_const(), bin_count, "bins")?;
+            if value_bytes.start < bin_bytes.end && bin_bytes.start < value_bytes.end {
                 return Err(Failure::new(
-                    Status::NullArgument,
-                    "argument 'bins' is NULL",
+                    Status::InvalidArgument,
+                    "arguments 'bins' and 'values' overlap: 'bins' is written, it must be separate memory",
                 ));
             }
+            let values = input_f64(values, len)?;
             let bins: &mut [u32] = if bin_count == 0 {
                 &mut []
             } else {
+                // SAFETY: checked non-NULL, aligned, bounded and disjoint from `values`.
                 std::slice::from_raw_parts_mut(bins, bin_count)
             };
             let counted = stats::histogram(values, min, max, bins).map_err(|error| match error {
@@ -124,5 +167,125 @@ pub unsafe extern "C" fn mylib_histogram(
             *out_counted = counted;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(err: &[u8]) -> &str {
+        let end = err.iter().position(|&b| b == 0).expect("NUL-terminated");
+        std::str::from_utf8(&err[..end]).expect("UTF-8")
+    }
+
+    /// 8-byte aligned storage viewed as bytes, so tests can build misaligned pointers.
+    fn aligned_bytes(words: usize) -> Vec<u64> {
+        vec![0u64; words]
+    }
+
+    #[test]
+    fn misaligned_values_and_bins_are_rejected_with_the_argument_named() {
+        let mut storage = aligned_bytes(8);
+        let base = storage.as_mut_ptr().cast::<u8>();
+        let mut err = [0u8; 256];
+        let mut out = MylibStats {
+            count: 9,
+            mean: 0.0,
+            variance: 0.0,
+            min: 0.0,
+            max: 0.0,
+        };
+        for offset in [1usize, 4] {
+            // SAFETY of the test: offset + 2 * 8 bytes stay inside the 64-byte storage.
+            let values = unsafe { base.add(offset) }.cast::<f64>().cast_const();
+            let status = unsafe { mylib_stats(values, 2, &mut out, err.as_mut_ptr(), err.len()) };
+            assert_eq!(status, Status::InvalidArgument as i32, "offset {offset}");
+            assert!(
+                message(&err).contains("'values' is not 8-byte aligned"),
+                "{}",
+                message(&err)
+            );
+            assert_eq!(out.count, 9, "out_stats untouched");
+        }
+        let mut counted = 7u64;
+        let values = [1.0f64, 2.0];
+        let bins = unsafe { base.add(34) }.cast::<u32>();
+        let status = unsafe {
+            mylib_histogram(
+                values.as_ptr(),
+                2,
+                0.0,
+                2.0,
+                bins,
+                2,
+                &mut counted,
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert!(
+            message(&err).contains("'bins' is not 4-byte aligned"),
+            "{}",
+            message(&err)
+        );
+        assert_eq!(counted, 7);
+    }
+
+    #[test]
+    fn histogram_rejects_bins_overlapping_values() {
+        let mut storage = aligned_bytes(8);
+        storage[0] = 1.0f64.to_bits();
+        storage[1] = 2.0f64.to_bits();
+        let values = storage.as_ptr().cast::<f64>();
+        let mut err = [0u8; 256];
+        let mut counted = 7u64;
+        // bins over the second double, over the first, and one word past the end.
+        for (bins_at, overlaps) in [(8usize, true), (0, true), (12, true), (16, false)] {
+            let before = storage.clone();
+            let bins = unsafe { storage.as_mut_ptr().cast::<u8>().add(bins_at) }.cast::<u32>();
+            let status = unsafe {
+                mylib_histogram(
+                    values,
+                    2,
+                    0.0,
+                    2.0,
+                    bins,
+                    2,
+                    &mut counted,
+                    err.as_mut_ptr(),
+                    err.len(),
+                )
+            };
+            if overlaps {
+                assert_eq!(status, Status::InvalidArgument as i32, "bins at {bins_at}");
+                assert!(message(&err).contains("overlap"), "{}", message(&err));
+                assert_eq!(storage, before, "nothing written");
+            } else {
+                assert_eq!(
+                    status,
+                    Status::Ok as i32,
+                    "bins at {bins_at}: {}",
+                    message(&err)
+                );
+                assert_eq!(&storage[2..3], &[2u64 << 32], "bins [0, 2]");
+            }
+        }
+    }
+
+    #[test]
+    fn stats_of_huge_finite_values_has_a_finite_mean() {
+        let values = [1.7e308f64, 1.7e308];
+        let mut out = MylibStats {
+            count: 0,
+            mean: 0.0,
+            variance: 0.0,
+            min: 0.0,
+            max: 0.0,
+        };
+        let status = unsafe { mylib_stats(values.as_ptr(), 2, &mut out, std::ptr::null_mut(), 0) };
+        assert_eq!(status, 0);
+        assert_eq!((out.mean, out.variance), (1.7e308, 0.0));
     }
 }

@@ -1,8 +1,27 @@
 //! Exports for the streaming word counter handle `MylibWordCounter`.
 
+use std::io::Write;
+
 use super::memory::into_raw_bytes;
 use super::{Failure, Status, boundary, input_bytes, require_out};
+use crate::core::OutOfMemory;
 use crate::core::words::WordCounter;
+
+/// `word\tcount\n` lines in a vector allocated once at its exact size (so handing it over
+/// as a boxed slice does not reallocate).
+fn top_text(entries: &[(&str, u64)]) -> Result<Vec<u8>, OutOfMemory> {
+    let digits = |count: u64| count.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let len = entries
+        .iter()
+        .map(|&(word, count)| word.len() + digits(count) + 2)
+        .fold(0usize, usize::saturating_add);
+    let mut text = crate::core::try_vec(len, "the top words' text")?;
+    for &(word, count) in entries {
+        // Writing into reserved capacity cannot fail.
+        let _ = writeln!(text, "{word}\t{count}");
+    }
+    Ok(text)
+}
 
 /// A streaming word-frequency counter. Opaque to C.
 pub struct MylibWordCounter {
@@ -14,7 +33,7 @@ pub struct MylibWordCounter {
 ///
 /// Ownership: the caller owns the counter and frees it exactly once with
 /// `mylib_word_counter_free`. A counter is used by one thread at a time. After a call on it
-/// returned `MYLIB_ERR_PANIC`, free it: its counts may be partial.
+/// returned `MYLIB_ERR_PANIC` or `MYLIB_ERR_OUT_OF_MEMORY`, its counts may be partial.
 ///
 /// # Safety
 /// `out_counter` must point to a writable pointer; `err` NULL or `err_cap` writable bytes.
@@ -53,7 +72,12 @@ pub unsafe extern "C" fn mylib_word_counter_free(counter: *mut MylibWordCounter)
 
 /// Feeds the next chunk of a UTF-8 stream, split anywhere (even inside a character).
 /// Invalid UTF-8 separates words. `chunk` is borrowed for the call (NULL only when
-/// `chunk_len` is 0).
+/// `chunk_len` is 0). Memory grows with the distinct words and the longest word, never
+/// with the chunk itself.
+///
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY` (the counter stays valid and
+/// can be freed or queried, but the words of this chunk may be counted only in part),
+/// `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
 /// `counter` must be live and not used by another thread during the call.
@@ -76,7 +100,7 @@ pub unsafe extern "C" fn mylib_word_counter_feed(
             };
             counter
                 .counter
-                .feed(input_bytes(chunk, chunk_len, "chunk")?);
+                .feed(input_bytes(chunk, chunk_len, "chunk")?)?;
             Ok(())
         })
     }
@@ -89,6 +113,9 @@ pub unsafe extern "C" fn mylib_word_counter_feed(
 /// On `MYLIB_OK` writes a library-owned buffer to `*out_text` and its length to `*out_len`
 /// ((NULL, 0) when there is no word). The caller frees it exactly once with
 /// `mylib_bytes_free(*out_text, *out_len)`.
+///
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY` (nothing written, the
+/// counter unchanged), `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
 /// `counter` must be live; `out_text`/`out_len` writable.
@@ -112,14 +139,8 @@ pub unsafe extern "C" fn mylib_word_counter_top(
                     "argument 'counter' is NULL",
                 ));
             };
-            let mut text = String::new();
-            for (word, count) in counter.counter.top(k) {
-                text.push_str(&word);
-                text.push('\t');
-                text.push_str(&count.to_string());
-                text.push('\n');
-            }
-            let (ptr, len) = into_raw_bytes(text.into_bytes());
+            let text = counter.counter.top_with(k, top_text)??;
+            let (ptr, len) = into_raw_bytes(text);
             *out_text = ptr;
             *out_len = len;
             Ok(())

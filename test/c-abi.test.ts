@@ -1,0 +1,243 @@
+/**
+ * The C ABI called the way a C caller can call it: raw koffi declarations, including variants
+ * that take addresses (`uintptr_t`) so tests can pass misaligned and overlapping pointers that
+ * the typed layer never produces. Regression tests for issue 12, items 8, 13, 15, 16 and 17.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadKoffi } from '../bindings/engines/koffi.ts';
+import { loadLibrary } from '../bindings/loader.ts';
+import { readStats } from '../bindings/_marshal.ts';
+import { LAYOUTS, type RawFunctions, STATUS_NAMES, Status } from '../bindings/raw.ts';
+
+const koffi = loadKoffi();
+
+const ERR_CAP = 512;
+let lib: { raw: RawFunctions; handle: ReturnType<typeof koffi.load> };
+/** `mylib_stats`/`mylib_histogram` with every pointer as an address. */
+let statsAt: (values: bigint, len: number, out: object, err: Buffer, errCap: number) => number;
+let histogramAt: (
+  values: bigint,
+  len: number,
+  min: number,
+  max: number,
+  bins: bigint,
+  binCount: number,
+  outCounted: BigUint64Array,
+  err: Buffer,
+  errCap: number,
+) => number;
+
+beforeAll(() => {
+  const loaded = loadLibrary({ engine: 'koffi' });
+  lib = { raw: loaded.library.raw, handle: koffi.load(loaded.path) };
+  statsAt = lib.handle.func(
+    'int32_t mylib_stats(uintptr_t values, size_t len, _Out_ MylibStats *out_stats, uint8_t *err, size_t err_cap)',
+  ) as typeof statsAt;
+  histogramAt = lib.handle.func(
+    'int32_t mylib_histogram(uintptr_t values, size_t len, double min, double max, uintptr_t bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
+  ) as typeof histogramAt;
+});
+
+function errText(err: Buffer): string {
+  const end = err.indexOf(0);
+  return err.toString('utf8', 0, end === -1 ? err.length : end);
+}
+
+/** Runs `body` with `len` bytes of library memory (address + a view over it), then frees it. */
+function withLibraryMemory<T>(len: number, body: (address: bigint, bytes: DataView) => T): T {
+  const pointer = lib.raw.mylib_bytes_alloc(len);
+  if (pointer === null) throw new Error('mylib_bytes_alloc failed');
+  try {
+    return body(koffi.address(pointer), new DataView(koffi.view(pointer, len)));
+  } finally {
+    lib.raw.mylib_bytes_free(pointer, len);
+  }
+}
+
+/** `count` distinct code points from U+0080 up, skipping surrogates. */
+function distinctCodePoints(count: number): string {
+  const parts: string[] = [];
+  for (let cp = 0x80; parts.length < count; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    parts.push(String.fromCodePoint(cp));
+  }
+  return parts.join('');
+}
+
+function packCandidates(words: readonly string[]): { packed: Buffer; offsets: Uint32Array } {
+  const parts = words.map((word) => Buffer.from(word));
+  const offsets = new Uint32Array(words.length + 1);
+  let end = 0;
+  parts.forEach((part, i) => (offsets[i + 1] = end += part.length));
+  return { packed: Buffer.concat(parts), offsets };
+}
+
+describe('status table', () => {
+  it('MYLIB_ERR_OUT_OF_MEMORY is 7', () => {
+    expect(Status.OUT_OF_MEMORY).toBe(7);
+    expect(STATUS_NAMES[7]).toBe('MYLIB_ERR_OUT_OF_MEMORY');
+  });
+});
+
+describe('item 15: misaligned arrays are rejected, never read in place', () => {
+  it.each([1, 2, 4, 7])('mylib_stats with values at an address 8k + %i', (offset) => {
+    withLibraryMemory(64, (address, bytes) => {
+      for (let i = 0; i < 3; i++) bytes.setFloat64(offset + 8 * i, i + 1, true);
+      const err = Buffer.alloc(ERR_CAP);
+      const out: Record<string, unknown> = {};
+      expect(statsAt(address + BigInt(offset), 3, out, err, ERR_CAP)).toBe(Status.INVALID_ARGUMENT);
+      expect(errText(err)).toMatch(/^mylib_stats: argument 'values' is not 8-byte aligned/);
+    });
+  });
+
+  it('mylib_stats at an aligned address of the same memory works', () => {
+    withLibraryMemory(64, (address, bytes) => {
+      for (let i = 0; i < 3; i++) bytes.setFloat64(8 + 8 * i, i + 1, true);
+      const out: Record<string, unknown> = {};
+      expect(statsAt(address + 8n, 3, out, Buffer.alloc(ERR_CAP), ERR_CAP)).toBe(Status.OK);
+      expect(out.mean).toBe(2);
+    });
+  });
+
+  it.each([
+    ['values', 3n, 32n, /^mylib_histogram: argument 'values' is not 8-byte aligned/],
+    ['bins', 0n, 42n, /^mylib_histogram: argument 'bins' is not 4-byte aligned/],
+  ])('mylib_histogram with misaligned %s', (_name, valuesAt, binsAt, message) => {
+    withLibraryMemory(64, (address) => {
+      const err = Buffer.alloc(ERR_CAP);
+      const counted = new BigUint64Array([99n]);
+      expect(histogramAt(address + valuesAt, 2, 0, 1, address + binsAt, 2, counted, err, ERR_CAP)).toBe(Status.INVALID_ARGUMENT);
+      expect(errText(err)).toMatch(message);
+      expect(counted[0]).toBe(99n);
+    });
+  });
+});
+
+describe('item 16: histogram bins overlapping values are rejected', () => {
+  it.each([
+    ['the same start', 0],
+    ['inside values', 8],
+    ['the last value', 16],
+  ])('bins at %s (typed arrays over one ArrayBuffer)', (_name, byteOffset) => {
+    const memory = new ArrayBuffer(64);
+    const values = new Float64Array(memory, 0, 3);
+    values.set([0.5, 1.5, 2.5]);
+    const bins = new Uint32Array(memory, byteOffset, 4);
+    const before = new Uint8Array(memory).slice();
+    const err = Buffer.alloc(ERR_CAP);
+    const counted = new BigUint64Array([99n]);
+    expect(lib.raw.mylib_histogram(values, 3, 0, 3, bins, 4, counted, err, ERR_CAP)).toBe(Status.INVALID_ARGUMENT);
+    expect(errText(err)).toMatch(/^mylib_histogram: arguments 'bins' and 'values' overlap/);
+    expect(new Uint8Array(memory)).toEqual(before);
+    expect(counted[0]).toBe(99n);
+  });
+
+  it('adjacent (not overlapping) bins are fine', () => {
+    const memory = new ArrayBuffer(64);
+    const values = new Float64Array(memory, 0, 3);
+    values.set([0.5, 1.5, 2.5]);
+    const bins = new Uint32Array(memory, 24, 3);
+    const counted = new BigUint64Array(1);
+    expect(lib.raw.mylib_histogram(values, 3, 0, 3, bins, 3, counted, Buffer.alloc(ERR_CAP), ERR_CAP)).toBe(Status.OK);
+    expect([...bins]).toEqual([1, 1, 1]);
+    expect([...values]).toEqual([0.5, 1.5, 2.5]);
+  });
+});
+
+describe('item 13: numeric edge cases in Rust', () => {
+  it('the mean of finite values whose sum overflows is finite', () => {
+    const memory = new Float64Array(LAYOUTS.MylibStats.size / 8);
+    const values = new Float64Array([1.7e308, 1.7e308]);
+    expect(lib.raw.mylib_stats(values, 2, memory, null, 0)).toBe(Status.OK);
+    const out = readStats(memory);
+    expect(out.mean).toBe(1.7e308);
+    expect(out.variance).toBe(0);
+  });
+
+  it('a histogram range wider than DBL_MAX still spreads values over the bins', () => {
+    const bins = new Uint32Array(3);
+    const counted = new BigUint64Array(1);
+    const values = new Float64Array([-1.7e308, 0, 1.7e308]);
+    expect(lib.raw.mylib_histogram(values, 3, -1.7e308, 1.7e308, bins, 3, counted, null, 0)).toBe(Status.OK);
+    expect([...bins]).toEqual([1, 1, 1]);
+    expect(counted[0]).toBe(3n);
+  });
+});
+
+describe('item 8: huge inputs cost bounded memory; failed allocations are statuses', () => {
+  it('mylib_bytes_alloc(2^40) returns NULL instead of aborting', () => {
+    expect(lib.raw.mylib_bytes_alloc(2 ** 40)).toBeNull();
+    expect(lib.raw.mylib_bytes_alloc(Number.MAX_SAFE_INTEGER)).toBeNull();
+  });
+
+  it('a query of 1M distinct code points against a small list: mylib_closest, the index and levenshtein', () => {
+    const query = Buffer.from(distinctCodePoints(1_000_000));
+    const { packed, offsets } = packCandidates(['abc', '\u0080\u0081', '日本', '']);
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    const err = Buffer.alloc(ERR_CAP);
+    const matches = new Uint32Array(2 * 4);
+    const outLen = new BigUint64Array(1);
+    const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 4, 0xffffffff, matches, 4, outLen, null, err, ERR_CAP);
+    expect(status, errText(err)).toBe(Status.OK);
+    expect(outLen[0]).toBe(4n);
+    // (index, distance) pairs: both 2-character candidates occur in the query in order.
+    expect([...matches]).toEqual([1, 999_998, 2, 999_998, 0, 1_000_000, 3, 1_000_000]);
+
+    const index = new BigUint64Array(1);
+    expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 4, index, err, ERR_CAP)).toBe(Status.OK);
+    try {
+      expect(lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, matches, 1, outLen, null, err, ERR_CAP)).toBe(Status.OK);
+      expect([matches[0], matches[1]]).toEqual([1, 999_998]);
+    } finally {
+      lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
+    }
+
+    const distance = new BigUint64Array(1);
+    const other = Buffer.from('日本');
+    expect(lib.raw.mylib_levenshtein(query, query.length, other, other.length, distance, err, ERR_CAP)).toBe(Status.OK);
+    expect(distance[0]).toBe(999_998n);
+    // Before the fix the first call asked for ~125 GB and the process aborted. Generous bounds:
+    // the mask tables of a 1M code point query take about 50 MB.
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 2 ** 20);
+  });
+});
+
+describe('item 17: the final progress call happens in every export with a callback', () => {
+  const { packed, offsets } = packCandidates(['apple', 'apply', 'maple']);
+
+  function run(outCap: number, viaIndex: boolean, answer = true): { status: number; calls: Array<[number, number]> } {
+    const calls: Array<[number, number]> = [];
+    const progress = (done: number | bigint, total: number | bigint) => {
+      calls.push([Number(done), Number(total)]);
+      return answer;
+    };
+    const query = Buffer.from('appel');
+    const matches = new Uint32Array(8);
+    const outLen = new BigUint64Array([77n]);
+    const err = Buffer.alloc(ERR_CAP);
+    if (!viaIndex) {
+      const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 3, 0xffffffff, outCap ? matches : null, outCap, outLen, progress, err, ERR_CAP);
+      return { status, calls };
+    }
+    const index = new BigUint64Array(1);
+    expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 3, index, err, ERR_CAP)).toBe(Status.OK);
+    try {
+      const status = lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, outCap ? matches : null, outCap, outLen, progress, err, ERR_CAP);
+      return { status, calls };
+    } finally {
+      lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
+    }
+  }
+
+  it.each([
+    ['mylib_closest', false],
+    ['mylib_fuzzy_index_closest', true],
+  ])('%s with out_cap 0 and 4: one final call (3, 3); false cancels', (_name, viaIndex) => {
+    for (const outCap of [0, 4]) {
+      expect(run(outCap, viaIndex)).toEqual({ status: Status.OK, calls: [[3, 3]] });
+      expect(run(outCap, viaIndex, false)).toEqual({ status: Status.CANCELLED, calls: [[3, 3]] });
+    }
+  });
+});
