@@ -454,6 +454,11 @@ function sendError(error: FastifyError | Error, request: FastifyRequest, reply: 
   } else if (error.name === 'MylibError' && typeof code === 'string' && CLIENT_LIBRARY_ERRORS.has(code)) {
     status = 400;
     message = error.message;
+  } else if (error.name === 'MylibError' && code === 'MYLIB_ERR_OUT_OF_MEMORY') {
+    // The machine, not the request, ran short: another attempt later may succeed.
+    status = 503;
+    message = 'the service ran out of memory for this request; try again later';
+    reply.header('retry-after', '5');
   } else if ('validation' in error && error.validation) {
     status = 400;
     message = error.message;
