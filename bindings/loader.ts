@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { ENGINE_ENV, type Engine, type EngineName, type OpenedLibrary, engineChoice, resolveEngine } from './engine.ts';
 import type { EngineLibrary } from './engine.ts';
 import './engines/koffi.ts';
+import './engines/node.ts';
 import { describe } from './errors.ts';
 import {
   ABI_VERSION,
