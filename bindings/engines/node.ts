@@ -91,7 +91,7 @@ const SCALARS: Record<string, string> = {
 };
 
 /** How one parameter crosses: by node:ffi as is, or converted first. */
-type ParamKind = 'as-is' | 'bigint' | 'bool' | 'pointer' | 'callback';
+type ParamKind = 'as-is' | 'int' | 'bigint' | 'bool' | 'pointer' | 'callback';
 
 function ffiType(param: ParsedParam, where: string): string {
   if (param.pointers > 0) return 'pointer';
@@ -105,6 +105,7 @@ function kindOf(param: ParsedParam, where: string): ParamKind {
   if (param.pointers > 0) return (OPAQUES as readonly string[]).includes(param.base) && param.pointers === 1 ? 'as-is' : 'pointer';
   const type = ffiType(param, where);
   if (type === 'u64' || type === 'i64') return 'bigint';
+  if (/^[iu](8|16|32)$/.test(type)) return 'int';
   return type === 'bool' ? 'bool' : 'as-is';
 }
 
@@ -158,6 +159,8 @@ function declarationOf(name: SymbolName): Declaration {
 
 const toBigInt = (value: unknown) => (typeof value === 'number' ? BigInt(value) : value);
 const toBool = (value: unknown) => (value ? 1 : 0);
+/** node:ffi refuses -0 as an integer ("must be an int32"); the typed layer's checks accept it. */
+const toInt = (value: unknown) => (value === 0 ? 0 : value);
 
 /** The synchronous function: node:ffi's, with the conversions its parameters and result need. */
 function wrap(library: FfiLibrary, native: FfiFunction, declaration: Declaration): FfiFunction {
@@ -166,6 +169,7 @@ function wrap(library: FfiLibrary, native: FfiFunction, declaration: Declaration
     // A pointer parameter gets a BigInt for an Address; TypedArrays, BigInts and null pass as is.
     if (kind === 'bigint' || kind === 'pointer') converters.push([index, toBigInt]);
     else if (kind === 'bool') converters.push([index, toBool]);
+    else if (kind === 'int') converters.push([index, toInt]);
   });
   const { pointerResult, boolResult } = declaration;
   let call: FfiFunction = native;
@@ -330,6 +334,8 @@ class WorkerPool {
             return toBigInt(value);
           case 'bool':
             return toBool(value);
+          case 'int':
+            return toInt(value);
           default:
             return value === null ? 0n : value;
         }
