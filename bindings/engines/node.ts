@@ -334,6 +334,9 @@ class WorkerPool {
             if (value === null || value === undefined) return 0n;
             if (typeof value === 'bigint') return value;
             if (typeof value === 'number') return BigInt(value);
+            // Reading .buffer moves a small on-heap TypedArray's bytes off the V8 heap, where GC
+            // never moves them (getRawPointer's address also stayed put across GC on 26.10).
+            void (value as ArrayBufferView).buffer;
             return ffi.getRawPointer(value as ArrayBufferView);
           case 'callback':
             if (typeof value === 'function') {
