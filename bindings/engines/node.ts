@@ -5,7 +5,8 @@
  *
  * What node:ffi does not do the way the engine convention (bindings/engine.ts) says, and how this
  * engine bridges it (all measured on Node 26.10):
- * - `uint64`/`size_t` arguments must be BigInts and `bool` arguments numbers: converted here.
+ * - `uint64`/`size_t` arguments must be BigInts, `bool` arguments numbers, and integer
+ *   parameters refuse -0: converted here.
  * - pointer arguments take a TypedArray, ArrayBuffer, Buffer, BigInt or null, not a Number: an
  *   Address (Number) becomes a BigInt. A NULL pointer result comes back as 0n: returned as null.
  * - a callback must return exactly its declared type (`bool` is a number) and must not throw
