@@ -22,6 +22,7 @@ import type { EngineLibrary } from './engine.ts';
 import './engines/koffi.ts';
 import './engines/bun.ts';
 import './engines/deno.ts';
+import './engines/node.ts';
 import { describe } from './errors.ts';
 import {
   ABI_VERSION,
