@@ -28,7 +28,7 @@ const binary =
     : `${counts.symbols} symbol(s) ${result.symbolMethod === 'elf' ? 'read from the ELF dynamic symbol table' : 'probed through the dynamic loader (extra symbols not detectable)'}`;
 const summary =
   `check:abi: ${counts.exports} Rust export(s), ${counts.declarations} declaration(s), ${counts.structs} struct(s), ` +
-  `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${binary} (${Math.round(performance.now() - started)} ms)`;
+  `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${counts.statuses} status(es), ${counts.constants} constant(s), ${binary} (${Math.round(performance.now() - started)} ms)`;
 if (problems.length > 0) {
   console.error(chalk.red(`${summary}: ${problems.length} problem(s)`));
   process.exit(1);

@@ -46,10 +46,11 @@ pub unsafe extern "C" fn mylib_get_result(
         boundary("mylib_get_result", err, err_cap, || {
             require_out(out_info, "out_info")?;
             // Before any slice exists: an overlapping `&str` and `&mut [u8]` would already be
-            // undefined behaviour.
+            // undefined behaviour. Lengths beyond isize::MAX are reported by the checks below.
             let (text_at, out_at) = (text as usize, out as usize);
-            if text_len > 0
-                && out_cap > 0
+            let bounded = |len: usize| len > 0 && len <= isize::MAX as usize;
+            if bounded(text_len)
+                && bounded(out_cap)
                 && text_at < out_at.saturating_add(out_cap)
                 && out_at < text_at.saturating_add(text_len)
             {
