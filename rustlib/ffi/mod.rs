@@ -17,8 +17,9 @@ pub mod stats;
 pub mod text;
 pub mod words;
 
-/// Bumped whenever an export's signature or meaning changes. The TypeScript loader refuses a
-/// library whose value differs from `ABI_VERSION` in `bindings/names.ts`.
+/// Bumped whenever an export's signature or meaning changes. Hosts compare
+/// `mylib_abi_version()` with the value they were written for and refuse a mismatch (the
+/// TypeScript loader: `ABI_VERSION` in `bindings/names.ts`).
 pub const MYLIB_ABI_VERSION: u32 = 3;
 
 /// The longest message, in bytes without the NUL, that any export writes to `err`. Longer

@@ -39,6 +39,7 @@ export interface RustField {
   name: string;
   rust: string;
   tokens: Token[];
+  doc: string;
 }
 
 export interface RustStruct {
@@ -377,8 +378,9 @@ export function parseRustSource(source: string, file: string): RustApi {
       let end = p;
       if (at(p)?.text === '{') {
         end = skipBalanced(tokens, p);
-        const body = tokens.slice(p + 1, end - 1).filter((t) => t.kind !== 'doc');
-        for (const part of splitTopLevel(stripAttributes(body))) {
+        for (const withDocs of splitTopLevel(stripAttributes(tokens.slice(p + 1, end - 1)))) {
+          const part = withDocs.filter((t) => t.kind !== 'doc');
+          const fieldDoc = docText(withDocs.filter((t) => t.kind === 'doc'));
           let f = 0;
           if (part[f]?.text === 'pub') {
             f++;
@@ -386,7 +388,7 @@ export function parseRustSource(source: string, file: string): RustApi {
           }
           const fieldName = part[f]?.text ?? '?';
           const typeTokens = part.slice(f + 2);
-          fields.push({ name: fieldName, rust: typeText(typeTokens), tokens: typeTokens });
+          fields.push({ name: fieldName, rust: typeText(typeTokens), tokens: typeTokens, doc: fieldDoc });
         }
       } else if (at(p)?.text === '(') {
         end = skipBalanced(tokens, p);
