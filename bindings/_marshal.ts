@@ -4,10 +4,10 @@
  * status -> MylibError. Not public API.
  */
 import { MylibError } from './errors.ts';
-import { LAYOUTS, type Pointer, type RawFunctions, Status } from './raw.ts';
+import { CONSTANTS, LAYOUTS, type Pointer, type RawFunctions, Status } from './raw.ts';
 
-/** Bytes of the err buffer every fallible export writes its message into. */
-export const ERR_CAP = 1024;
+/** Bytes of the err buffer every fallible export writes its message into: never too short. */
+export const ERR_CAP = CONSTANTS.MYLIB_ERR_MAX_LEN + 1;
 /** Scratch buffers at most this large are kept between calls; larger inputs get one-off buffers. */
 const MAX_KEPT_SCRATCH = 4 << 20;
 

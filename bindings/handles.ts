@@ -60,7 +60,7 @@ export class FuzzyIndex {
     try {
       status = this.#library.guardCallbacks(reentrant, () =>
         this.#library.raw.mylib_fuzzy_index_closest(
-          pointer, queryBytes, queryLen, maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+          pointer, queryBytes, queryLen, maxDistance, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
         ),
       );
     } finally {
@@ -84,7 +84,7 @@ export class FuzzyIndex {
     let status: number;
     try {
       status = await this.#library.callAsync('mylib_fuzzy_index_closest', [
-        pointer, queryBytes, queryBytes.length, maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
+        pointer, queryBytes, queryBytes.length, maxDistance, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
       ], signal);
     } finally {
       this.#idle();

@@ -62,6 +62,12 @@ export function add(a: number, b: number): number {
   return arguments.length === 2 ? lib.add(a, b) : lib.add.apply(lib, arguments as unknown as [number, number]);
 }
 
+/** The library's own name for a status code: `'MYLIB_ERR_PANIC'` for 6, `'MYLIB_ERR_UNKNOWN'` for no status. */
+export function statusName(status: number): string {
+  const lib = library();
+  return lib.statusName.apply(lib, arguments as unknown as [number]);
+}
+
 /** Returns `"Rust says: " + text`. */
 export function getResult(text: string): string {
   const lib = library();

@@ -107,6 +107,16 @@ export class Mylib {
     return this.#library !== undefined;
   }
 
+  /**
+   * The library's own name for a status code (`mylib_status_name`): `'MYLIB_ERR_PANIC'` for 6,
+   * `'MYLIB_ERR_UNKNOWN'` for a number that is no status.
+   */
+  statusName(status: number): string {
+    checkArgumentCount('statusName', 'status', arguments.length, 1);
+    checkInt32('statusName', 'status', status);
+    return this.#raw.mylib_status_name(status);
+  }
+
   /** Returns `a + b` (32-bit, wrapping). It measures the cost of one call, nothing else. */
   add(a: number, b: number): number {
     checkArgumentCount('add', 'a, b', arguments.length, 2);
@@ -233,7 +243,7 @@ export class Mylib {
     const status = this.#guardCallbacks(reentrant, () =>
       this.#raw.mylib_closest(
         queryBytes, queryLen, packed.bytes, packed.length, packed.offsets, candidates.length,
-        maxDistance, matches, outCap, u64, progress.callback, err, ERR_CAP,
+        maxDistance, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
       ),
     );
     checkCancellable(status, err, progress);
@@ -268,7 +278,7 @@ export class Mylib {
     const buffers = freshBuffers();
     const status = await this.#callAsync('mylib_closest', [
       queryBytes, queryBytes.length, packed.bytes, packed.length, packed.offsets, candidates.length,
-      maxDistance, matches, outCap, buffers.u64, progress.callback, buffers.err, ERR_CAP,
+      maxDistance, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
     ], signal);
     checkCancellable(status, buffers.err, progress);
     return readMatches(matches, Number(buffers.u64[0]), candidates);

@@ -9,6 +9,8 @@
  * bindings/.
  */
 
+import { ABI_VERSION } from './names.ts';
+
 /**
  * `#[repr(C)]` structs, field by field in declaration order (C types). Each engine declares them;
  * the drift check compares them with the Rust definitions (names, types, size, alignment).
@@ -21,7 +23,7 @@ export const STRUCTS = {
 
 /** Callback prototypes (Rust: `pub type Name = unsafe extern "C" fn(...)`), used as `Name *`. */
 export const CALLBACKS = {
-  MylibProgressFn: 'bool MylibProgressFn(uint64_t done, uint64_t total)',
+  MylibProgressFn: 'bool MylibProgressFn(uint64_t done, uint64_t total, void *user_data)',
 } as const satisfies Record<string, string>;
 
 /** Opaque handle types: Rust structs that C only sees behind a pointer (`Name *`). */
@@ -30,6 +32,7 @@ export const OPAQUES = ['MylibFuzzyIndex', 'MylibWordCounter'] as const satisfie
 /** The C prototype of every export, keyed by symbol. The drift check reads this table. */
 export const DECLARATIONS = {
   mylib_abi_version: 'uint32_t mylib_abi_version()',
+  mylib_status_name: 'const char *mylib_status_name(int32_t status)',
   mylib_add: 'int32_t mylib_add(int32_t a, int32_t b)',
   mylib_debug_panic: 'int32_t mylib_debug_panic(const uint8_t *message, size_t message_len, uint8_t *err, size_t err_cap)',
   mylib_bytes_alloc: 'uint8_t *mylib_bytes_alloc(size_t len)',
@@ -43,12 +46,12 @@ export const DECLARATIONS = {
   mylib_levenshtein:
     'int32_t mylib_levenshtein(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint64_t *out_distance, uint8_t *err, size_t err_cap)',
   mylib_closest:
-    'int32_t mylib_closest(const uint8_t *query, size_t query_len, const uint8_t *packed, size_t packed_len, const uint32_t *offsets, size_t count, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, uint8_t *err, size_t err_cap)',
+    'int32_t mylib_closest(const uint8_t *query, size_t query_len, const uint8_t *packed, size_t packed_len, const uint32_t *offsets, size_t count, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
   mylib_fuzzy_index_new:
     'int32_t mylib_fuzzy_index_new(const uint8_t *packed, size_t packed_len, const uint32_t *offsets, size_t count, MylibFuzzyIndex **out_index, uint8_t *err, size_t err_cap)',
   mylib_fuzzy_index_free: 'void mylib_fuzzy_index_free(MylibFuzzyIndex *index)',
   mylib_fuzzy_index_closest:
-    'int32_t mylib_fuzzy_index_closest(const MylibFuzzyIndex *index, const uint8_t *query, size_t query_len, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, uint8_t *err, size_t err_cap)',
+    'int32_t mylib_fuzzy_index_closest(const MylibFuzzyIndex *index, const uint8_t *query, size_t query_len, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
   mylib_stats: 'int32_t mylib_stats(const double *values, size_t len, MylibStats *out_stats, uint8_t *err, size_t err_cap)',
   mylib_histogram:
     'int32_t mylib_histogram(const double *values, size_t len, double min, double max, uint32_t *bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
@@ -62,7 +65,17 @@ export const DECLARATIONS = {
 
 export type SymbolName = keyof typeof DECLARATIONS;
 
-/** Status codes, as numbered in rustlib/ffi/mod.rs (`Status`). */
+/**
+ * Numeric constants of the C API (`#define`s in include/mylib.h), each equal to the Rust
+ * `pub const` of the same name (checked by the drift check).
+ */
+export const CONSTANTS = {
+  MYLIB_ABI_VERSION: ABI_VERSION,
+  /** The longest message any export writes to `err` (bytes, NUL excluded). */
+  MYLIB_ERR_MAX_LEN: 1023,
+} as const satisfies Record<string, number>;
+
+/** Status codes, as numbered in rustlib/ffi/mod.rs (`Status`; the drift check compares both). */
 export const Status = {
   OK: 0,
   NULL_ARGUMENT: 1,
@@ -94,8 +107,8 @@ export type Bytes = Uint8Array | Address | Pointer | null;
 export type U64Out = BigUint64Array | Address;
 /** A `#[repr(C)]` struct out-param: caller memory of the struct's size (see LAYOUTS). */
 export type StructOut = Uint8Array | Float64Array | BigUint64Array | Uint32Array | Address;
-/** A progress callback: return false to cancel. */
-export type ProgressFn = (done: number | bigint, total: number | bigint) => boolean;
+/** A progress callback: return false to cancel. The third argument (`user_data`) is what was passed next to it: null from JS. */
+export type ProgressFn = (done: number | bigint, total: number | bigint, userData?: unknown) => boolean;
 
 type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
 type SplitParams<S extends string> =
@@ -112,6 +125,8 @@ type ParamType<P extends string> = P extends `${string}**${string}`
     : ScalarType<Unconst<P> extends `${infer T} ${string}` ? T : P>;
 type PointeeType<Base extends string> = Base extends 'uint8_t'
   ? Bytes
+  : Base extends 'void'
+    ? Bytes
   : Base extends 'double'
     ? Float64Array | null
     : Base extends 'uint32_t' | 'MylibMatch'
@@ -132,7 +147,9 @@ type ScalarType<T extends string> = T extends 'bool'
     : T extends 'int32_t' | 'uint32_t' | 'size_t' | 'double' | 'float'
       ? number
       : never;
-type ResultType<Head extends string> = Head extends `${string}*${string}`
+type ResultType<Head extends string> = Head extends `${string}char *${string}`
+  ? string
+  : Head extends `${string}*${string}`
   ? Pointer | null
   : Head extends `void ${string}`
     ? void
@@ -204,6 +221,14 @@ function parseDeclarator(text: string, where: string): ParsedParam {
   const match = /^(?:const\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*((?:\*\s*(?:const\s*)?)*)([A-Za-z_][A-Za-z0-9_]*)?$/.exec(text.trim());
   if (!match) throw new Error(`mylib: cannot read '${text}' in ${where}`);
   return { base: match[1]!, pointers: (match[2]!.match(/\*/g) ?? []).length, name: match[3] ?? '' };
+}
+
+/**
+ * A `const char *` result: a static NUL-terminated string the library owns. Every engine returns
+ * it as a JS string (koffi does so by itself).
+ */
+export function isStringResult(result: ParsedParam): boolean {
+  return result.base === 'char' && result.pointers === 1;
 }
 
 /** `int32_t f(const uint8_t *a, size_t n)` -> its name, result and parameters. */

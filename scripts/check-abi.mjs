@@ -7,6 +7,7 @@
 //   npm run check:abi -- --rust dir --bindings module.ts   (fixtures)
 import { argv, chalk } from 'zx';
 import { runCheck } from './abi/index.ts';
+import { staleFiles } from './abi/header.ts';
 
 const started = performance.now();
 let result;
@@ -20,7 +21,10 @@ try {
   console.error(chalk.red(error.message));
   process.exit(2);
 }
-const { problems, counts } = result;
+const { counts } = result;
+// The committed header and its JSON twin, when checking the repository's own sources.
+const ownSources = argv.rust === undefined && argv.bindings === undefined;
+const problems = [...result.problems, ...(ownSources ? staleFiles().map((message) => ({ kind: 'header-stale', message })) : [])];
 for (const problem of problems) console.error(problem.message);
 const binary =
   result.library === undefined
@@ -28,7 +32,7 @@ const binary =
     : `${counts.symbols} symbol(s) ${result.symbolMethod === 'elf' ? 'read from the ELF dynamic symbol table' : 'probed through the dynamic loader (extra symbols not detectable)'}`;
 const summary =
   `check:abi: ${counts.exports} Rust export(s), ${counts.declarations} declaration(s), ${counts.structs} struct(s), ` +
-  `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${binary} (${Math.round(performance.now() - started)} ms)`;
+  `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${counts.statuses} status(es), ${counts.constants} constant(s), ${ownSources ? 'header checked, ' : ''}${binary} (${Math.round(performance.now() - started)} ms)`;
 if (problems.length > 0) {
   console.error(chalk.red(`${summary}: ${problems.length} problem(s)`));
   process.exit(1);

@@ -83,7 +83,7 @@ describe('fixtures', () => {
       'fix_version',
     ]);
     const counts = checkAbi({ rust: readRustApi(BASE, ROOT), tables: await readDeclarations(join(BASE, 'raw.ts'), 'raw.ts'), symbols: fixtureSymbols }).counts;
-    expect(counts).toMatchObject({ exports: 6, declarations: 6, structs: 1, callbacks: 1, opaques: 1 });
+    expect(counts).toMatchObject({ exports: 6, declarations: 6, structs: 1, callbacks: 1, opaques: 1, statuses: 3, constants: 1 });
   });
 
   it('covers every kind of drift the issue lists', () => {
@@ -99,6 +99,9 @@ describe('fixtures', () => {
       'struct-field-order',
       'struct-size',
       'callback-param',
+      'status-number',
+      'status-missing',
+      'constant',
     ]) {
       expect(CASES).toContain(kind);
     }
@@ -137,6 +140,24 @@ describe('the real library', () => {
     expect(checkAbi({ rust, tables: broken }).problems.map((p) => p.message)).toEqual([
       "mylib_get_result: parameter 2 'text_len': Rust usize -> size_t, declared uint32_t",
     ]);
+  });
+
+  it('the real Status table, CONSTANTS and error docs are checked against Rust', () => {
+    const rust = readRustApi(join(ROOT, 'rustlib'), ROOT);
+    const tables = tablesFrom({ ...realTables }, 'bindings/raw.ts');
+    const broken = tablesFrom(
+      { ...realTables, Status: { ...realTables.Status, PANIC: 9 }, CONSTANTS: { ...realTables.CONSTANTS, MYLIB_ERR_MAX_LEN: 4095 } },
+      'bindings/raw.ts',
+    );
+    const messages = checkAbi({ rust, tables: broken }).problems.map((p) => p.message);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^Status\.PANIC: Rust Panic = 6 \(rustlib\/ffi\/mod\.rs:\d+\), table 9$/);
+    expect(messages[1]).toMatch(/^MYLIB_ERR_MAX_LEN: Rust 1023 \(rustlib\/ffi\/mod\.rs:\d+\), CONSTANTS 4095$/);
+    const undocumented = {
+      ...rust,
+      functions: rust.functions.map((f) => (f.symbol === 'mylib_levenshtein' ? { ...f, doc: f.doc.replace('Errors:', 'Fails with:') } : f)),
+    };
+    expect(checkAbi({ rust: undocumented, tables }).problems.map((p) => p.kind)).toEqual(['doc-errors']);
   });
 
   it('the ELF reader lists the same symbols as `nm -D --defined-only`', () => {

@@ -294,7 +294,7 @@ function closestCases(env: Env): Case[] {
     }
     offsets[list.length] = at;
     const status = raw.mylib_closest(
-      queryBytes, queryBytes.length, packBuffer, length, offsets, list.length, NO_MAX_DISTANCE, matches, limit, u64, null, err, ERR_CAP,
+      queryBytes, queryBytes.length, packBuffer, length, offsets, list.length, NO_MAX_DISTANCE, matches, limit, u64, null, null, err, ERR_CAP,
     );
     check(status, 'mylib_closest');
     return readMatches();
@@ -338,7 +338,7 @@ function closestCases(env: Env): Case[] {
         ts: tsColumn,
         typed: () => typedIndex.closest(query, { limit }),
         raw: () => {
-          const status = raw.mylib_fuzzy_index_closest(rawIndex, queryBytes, queryBytes.length, NO_MAX_DISTANCE, matches, limit, u64, null, err, ERR_CAP);
+          const status = raw.mylib_fuzzy_index_closest(rawIndex, queryBytes, queryBytes.length, NO_MAX_DISTANCE, matches, limit, u64, null, null, err, ERR_CAP);
           check(status, 'mylib_fuzzy_index_closest');
           return readMatches();
         },

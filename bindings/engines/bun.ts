@@ -31,6 +31,7 @@ import {
   type Pointer,
   type RawFunctions,
   type SymbolName,
+  isStringResult,
   parsePrototype,
 } from '../raw.ts';
 
@@ -72,7 +73,7 @@ function loadBunFfi(): BunFfi {
 // Declarations derived from the table.
 
 /** What crosses the boundary for one parameter or result. */
-type Kind = 'scalar' | 'data' | 'handle' | 'callback' | 'u64';
+type Kind = 'scalar' | 'data' | 'handle' | 'callback' | 'u64' | 'string';
 
 interface Signature {
   definition: BunSymbolDefinition;
@@ -117,7 +118,11 @@ function signatureOf(ffi: BunFfi, prototype: string): Signature {
   const { result: head } = parsed;
   let returns: FFITypeId;
   let result: Kind = 'scalar';
-  if (head.pointers > 0) {
+  if (isStringResult(head)) {
+    // A CString (a String subclass); presented as a plain string.
+    returns = FFIType.cstring!;
+    result = 'string';
+  } else if (head.pointers > 0) {
     returns = FFIType.ptr!;
     result = 'handle';
   } else if (WIDE.has(head.base)) {
@@ -151,9 +156,9 @@ const toAddress = (value: unknown): unknown => (typeof value === 'bigint' ? Numb
 function present(ffi: BunFfi, symbol: (...args: unknown[]) => unknown, signature: Signature): (...args: unknown[]) => unknown {
   const { params, result, callbacks } = signature;
   const convertsArgs = params.some((kind) => kind === 'handle' || kind === 'callback');
-  const convertsResult = result === 'handle';
+  const convertsResult = result === 'handle' || result === 'string';
   if (!convertsArgs && !convertsResult) return symbol;
-  const wrapResult = convertsResult ? toPointer : (value: unknown) => value;
+  const wrapResult = result === 'handle' ? toPointer : result === 'string' ? String : (value: unknown) => value;
   if (!convertsArgs) return (...args: unknown[]) => wrapResult(symbol(...args));
   return (...args: unknown[]) => {
     const made: BunJSCallback[] = [];
@@ -255,6 +260,7 @@ class WorkerPool {
       const job: Job = { id: this.#next++, name, args: sent, keep, callback, resolve, reject };
       const result = signature.result;
       if (result === 'handle') job.resolve = (value) => resolve(toPointer(value));
+      if (result === 'string') job.resolve = (value) => resolve(String(value));
       this.#queue.push(job);
       this.#dispatch();
     });

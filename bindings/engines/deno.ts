@@ -18,6 +18,7 @@ import {
   type Pointer,
   type RawFunctions,
   type SymbolName,
+  isStringResult,
   parsePrototype,
 } from '../raw.ts';
 
@@ -50,7 +51,7 @@ interface DenoDynamicLibrary {
 interface DenoFfi {
   dlopen(path: string, symbols: Record<string, DenoSymbolDefinition>): DenoDynamicLibrary;
   UnsafePointer: DenoPointerApi;
-  UnsafePointerView: { getArrayBuffer(pointer: object, length: number, offset?: number): ArrayBuffer };
+  UnsafePointerView: { getArrayBuffer(pointer: object, length: number, offset?: number): ArrayBuffer; getCString(pointer: object): string };
   UnsafeCallback: DenoCallbackConstructor;
 }
 
@@ -107,6 +108,8 @@ interface Plan {
   data: number[];
   callbacks: number[];
   returnsPointer: boolean;
+  /** A `const char *` result, read as a string. */
+  returnsString: boolean;
 }
 
 function planOf(prototype: string): Plan {
@@ -119,6 +122,7 @@ function planOf(prototype: string): Plan {
     data: kinds.flatMap((kind, i) => (kind === 'data' ? [i] : [])),
     callbacks: kinds.flatMap((kind, i) => (kind === 'callback' ? [i] : [])),
     returnsPointer: parsed.result.pointers > 0,
+    returnsString: isStringResult(parsed.result),
   };
 }
 
@@ -173,6 +177,12 @@ function declare(ffi: DenoFfi, library: DenoDynamicLibrary): EngineLibrary {
     const big = typeof value === 'bigint' ? value : BigInt(value as number);
     return big === 0n ? null : big;
   };
+  const toText = (value: unknown): unknown => {
+    const pointer = ffi.UnsafePointer.create(typeof value === 'bigint' ? value : BigInt(value as number));
+    if (pointer === null) throw new Error('mylib (deno engine): a string result was NULL');
+    return ffi.UnsafePointerView.getCString(pointer);
+  };
+  const finisher = (plan: Plan) => (plan.returnsString ? toText : plan.returnsPointer ? toPointer : (value: unknown) => value);
 
   /** Arguments for the symbol: callbacks made (and returned for closing), addresses if needed. */
   const prepare = (plan: Plan, args: unknown[], threadSafe: boolean): { args: unknown[]; address: boolean; made: DenoCallback[] } => {
@@ -210,7 +220,7 @@ function declare(ffi: DenoFfi, library: DenoDynamicLibrary): EngineLibrary {
     plans.set(name, plan);
     const direct = symbols[name]!;
     const viaAddress = symbols[`${name}$address`]!;
-    const finish = plan.returnsPointer ? toPointer : (value: unknown) => value;
+    const finish = finisher(plan);
     if (plan.data.length === 0 && plan.callbacks.length === 0 && plan.wide.length === 0 && !plan.returnsPointer) {
       raw[name] = direct;
       continue;
@@ -249,7 +259,7 @@ function declare(ffi: DenoFfi, library: DenoDynamicLibrary): EngineLibrary {
       try {
         const fn = symbols[call.address ? `${name}$async$address` : `${name}$async`]!;
         const result = await (fn(...call.args) as Promise<unknown>);
-        return plan.returnsPointer ? toPointer(result) : result;
+        return finisher(plan)(result);
       } finally {
         for (const callback of call.made) callback.close();
       }

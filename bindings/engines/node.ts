@@ -30,6 +30,7 @@ import {
   type Pointer,
   type RawFunctions,
   type SymbolName,
+  isStringResult,
   parsePrototype,
 } from '../raw.ts';
 
@@ -55,6 +56,8 @@ interface NodeFfi {
   getRawPointer(source: ArrayBufferView | ArrayBuffer): bigint;
   /** `copy = false`: a view of native memory, no copy. */
   toArrayBuffer(pointer: bigint, length: number, copy?: boolean): ArrayBuffer;
+  /** The NUL-terminated UTF-8 string at `pointer`. */
+  toString(pointer: bigint): string;
 }
 
 /** The first Node with node:ffi. */
@@ -139,6 +142,8 @@ interface Declaration {
   callbacks: Map<number, CallbackType>;
   pointerResult: boolean;
   boolResult: boolean;
+  /** A `const char *` result, read as a string. */
+  stringResult: boolean;
 }
 
 function declarationOf(name: SymbolName): Declaration {
@@ -155,6 +160,7 @@ function declarationOf(name: SymbolName): Declaration {
     callbacks,
     pointerResult: parsed.result.pointers > 0,
     boolResult: parsed.result.pointers === 0 && parsed.result.base === 'bool',
+    stringResult: isStringResult(parsed.result),
   };
 }
 
@@ -164,13 +170,19 @@ const toBool = (value: unknown) => (value ? 1 : 0);
 const toInt = (value: unknown) => (value === 0 ? 0 : value);
 
 /** The synchronous function: node:ffi's, with the conversions its parameters and result need. */
-function wrap(library: FfiLibrary, native: FfiFunction, declaration: Declaration): FfiFunction {
+function wrap(library: FfiLibrary, native: FfiFunction, declaration: Declaration, ffi: NodeFfi): FfiFunction {
   // A pointer parameter gets a BigInt for an Address; TypedArrays, BigInts and null pass as is.
   const converters = declaration.kinds.map((kind) =>
     kind === 'bigint' || kind === 'pointer' ? toBigInt : kind === 'bool' ? toBool : kind === 'int' ? toInt : same,
   );
-  const { pointerResult, boolResult } = declaration;
-  const result = pointerResult ? nullPointer : boolResult ? (value: unknown) => value !== 0 : same;
+  const { pointerResult, boolResult, stringResult } = declaration;
+  const result = stringResult
+    ? (value: unknown) => ffi.toString(value as bigint)
+    : pointerResult
+      ? nullPointer
+      : boolResult
+        ? (value: unknown) => value !== 0
+        : same;
   const call = converting(native, converters, result);
   if (declaration.callbacks.size === 0) return call;
   const withoutCallbacks = call;
@@ -361,7 +373,16 @@ class WorkerPool {
     return new Promise((resolve, reject) => {
       const job: Job = {
         id: this.#nextId++, name, args, functionArgs, keepAlive: callerArgs, callbacks,
-        resolve: (value) => resolve(declaration.pointerResult ? nullPointer(value) : declaration.boolResult ? value !== 0 : value),
+        resolve: (value) =>
+          resolve(
+            declaration.stringResult
+              ? ffi.toString(value as bigint)
+              : declaration.pointerResult
+                ? nullPointer(value)
+                : declaration.boolResult
+                  ? value !== 0
+                  : value,
+          ),
         reject,
       };
       this.#queue.push(job);
@@ -473,7 +494,7 @@ function declare(path: string, library: FfiLibrary, ffi: NodeFfi): EngineLibrary
       throw new Error(`mylib: node:ffi cannot declare ${name}: ${(error as Error).message}`, { cause: error });
     }
     declarations.set(name, declaration);
-    functions[name] = wrap(library, native, declaration);
+    functions[name] = wrap(library, native, declaration, ffi);
   }
   // An address form is the same function: its pointer parameters already take Number addresses
   // (a second handle declaring the `uintptr_t` form measured no faster on Node 26.10).

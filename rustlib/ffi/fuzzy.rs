@@ -1,6 +1,8 @@
 //! Exports for edit distance: `mylib_levenshtein`, the one-shot `mylib_closest` and the
 //! `MylibFuzzyIndex` handle.
 
+use std::ffi::c_void;
+
 use super::{Failure, Status, boundary, input_str, require_out};
 use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packed};
 
@@ -8,7 +10,10 @@ use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packe
 /// then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the call, every 4096
 /// candidates and exactly once with `done == total` when scoring finished, also when there
 /// is no candidate or `out_cap` is 0. Not called when the arguments are rejected.
-pub type MylibProgressFn = unsafe extern "C" fn(done: u64, total: u64) -> bool;
+/// `user_data` is the pointer the caller passed next to the callback, unchanged (the library
+/// never reads it): C callers keep their state there.
+pub type MylibProgressFn =
+    unsafe extern "C" fn(done: u64, total: u64, user_data: *mut c_void) -> bool;
 
 /// One result of `mylib_closest`: the candidate's index and its distance.
 #[repr(C)]
@@ -27,8 +32,9 @@ pub struct MylibFuzzyIndex {
 ///
 /// Inputs are borrowed for the call (NULL only with length 0). `*out_distance` is written on
 /// `MYLIB_OK` only. Cost: O(len(a) * len(b) / 64) time; memory linear in the shorter input
-/// (at most about 60 bytes per code point, whatever its alphabet). Errors: `MYLIB_ERR_INVALID_UTF8`,
-/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`. Thread-safe.
+/// (at most about 60 bytes per code point, whatever its alphabet). Errors:
+/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_ARGUMENT` (length too large),
+/// `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`. Thread-safe.
 ///
 /// # Safety
 /// Each pointer must be valid for its length; `err` NULL or `err_cap` writable bytes.
@@ -89,6 +95,13 @@ unsafe fn packed_arg<'a>(
     Ok(Packed { bytes, offsets })
 }
 
+/// A progress callback and the pointer passed back to it.
+#[derive(Clone, Copy)]
+struct Progress {
+    callback: Option<MylibProgressFn>,
+    user_data: *mut c_void,
+}
+
 /// Scores a query against candidates and writes the best matches to `out_matches`.
 unsafe fn write_closest(
     query: &str,
@@ -97,7 +110,7 @@ unsafe fn write_closest(
     out_matches: *mut MylibMatch,
     out_cap: usize,
     out_len: *mut usize,
-    progress: Option<MylibProgressFn>,
+    progress: Progress,
 ) -> Result<(), Failure> {
     require_out(out_len, "out_len")?;
     if out_cap > 0 && out_matches.is_null() {
@@ -106,9 +119,9 @@ unsafe fn write_closest(
             format!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
         ));
     }
-    let report = |done: usize, total: usize| match progress {
+    let report = |done: usize, total: usize| match progress.callback {
         // SAFETY: the caller passes a valid function pointer or NULL (None).
-        Some(callback) => unsafe { callback(done as u64, total as u64) },
+        Some(callback) => unsafe { callback(done as u64, total as u64, progress.user_data) },
         None => true,
     };
     let matches = levenshtein::closest(query, candidates, out_cap, max_distance, report).map_err(
@@ -145,10 +158,13 @@ unsafe fn write_closest(
 /// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread every
 ///   4096 candidates and once at the end with `done == total`, also when `count` or
 ///   `out_cap` is 0; returning false cancels (`MYLIB_ERR_CANCELLED`, nothing written).
+/// - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
+///   never read by the library.
 /// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
 ///   (`min(out_cap, count)`); the candidates are read in place.
 /// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
-///   (bad `offsets`), `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
+///   (bad `offsets`, `count` or a length too large), `MYLIB_ERR_CANCELLED`,
+///   `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
 ///
 /// Thread-safe.
 ///
@@ -167,6 +183,7 @@ pub unsafe extern "C" fn mylib_closest(
     out_cap: usize,
     out_len: *mut usize,
     progress: Option<MylibProgressFn>,
+    user_data: *mut c_void,
     err: *mut u8,
     err_cap: usize,
 ) -> i32 {
@@ -182,7 +199,10 @@ pub unsafe extern "C" fn mylib_closest(
                 out_matches,
                 out_cap,
                 out_len,
-                progress,
+                Progress {
+                    callback: progress,
+                    user_data,
+                },
             )
         })
     }
@@ -192,8 +212,9 @@ pub unsafe extern "C" fn mylib_closest(
 /// library memory, and writes it to `*out_index` on `MYLIB_OK`.
 ///
 /// Ownership: the caller owns the index and frees it exactly once with
-/// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only. Errors:
-/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`,
+/// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only. Thread-safe. Errors:
+/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT` (bad
+/// `offsets`, `count` or a length too large),
 /// `MYLIB_ERR_OUT_OF_MEMORY` (the copy did not fit; nothing allocated is kept),
 /// `MYLIB_ERR_PANIC`.
 ///
@@ -224,7 +245,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_new(
 }
 
 /// Frees an index from `mylib_fuzzy_index_new`. NULL is ignored. Not while a
-/// `mylib_fuzzy_index_closest` call on it is running.
+/// `mylib_fuzzy_index_closest` call on it is running. Infallible.
 ///
 /// # Safety
 /// `index` must come from `mylib_fuzzy_index_new` and not be freed before.
@@ -239,9 +260,13 @@ pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
 }
 
 /// `mylib_closest` over an index's candidates (indices refer to the packing order): same
-/// out-params, progress calls (including the final one when `out_cap` is 0), memory bound and
-/// errors. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is unchanged and
-/// usable.
+/// out-params, progress calls with `user_data` (including the final one when `out_cap` is 0)
+/// and memory bound. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is
+/// unchanged and usable.
+///
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, or `out_matches` with `out_cap` > 0),
+/// `MYLIB_ERR_INVALID_ARGUMENT` (length too large), `MYLIB_ERR_INVALID_UTF8`,
+/// `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
 ///
 /// The index is only read: concurrent calls on one index from several threads are safe.
 ///
@@ -257,6 +282,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
     out_cap: usize,
     out_len: *mut usize,
     progress: Option<MylibProgressFn>,
+    user_data: *mut c_void,
     err: *mut u8,
     err_cap: usize,
 ) -> i32 {
@@ -277,8 +303,63 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
                 out_matches,
                 out_cap,
                 out_len,
-                progress,
+                Progress {
+                    callback: progress,
+                    user_data,
+                },
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn record(done: u64, total: u64, user_data: *mut c_void) -> bool {
+        // SAFETY of the test: user_data is the Vec passed below.
+        let calls = unsafe { &mut *user_data.cast::<Vec<(u64, u64)>>() };
+        calls.push((done, total));
+        true
+    }
+
+    #[test]
+    fn progress_gets_user_data_unchanged() {
+        let packed = b"abcabd";
+        let offsets = [0u32, 3, 6];
+        let mut calls: Vec<(u64, u64)> = Vec::new();
+        let mut matches = [MylibMatch {
+            index: 9,
+            distance: 9,
+        }; 2];
+        let mut len = 0usize;
+        let status = unsafe {
+            mylib_closest(
+                b"abd".as_ptr(),
+                3,
+                packed.as_ptr(),
+                packed.len(),
+                offsets.as_ptr(),
+                2,
+                u32::MAX,
+                matches.as_mut_ptr(),
+                2,
+                &mut len,
+                Some(record),
+                (&raw mut calls).cast::<c_void>(),
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!(status, 0);
+        assert_eq!(len, 2);
+        assert_eq!(
+            matches[0],
+            MylibMatch {
+                index: 1,
+                distance: 0
+            }
+        );
+        assert_eq!(calls, vec![(2, 2)]);
     }
 }

@@ -10,7 +10,7 @@ use super::boundary_value;
 /// Returns NULL when `len` is 0, larger than `PTRDIFF_MAX`, or the allocation fails (never
 /// aborts: the size goes to the allocator as a request that may fail). Ownership passes to
 /// the caller, who must release the buffer exactly once with `mylib_bytes_free(ptr, len)`
-/// (same `len`), never with libc `free()`. Thread-safe.
+/// (same `len`), never with libc `free()`. No status: NULL is the only failure. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn mylib_bytes_alloc(len: usize) -> *mut u8 {
     boundary_value(std::ptr::null_mut(), || {
@@ -27,7 +27,7 @@ pub extern "C" fn mylib_bytes_alloc(len: usize) -> *mut u8 {
 }
 
 /// Frees a buffer from `mylib_bytes_alloc` or from an export whose doc says "free with
-/// mylib_bytes_free". NULL is accepted and ignored. Thread-safe.
+/// mylib_bytes_free". NULL is accepted and ignored. Infallible; thread-safe.
 ///
 /// # Safety
 /// `ptr` must come from this library with exactly this `len`, and not be freed before.

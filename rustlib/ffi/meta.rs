@@ -1,6 +1,10 @@
 //! Exports about the library itself.
 
-use super::{Failure, MYLIB_ABI_VERSION, Status, boundary, boundary_value, input_str};
+use std::ffi::c_char;
+
+use super::{
+    Failure, MYLIB_ABI_VERSION, Status, UNKNOWN_STATUS_NAME, boundary, boundary_value, input_str,
+};
 
 /// Returns the ABI version this library was built with ([`MYLIB_ABI_VERSION`]).
 ///
@@ -8,6 +12,20 @@ use super::{Failure, MYLIB_ABI_VERSION, Status, boundary, boundary_value, input_
 #[unsafe(no_mangle)]
 pub extern "C" fn mylib_abi_version() -> u32 {
     boundary_value(0, || MYLIB_ABI_VERSION)
+}
+
+/// The C name of a status code: `"MYLIB_OK"`, `"MYLIB_ERR_PANIC"`, ..., or
+/// `"MYLIB_ERR_UNKNOWN"` for a number that is no status.
+///
+/// Returns a static NUL-terminated ASCII string, valid for as long as the library stays loaded;
+/// never NULL, never to be freed. Infallible; thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn mylib_status_name(status: i32) -> *const c_char {
+    boundary_value(UNKNOWN_STATUS_NAME.as_ptr(), || {
+        Status::from_code(status)
+            .map_or(UNKNOWN_STATUS_NAME, Status::name)
+            .as_ptr()
+    })
 }
 
 /// Returns `a + b`, wrapping on overflow. Infallible; thread-safe. It exists to measure the
@@ -20,8 +38,12 @@ pub extern "C" fn mylib_add(a: i32, b: i32) -> i32 {
 /// Panics with `message` on purpose, to test the panic boundary from the host.
 ///
 /// `message`/`message_len`: UTF-8 bytes, borrowed for the call; NULL only when the length is 0.
-/// Always returns `MYLIB_ERR_PANIC` with `"mylib_debug_panic: Rust panicked: <message>"` in
-/// `err` (or another status when the message itself is invalid). Thread-safe.
+/// Returns `MYLIB_ERR_PANIC` with `"mylib_debug_panic: Rust panicked: <message>"` in `err`
+/// for any valid message. Thread-safe.
+///
+/// Errors: `MYLIB_ERR_PANIC` (the purpose), `MYLIB_ERR_NULL_ARGUMENT` (`message` NULL with a
+/// length), `MYLIB_ERR_INVALID_ARGUMENT` (empty message, length too large),
+/// `MYLIB_ERR_INVALID_UTF8`.
 ///
 /// # Safety
 /// `message` must point to `message_len` readable bytes; `err` to `err_cap` writable bytes

@@ -4,6 +4,7 @@
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::ffi::CStr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
@@ -16,9 +17,18 @@ pub mod stats;
 pub mod text;
 pub mod words;
 
-/// Bumped whenever an export's signature or meaning changes. The TypeScript loader refuses a
-/// library whose value differs from `ABI_VERSION` in `bindings/names.ts`.
-pub const MYLIB_ABI_VERSION: u32 = 2;
+/// Bumped whenever an export's signature or meaning changes. Hosts compare
+/// `mylib_abi_version()` with the value they were written for and refuse a mismatch (the
+/// TypeScript loader: `ABI_VERSION` in `bindings/names.ts`).
+pub const MYLIB_ABI_VERSION: u32 = 3;
+
+/// The longest message, in bytes without the NUL, that any export writes to `err`. Longer
+/// messages are cut at a UTF-8 character boundary and end with `" [truncated]"`. A buffer of
+/// `MYLIB_ERR_MAX_LEN + 1` bytes therefore always receives the whole message.
+pub const MYLIB_ERR_MAX_LEN: usize = 1023;
+
+/// Marks a message the library shortened to [`MYLIB_ERR_MAX_LEN`] bytes.
+const TRUNCATED: &str = " [truncated]";
 
 /// Status codes returned by every fallible export. The numbers are stable.
 #[repr(i32)]
@@ -42,6 +52,44 @@ pub enum Status {
     /// written to the out-params; a handle the call used stays valid (see each export).
     OutOfMemory = 7,
 }
+
+impl Status {
+    /// Every status, in numeric order.
+    pub const ALL: [Status; 8] = [
+        Status::Ok,
+        Status::NullArgument,
+        Status::InvalidArgument,
+        Status::InvalidUtf8,
+        Status::BufferTooSmall,
+        Status::Cancelled,
+        Status::Panic,
+        Status::OutOfMemory,
+    ];
+
+    /// The status with number `code`, if there is one.
+    pub fn from_code(code: i32) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|status| *status as i32 == code)
+    }
+
+    /// The C name (`"MYLIB_ERR_PANIC"`), static and NUL-terminated.
+    pub fn name(self) -> &'static CStr {
+        match self {
+            Status::Ok => c"MYLIB_OK",
+            Status::NullArgument => c"MYLIB_ERR_NULL_ARGUMENT",
+            Status::InvalidArgument => c"MYLIB_ERR_INVALID_ARGUMENT",
+            Status::InvalidUtf8 => c"MYLIB_ERR_INVALID_UTF8",
+            Status::BufferTooSmall => c"MYLIB_ERR_BUFFER_TOO_SMALL",
+            Status::Cancelled => c"MYLIB_ERR_CANCELLED",
+            Status::Panic => c"MYLIB_ERR_PANIC",
+            Status::OutOfMemory => c"MYLIB_ERR_OUT_OF_MEMORY",
+        }
+    }
+}
+
+/// What `mylib_status_name` returns for a number that is no status.
+pub const UNKNOWN_STATUS_NAME: &CStr = c"MYLIB_ERR_UNKNOWN";
 
 /// A failed call: its status and a message for the caller's `err` buffer.
 #[derive(Debug)]
@@ -147,11 +195,26 @@ pub fn boundary_value<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     catch_panic(body).unwrap_or(on_panic)
 }
 
-/// Writes `message` NUL-terminated into `err`, cut at a UTF-8 character boundary to fit.
+/// `message` cut to at most [`MYLIB_ERR_MAX_LEN`] bytes: a longer one keeps its start, cut at
+/// a character boundary, and ends with [`TRUNCATED`].
+fn bounded_message(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= MYLIB_ERR_MAX_LEN {
+        return message.into();
+    }
+    let mut keep = MYLIB_ERR_MAX_LEN - TRUNCATED.len();
+    while !message.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}{TRUNCATED}", &message[..keep]).into()
+}
+
+/// Writes `message` (bounded by [`MYLIB_ERR_MAX_LEN`]) NUL-terminated into `err`, cut at a
+/// UTF-8 character boundary when `err_cap` is smaller still.
 unsafe fn write_message(err: *mut u8, err_cap: usize, message: &str) {
     if err.is_null() || err_cap == 0 {
         return;
     }
+    let message = bounded_message(message);
     let mut len = message.len().min(err_cap - 1);
     while !message.is_char_boundary(len) {
         len -= 1;
@@ -298,6 +361,43 @@ mod tests {
             })
         };
         assert_eq!(status, Status::InvalidUtf8 as i32);
+    }
+
+    #[test]
+    fn long_messages_are_bounded_with_a_marker() {
+        let mut err = vec![0xffu8; MYLIB_ERR_MAX_LEN + 100];
+        let long = "é".repeat(MYLIB_ERR_MAX_LEN);
+        let status = unsafe {
+            boundary("f", err.as_mut_ptr(), err.len(), || {
+                Err(Failure::new(Status::InvalidArgument, long.clone()))
+            })
+        };
+        assert_eq!(status, Status::InvalidArgument as i32);
+        let message = message_of(&err);
+        assert!(message.len() <= MYLIB_ERR_MAX_LEN, "{}", message.len());
+        assert!(message.len() > MYLIB_ERR_MAX_LEN - 2 - TRUNCATED.len());
+        assert!(message.starts_with("f: éé") && message.ends_with(TRUNCATED));
+        // A message of exactly MYLIB_ERR_MAX_LEN bytes is whole in a buffer one byte longer.
+        let exact = "x".repeat(MYLIB_ERR_MAX_LEN - 3);
+        let mut err = vec![0xffu8; MYLIB_ERR_MAX_LEN + 1];
+        unsafe {
+            boundary("f", err.as_mut_ptr(), err.len(), || {
+                Err(Failure::new(Status::InvalidArgument, exact.clone()))
+            })
+        };
+        assert_eq!(message_of(&err), format!("f: {exact}"));
+    }
+
+    #[test]
+    fn status_names_match_the_numbers() {
+        for (code, status) in Status::ALL.into_iter().enumerate() {
+            assert_eq!(status as i32, code as i32);
+            assert_eq!(Status::from_code(code as i32), Some(status));
+            let name = status.name().to_str().unwrap();
+            assert!(name.starts_with("MYLIB_"), "{name}");
+        }
+        assert_eq!(Status::from_code(8), None);
+        assert_eq!(Status::from_code(-1), None);
     }
 
     #[test]

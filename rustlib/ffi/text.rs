@@ -17,11 +17,15 @@ pub struct MylibTextOut {
 ///
 /// - `text`/`text_len`: UTF-8 input, borrowed for the call; NULL only when `text_len` is 0.
 /// - `out`/`out_cap`: caller-owned output buffer; NULL only when `out_cap` is 0. Must not
-///   overlap `text`. The result is NOT NUL-terminated; its length goes to `out_info->len`.
+///   overlap `text` (checked: `MYLIB_ERR_INVALID_ARGUMENT`, nothing written). The result is
+///   NOT NUL-terminated; its length goes to `out_info->len`.
 /// - `*out_info`: written on `MYLIB_OK` (bytes written, ASCII or not) and on
 ///   `MYLIB_ERR_BUFFER_TOO_SMALL` (`len` = bytes needed, `ascii` = 0; `out` is then untouched):
 ///   grow the buffer and call again.
-/// - Errors: `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_PANIC`.
+/// - Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_info`, or `text`/`out` NULL with a length),
+///   `MYLIB_ERR_INVALID_ARGUMENT` (`out` overlaps `text`, length too large),
+///   `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_BUFFER_TOO_SMALL` (`out_info->len` = bytes needed),
+///   `MYLIB_ERR_PANIC`. No allocation.
 ///
 /// Thread-safe.
 ///
@@ -41,6 +45,20 @@ pub unsafe extern "C" fn mylib_get_result(
     unsafe {
         boundary("mylib_get_result", err, err_cap, || {
             require_out(out_info, "out_info")?;
+            // Before any slice exists: an overlapping `&str` and `&mut [u8]` would already be
+            // undefined behaviour. Lengths beyond isize::MAX are reported by the checks below.
+            let (text_at, out_at) = (text as usize, out as usize);
+            let bounded = |len: usize| len > 0 && len <= isize::MAX as usize;
+            if bounded(text_len)
+                && bounded(out_cap)
+                && text_at < out_at.saturating_add(out_cap)
+                && out_at < text_at.saturating_add(text_len)
+            {
+                return Err(Failure::new(
+                    Status::InvalidArgument,
+                    "arguments 'out' and 'text' overlap: 'out' is written, it must be separate memory",
+                ));
+            }
             let text = input_str(text, text_len, "text")?;
             let out = output_bytes(out, out_cap, "out")?;
             match text::get_result_into(text, out) {
@@ -71,6 +89,8 @@ pub unsafe extern "C" fn mylib_get_result(
 ///
 /// - `data`/`data_len`: borrowed for the call; NULL only when `data_len` is 0.
 /// - `*out_count`: written on `MYLIB_OK` only.
+/// - Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_count`, or `data` NULL with a length),
+///   `MYLIB_ERR_INVALID_ARGUMENT` (length too large), `MYLIB_ERR_PANIC`. No allocation.
 ///
 /// Thread-safe.
 ///
@@ -100,7 +120,9 @@ pub unsafe extern "C" fn mylib_count_doubles_bytes(
 ///
 /// - `text`/`text_len`: UTF-8, borrowed for the call; NULL only when `text_len` is 0.
 /// - `*out_count`: written on `MYLIB_OK` only.
-/// - Errors: `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_PANIC`.
+/// - Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_count`, or `text` NULL with a length),
+///   `MYLIB_ERR_INVALID_ARGUMENT` (length too large), `MYLIB_ERR_INVALID_UTF8`,
+///   `MYLIB_ERR_PANIC`. No allocation.
 ///
 /// Thread-safe.
 ///
@@ -122,5 +144,45 @@ pub unsafe extern "C" fn mylib_count_doubles_utf8(
             *out_count = text::count_doubles_str(text);
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_result_rejects_out_overlapping_text() {
+        let mut memory = *b"hello world, this is long enough for the result";
+        let mut info = MylibTextOut { len: 7, ascii: 7 };
+        let mut err = [0u8; 128];
+        let base = memory.as_mut_ptr();
+        let status = unsafe {
+            mylib_get_result(
+                base,
+                5,
+                base.add(2),
+                40,
+                &mut info,
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert_eq!(info, MylibTextOut { len: 7, ascii: 7 }, "nothing written");
+        assert_eq!(&memory[..5], b"hello");
+        let status = unsafe {
+            mylib_get_result(
+                base,
+                5,
+                base.add(5),
+                40,
+                &mut info,
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        assert_eq!(status, 0, "adjacent is fine");
+        assert_eq!(&memory[5..21], b"Rust says: hello");
     }
 }

@@ -35,6 +35,8 @@ pub struct MylibWordCounter {
 /// `mylib_word_counter_free`. A counter is used by one thread at a time. After a call on it
 /// returned `MYLIB_ERR_PANIC` or `MYLIB_ERR_OUT_OF_MEMORY`, its counts may be partial.
 ///
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_counter`), `MYLIB_ERR_PANIC`.
+///
 /// # Safety
 /// `out_counter` must point to a writable pointer; `err` NULL or `err_cap` writable bytes.
 #[unsafe(no_mangle)]
@@ -56,7 +58,8 @@ pub unsafe extern "C" fn mylib_word_counter_new(
     }
 }
 
-/// Frees a counter from `mylib_word_counter_new`. NULL is ignored.
+/// Frees a counter from `mylib_word_counter_new`. NULL is ignored. Infallible. Not while
+/// another call on the counter is running.
 ///
 /// # Safety
 /// `counter` must come from `mylib_word_counter_new` and not be freed before.
@@ -75,9 +78,10 @@ pub unsafe extern "C" fn mylib_word_counter_free(counter: *mut MylibWordCounter)
 /// `chunk_len` is 0). Memory grows with the distinct words and the longest word, never
 /// with the chunk itself.
 ///
-/// Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY` (the counter stays valid and
-/// can be freed or queried, but the words of this chunk may be counted only in part),
-/// `MYLIB_ERR_PANIC`.
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`counter`, or `chunk` NULL with a length),
+/// `MYLIB_ERR_INVALID_ARGUMENT` (length too large), `MYLIB_ERR_OUT_OF_MEMORY` (the counter
+/// stays valid and can be freed or queried, but the words of this chunk may be counted only
+/// in part), `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
 /// `counter` must be live and not used by another thread during the call.
@@ -114,8 +118,9 @@ pub unsafe extern "C" fn mylib_word_counter_feed(
 /// ((NULL, 0) when there is no word). The caller frees it exactly once with
 /// `mylib_bytes_free(*out_text, *out_len)`.
 ///
-/// Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_OUT_OF_MEMORY` (nothing written, the
-/// counter unchanged), `MYLIB_ERR_PANIC`.
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`counter`, `out_text` or `out_len`),
+/// `MYLIB_ERR_OUT_OF_MEMORY` (nothing written, the counter unchanged), `MYLIB_ERR_PANIC`.
+/// The counter is only read: not while a feed on it runs.
 ///
 /// # Safety
 /// `counter` must be live; `out_text`/`out_len` writable.

@@ -4,7 +4,7 @@
  * field, the Rust type, the C type it maps to, and what the table declares.
  */
 import type { DeclarationTables } from './declarations.ts';
-import { type NamedTypes, type RustApi, type RustCallback, type RustParam, type RustStruct, type Token, rustToC, typeText } from './rust.ts';
+import { type NamedTypes, type RustApi, type RustEnum, type RustCallback, type RustParam, type RustStruct, type Token, rustToC, typeText } from './rust.ts';
 import type { LibrarySymbols } from './symbols.ts';
 import {
   type CParam,
@@ -39,7 +39,12 @@ export type ProblemKind =
   | 'struct-field'
   | 'struct-layout'
   | 'callback-undeclared'
-  | 'callback-unknown';
+  | 'callback-unknown'
+  | 'status-missing'
+  | 'status-extra'
+  | 'status-number'
+  | 'constant'
+  | 'doc-errors';
 
 export interface Problem {
   kind: ProblemKind;
@@ -59,7 +64,16 @@ export interface CheckInput {
 
 export interface CheckResult {
   problems: Problem[];
-  counts: { exports: number; declarations: number; symbols: number | undefined; structs: number; callbacks: number; opaques: number };
+  counts: {
+    exports: number;
+    declarations: number;
+    symbols: number | undefined;
+    structs: number;
+    callbacks: number;
+    opaques: number;
+    statuses: number;
+    constants: number;
+  };
 }
 
 const KNOWN_C = new Set([...Object.values(RUST_TO_C), 'void', 'char', 'int', 'uintptr_t', 'long', 'unsigned long']);
@@ -297,6 +311,79 @@ function checkStruct(name: string, rust: RustStruct | undefined, tables: Declara
   }
 }
 
+/** `NullArgument` -> `NULL_ARGUMENT`, `InvalidUtf8` -> `INVALID_UTF8`: a Rust variant's name in the table. */
+export function screamingSnake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase();
+}
+
+/** The table's Status (names and numbers) against the Rust `enum Status`. */
+function checkStatus(rustEnums: RustEnum[], tables: DeclarationTables, problems: Problem[]): void {
+  const rust = rustEnums.find((e) => e.name === 'Status');
+  const table = tables.Status;
+  const subject = 'Status';
+  if (!rust && !table) return;
+  if (!rust) {
+    problems.push({ kind: 'status-missing', subject, message: `Status: the table (${tables.source}) has a Status table but the Rust sources have no \`enum Status\`` });
+    return;
+  }
+  if (!table) {
+    problems.push({ kind: 'status-missing', subject, message: `Status: enum Status at ${where(rust)} has no Status table in ${tables.source}` });
+    return;
+  }
+  if (!/^i32$|(^|,)\s*i32\s*(,|$)/.test(rust.repr)) {
+    problems.push({ kind: 'status-number', subject, message: `Status: ${where(rust)} is not #[repr(i32)] (exports return int32_t)` });
+  }
+  const rustByName = new Map(rust.variants.map((v) => [screamingSnake(v.name), v]));
+  for (const [name, variant] of rustByName) {
+    const declared = table[name];
+    if (variant.value === undefined) {
+      problems.push({ kind: 'status-number', subject, message: `Status: Rust variant ${variant.name} (${rust.file}:${variant.line}) has no explicit number; statuses need stable numbers` });
+    } else if (declared === undefined) {
+      problems.push({ kind: 'status-missing', subject, message: `Status: Rust variant ${variant.name} = ${variant.value} (${rust.file}:${variant.line}) is missing from the table as ${name}` });
+    } else if (declared !== variant.value) {
+      problems.push({ kind: 'status-number', subject, message: `Status.${name}: Rust ${variant.name} = ${variant.value} (${rust.file}:${variant.line}), table ${declared}` });
+    }
+  }
+  for (const [name, value] of Object.entries(table)) {
+    if (!rustByName.has(name)) problems.push({ kind: 'status-extra', subject, message: `Status.${name} = ${value}: in the table but enum Status (${where(rust)}) has no such variant` });
+  }
+}
+
+/** Every CONSTANTS entry against the Rust `const` of the same name. */
+function checkConstants(rust: RustApi, tables: DeclarationTables, problems: Problem[]): void {
+  for (const [name, value] of Object.entries(tables.CONSTANTS)) {
+    const found = rust.consts.filter((c) => c.name === name);
+    if (found.length === 0) {
+      problems.push({ kind: 'constant', subject: name, message: `${name}: in CONSTANTS (${value}) but no \`const ${name}: T = <integer>;\` in the Rust sources` });
+    } else if (found[0]!.value !== value) {
+      problems.push({ kind: 'constant', subject: name, message: `${name}: Rust ${found[0]!.value} (${where(found[0]!)}), CONSTANTS ${value}` });
+    }
+  }
+}
+
+/**
+ * A fallible export (one with an `err` buffer) documents its errors: an `Errors:` list naming
+ * MYLIB_ERR_PANIC at least; every status its doc names must exist in the Status table.
+ */
+function checkErrorDocs(rust: RustApi, tables: DeclarationTables, problems: Problem[]): void {
+  if (!tables.Status) return;
+  const known = new Set(Object.keys(tables.Status).map((name) => (name === 'OK' ? 'MYLIB_OK' : `MYLIB_ERR_${name}`)));
+  for (const fn of rust.functions) {
+    if (!fn.symbol.startsWith('mylib_')) continue;
+    for (const named of new Set(fn.doc.match(/\bMYLIB_(?:ERR_)?[A-Z0-9_]+\b/g) ?? [])) {
+      if (/^MYLIB_(ABI_VERSION|ERR_MAX_LEN|ERR_UNKNOWN)$/.test(named) || named in tables.CONSTANTS) continue;
+      if (!known.has(named)) problems.push({ kind: 'doc-errors', subject: fn.symbol, message: `${fn.symbol}: its doc (${where(fn)}) names ${named}, which is not in the Status table` });
+    }
+    if (!fn.params.some((p) => p.name === 'err')) continue;
+    if (!/\bErrors:/.test(fn.doc) || !fn.doc.includes('MYLIB_ERR_PANIC')) {
+      problems.push({ kind: 'doc-errors', subject: fn.symbol, message: `${fn.symbol}: takes 'err' but its doc (${where(fn)}) has no \`Errors:\` list naming MYLIB_ERR_PANIC and every other status it returns` });
+    }
+  }
+}
+
 /** Runs every comparison; returns the problems in a stable order. */
 export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput): CheckResult {
   const problems: Problem[] = [];
@@ -406,6 +493,10 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
   const pointer = pointerSize;
   for (const name of Object.keys(tables.STRUCTS)) checkStruct(name, structs.get(name), tables, named, pointer, problems);
 
+  checkStatus(rust.enums, tables, problems);
+  checkConstants(rust, tables, problems);
+  checkErrorDocs(rust, tables, problems);
+
   // The built library: every Rust export must be in it; with an ELF symbol table, nothing more.
   if (symbols) {
     for (const [symbol, fn] of exports) {
@@ -439,6 +530,8 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
       structs: Object.keys(tables.STRUCTS).length,
       callbacks: Object.keys(tables.CALLBACKS).length,
       opaques: tables.OPAQUES.length,
+      statuses: Object.keys(tables.Status ?? {}).length,
+      constants: Object.keys(tables.CONSTANTS).length,
     },
   };
 }

@@ -20,6 +20,10 @@ export interface DeclarationTables {
   CALLBACKS: Readonly<Record<string, string>>;
   OPAQUES: readonly string[];
   TYPES: Readonly<Record<string, LayoutInfo>>;
+  /** The status table (`OK: 0, NULL_ARGUMENT: 1, ...`), compared with the Rust `enum Status`; undefined when absent. */
+  Status: Readonly<Record<string, number>> | undefined;
+  /** Numeric constants (`MYLIB_ERR_MAX_LEN: 1023`), each compared with the Rust `const` of that name. */
+  CONSTANTS: Readonly<Record<string, number>>;
 }
 
 /** Normalises a module namespace (missing optional tables are empty; DECLARATIONS is required). */
@@ -42,6 +46,8 @@ export function tablesFrom(module: Record<string, unknown>, source: string): Dec
     OPAQUES: object<readonly string[]>('OPAQUES', []),
     // LAYOUTS (computed from STRUCTS in bindings/raw.ts); older tables and fixtures export koffi TYPES.
     TYPES: object('LAYOUTS', object('TYPES', {})),
+    Status: object<Record<string, number> | undefined>('Status', undefined),
+    CONSTANTS: object('CONSTANTS', {}),
   };
 }
 

@@ -39,6 +39,7 @@ export interface RustField {
   name: string;
   rust: string;
   tokens: Token[];
+  doc: string;
 }
 
 export interface RustStruct {
@@ -64,11 +65,50 @@ export interface RustCallback {
   line: number;
 }
 
+export interface RustVariant {
+  name: string;
+  /** The explicit discriminant (`Ok = 0`), undefined when implicit or not a literal. */
+  value: number | undefined;
+  doc: string;
+  line: number;
+}
+
+/** A fieldless enum (`#[repr(i32)] pub enum Status { Ok = 0, ... }`). */
+export interface RustEnum {
+  name: string;
+  /** The `repr` attribute's content (`i32`), or '' without one. */
+  repr: string;
+  variants: RustVariant[];
+  doc: string;
+  file: string;
+  line: number;
+}
+
+/** A `const NAME: T = <integer literal>;` item (other consts are skipped). */
+export interface RustConst {
+  name: string;
+  rust: string;
+  value: number;
+  doc: string;
+  file: string;
+  line: number;
+}
+
 export interface RustApi {
   functions: RustFunction[];
   structs: RustStruct[];
   callbacks: RustCallback[];
+  enums: RustEnum[];
+  consts: RustConst[];
   files: string[];
+}
+
+/** `1_023usize`, `0x10`, `7` -> the number; undefined for anything else. */
+function integerLiteral(token: Token | undefined): number | undefined {
+  if (token?.kind !== 'num') return undefined;
+  const text = token.text.replace(/_/g, '').replace(/(?:[iu](?:8|16|32|64|128|size))$/, '');
+  const value = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isSafeInteger(value) ? value : undefined;
 }
 
 const MULTI_PUNCT = ['->', '::', '=>', '==', '!=', '<=', '>=', '&&', '||', '..'];
@@ -250,7 +290,7 @@ interface Attribute {
 /** Parses the tokens of one file. */
 export function parseRustSource(source: string, file: string): RustApi {
   const tokens = tokenize(source);
-  const api: RustApi = { functions: [], structs: [], callbacks: [], files: [file] };
+  const api: RustApi = { functions: [], structs: [], callbacks: [], enums: [], consts: [], files: [file] };
   let docs: Token[] = [];
   let attributes: Attribute[] = [];
   const reset = () => {
@@ -338,8 +378,9 @@ export function parseRustSource(source: string, file: string): RustApi {
       let end = p;
       if (at(p)?.text === '{') {
         end = skipBalanced(tokens, p);
-        const body = tokens.slice(p + 1, end - 1).filter((t) => t.kind !== 'doc');
-        for (const part of splitTopLevel(stripAttributes(body))) {
+        for (const withDocs of splitTopLevel(stripAttributes(tokens.slice(p + 1, end - 1)))) {
+          const part = withDocs.filter((t) => t.kind !== 'doc');
+          const fieldDoc = docText(withDocs.filter((t) => t.kind === 'doc'));
           let f = 0;
           if (part[f]?.text === 'pub') {
             f++;
@@ -347,7 +388,7 @@ export function parseRustSource(source: string, file: string): RustApi {
           }
           const fieldName = part[f]?.text ?? '?';
           const typeTokens = part.slice(f + 2);
-          fields.push({ name: fieldName, rust: typeText(typeTokens), tokens: typeTokens });
+          fields.push({ name: fieldName, rust: typeText(typeTokens), tokens: typeTokens, doc: fieldDoc });
         }
       } else if (at(p)?.text === '(') {
         end = skipBalanced(tokens, p);
@@ -372,6 +413,39 @@ export function parseRustSource(source: string, file: string): RustApi {
         line: (at(k + 1) as Token).line,
       });
       i = end;
+      reset();
+      continue;
+    }
+    if (keyword === 'enum' && at(k + 1)?.kind === 'ident' && at(k + 2)?.text === '{') {
+      const name = (at(k + 1) as Token).text;
+      const end = skipBalanced(tokens, k + 2);
+      const variants: RustVariant[] = [];
+      for (const part of splitTopLevel(stripAttributes(tokens.slice(k + 3, end - 1)))) {
+        const variantDocs = part.filter((t) => t.kind === 'doc');
+        const body = part.filter((t) => t.kind !== 'doc');
+        const ident = body[0];
+        if (ident?.kind !== 'ident') continue;
+        const negative = body[2]?.text === '-';
+        const literal = integerLiteral(body[negative ? 3 : 2]);
+        const value = body[1]?.text === '=' && literal !== undefined ? (negative ? -literal : literal) : undefined;
+        variants.push({ name: ident.text, value, doc: docText(variantDocs), line: ident.line });
+      }
+      const repr = attributes.map((a) => /^repr\((.*)\)$/.exec(a.text)?.[1]).find((r) => r !== undefined) ?? '';
+      api.enums.push({ name, repr, variants, doc: docText(docs), file, line: (at(k + 1) as Token).line });
+      i = end;
+      reset();
+      continue;
+    }
+    if (keyword === 'const' && at(k + 1)?.kind === 'ident' && at(k + 2)?.text === ':') {
+      const name = (at(k + 1) as Token).text;
+      let end = k + 3;
+      while (end < tokens.length && at(end)?.text !== '=' && at(end)?.text !== ';') end++;
+      const typeTokens = tokens.slice(k + 3, end);
+      let stop = end;
+      while (stop < tokens.length && at(stop)?.text !== ';') stop++;
+      const value = at(end)?.text === '=' && stop === end + 2 ? integerLiteral(at(end + 1)) : undefined;
+      if (value !== undefined) api.consts.push({ name, rust: typeText(typeTokens), value, doc: docText(docs), file, line: (at(k + 1) as Token).line });
+      i = stop + 1;
       reset();
       continue;
     }
@@ -456,12 +530,14 @@ export function rustFiles(dir: string): string[] {
 
 /** Parses every `.rs` file under `dir`; file names in the result are relative to `base`. */
 export function readRustApi(dir: string, base = dir): RustApi {
-  const api: RustApi = { functions: [], structs: [], callbacks: [], files: [] };
+  const api: RustApi = { functions: [], structs: [], callbacks: [], enums: [], consts: [], files: [] };
   for (const path of rustFiles(dir)) {
     const one = parseRustSource(readFileSync(path, 'utf8'), relative(base, path));
     api.functions.push(...one.functions);
     api.structs.push(...one.structs);
     api.callbacks.push(...one.callbacks);
+    api.enums.push(...one.enums);
+    api.consts.push(...one.consts);
     api.files.push(...one.files);
   }
   return api;

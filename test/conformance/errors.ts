@@ -16,7 +16,9 @@ import {
   library,
   stats,
   statsAsync,
+  statusName,
 } from '../../bindings/index.ts';
+import { CONSTANTS, STATUS_NAMES } from '../../bindings/raw.ts';
 import { each, group, test } from './harness.ts';
 
 type Call = () => unknown;
@@ -130,6 +132,24 @@ group('errors from Rust', () => {
     assert.throws(
       () => closest('w', list, { onProgress: () => false }),
       (error: unknown) => error instanceof MylibError && error.code === 'MYLIB_ERR_CANCELLED' && error.status === 5 && /cancel/i.test(error.message),
+    );
+  });
+
+  test('statusName: the library names every status of the table; anything else is MYLIB_ERR_UNKNOWN', () => {
+    for (const [code, name] of Object.entries(STATUS_NAMES)) assert.equal(statusName(Number(code)), name);
+    for (const code of [-1, 8, 2 ** 31 - 1, -(2 ** 31)]) assert.equal(statusName(code), 'MYLIB_ERR_UNKNOWN');
+    assert.throws(() => statusName(1.5), RangeError);
+  });
+
+  test('a message longer than MYLIB_ERR_MAX_LEN arrives cut, with the marker, never longer', () => {
+    assert.throws(
+      () => library().debugPanic('é'.repeat(2000)),
+      (error: unknown) => {
+        assert.ok(error instanceof MylibError);
+        assert.ok(Buffer.byteLength(error.message) <= CONSTANTS.MYLIB_ERR_MAX_LEN, `${Buffer.byteLength(error.message)} bytes`);
+        assert.match(error.message, /^mylib_debug_panic: Rust panicked: é+ \[truncated\]$/);
+        return true;
+      },
     );
   });
 });
