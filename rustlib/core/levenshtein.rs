@@ -291,23 +291,76 @@ impl Pattern {
         let last = 1u64 << ((self.len - 1) % WORD);
         let mut score = self.len;
         for c in text {
-            let carry = match self.masks(c) {
-                Masks::Dense(m) => advance_blocks(state, last, |block| m[block]),
-                Masks::Absent => advance_blocks(state, last, |_| 0),
-                Masks::Sparse(entries) => {
-                    let mut next = 0;
-                    advance_blocks(state, last, |block| match entries.get(next) {
-                        Some(&(at, mask)) if at == block => {
-                            next += 1;
-                            mask
-                        }
-                        _ => 0,
-                    })
-                }
-            };
-            score = score.wrapping_add_signed(carry as isize);
+            score = score.wrapping_add_signed(self.advance(state, last, c) as isize);
         }
         score
+    }
+
+    /// One text character `c` through every block; returns the score change.
+    #[inline(always)]
+    fn advance(&self, state: &mut [(u64, u64)], last: u64, c: u32) -> i32 {
+        match self.masks(c) {
+            Masks::Dense(m) => advance_blocks(state, last, |block| m[block]),
+            Masks::Absent => advance_blocks(state, last, |_| 0),
+            Masks::Sparse(entries) => {
+                let mut next = 0;
+                advance_blocks(state, last, |block| match entries.get(next) {
+                    Some(&(at, mask)) if at == block => {
+                        next += 1;
+                        mask
+                    }
+                    _ => 0,
+                })
+            }
+        }
+    }
+
+    /// `distance` over `text`, calling `between(done)` after every `per` code points (not at
+    /// the end); `None` when it returned false.
+    fn distance_in_steps(
+        &self,
+        text: &str,
+        per: usize,
+        scratch: &mut [(u64, u64)],
+        mut between: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        let mut chars = text.chars().map(u32::from);
+        let mut done = 0;
+        if self.len == 0 {
+            return Some(char_count(text));
+        }
+        if self.blocks == 1 {
+            let mut state = OneBlock::new(self.len);
+            loop {
+                let before = done;
+                for c in chars.by_ref().take(per) {
+                    state.step(self.first_mask(c));
+                    done += 1;
+                }
+                if done - before < per {
+                    return Some(state.score);
+                }
+                if !between(done) {
+                    return None;
+                }
+            }
+        }
+        let state = self.reset(scratch);
+        let last = 1u64 << ((self.len - 1) % WORD);
+        let mut score = self.len;
+        loop {
+            let before = done;
+            for c in chars.by_ref().take(per) {
+                score = score.wrapping_add_signed(self.advance(state, last, c) as isize);
+                done += 1;
+            }
+            if done - before < per {
+                return Some(score);
+            }
+            if !between(done) {
+                return None;
+            }
+        }
     }
 }
 
@@ -354,6 +407,25 @@ fn advance_blocks(state: &mut [(u64, u64)], last: u64, mut eq_of: impl FnMut(usi
 
 /// Edit distance between `a` and `b` in code points.
 pub fn levenshtein(a: &str, b: &str) -> Result<usize, OutOfMemory> {
+    levenshtein_with_progress(a, b, |_, _| true).map_err(|error| match error {
+        ClosestError::OutOfMemory(error) => error,
+        ClosestError::Cancelled => unreachable!("the progress hook never cancels"),
+    })
+}
+
+/// Block-steps (text characters times pattern blocks) between two progress calls of
+/// `levenshtein_with_progress`: about 20-50 ms of work.
+pub const BLOCK_STEPS_PER_PROGRESS: usize = 1 << 24;
+
+/// `levenshtein`, cancellable: `progress(done, total)` (text code points scored, of the
+/// longer input after the common prefix and suffix are stripped) is called about every
+/// `BLOCK_STEPS_PER_PROGRESS` block-steps and once at the end with `done == total`; returning
+/// false stops with `Cancelled`.
+pub fn levenshtein_with_progress(
+    a: &str,
+    b: &str,
+    mut progress: impl FnMut(usize, usize) -> bool,
+) -> Result<usize, ClosestError> {
     // Common prefix and suffix never change the distance; stripping them is cheap.
     let prefix: usize = a
         .chars()
@@ -377,7 +449,16 @@ pub fn levenshtein(a: &str, b: &str) -> Result<usize, OutOfMemory> {
         (b, a)
     };
     let pattern = Pattern::new(&code_points(pattern)?)?;
-    Ok(pattern.distance(text.chars().map(u32::from), &mut pattern.scratch()?))
+    let total = char_count(text);
+    let per = (BLOCK_STEPS_PER_PROGRESS / pattern.blocks).max(1);
+    let mut scratch = pattern.scratch()?;
+    let distance = pattern
+        .distance_in_steps(text, per, &mut scratch, |done| progress(done, total))
+        .ok_or(ClosestError::Cancelled)?;
+    if !progress(total, total) {
+        return Err(ClosestError::Cancelled);
+    }
+    Ok(distance)
 }
 
 fn char_count(text: &str) -> usize {
@@ -1411,9 +1492,26 @@ mod tests {
             true
         })
         .unwrap();
-        assert!(seen.len() >= 3, "{seen:?}");
+        // How many intermediate calls the caller makes depends on scheduling (it reports
+        // between its own chunks); the final call and monotonicity do not.
         assert_eq!(seen.last(), Some(&(20_000, 20_000)));
         assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+        let mut single = Vec::new();
+        let one_thread = Search {
+            threads: 1,
+            ..search
+        };
+        closest_with("abcdefghijklmnop", &index, one_thread, |done, total| {
+            single.push((done, total));
+            true
+        })
+        .unwrap();
+        assert_eq!(single.len(), 5, "{single:?}");
+        assert!(
+            single[..4]
+                .iter()
+                .all(|&(done, _)| done % PROGRESS_EVERY < CHUNK_UNITS * LANES)
+        );
         let mut calls = 0;
         let cancelled = closest_with("abcdefghijklmnop", &packed, search, |_, _| {
             calls += 1;
@@ -1471,6 +1569,44 @@ mod tests {
                     "round {round} {name} {lanes:?} threads {threads}: index {index_us:.0} us, packed {packed_us:.0} us"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn long_distances_report_progress_and_can_be_cancelled() {
+        let mut rng = Rng(3);
+        for (len_a, len_b, alphabet) in [(50, 700, LETTERS), (300, 900, MIXED), (0, 10, SMALL)] {
+            let a = rng.text(len_a, alphabet);
+            let b = rng.text(len_b, alphabet);
+            let code: Vec<u32> = a.chars().map(u32::from).collect();
+            let pattern = Pattern::new(&code).unwrap();
+            let mut scratch = pattern.scratch().unwrap();
+            let mut calls = Vec::new();
+            let got = pattern.distance_in_steps(&b, 64, &mut scratch, |done| {
+                calls.push(done);
+                true
+            });
+            assert_eq!(got, Some(naive(&a, &b)));
+            if len_a > 0 {
+                let expected: Vec<usize> = (1..=len_b / 64).map(|k| k * 64).collect();
+                assert_eq!(calls, expected);
+                assert_eq!(
+                    pattern.distance_in_steps(&b, 64, &mut scratch, |_| false),
+                    None
+                );
+            }
+            let mut last = None;
+            let full = levenshtein_with_progress(&a, &b, |done, total| {
+                last = Some((done, total));
+                true
+            });
+            assert_eq!(full, Ok(naive(&a, &b)));
+            let (done, total) = last.unwrap();
+            assert_eq!(done, total);
+            assert_eq!(
+                levenshtein_with_progress(&a, &b, |_, _| false),
+                Err(ClosestError::Cancelled)
+            );
         }
     }
 
