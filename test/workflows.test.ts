@@ -84,7 +84,7 @@ describe('the real workflows', () => {
     const notInWorkflows = local.filter((call) => !called.has(call.script ?? call.command));
     expect(notInWorkflows.map((call) => `${call.where}: ${call.command}`), '.ci/run runs these; no workflow does').toEqual([]);
     // Agreed with the lead: the scripts .ci/run and the workflows share.
-    const agreed = ['npm ci', 'test', 'setup:cross', 'build:cross', 'test:cross', 'package', 'test:package', 'release:check', 'test:docker', 'bench'];
+    const agreed = ['npm ci', 'test', 'setup:runtimes', 'test:runtimes', 'setup:cross', 'build:cross', 'test:cross', 'package', 'test:package', 'release:check', 'test:docker', 'bench'];
     expect(agreed.filter((name) => !called.has(name))).toEqual([]);
     expect(runs(job(CI, 'bench'))).toContain('npm run bench -- --quick');
   });
