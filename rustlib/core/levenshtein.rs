@@ -759,7 +759,9 @@ pub fn closest_with(
         .and_then(|kernel| LaneQuery::new(&query).map(|q| (kernel, q)));
     // At most min(limit, total) results per thread: reserved once, so scoring never allocates.
     let limit = search.limit.min(total);
-    let layout = candidates.layout();
+    // Without lanes the index is read in its packing order: the lane order would scatter
+    // the scalar path's reads over the whole text.
+    let layout = lanes.as_ref().and(candidates.layout());
     let units = layout.map_or(total, |l| l.order.len()).div_ceil(LANES);
     let work = candidates.text_bytes().saturating_mul(pattern.blocks);
     let threads = resolve_threads(search.threads)
@@ -1541,6 +1543,13 @@ mod tests {
         };
         let index = FuzzyIndex::new(&packed).unwrap();
         let query = rng.text(19, &alphabet);
+        println!(
+            "{count} candidates: {} text bytes, index {} bytes ({:.2}x text + {:.1} B per candidate over 2x)",
+            bytes.len(),
+            index.heap_bytes(),
+            index.heap_bytes() as f64 / bytes.len() as f64,
+            (index.heap_bytes() as f64 - 2.0 * bytes.len() as f64) / count as f64
+        );
         let mut variants = vec![("scalar", None, 1)];
         for k in Kernel::available() {
             variants.push(("lanes", Some(k), 1));
@@ -1554,7 +1563,7 @@ mod tests {
                     threads,
                     lanes,
                 };
-                let reps = 20;
+                let reps = (200_000 / count).clamp(3, 20);
                 let start = std::time::Instant::now();
                 for _ in 0..reps {
                     closest_with(&query, &index, search, |_, _| true).unwrap();
