@@ -57,26 +57,50 @@ pub fn run<S: Send>(
             let claim = &claim;
             // The state moves into the thread and back out; if the spawn fails it is lost
             // unused, which only drops an empty result heap.
+            let caller = std::thread::current();
             match std::thread::Builder::new().spawn_scoped(scope, move || {
-                while claim(&mut state) {}
+                // Wakes the caller when it waits for the last chunks (below).
+                while claim(&mut state) {
+                    caller.unpark();
+                }
+                caller.unpark();
                 state
             }) {
                 Ok(handle) => handles.push(handle),
                 Err(_) => break,
             }
         }
-        let mut reported = 0;
+        // Every multiple of `every` below `total` is reported once, in order, as soon as the
+        // calling thread sees it passed (a worker may pass several while the caller works).
+        let mut next_report = every;
+        let mut report = |now: usize| -> bool {
+            while next_report <= now && next_report < total {
+                if !progress(next_report, total) {
+                    cancel.store(true, Ordering::Relaxed);
+                    return false;
+                }
+                next_report += every;
+            }
+            true
+        };
         let mut cancelled = false;
         while claim(&mut caller) {
-            let now = done.load(Ordering::Relaxed);
-            if now / every > reported / every && now < total {
-                reported = now;
-                if !progress(now, total) {
-                    cancel.store(true, Ordering::Relaxed);
-                    cancelled = true;
-                    break;
-                }
+            if !report(done.load(Ordering::Relaxed)) {
+                cancelled = true;
+                break;
             }
+        }
+        // The workers finish their last chunks; keep reporting meanwhile.
+        while !cancelled {
+            let finished = handles.iter().all(|h| h.is_finished());
+            if !report(done.load(Ordering::Relaxed)) {
+                cancelled = true;
+            }
+            if finished {
+                break;
+            }
+            // Parked, not spinning: the workers unpark after every chunk and when they end.
+            std::thread::park_timeout(std::time::Duration::from_millis(1));
         }
         for handle in handles {
             match handle.join() {
