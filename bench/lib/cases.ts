@@ -61,6 +61,8 @@ export interface Case {
   /** Custom comparison (default: deep strict equality after normalize). */
   equal?: (actual: unknown, expected: unknown) => boolean;
   budget?: Partial<Budget>;
+  /** The expected result when the pure-TS column is absent (run once, untimed). */
+  expected?: () => unknown;
   /** Frees native objects made for the case. */
   cleanup?: () => void;
 }
@@ -100,6 +102,7 @@ function rawKit() {
 const absentNapi = (env: Env, what: string) => env.napi ? what : `N-API addon absent: ${env.napiAbsent}`;
 const absentWasm = (env: Env) => `wasm column absent: ${env.wasmAbsent}`;
 const KERNEL_NOT_IN_ADDON = 'not in the reference addon (it measures call and copy cost; it has no kernels beyond count_doubles)';
+const NO_THREADS_OPTION = 'the typed API has no `threads` option yet: the FFI parameter waits for ABI 3 on main (issue 14)';
 const NO_NPM = 'no npm package worth comparing (see the README, Performance)';
 
 const SIZES: [string, number][] = [
@@ -331,7 +334,7 @@ function closestCases(env: Env): Case[] {
     {
       id: 'closest/index',
       group: 'closest',
-      title: 'FuzzyIndex.closest(query) over the same 10,000, best 10 (packed once)',
+      title: 'FuzzyIndex.closest(query) over the same 10,000, best 10 (packed once), default threads',
       normalize,
       budget: { minSamples: 5 },
       columns: {
@@ -346,6 +349,21 @@ function closestCases(env: Env): Case[] {
         wasm: wasmIndex ? () => wasmIndex.closest(query, limit) : absentWasm(env),
         npm: npmColumn,
       },
+    },
+    {
+      id: 'closest/index-1t',
+      group: 'closest',
+      title: 'FuzzyIndex.closest(query) over the same 10,000, best 10, one thread',
+      normalize,
+      budget: { minSamples: 5 },
+      columns: {
+        ts: tsColumn,
+        typed: NO_THREADS_OPTION,
+        raw: NO_THREADS_OPTION,
+        napi: absentNapi(env, KERNEL_NOT_IN_ADDON),
+        wasm: 'wasm32 runs one thread',
+        npm: npmColumn,
+      },
       cleanup: () => {
         raw.mylib_fuzzy_index_free(rawIndex);
         typedIndex.close();
@@ -353,6 +371,42 @@ function closestCases(env: Env): Case[] {
       },
     },
   ];
+}
+
+/**
+ * Scale curve (issue 14 item 3): FuzzyIndex.closest at 1k .. 1M candidates. Pure TS is timed up
+ * to 10k and run once as the check above that; fastest-levenshtein is timed up to 100k (1M in a
+ * full run). `--quick` stops at 100k.
+ */
+function scaleCases(env: Env): Case[] {
+  const query = randomLetters(19, 77);
+  const limit = 10;
+  const normalize = (value: unknown) => (value as { index: number; distance: number }[]).map((m) => [m.index, m.distance]);
+  const sizes: [string, number][] = [['1k', 1_000], ['10k', 10_000], ['100k', 100_000], ['1M', 1_000_000]];
+  return sizes
+    .filter(([, n]) => !env.quick || n <= 100_000)
+    .map(([label, n]): Case => {
+      const list = candidates(n, 13);
+      const index = new FuzzyIndex(list);
+      const reference = () => refFuzzy.closest(query, list, { limit });
+      return {
+        id: `scale/${label}`,
+        group: 'scale',
+        title: `FuzzyIndex.closest, 1 query x ${n.toLocaleString('en-US')} candidates of 8-32 letters, best 10, default threads`,
+        normalize,
+        budget: n >= 100_000 ? { minSamples: 3, rounds: env.quick ? 1 : 3 } : { minSamples: 5 },
+        expected: n > 10_000 ? reference : undefined,
+        columns: {
+          ts: n <= 10_000 ? reference : `not timed above 10k (about ${Math.round(n / 200)} ms per query); run once as the check`,
+          typed: () => index.closest(query, { limit }),
+          raw: 'see closest/index for the raw column',
+          napi: absentNapi(env, KERNEL_NOT_IN_ADDON),
+          wasm: 'not measured on the scale curve',
+          npm: n <= 100_000 || !env.quick ? () => closestWithFastest(query, list, limit) : 'not timed at 1M in --quick',
+        },
+        cleanup: () => index.close(),
+      };
+    });
 }
 
 function statsCases(env: Env): Case[] {
@@ -455,6 +509,7 @@ export const CASE_GROUPS: { group: string; build: (env: Env) => Case[] }[] = [
   { group: 'count_doubles', build: countDoublesCases },
   { group: 'levenshtein', build: levenshteinCases },
   { group: 'closest', build: closestCases },
+  { group: 'scale', build: scaleCases },
   { group: 'stats', build: statsCases },
   { group: 'word count', build: wordCases },
 ];

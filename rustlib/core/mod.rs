@@ -1,6 +1,9 @@
-//! Pure Rust kernels. No `unsafe`, no C types: the `ffi` module adapts them.
+//! Pure Rust kernels. No C types: the `ffi` module adapts them. The only `unsafe` is the call
+//! into the AVX2 copy of the lane kernel, after run-time detection (`levenshtein_simd`).
 
 pub mod levenshtein;
+pub mod levenshtein_simd;
+pub mod parallel;
 pub mod stats;
 pub mod text;
 pub mod words;
