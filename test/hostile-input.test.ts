@@ -25,6 +25,19 @@ describe('memory the caller can take away during an async call', () => {
   });
 });
 
+describe('unload after calls that ran threads', () => {
+  it.each([2000, 40_000])('the process exits cleanly after searches over %i candidates and unload()', (count) => {
+    // On a library linked without -z nodelete this child died with SIGSEGV at exit: a per-thread
+    // destructor Rust's std registered on a host thread pointed into the unmapped library.
+    const script = fileURLToPath(new URL('./fixtures/hostile/unload-after-threads.mts', import.meta.url));
+    // execFileSync throws on a signal or a non-zero exit.
+    const output = execFileSync(process.execPath, ['--import', 'tsx', script, String(count)], { encoding: 'utf8', timeout: 120_000 });
+    const [fromAsync, fromSync] = JSON.parse(output.trim()) as string[];
+    expect(fromAsync).toMatch(/^candidate-7/);
+    expect(fromSync).toBe(fromAsync);
+  });
+});
+
 describe('more async calls than koffi runs at once', () => {
   it(`500 concurrent closestAsync calls all resolve (koffi's own limit is 256; the layer runs ${MAX_ASYNC_CALLS})`, async () => {
     const list = ['apple', 'maple', 'ample', 'apply', 'angle'];
