@@ -17,7 +17,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${RUST_IMAGE} AS rust
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY rustlib ./rustlib
 RUN cargo build --release --lib --locked \
  && cp target/release/libmylib.so /libmylib.so

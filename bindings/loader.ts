@@ -19,10 +19,10 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_ENV, type Engine, type EngineName, type OpenedLibrary, engineChoice, resolveEngine } from './engine.ts';
 import type { EngineLibrary } from './engine.ts';
-import './engines/koffi.ts';
-import './engines/bun.ts';
-import './engines/deno.ts';
-import './engines/node.ts';
+import { registerBunEngine } from './engines/bun.ts';
+import { registerDenoEngine } from './engines/deno.ts';
+import { registerKoffiEngine } from './engines/koffi.ts';
+import { registerNodeEngine } from './engines/node.ts';
 import { describe } from './errors.ts';
 import {
   ABI_VERSION,
@@ -41,6 +41,13 @@ export const PACKAGE_NAME = 'mylib-rust';
 export const BUILD_FROM_SOURCE_ENV = 'MYLIB_BUILD_FROM_SOURCE';
 /** The source-build script, at the root of the published main package. */
 export const BUILD_FROM_SOURCE_SCRIPT = 'build-from-source.mjs';
+
+// Named calls, not side-effect imports: a side-effect import would survive into the published
+// .d.ts files with its .ts extension, which consumers cannot resolve.
+registerKoffiEngine();
+registerBunEngine();
+registerDenoEngine();
+registerNodeEngine();
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 /**

@@ -444,10 +444,13 @@ export const bunEngine: Engine = {
   },
 };
 
-registerEngine('bun:ffi', () => {
-  loadBunFfi();
-  return bunEngine;
-});
+/** Makes the engine selectable (called by the loader). */
+export function registerBunEngine(): void {
+  registerEngine('bun:ffi', () => {
+    loadBunFfi();
+    return bunEngine;
+  });
+}
 
 const setup = isMainThread ? undefined : (workerData as Record<string, WorkerSetup | undefined> | null)?.[WORKER_MARK];
 if (setup !== undefined) runWorker(setup);

@@ -301,7 +301,10 @@ export const denoEngine: Engine = {
   },
 };
 
-registerEngine('deno', () => {
-  deno();
-  return denoEngine;
-});
+/** Makes the engine selectable (called by the loader). */
+export function registerDenoEngine(): void {
+  registerEngine('deno', () => {
+    deno();
+    return denoEngine;
+  });
+}

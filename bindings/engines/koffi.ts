@@ -72,4 +72,7 @@ export const koffiEngine: Engine = {
   },
 };
 
-registerEngine('koffi', () => koffiEngine);
+/** Makes the engine selectable (called by the loader). */
+export function registerKoffiEngine(): void {
+  registerEngine('koffi', () => koffiEngine);
+}

@@ -530,7 +530,10 @@ export const nodeFfiEngine: Engine = {
   },
 };
 
-registerEngine('node:ffi', () => {
-  loadNodeFfi();
-  return nodeFfiEngine;
-});
+/** Makes the engine selectable (called by the loader). */
+export function registerNodeEngine(): void {
+  registerEngine('node:ffi', () => {
+    loadNodeFfi();
+    return nodeFfiEngine;
+  });
+}

@@ -113,7 +113,7 @@ const mainPkg = {
     './reference/*': { types: './dist/reference/*.d.ts', default: './dist/reference/*.js' },
     './package.json': './package.json',
   },
-  files: ['dist/bindings/*.js', 'dist/bindings/*.d.ts', 'dist/reference/*.js', 'dist/reference/*.d.ts', BUILD_FROM_SOURCE_SCRIPT, 'Cargo.toml', 'Cargo.lock', 'rustlib/**/*.rs'],
+  files: ['dist/bindings/*.js', 'dist/bindings/*.d.ts', 'dist/bindings/engines/*.js', 'dist/bindings/engines/*.d.ts', 'dist/reference/*.js', 'dist/reference/*.d.ts', BUILD_FROM_SOURCE_SCRIPT, 'Cargo.toml', 'Cargo.lock', 'build.rs', 'rustlib/**/*.rs'],
   scripts: { install: `node ${BUILD_FROM_SOURCE_SCRIPT} --auto` },
   dependencies: { koffi: koffiRange },
   optionalDependencies: Object.fromEntries(built.map((p) => [p.name, version]).sort(([a], [b]) => a.localeCompare(b))),
