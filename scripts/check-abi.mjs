@@ -7,6 +7,7 @@
 //   npm run check:abi -- --rust dir --bindings module.ts   (fixtures)
 import { argv, chalk } from 'zx';
 import { runCheck } from './abi/index.ts';
+import { errorMessage } from './errors.mjs';
 
 const started = performance.now();
 let result;
@@ -17,7 +18,7 @@ try {
     library: argv.binary === false ? false : argv.lib,
   });
 } catch (error) {
-  console.error(chalk.red(error.message));
+  console.error(chalk.red(errorMessage(error)));
   process.exit(2);
 }
 const { problems, counts } = result;

@@ -41,4 +41,5 @@ export { count, lib, text, top };
 /** The expected WordCounter input, the same text as the check scripts feed. */
 export const WORDS_INPUT = ['The cat and the hat. ', 'THE END, the end'];
 export const GET_RESULT_INPUT = 'Hello from an installed package ✓';
+/** @type {[string, string]} */
 export const COUNT_INPUTS = ['aabbb', 'xxyyz'];

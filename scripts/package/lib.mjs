@@ -67,12 +67,14 @@ const NPM_LIBC = { gnu: 'glibc', musl: 'musl' };
  * Every target of bindings/targets.ts that gets an npm platform package: the ones Node runs
  * on. wasm32 has no Node platform (os/cpu) and the bindings load it through nothing: no package.
  */
-export const PLATFORM_TARGETS = TARGETS.filter((t) => t.platform !== undefined).map((target) => {
-  const { platform, arch, libc } = target.platform;
+export const PLATFORM_TARGETS = TARGETS.flatMap((target) => {
+  const info = target.platform;
+  if (!info) return [];
+  const { platform, arch, libc } = info;
   return {
     target,
-    tag: platformTag(target.platform),
-    name: platformPackageName(target.platform),
+    tag: platformTag(info),
+    name: platformPackageName(info),
     fileName: target.fileName,
     os: [platform],
     cpu: [arch],
