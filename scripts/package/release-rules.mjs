@@ -1,5 +1,5 @@
 // The rules of `npm run release:check`, as pure functions over data read from the repository
-// and the tarballs (release-check.mjs does the reading; test/package/release-rules.test.ts
+// and the tarballs (release-check.mjs does the reading; test/tooling/release-rules.test.ts
 // feeds them broken cases).
 import { BUILD_FROM_SOURCE_SCRIPT, DEV_ONLY_FIELDS, PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles } from './lib.mjs';
 
