@@ -8,7 +8,6 @@
 // in these bindings yet; such a row is reported "absent", never as passed.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { errorMessage, errorSummary } from '../errors.mjs';
 
 function option(name) {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,6 +21,12 @@ function assertEqual(actual, expected, what) {
   const e = JSON.stringify(expected);
   if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
 }
+
+// Self-contained: test.mjs copies this file alone next to a foreign Node (qemu, wine).
+/** @param {unknown} error */
+const errorSummary = (error) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+/** @param {unknown} error */
+const errorMessage = (error) => (error instanceof Error ? error.message : String(error));
 
 function assertThrows(fn, check, what) {
   try {
