@@ -2,7 +2,8 @@
 #   rust     builds the cdylib (std only: no crate is downloaded)
 #   build    compiles the TypeScript (bindings, reference, service) to dist/ and puts the
 #            library under its platform-tagged name where the loader looks (artifacts/mylib.<tag>.so)
-#   deps     production node_modules only (fastify, koffi and koffi's native package)
+#   deps     production node_modules only (koffi and its native package; fastify from the
+#            service workspace, service/package.json)
 #   runtime  slim Node image: dist/, artifacts/, node_modules, package.json; non-root; HEALTHCHECK
 #
 #   docker build -t mylib-service .
@@ -25,7 +26,9 @@ RUN cargo build --release --lib --locked \
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ARG EXTRA_CA_CERTS=""
+# The service is an npm workspace (service/package.json holds fastify): npm ci needs its manifest.
 COPY package.json package-lock.json ./
+COPY service/package.json ./service/
 # --ignore-scripts: the root "prepare" script would build Rust (done in the rust stage);
 # koffi's native code comes from its optional package, which npm ci installs.
 RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; \
@@ -53,12 +56,16 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ARG EXTRA_CA_CERTS=""
 COPY package.json package-lock.json ./
+COPY service/package.json ./service/
 # --omit=dev keeps optional dependencies: @koromix/koffi-linux-<arch> must be installed.
+# The root's koffi and the service workspace's fastify; the workspace's link is dropped (the
+# image runs the compiled dist/service/, not the service/ folder).
 RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; \
       export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi \
  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && unset NODE_EXTRA_CA_CERTS && rm -f /tmp/extra-ca.pem \
- && node -e "require('koffi'); console.log('koffi loads')"
+ && rm -f node_modules/mylib-service \
+ && node -e "require('koffi'); require.resolve('fastify'); console.log('koffi loads, fastify is installed')"
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -139,7 +139,8 @@ export class LibraryLoadError extends Error {
 /** What to do when the default search failed; reads package.json only on this failure path. */
 function remedies(platformPackage: string): string {
   const script = join(PACKAGE_ROOT, BUILD_FROM_SOURCE_SCRIPT);
-  if (!existsSync(script)) {
+  // A checkout of the repository holds the TypeScript sources; the published package does not.
+  if (!existsSync(script) || existsSync(join(PACKAGE_ROOT, 'bindings', 'loader.ts'))) {
     // A checkout of the repository: the library is built, not installed.
     return `Build it with \`npm run build\` (needs cargo), or set ${LIBRARY_PATH_ENV} to a library file.`;
   }

@@ -8,6 +8,7 @@
 import { argv, chalk } from 'zx';
 import { runCheck } from './abi/index.ts';
 import { staleFiles } from './abi/header.ts';
+import { errorMessage } from './errors.mjs';
 
 const started = performance.now();
 let result;
@@ -18,7 +19,7 @@ try {
     library: argv.binary === false ? false : argv.lib,
   });
 } catch (error) {
-  console.error(chalk.red(error.message));
+  console.error(chalk.red(errorMessage(error)));
   process.exit(2);
 }
 const { counts } = result;

@@ -21,7 +21,7 @@ const connections = Number(argv.connections ?? 50);
 const engines = String(argv.engines ?? 'rust,js').split(',');
 const rssLimitMB = Number(argv['rss-limit'] ?? 30);
 const maxSeconds = Number(argv['max-seconds'] ?? 240); // per run: a hard stop
-for (const [name, value] of [['requests', total], ['connections', connections], ['rss-limit', rssLimitMB], ['max-seconds', maxSeconds]]) {
+for (const [name, value] of /** @type {Array<[string, number]>} */ ([['requests', total], ['connections', connections], ['rss-limit', rssLimitMB], ['max-seconds', maxSeconds]])) {
   if (!Number.isFinite(value) || value <= 0) {
     console.error(chalk.red(`load: --${name} must be a positive number, got '${argv[name]}'`));
     process.exit(2);
@@ -117,7 +117,7 @@ function bench(options) {
 
 async function rss(base) {
   const response = await fetch(`${base}/healthz`);
-  return (await response.json()).rss;
+  return /** @type {{ rss: number }} */ (await response.json()).rss;
 }
 
 async function waitHealthy(base) {
@@ -135,7 +135,7 @@ function freePort() {
     const server = createServer();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });

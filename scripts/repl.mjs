@@ -19,6 +19,7 @@ import * as api from '../bindings/index.ts';
 import * as tables from '../bindings/raw.ts';
 import { helpFor, helpList, readHelpSources } from './repl/help.ts';
 import { FreshCopies, cargoBuild } from './repl/rebuild.ts';
+import { errorMessage } from './errors.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const crateDir = resolve(argv.crate ?? process.env.MYLIB_CRATE_DIR ?? root);
@@ -28,6 +29,7 @@ const targetDir = resolve(
     (crateDir === resolve(root) ? (process.env.CARGO_TARGET_DIR ?? join(root, 'target')) : join(crateDir, 'target')),
 );
 const historyFile = resolve(argv.history ?? process.env.MYLIB_REPL_HISTORY ?? join(root, '.repl_history'));
+/** @type {'debug' | 'release'} */
 let profile = argv.release || process.env.MYLIB_REPL_PROFILE === 'release' ? 'release' : 'debug';
 const cargo = process.env.CARGO ?? 'cargo';
 const rustDir = join(crateDir, 'rustlib');
@@ -50,7 +52,7 @@ try {
   loadedPath = current().path;
   print(`mylib REPL: loaded ${loadedPath} (engine: ${current().engine})`);
 } catch (error) {
-  print(chalk.yellow(`mylib REPL: no library loaded yet:\n${error.message}\nUse .rebuild (cargo build) or .load <path>.`));
+  print(chalk.yellow(`mylib REPL: no library loaded yet:\n${errorMessage(error)}\nUse .rebuild (cargo build) or .load <path>.`));
 }
 print(`crate: ${crateDir} (target ${targetDir}, .rebuild profile ${profile}). Type .help for the functions.`);
 
@@ -70,10 +72,11 @@ define('koffi', koffi);
 try {
   if (existsSync(historyFile) && server.terminal) {
     const lines = readFileSync(historyFile, 'utf8').split('\n').filter(Boolean).slice(-1000);
-    server.history.push(...lines.reverse());
+    // REPLServer is a readline Interface; @types/node 20 does not declare its history array.
+    /** @type {{ history: string[] }} */ (/** @type {unknown} */ (server)).history.push(...lines.reverse());
   }
 } catch (error) {
-  print(chalk.yellow(`repl: cannot read history ${historyFile}: ${error.message}`));
+  print(chalk.yellow(`repl: cannot read history ${historyFile}: ${errorMessage(error)}`));
 }
 server.on('line', (line) => {
   if (line.trim() === '') return;
@@ -100,7 +103,7 @@ server.defineCommand('help', {
       if (name.trim()) print(helpFor(name.trim(), sources));
       else print(`${helpList(sources)}\nREPL commands: .rebuild [--release|--debug], .load <path>, .help [name], .exit (Ctrl+D).`);
     } catch (error) {
-      print(chalk.red(`.help: ${error.message}`));
+      print(chalk.red(`.help: ${errorMessage(error)}`));
     }
     this.displayPrompt();
   },
@@ -120,7 +123,7 @@ server.defineCommand('rebuild', {
         const previous = swapTo(result.path);
         print(chalk.green(`rebuild: built in ${result.seconds.toFixed(1)} s, loaded ${result.path}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`));
       } catch (error) {
-        print(chalk.red(`rebuild: built, but loading failed; still using ${loadedPath ?? 'no library'}:\n${error.message}`));
+        print(chalk.red(`rebuild: built, but loading failed; still using ${loadedPath ?? 'no library'}:\n${errorMessage(error)}`));
       }
     }
     this.displayPrompt();
@@ -137,7 +140,7 @@ server.defineCommand('load', {
       const previous = swapTo(copies.next(target));
       print(chalk.green(`load: loaded ${target} as ${loadedPath}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`));
     } catch (error) {
-      print(chalk.red(`load: ${error.message}; still using ${loadedPath ?? 'no library'}`));
+      print(chalk.red(`load: ${errorMessage(error)}; still using ${loadedPath ?? 'no library'}`));
     }
     this.displayPrompt();
   },

@@ -75,7 +75,7 @@ const ENV = {
 } as const;
 type Flag = keyof typeof ENV;
 
-export const USAGE = `Usage: npm run serve -- [options]   (or: tsx service/main.ts [options])
+export const USAGE = `Usage: npm start -- [options]   (or: tsx service/main.ts [options])
   --engine rust|js        engine serving the endpoints      (env MYLIB_ENGINE, default rust)
   --host ADDRESS          address to listen on              (env HOST, default 127.0.0.1)
   --port N                port, 0 = any free port           (env PORT, default 8000)

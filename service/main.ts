@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * Starts the service: `npm run serve -- --engine js`. Stops on SIGTERM/SIGINT: stop accepting,
+ * Starts the service: `npm start -- --engine js`. Stops on SIGTERM/SIGINT: stop accepting,
  * finish in-flight requests, close native handles, exit 0 (or 1 if the grace period ran out).
  */
 import { ConfigError, type ServiceConfig, loadConfig } from './config.ts';

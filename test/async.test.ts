@@ -41,7 +41,9 @@ describe('async calls on koffi worker threads', () => {
     setTimeout(() => (timerFired = true), 1);
     setImmediate(spin);
     const started = performance.now();
-    const result = await closestAsync('a query of some length', list, { limit: 5 });
+    // A query over 64 code points takes the one-candidate-at-a-time path: a call of hundreds of
+    // milliseconds, long enough to see the loop turn on a loaded machine.
+    const result = await closestAsync('a query of some length, '.repeat(3), list, { limit: 5 });
     const turnsDuringCall = turns;
     running = false;
     const elapsed = performance.now() - started;

@@ -1,5 +1,5 @@
 // The project's rules for its multi-stage Dockerfile, checked offline with dockerfile-ast
-// (test/dockerfile.test.ts). hadolint cannot be installed here; these are the rules that matter
+// (test/tooling/dockerfile.test.ts). hadolint cannot be installed here; these are the rules that matter
 // for this image:
 //   - every base image is a build argument with a public default (RUST_IMAGE, NODE_IMAGE), so
 //     the same file builds on any Docker host and with local images where a registry is out of reach;

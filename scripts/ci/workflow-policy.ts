@@ -1,4 +1,4 @@
-// The project's rules for GitHub Actions workflows, checked offline (test/workflows.test.ts).
+// The project's rules for GitHub Actions workflows, checked offline (test/tooling/workflows.test.ts).
 // actionlint checks what GitHub would reject (syntax, `needs`, matrix keys, expressions, action
 // inputs); the rules here are the project's own: pinned actions, least privilege, concurrency,
 // timeouts, caches, local reusable workflows, and npm scripts that exist.

@@ -50,7 +50,9 @@ async function plan(target, viaRustup) {
       how = 'Debian rustc + arm64 std';
     } else {
       env.RUSTC_BOOTSTRAP = '1'; // -Zbuild-std on a stable compiler
-      const vendor = join(debianRustSrc(), 'library', 'vendor');
+      const rustSrc = debianRustSrc();
+      if (!rustSrc) throw new Error(`${target.triple}: no Rust std sources under /usr/src (apt rust-web-src; npm run setup:cross)`);
+      const vendor = join(rustSrc, 'library', 'vendor');
       args.push('-Zbuild-std=std,panic_abort', '--offline');
       args.push('--config', 'source.crates-io.replace-with="debian-rust-src"');
       args.push('--config', `source.debian-rust-src.directory="${vendor}"`);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { LIB_NAME } from '../../bindings/names.ts';
 import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
 import { compareVersions, inspect } from './inspect.mjs';
+import { errorMessage } from '../errors.mjs';
 
 const FORBIDDEN_DLL = 'bcryptprimitives.dll';
 
@@ -62,7 +63,7 @@ export function runStaticChecks(target, path) {
   try {
     info = inspect(readFileSync(path));
   } catch (error) {
-    return [{ check: 'header', ok: false, detail: `cannot read ${path}: ${error.message}` }];
+    return [{ check: 'header', ok: false, detail: `cannot read ${path}: ${errorMessage(error)}` }];
   }
   return target.checks
     .filter((c) => c in STATIC_CHECKS)

@@ -3,6 +3,8 @@
 // install name, minimum OS and code signature (Mach-O), imports (wasm). Throws a clear error
 // on a file it cannot parse.
 
+import { WebAssembly } from './webassembly.mjs';
+
 const ELF_MACHINES = { 62: 'x86_64', 183: 'aarch64' };
 const PE_MACHINES = { 0x8664: 'x86_64', 0xaa64: 'aarch64' };
 const MACHO_CPUS = { 0x01000007: 'x86_64', 0x0100000c: 'aarch64' };
@@ -143,6 +145,7 @@ const versionString = (v) => `${v >>> 16}.${(v >> 8) & 0xff}${v & 0xff ? `.${v &
 function inspectMachO(buf) {
   const cpu = buf.readUInt32LE(4);
   const ncmds = buf.readUInt32LE(16);
+  /** @type {{ format: string, machine: string, exports: Set<string>, deps: string[], [field: string]: unknown }} */
   const result = { format: 'macho', machine: MACHO_CPUS[cpu] ?? `cputype 0x${cpu.toString(16)}`, exports: new Set(), deps: [] };
   let at = 32;
   for (let i = 0; i < ncmds; i++) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $, chalk, which } from 'zx';
 import { selectTargets } from '../../bindings/targets.ts';
+import { errorMessage } from '../errors.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Everything downloaded, unpacked or built for the cross targets lives here (gitignored). */
@@ -65,7 +66,7 @@ export function targetsOrExit(names) {
   try {
     return selectTargets(names);
   } catch (error) {
-    fail(error.message);
+    fail(errorMessage(error));
     process.exit(2);
   }
 }

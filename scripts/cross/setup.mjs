@@ -31,6 +31,7 @@ import {
   has,
   table,
 } from './lib.mjs';
+import { errorMessage } from '../errors.mjs';
 
 const started = performance.now();
 const problems = [];
@@ -44,7 +45,7 @@ async function step(name, body) {
     const note = await body();
     say(`${name}: ${note ?? 'ok'} (${seconds(t)} s)`);
   } catch (error) {
-    const message = String(error?.stderr || error?.message || error).trim().split('\n').slice(-6).join('\n');
+    const message = errorMessage(error, { stderr: true }).trim().split('\n').slice(-6).join('\n');
     problems.push(`${name}: ${message}`);
     fail(`${name} failed: ${message}`);
   }
@@ -88,8 +89,9 @@ for (const { pkg, dest } of FOREIGN_DEBS) {
     await $({ cwd: paths.debs, quiet: true })`apt-get download ${`${pkg}=${version}`}`;
     const name = pkg.split(':')[0];
     const deb = (await readdir(paths.debs)).filter((f) => f.startsWith(`${name}_`) && f.includes(version.replace(/^\d+:/, '').replace(/:/g, '%3a')) && f.endsWith('_arm64.deb'));
-    if (deb.length !== 1) throw new Error(`expected one ${name} arm64 .deb in ${paths.debs}, found ${deb.join(', ') || 'none'}`);
-    await $`dpkg-deb -x ${join(paths.debs, deb[0])} ${target}`;
+    const [file] = deb;
+    if (deb.length !== 1 || !file) throw new Error(`expected one ${name} arm64 .deb in ${paths.debs}, found ${deb.join(', ') || 'none'}`);
+    await $`dpkg-deb -x ${join(paths.debs, file)} ${target}`;
     if (dest === 'arm64Std') {
       // rustc needs the host's rustlib (x86_64 std for build scripts, codegen backend) in the same sysroot.
       const hostLib = '/usr/lib/rustlib/x86_64-unknown-linux-gnu';
@@ -109,6 +111,7 @@ async function npmPackage(spec, dir) {
   await mkdir(paths.npm, { recursive: true });
   const packed = await $({ cwd: paths.npm, quiet: true })`npm pack ${spec} --silent`;
   const tarball = packed.stdout.trim().split('\n').pop();
+  if (!tarball) throw new Error(`npm pack printed no file name for ${spec}`);
   await rm(dest, { recursive: true, force: true });
   await mkdir(dest, { recursive: true });
   await $`tar -xzf ${join(paths.npm, tarball)} -C ${dest} --strip-components=1`;
@@ -150,7 +153,7 @@ for (const runner of ['qemu-aarch64', 'wine']) {
 await step('macOS SDK stub', async () => {
   const darwin = join(paths.pkgs, 'zig', 'lib', 'libc', 'darwin');
   if (!existsSync(darwin)) throw new Error(`zig's ${darwin} missing (zig step failed?)`);
-  const stubs = (await readdir(darwin)).filter((f) => /^libSystem\.\d+\.tbd$/.test(f)).sort((a, b) => parseInt(a.split('.')[1]) - parseInt(b.split('.')[1]));
+  const stubs = (await readdir(darwin)).filter((f) => /^libSystem\.\d+\.tbd$/.test(f)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   const newest = stubs.at(-1);
   if (!newest) throw new Error(`no libSystem.<n>.tbd in ${darwin}`);
   const lib = join(paths.macosSdk, 'usr', 'lib');

@@ -11,8 +11,9 @@ import { pathToFileURL } from 'node:url';
 
 function option(name) {
   const i = process.argv.indexOf(`--${name}`);
-  if (i === -1 || !process.argv[i + 1]) throw new Error(`smoke: missing --${name}`);
-  return process.argv[i + 1];
+  const value = i === -1 ? undefined : process.argv[i + 1];
+  if (!value) throw new Error(`smoke: missing --${name}`);
+  return value;
 }
 
 function assertEqual(actual, expected, what) {
@@ -21,12 +22,18 @@ function assertEqual(actual, expected, what) {
   if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
 }
 
+// Self-contained: test.mjs copies this file alone next to a foreign Node (qemu, wine).
+/** @param {unknown} error */
+const errorSummary = (error) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+/** @param {unknown} error */
+const errorMessage = (error) => (error instanceof Error ? error.message : String(error));
+
 function assertThrows(fn, check, what) {
   try {
     fn();
   } catch (error) {
     const problem = check(error);
-    if (problem) throw new Error(`${what}: ${problem} (${error?.name}: ${error?.message})`);
+    if (problem) throw new Error(`${what}: ${problem} (${errorSummary(error)})`);
     return;
   }
   throw new Error(`${what}: did not throw`);
@@ -40,6 +47,7 @@ function countDoublesJs(bytes) {
 }
 
 /** The smoke table. `lib` is open({ path }); `api` is the bindings module (default library = the artifact). */
+/** @type {Array<{ name: string, needs?: (context: { api: any, lib: any }) => boolean, run: (context: { api: any, lib: any }) => unknown }>} */
 const CHECKS = [
   {
     name: 'abi version',
@@ -141,7 +149,7 @@ try {
   api = await import(pathToFileURL(bindings).href);
   lib = api.open({ path: libPath });
 } catch (error) {
-  results.push({ name: 'load', status: 'failed', detail: `${error?.name}: ${error?.message}` });
+  results.push({ name: 'load', status: 'failed', detail: errorSummary(error) });
 }
 if (lib) {
   results.push({ name: 'load', status: 'passed', detail: `${process.platform}-${process.arch} node ${process.version}` });
@@ -154,7 +162,7 @@ if (lib) {
       await check.run({ api, lib });
       results.push({ name: check.name, status: 'passed', detail: '' });
     } catch (error) {
-      results.push({ name: check.name, status: 'failed', detail: String(error?.message ?? error) });
+      results.push({ name: check.name, status: 'failed', detail: errorMessage(error) });
     }
   }
   lib.unload();

@@ -216,7 +216,11 @@ let negativePassed = 0;
 let negativeFailed = 0;
 if (argv.negative !== false) {
   console.log(`\n${chalk.bold('self-test: deliberately broken artifacts must be rejected')}`);
-  const byTriple = (triple) => TARGETS.find((t) => t.triple === triple);
+  const byTriple = (triple) => {
+    const target = TARGETS.find((t) => t.triple === triple);
+    if (!target) throw new Error(`self-test: ${triple} is not in bindings/targets.ts`);
+    return target;
+  };
   const art = (triple) => join(artifactsDir, byTriple(triple).fileName);
   /** A copy of `from` with `find` replaced by `replace` (same length) everywhere. */
   const patched = (from, name, find, replace) => {

@@ -4,6 +4,8 @@
 // is a u64. wasm32-unknown-unknown cannot unwind, so a panic traps: the panic check expects a
 // WebAssembly.RuntimeError, not MYLIB_ERR_PANIC (the module must not be reused after a trap).
 import { readFileSync } from 'node:fs';
+import { errorMessage, errorSummary } from '../errors.mjs';
+import { WebAssembly } from './webassembly.mjs';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -106,7 +108,7 @@ const CHECKS = [
         w.x.mylib_debug_panic(msg, 1, w.err, w.ERR_CAP);
       } catch (error) {
         if (error instanceof WebAssembly.RuntimeError) return;
-        throw new Error(`expected WebAssembly.RuntimeError, got ${error?.name}: ${error?.message}`);
+        throw new Error(`expected WebAssembly.RuntimeError, got ${errorSummary(error)}`);
       }
       throw new Error('mylib_debug_panic returned instead of trapping');
     },
@@ -120,7 +122,7 @@ export function wasmSmoke(path, abiVersion) {
   try {
     w = instantiate(path);
   } catch (error) {
-    return [{ name: 'instantiate (no imports)', status: 'failed', detail: `${error?.name}: ${error?.message}` }];
+    return [{ name: 'instantiate (no imports)', status: 'failed', detail: errorSummary(error) }];
   }
   for (const check of CHECKS) {
     try {
@@ -128,7 +130,7 @@ export function wasmSmoke(path, abiVersion) {
       if (!check.last) w.free();
       results.push({ name: check.name, status: 'passed', detail: '' });
     } catch (error) {
-      results.push({ name: check.name, status: 'failed', detail: String(error?.message ?? error) });
+      results.push({ name: check.name, status: 'failed', detail: errorMessage(error) });
     }
   }
   return results;

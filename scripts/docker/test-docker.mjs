@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $, argv, chalk, sleep, which } from 'zx';
+import { errorMessage } from '../errors.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cache = join(root, '.cache', 'docker');
@@ -138,7 +139,7 @@ if (baseMode === 'public' || baseMode === 'auto') {
     const pulled = await step('trying the public base images', async () => {
       for (const image of [PUBLIC_RUST, PUBLIC_NODE]) {
         if (await imageExists(image)) continue;
-        const pull = await tryRun({ timeout: 300_000 })`${E} pull ${image}`.catch((e) => e);
+        const pull = await $({ env, cwd: root, nothrow: true, timeout: 300_000 })`${E} pull ${image}`.catch((e) => e);
         if (pull.exitCode !== 0) {
           log(`  cannot pull ${image}: ${String(pull.stderr ?? pull.message).trim().split('\n').at(-1)}`);
           return false;
@@ -310,7 +311,7 @@ try {
   const ready = await waitHealthy(`${base}/healthz`, 30_000);
   check(ready, `GET /healthz answers within 30 s`);
   if (!ready) throw new Error('the service did not start');
-  await smoke(base);
+  await smoke();
   const user = (await run`${E} exec ${name} id -u`).stdout.trim();
   check(user !== '0', `runs as a non-root user (uid ${user})`);
   const health = await tryRun`${E} healthcheck run ${name}`;
@@ -325,7 +326,7 @@ try {
   }).then((r) => r.status, (e) => `error: ${e.message}`);
   const signalled = performance.now();
   await run`${E} kill --signal TERM ${name}`;
-  const exitCode = Number((await run({ timeout: 30_000 })`${E} wait ${name}`).stdout.trim().split('\n').at(-1));
+  const exitCode = Number((await $({ env, cwd: root, timeout: 30_000 })`${E} wait ${name}`).stdout.trim().split('\n').at(-1));
   shutdownMs = Math.round(performance.now() - signalled);
   check(exitCode === 0, `exit code after SIGTERM is 0 (got ${exitCode})`);
   check(shutdownMs < SHUTDOWN_LIMIT_MS, `stopped ${shutdownMs} ms after SIGTERM (limit ${SHUTDOWN_LIMIT_MS} ms)`);
@@ -336,7 +337,7 @@ try {
   serviceStopMs = stopped ? Number(stopped[1]) : Number.NaN;
   check(stopped !== null, `the service logged a graceful stop (${serviceStopMs} ms inside the container; the rest is the engine)`);
 } catch (error) {
-  check(false, `unexpected error: ${error.message}`);
+  check(false, `unexpected error: ${errorMessage(error)}`);
 } finally {
   if (checks.some((c) => !c.ok)) {
     const logs = await tryRun`${E} logs --tail 40 ${name}`;
@@ -372,7 +373,7 @@ async function freePort() {
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address();
+      const { port: free } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolvePort(free));
     });
   });

@@ -15,6 +15,7 @@ import { $, argv, chalk } from 'zx';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { DECLARATIONS } from '../../bindings/raw.ts';
 import { REGENERATE, staleFiles } from '../abi/header.ts';
+import { errorMessage } from '../errors.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const library = resolve(argv.lib ?? join(root, 'artifacts', libraryFileName(hostPlatform())));
@@ -33,7 +34,7 @@ async function step(name, body) {
     detail = await body();
   } catch (error) {
     ok = false;
-    detail = error.message;
+    detail = errorMessage(error);
   }
   const ms = Math.round(performance.now() - started);
   console.log(ok ? chalk.green(`passed (${ms} ms)${detail ? `: ${detail}` : ''}`) : chalk.red(`FAILED\n${detail}`));

@@ -1,5 +1,7 @@
-// What the npm packages are made of, in one place: package.mjs builds them from these rules,
+// What the npm packages are made of, in one place: package.mjs builds them from these rules
+// (the main package is the repository root, its package.json the source of the manifest),
 // release-check.mjs checks the tarballs against the same rules, test-package.mjs installs them.
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -19,6 +21,45 @@ export { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, platformPackageName };
 export const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 export const rootManifest = () => readJson(join(root, 'package.json'));
 
+/** Fields of the root package.json for developing the repository, not for users: not published. */
+export const DEV_ONLY_FIELDS = ['scripts', 'devDependencies', 'workspaces', 'private'];
+
+/**
+ * The published manifest of the main package: the root package.json without the developer-only
+ * fields, plus what is computed: the install hook (the source build when no platform package
+ * matches; the root itself has no install script, so \`npm install\` in a checkout does not run
+ * it) and one optionalDependency per platform package, all at the root's version.
+ */
+export function publishedManifest(manifest, platformPackageNames) {
+  const published = Object.fromEntries(Object.entries(manifest).filter(([key]) => !DEV_ONLY_FIELDS.includes(key)));
+  published.scripts = { install: `node ${BUILD_FROM_SOURCE_SCRIPT} --auto` };
+  published.optionalDependencies = Object.fromEntries(platformPackageNames.map((name) => [name, manifest.version]).sort(([a], [b]) => a.localeCompare(b)));
+  return published;
+}
+
+/** What the root package.json must say to be the main package (the rest is computed). */
+export function rootManifestProblems(manifest) {
+  const problems = [];
+  const want = (ok, problem) => ok || problems.push(`package.json: ${problem}`);
+  want(manifest.name === PACKAGE_NAME, `name is ${manifest.name}, bindings/loader.ts PACKAGE_NAME is ${PACKAGE_NAME}`);
+  want(manifest.type === 'module', '"type" must be "module"');
+  want(manifest.exports?.['.']?.types === manifest.types && manifest.exports?.['.']?.default === manifest.main, 'exports["."] must name the same files as "types" and "main"');
+  want(!manifest.exports?.['./reference/*'], 'reference/ is test code, not public API: no export for it');
+  want(JSON.stringify(Object.keys(manifest.dependencies ?? {})) === '["koffi"]', `dependencies must be koffi only (the service's go in service/package.json), got ${JSON.stringify(manifest.dependencies)}`);
+  want(!manifest.optionalDependencies, 'optionalDependencies are computed by npm run package from the target list; none in the root');
+  want(!manifest.scripts?.install && !manifest.scripts?.postinstall && !manifest.scripts?.preinstall, 'no install scripts in the root (the published install hook is added by npm run package)');
+  want(Array.isArray(manifest.files) && manifest.files.includes(BUILD_FROM_SOURCE_SCRIPT), `"files" must list ${BUILD_FROM_SOURCE_SCRIPT}`);
+  return problems;
+}
+
+/** The files of the root package as npm packs them (`npm pack --dry-run`), relative, sorted. */
+export function rootPackFiles() {
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
+  if (r.status !== 0) throw new Error(`npm pack --dry-run at the root failed (exit ${r.status}): ${r.stderr}`);
+  const [info] = JSON.parse(r.stdout);
+  return info.files.map((f) => f.path.split('\\').join('/')).sort();
+}
+
 /** npm's libc names for our tags' libc. */
 const NPM_LIBC = { gnu: 'glibc', musl: 'musl' };
 
@@ -26,12 +67,14 @@ const NPM_LIBC = { gnu: 'glibc', musl: 'musl' };
  * Every target of bindings/targets.ts that gets an npm platform package: the ones Node runs
  * on. wasm32 has no Node platform (os/cpu) and the bindings load it through nothing: no package.
  */
-export const PLATFORM_TARGETS = TARGETS.filter((t) => t.platform !== undefined).map((target) => {
-  const { platform, arch, libc } = target.platform;
+export const PLATFORM_TARGETS = TARGETS.flatMap((target) => {
+  const info = target.platform;
+  if (!info) return [];
+  const { platform, arch, libc } = info;
   return {
     target,
-    tag: platformTag(target.platform),
-    name: platformPackageName(target.platform),
+    tag: platformTag(info),
+    name: platformPackageName(info),
     fileName: target.fileName,
     os: [platform],
     cpu: [arch],
@@ -57,14 +100,16 @@ export const MAIN_REQUIRED = [
   'dist/bindings/index.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
+  'dist/bindings/engines/koffi.js',
 ];
 export const MAIN_ALLOWED = [
   /^package\.json$/,
   /^README\.md$/,
+  /^LICENSE(\.md|\.txt)?$/,
   new RegExp(`^${BUILD_FROM_SOURCE_SCRIPT.replace('.', '\\.')}$`),
   /^Cargo\.(toml|lock)$/,
   /^rustlib\/([a-z0-9_]+\/)*[a-z0-9_]+\.rs$/,
-  /^dist\/(bindings|reference)\/[a-z0-9_-]+\.(js|d\.ts)$/,
+  /^dist\/bindings\/([a-z0-9_-]+\/)*[a-z0-9_-]+\.(js|d\.ts)$/,
 ];
 /** Never in any package: sources of the TS side, maps, tests, build folders, dependencies. */
 export const FORBIDDEN = [

@@ -1,19 +1,20 @@
 #!/usr/bin/env -S npx tsx
-// npm run package: assembles the npm packages and packs them into dist/packages/*.tgz.
-//   - mylib-rust: compiled JS + .d.ts (npm run build:ts), ESM with an exports map (CommonJS
-//     callers use Node's require(esm)), koffi as a dependency, one optionalDependency per
-//     platform package built here, the Rust sources and build-from-source.mjs (the source
-//     fallback, run by the package's install hook).
+// npm run package: packs the npm packages into dist/packages/*.tgz.
+//   - mylib-rust: the repository root is the package. Its package.json is the source of the
+//     published manifest (exports, files, main, types, koffi); this script compiles
+//     dist/bindings/ afresh, stages the files npm lists for the root (`npm pack --dry-run`), and
+//     writes the published manifest: the root's without the developer-only fields (scripts,
+//     devDependencies, workspaces), plus what is computed here: the `install` hook that runs
+//     build-from-source.mjs and one optionalDependency per platform package built in this run.
 //   - mylib-rust-<tag>: one per target of bindings/targets.ts whose library is in artifacts/
 //     (npm run build for the host, npm run build:cross for the others), holding only that
 //     library, with os/cpu/libc so npm installs just the matching one.
 // Works with any subset of artifacts and lists the targets that are missing (release:check
 // refuses a release with any missing). Prints a size report.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { $, chalk } from 'zx';
 import {
-  BUILD_FROM_SOURCE_SCRIPT,
   PACKAGE_NAME,
   PLATFORM_TARGETS,
   UNPACKAGED_TARGETS,
@@ -23,8 +24,11 @@ import {
   kib,
   packagesDir,
   platformFiles,
+  publishedManifest,
   root,
   rootManifest,
+  rootManifestProblems,
+  rootPackFiles,
   stagingDir,
   table,
 } from './lib.mjs';
@@ -34,9 +38,8 @@ const warn = (message) => console.log(chalk.yellow('package: ') + message);
 const started = performance.now();
 const manifest = rootManifest();
 const { version } = manifest;
-if (manifest.name !== PACKAGE_NAME) throw new Error(`package.json name is ${manifest.name}, bindings/loader.ts PACKAGE_NAME is ${PACKAGE_NAME}`);
-const koffiRange = manifest.dependencies?.koffi;
-if (!koffiRange) throw new Error('package.json has no dependency on koffi');
+const problemsOfRoot = rootManifestProblems(manifest);
+if (problemsOfRoot.length) throw new Error(`package: the root package.json is wrong:\n  ${problemsOfRoot.join('\n  ')}`);
 const shared = {
   version,
   license: manifest.license,
@@ -84,42 +87,18 @@ if (built.length === 0) {
   throw new Error(`package: no library in ${artifactsDir}. Run \`npm run build\` (host) or \`npm run build:cross\` first.`);
 }
 
-// 2. The main package: compiled with the project's build:ts into a private folder (no stale files).
-const compiled = join(stagingDir, 'tsc');
-say('npm run build:ts (compiling bindings/ and reference/)...');
-await $({ cwd: root, quiet: true })`npm run build:ts -- --outDir ${compiled}`;
+// 2. The main package is the repository root: its package.json (exports, files, main, types,
+// dependencies) is the source. Compile dist/bindings/ afresh (no stale modules), let npm say
+// which files the root package holds, stage them, and write the published manifest: the root's
+// minus the developer-only fields, plus the computed ones (publishedManifest in lib.mjs).
+rmSync(join(root, 'dist', 'bindings'), { recursive: true, force: true });
+say('npm run build:ts (compiling bindings/ to dist/bindings/)...');
+await $({ cwd: root, quiet: true })`npm run build:ts`;
+const rootFiles = rootPackFiles();
 const mainDir = join(stagingDir, PACKAGE_NAME);
-for (const folder of ['bindings', 'reference']) {
-  for (const file of readdirSync(join(compiled, folder))) {
-    if (!/\.(js|d\.ts)$/.test(file) || file.startsWith('targets.')) continue;
-    cpSync(join(compiled, folder, file), join(mainDir, 'dist', folder, file));
-  }
-}
-cpSync(join(root, 'scripts', 'package', BUILD_FROM_SOURCE_SCRIPT), join(mainDir, BUILD_FROM_SOURCE_SCRIPT));
-for (const file of ['Cargo.toml', 'Cargo.lock']) cpSync(join(root, file), join(mainDir, file));
-cpSync(join(root, 'rustlib'), join(mainDir, 'rustlib'), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith('.rs') });
-const mainPkg = {
-  name: PACKAGE_NAME,
-  ...shared,
-  description: manifest.description,
-  keywords: ['rust', 'ffi', 'koffi', 'native'],
-  type: 'module',
-  // require(esm) without a flag: CommonJS callers load the same ESM build.
-  engines: { node: '>=20.19' },
-  main: './dist/bindings/index.js',
-  types: './dist/bindings/index.d.ts',
-  exports: {
-    '.': { types: './dist/bindings/index.d.ts', default: './dist/bindings/index.js' },
-    './reference/*': { types: './dist/reference/*.d.ts', default: './dist/reference/*.js' },
-    './package.json': './package.json',
-  },
-  files: ['dist/bindings/*.js', 'dist/bindings/*.d.ts', 'dist/bindings/engines/*.js', 'dist/bindings/engines/*.d.ts', 'dist/reference/*.js', 'dist/reference/*.d.ts', BUILD_FROM_SOURCE_SCRIPT, 'Cargo.toml', 'Cargo.lock', 'build.rs', 'rustlib/**/*.rs'],
-  scripts: { install: `node ${BUILD_FROM_SOURCE_SCRIPT} --auto` },
-  dependencies: { koffi: koffiRange },
-  optionalDependencies: Object.fromEntries(built.map((p) => [p.name, version]).sort(([a], [b]) => a.localeCompare(b))),
-};
+for (const file of rootFiles) if (file !== 'package.json') cpSync(join(root, file), join(mainDir, file));
+const mainPkg = publishedManifest(manifest, built.map((p) => p.name));
 writeFileSync(join(mainDir, 'package.json'), `${JSON.stringify(mainPkg, null, 2)}\n`);
-writeFileSync(join(mainDir, 'README.md'), mainReadme(built));
 
 // 3. Check the staged file lists with the rules release:check applies to the tarballs.
 const problems = [
@@ -173,48 +152,3 @@ Do not install it directly: install \`${PACKAGE_NAME}\`, which lists every platf
 optional dependency; npm installs only the one whose \`os\`, \`cpu\` and \`libc\` match.
 `;
 }
-
-function mainReadme(platforms) {
-  return `# ${PACKAGE_NAME}
-
-${manifest.description}
-
-\`\`\`sh
-npm install ${PACKAGE_NAME}
-\`\`\`
-
-No Rust toolchain needed: npm also installs the one optional package with the prebuilt library
-for your platform (${platforms.map((p) => `\`${p.name}\``).join(', ')}), chosen by its
-\`os\`, \`cpu\` and \`libc\` fields, and koffi's own binary package.
-
-\`\`\`js
-import { countDoubles, getResult } from '${PACKAGE_NAME}';      // ESM
-// const { countDoubles, getResult } = require('${PACKAGE_NAME}'); // CommonJS (Node >= 20.19)
-
-getResult('Hello!');      // 'Rust says: Hello!'
-countDoubles('aabbb');    // 3
-\`\`\`
-
-## Where the library is loaded from
-
-1. \`open({ path })\` or the environment variable \`MYLIB_LIBRARY_PATH\`: exactly that file.
-2. \`artifacts/\` inside this package (a source build puts it there).
-3. The platform package \`${PACKAGE_NAME}-<platform>\`.
-
-If none loads, the error lists each place tried and names the platform package that should
-have been installed.
-
-## No package for your platform: build from source
-
-The package ships its Rust sources. Its install script builds them when no platform package
-matches and \`cargo\` is on PATH (\`MYLIB_BUILD_FROM_SOURCE=1\` forces a build,
-\`MYLIB_BUILD_FROM_SOURCE=0\` disables it). npm 11 may skip dependency install scripts that
-are not approved (\`allowScripts\`); then run the build yourself:
-
-\`\`\`sh
-node node_modules/${PACKAGE_NAME}/${BUILD_FROM_SOURCE_SCRIPT}
-\`\`\`
-`;
-}
-
-

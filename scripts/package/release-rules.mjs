@@ -1,7 +1,7 @@
 // The rules of `npm run release:check`, as pure functions over data read from the repository
-// and the tarballs (release-check.mjs does the reading; test/package/release-rules.test.ts
+// and the tarballs (release-check.mjs does the reading; test/tooling/release-rules.test.ts
 // feeds them broken cases).
-import { PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles } from './lib.mjs';
+import { BUILD_FROM_SOURCE_SCRIPT, DEV_ONLY_FIELDS, PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles } from './lib.mjs';
 
 /**
  * Version agreement. `input`: { version (package.json), cargoVersion, cargoLockVersion,
@@ -56,6 +56,11 @@ export function packageProblems(tarballs, root) {
       problems.push(`${PACKAGE_NAME}: dependencies must be exactly { koffi: "${root.koffiRange}" }, got ${JSON.stringify(m.dependencies)}`);
     }
     if (m.type !== 'module' || !m.exports?.['.']) problems.push(`${PACKAGE_NAME}: must be "type": "module" with an exports map for "."`);
+    const devFields = DEV_ONLY_FIELDS.filter((field) => field !== 'scripts' && field in m);
+    if (devFields.length) problems.push(`${PACKAGE_NAME}: the published manifest has developer-only fields: ${devFields.join(', ')}`);
+    const install = `node ${BUILD_FROM_SOURCE_SCRIPT} --auto`;
+    if (JSON.stringify(m.scripts) !== JSON.stringify({ install })) problems.push(`${PACKAGE_NAME}: scripts must be exactly { install: "${install}" } (the source-build hook), got ${JSON.stringify(m.scripts)}`);
+    if (Object.keys(m.exports ?? {}).some((key) => key.startsWith('./reference'))) problems.push(`${PACKAGE_NAME}: exports reference/, which is test code, not public API`);
   }
 
   for (const p of PLATFORM_TARGETS) {

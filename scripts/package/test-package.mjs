@@ -31,6 +31,7 @@ import { WordCounter as ReferenceWordCounter } from '../../reference/words.ts';
 import { arm64GnuRoot, foreignNode, has, paths as crossPaths, qemuArm64 } from '../cross/lib.mjs';
 import { COUNT_INPUTS, CONSUMER_FILES, GET_RESULT_INPUT, WORDS_INPUT } from './consumer.mjs';
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, platformPackageName, root, rootManifest, tarballManifest } from './lib.mjs';
+import { errorMessage } from '../errors.mjs';
 
 const say = (message) => console.log(chalk.cyan('test:package: ') + message);
 const isWindows = process.platform === 'win32';
@@ -73,7 +74,7 @@ const check = (group, name, fn) => {
   try {
     problem = fn() || undefined;
   } catch (error) {
-    problem = `threw ${error?.message ?? error}`;
+    problem = `threw ${errorMessage(error)}`;
   }
   record(group, name, problem);
 };
@@ -256,7 +257,7 @@ if (!platformTarballs.has(hostPackage)) {
   check('host', 'mylib-rust-* came from the local tarballs, not the registry', () => {
     const lock = JSON.parse(readFileSync(join(host, 'package-lock.json'), 'utf8'));
     const bad = Object.entries(lock.packages)
-      .filter(([key]) => key.split('node_modules/').pop().startsWith(PACKAGE_NAME))
+      .filter(([key]) => (key.split('node_modules/').pop() ?? '').startsWith(PACKAGE_NAME))
       .filter(([, v]) => !String(v.resolved).startsWith('file:'));
     const others = Object.keys(lock.packages).filter((k) => k && !/node_modules\/(mylib-rust[^/]*|koffi|@koromix\/koffi-[^/]+)$/.test(k));
     return [bad.length ? `resolved elsewhere: ${bad.map(([k, v]) => `${k} ${v.resolved}`).join(', ')}` : '', others.length ? `unexpected packages: ${others.join(', ')}` : ''].filter(Boolean).join('; ') || null;
@@ -313,7 +314,7 @@ const emulated = [
   {
     group: 'arm64 (qemu)',
     npm: ['--os=linux', '--cpu=arm64', '--libc=glibc'],
-    platform: { platform: 'linux', arch: 'arm64', libc: 'gnu' },
+    platform: /** @type {import('../../bindings/names.ts').PlatformInfo} */ ({ platform: 'linux', arch: 'arm64', libc: 'gnu' }),
     koffi: 'koffi-linux-arm64',
     runner: 'qemu-aarch64',
     needs: async () => [
@@ -325,7 +326,7 @@ const emulated = [
   {
     group: 'win32 (wine)',
     npm: ['--os=win32', '--cpu=x64'],
-    platform: { platform: 'win32', arch: 'x64' },
+    platform: /** @type {import('../../bindings/names.ts').PlatformInfo} */ ({ platform: 'win32', arch: 'x64' }),
     koffi: 'koffi-win32-x64',
     runner: 'wine',
     needs: async () => ((await has('wine')) ? [] : ['wine (apt wine wine64)']),

@@ -56,7 +56,7 @@ export function hasAvx2() {
 
 function isMusl() {
   if (process.platform !== 'linux') return false;
-  const report = process.report?.getReport?.();
+  const report = /** @type {{ header?: { glibcVersionRuntime?: string } } | undefined} */ (process.report?.getReport?.());
   return report ? !report.header?.glibcVersionRuntime : false;
 }
 

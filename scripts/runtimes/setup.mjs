@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $, argv } from 'zx';
 import { RUNTIMES, cache, fail, hostKey, installed, runtimeBinary, runtimeDir, say, seconds, table, warn } from './lib.mjs';
+import { errorMessage } from '../errors.mjs';
 
 const started = performance.now();
 const q = $({ quiet: true, nothrow: true });
@@ -78,7 +79,7 @@ for (const name of names) {
     rows.push([runtime.label, runtime.version, spec, 'installed', binary]);
   } catch (error) {
     failed = true;
-    const message = String(error?.stderr || error?.message || error).trim().split('\n').slice(-4).join(' | ');
+    const message = errorMessage(error, { stderr: true }).trim().split('\n').slice(-4).join(' | ');
     fail(`${runtime.label}: ${message}`);
     rows.push([runtime.label, runtime.version, spec, 'FAILED', message]);
   }

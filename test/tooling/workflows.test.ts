@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { actionlint } from '../scripts/ci/actionlint.ts';
-import { type PackageInfo, planPublish, readTarball } from '../scripts/ci/publish.ts';
+import { actionlint } from '../../scripts/ci/actionlint.ts';
+import { type PackageInfo, planPublish, readTarball } from '../../scripts/ci/publish.ts';
 import {
   type Job,
   type WorkflowPolicy,
@@ -19,9 +19,9 @@ import {
   parseWorkflow,
   pinsAsMajorTags,
   reportLines,
-} from '../scripts/ci/workflow-policy.ts';
+} from '../../scripts/ci/workflow-policy.ts';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const rootPackage = JSON.parse(read('package.json')) as { name: string; version: string; scripts: Record<string, string> };
 const scripts = rootPackage.scripts;
@@ -175,7 +175,7 @@ describe('the real workflows', () => {
 });
 
 describe('broken workflow fixtures fail, each with exactly its planted errors', () => {
-  const folder = 'test/fixtures/workflows';
+  const folder = 'test/tooling/fixtures/workflows';
   const fixtures = readdirSync(join(root, folder)).filter((file) => file.endsWith('.yml')).sort();
 
   it('the fixture set has the acceptance cases (unknown job in needs, bad matrix key, misspelled input)', () => {

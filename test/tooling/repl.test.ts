@@ -6,8 +6,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostPlatform, libraryFileName } from '../bindings/names.ts';
-import { ROOT } from '../scripts/abi/index.ts';
+import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
+import { ROOT } from '../../scripts/abi/index.ts';
 
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');

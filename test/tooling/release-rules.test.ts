@@ -1,8 +1,9 @@
 // The rules of `npm run release:check` on synthetic packages: a whole release passes, and each
 // planted fault is reported with a precise message (so the check can fail).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs without types
-import { PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles } from '../../scripts/package/lib.mjs';
+import { PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles, publishedManifest, rootManifestProblems } from '../../scripts/package/lib.mjs';
 // @ts-expect-error plain .mjs without types
 import { packageProblems, versionProblems } from '../../scripts/package/release-rules.mjs';
 
@@ -38,7 +39,7 @@ const MAIN_FILES = [
   'dist/bindings/index.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
-  'dist/reference/text.js',
+  'dist/bindings/engines/koffi.js',
 ];
 
 function release(): Tarball[] {
@@ -51,6 +52,7 @@ function release(): Tarball[] {
         repository,
         type: 'module',
         exports: { '.': './dist/bindings/index.js' },
+        scripts: { install: 'node build-from-source.mjs --auto' },
         dependencies: { koffi: '^3.3.4' },
         optionalDependencies: Object.fromEntries(platforms.map((p) => [p.name, version])),
       },
@@ -114,6 +116,10 @@ describe('packageProblems', () => {
     ['an optionalDependency missing', (t) => delete (byName(t, PACKAGE_NAME).manifest.optionalDependencies as Record<string, string>)['mylib-rust-win32-x64'], /optionalDependencies must be every platform package at 1\.2\.3; wrong or missing: mylib-rust-win32-x64/],
     ['an optionalDependency at another version', (t) => ((byName(t, PACKAGE_NAME).manifest.optionalDependencies as Record<string, string>)['mylib-rust-linux-x64-gnu'] = '1.2.2'), /wrong or missing: mylib-rust-linux-x64-gnu/],
     ['another dependency', (t) => ((byName(t, PACKAGE_NAME).manifest.dependencies as Record<string, string>).fastify = '^5'), /dependencies must be exactly \{ koffi: "\^3\.3\.4" \}/],
+    ['reference/ shipped', (t) => byName(t, PACKAGE_NAME).files.push('dist/reference/text.js'), /dist\/reference\/text\.js is not a file the main package ships/],
+    ['reference/ exported', (t) => ((byName(t, PACKAGE_NAME).manifest.exports as Record<string, string>)['./reference/*'] = './dist/reference/*.js'), /exports reference\//],
+    ['devDependencies published', (t) => (byName(t, PACKAGE_NAME).manifest.devDependencies = { vitest: '4' }), /developer-only fields: devDependencies/],
+    ['the developer scripts published', (t) => (byName(t, PACKAGE_NAME).manifest.scripts = { install: 'node build-from-source.mjs --auto', start: 'node service/main.ts' }), /scripts must be exactly \{ install: "node build-from-source\.mjs --auto" \}/],
     ['a repository differs', (t) => (byName(t, 'mylib-rust-linux-x64-gnu').manifest.repository = 'git+https://github.com/other/x.git'), /mylib-rust-linux-x64-gnu: repository .* differs/],
     ['an unknown package', (t) => t.push({ file: 'other-1.2.3.tgz', manifest: { name: 'other', version, repository }, files: [] }), /other-1\.2\.3\.tgz: other is not a package of this release/],
   ];
@@ -135,5 +141,35 @@ describe('checkFileList', () => {
   it('accepts the main package layout and a dotfile is refused', () => {
     expect(checkFileList(PACKAGE_NAME, MAIN_FILES, { main: true })).toEqual([]);
     expect(checkFileList(PACKAGE_NAME, [...MAIN_FILES, '.npmrc'], { main: true })).toEqual(expect.arrayContaining([`${PACKAGE_NAME}: .npmrc is a dotfile`]));
+  });
+});
+
+describe('the root package.json is the main package', () => {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  it('the real root package.json has what the published manifest needs', () => {
+    expect(rootManifestProblems(manifest)).toEqual([]);
+  });
+
+  it.each([
+    ['another name', { name: 'mylib' }, /name is mylib/],
+    ['fastify as a dependency', { dependencies: { fastify: '^5', koffi: '^3' } }, /dependencies must be koffi only/],
+    ['a reference export', { exports: { ...manifest.exports, './reference/*': './dist/reference/*.js' } }, /reference\/ is test code/],
+    ['optionalDependencies by hand', { optionalDependencies: { 'mylib-rust-linux-x64-gnu': '0.1.0' } }, /optionalDependencies are computed/],
+    ['an install script in the root', { scripts: { install: 'node build-from-source.mjs --auto' } }, /no install scripts in the root/],
+    ['exports and main disagree', { main: './index.js' }, /exports\["\."\] must name the same files/],
+  ])('%s is reported', (_name, change, message) => {
+    const problems: string[] = rootManifestProblems({ ...manifest, ...change });
+    expect(problems.some((p) => message.test(p)), problems.join('\n')).toBe(true);
+  });
+
+  it('the published manifest drops the developer-only fields and adds the install hook and the platform packages', () => {
+    const published = publishedManifest(manifest, ['mylib-rust-win32-x64', 'mylib-rust-linux-x64-gnu']);
+    for (const field of ['devDependencies', 'workspaces', 'private']) expect(published).not.toHaveProperty(field);
+    expect(published.scripts).toEqual({ install: 'node build-from-source.mjs --auto' });
+    expect(Object.entries(published.optionalDependencies)).toEqual([
+      ['mylib-rust-linux-x64-gnu', manifest.version],
+      ['mylib-rust-win32-x64', manifest.version],
+    ]);
+    for (const field of ['name', 'version', 'exports', 'main', 'types', 'files', 'dependencies', 'engines', 'repository']) expect(published[field]).toEqual(manifest[field]);
   });
 });

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Shipped at the root of the published `mylib-rust` package (scripts/package/package.mjs copies
-// it there): builds the native library from the Rust sources shipped beside it, like an sdist,
-// into artifacts/, the folder the loader tries before the platform package.
+// At the root of the repository and of the published `mylib-rust` package (the root is the
+// package, see docs/packaging.md): builds the native library from the Rust sources shipped
+// beside it, like an sdist, into artifacts/, the folder the loader tries before the platform
+// package. It imports the compiled dist/bindings/names.js, so in a checkout it needs
+// `npm run build:ts` first (npm install does that); there, `npm run build` is the usual way.
 //
 //   node build-from-source.mjs          build now (needs cargo); exit 1 when it fails
 //   node build-from-source.mjs --auto   the package's npm `install` hook: build only when no
