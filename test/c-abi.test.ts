@@ -240,4 +240,19 @@ describe('item 17: the final progress call happens in every export with a callba
       expect(run(outCap, viaIndex, false)).toEqual({ status: Status.CANCELLED, calls: [[3, 3]] });
     }
   });
+
+  it('mylib_levenshtein: one final call (done == total, text code points); false cancels, nothing written', () => {
+    const a = Buffer.from('kitten');
+    const b = Buffer.from('sitting');
+    const err = Buffer.alloc(ERR_CAP);
+    for (const answer of [true, false]) {
+      const calls: Array<[number, number]> = [];
+      const distance = new BigUint64Array([77n]);
+      const progress = (done: number | bigint, total: number | bigint) => (calls.push([Number(done), Number(total)]), answer);
+      const status = lib.raw.mylib_levenshtein(a, a.length, b, b.length, distance, progress, null, err, ERR_CAP);
+      expect({ status, calls, distance: distance[0] }).toEqual(
+        answer ? { status: Status.OK, calls: [[7, 7]], distance: 3n } : { status: Status.CANCELLED, calls: [[7, 7]], distance: 77n },
+      );
+    }
+  });
 });
