@@ -209,8 +209,9 @@ unsafe fn write_closest(
 /// - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
 ///   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
 /// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread each
-///   time about 4096 more candidates are scored (counted over all threads) and once at the end with `done == total`, also when `count` or
-///   `out_cap` is 0; returning false cancels (`MYLIB_ERR_CANCELLED`, nothing written).
+///   time about 4096 more candidates are scored (counted over all threads) and once at the
+///   end with `done == total`, also when `count` or `out_cap` is 0; returning false cancels
+///   (`MYLIB_ERR_CANCELLED`, nothing written; every thread stops after its current chunk).
 /// - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
 ///   never read by the library.
 /// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
