@@ -1,10 +1,39 @@
-/** Internal: options, progress callbacks and results shared by closest() and FuzzyIndex. */
-import { type MylibError, checkCount, checkFunction, checkOptions, checkSignal } from './errors.ts';
+/** Internal: options, progress callbacks and results shared by closest(), FuzzyIndex and levenshteinAsync(). */
+import * as os from 'node:os';
+import { type MylibError, checkCount, checkFunction, checkOptions, checkSignal, describe } from './errors.ts';
 import { errorFrom } from './_marshal.ts';
-import { type ProgressFn, Status } from './raw.ts';
+import { CONSTANTS, type ProgressFn, Status } from './raw.ts';
 import type { ClosestOptions, Match } from './types.ts';
 
 const NO_MAX_DISTANCE = 0xffffffff;
+/** `threads` passed to Rust for "all cores": Rust resolves it (std::thread::available_parallelism). */
+const ALL_CORES = 0;
+
+let asyncDefault: number | undefined;
+
+/**
+ * The default `threads` of async searches: one core fewer than the machine has, at least 1.
+ * An async search runs while the event loop keeps serving; with every core scoring, the main
+ * thread competes with the workers for CPU, so timers, I/O and the search's own progress
+ * callbacks (which run on the main thread) wait for a time slice.
+ */
+export function asyncThreadsDefault(): number {
+  if (asyncDefault === undefined) {
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    asyncDefault = Math.max(1, Math.min(CONSTANTS.MYLIB_MAX_THREADS, cores - 1));
+  }
+  return asyncDefault;
+}
+
+/** The `threads` option: undefined gives `fallback`; else an integer from 0 to MYLIB_MAX_THREADS. */
+function threadsOption(fn: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${fn}: option 'threads' must be a number, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > CONSTANTS.MYLIB_MAX_THREADS) {
+    throw new RangeError(`${fn}: option 'threads' must be an integer from 0 (all cores) to ${CONSTANTS.MYLIB_MAX_THREADS}, got ${value}`);
+  }
+  return value;
+}
 
 export interface ProgressAdapter {
   callback: ProgressFn | null;
@@ -39,17 +68,27 @@ export function checkCancellable(status: number, err: Buffer, progress: Progress
   throw status === Status.CANCELLED ? progress.cancelled(error) : error;
 }
 
-export function closestOptions(fn: string, value: unknown, count: number) {
+/** Checks closest()'s options; `async` picks the default `threads` (see asyncThreadsDefault). */
+export function closestOptions(fn: string, value: unknown, count: number, { async = false } = {}) {
   const options = checkOptions(fn, value);
   const limit = options.limit === undefined ? Infinity : checkCount(fn, 'limit', options.limit, { allowInfinity: true });
   const maxDistance =
     options.maxDistance === undefined || options.maxDistance === Infinity
       ? NO_MAX_DISTANCE
       : checkCount(fn, 'maxDistance', options.maxDistance, { max: NO_MAX_DISTANCE - 1 });
+  const threads = threadsOption(fn, options.threads, async ? asyncThreadsDefault() : ALL_CORES);
   checkFunction(fn, 'onProgress', options.onProgress);
   const signal = checkSignal(fn, options.signal);
   const progress = progressAdapter(options.onProgress as ClosestOptions['onProgress'], signal);
-  return { outCap: Math.min(limit, count), maxDistance, progress, signal };
+  return { outCap: Math.min(limit, count), maxDistance, threads, progress, signal };
+}
+
+/** Checks levenshteinAsync()'s options: `signal` and `onProgress`. */
+export function levenshteinOptions(fn: string, value: unknown) {
+  const options = checkOptions(fn, value);
+  checkFunction(fn, 'onProgress', options.onProgress);
+  const signal = checkSignal(fn, options.signal);
+  return { progress: progressAdapter(options.onProgress as ClosestOptions['onProgress'], signal), signal };
 }
 
 export function readMatches(matches: Uint32Array, count: number, candidates: readonly string[]): Match[] {

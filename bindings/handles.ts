@@ -49,7 +49,7 @@ export class FuzzyIndex {
     checkArgumentCount('FuzzyIndex.closest', 'query, options?', arguments.length, 1, 2);
     const pointer = this.#pointer('closest');
     checkString('FuzzyIndex.closest', 'query', query);
-    const { outCap, maxDistance, progress } = closestOptions('FuzzyIndex.closest', options, this.#candidates.length);
+    const { outCap, maxDistance, threads, progress } = closestOptions('FuzzyIndex.closest', options, this.#candidates.length);
     // As in Mylib.closest: a callback may re-enter the library, or close this index.
     const reentrant = progress.callback !== null;
     const [queryBytes, queryLen] = reentrant ? [Buffer.from(query), Buffer.byteLength(query)] : this.#library.encode(query);
@@ -60,7 +60,7 @@ export class FuzzyIndex {
     try {
       status = this.#library.guardCallbacks(reentrant, () =>
         this.#library.raw.mylib_fuzzy_index_closest(
-          pointer, queryBytes, queryLen, maxDistance, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
+          pointer, queryBytes, queryLen, maxDistance, threads, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
         ),
       );
     } finally {
@@ -70,12 +70,14 @@ export class FuzzyIndex {
     return readMatches(matches, Number(u64[0]), this.#candidates);
   }
 
-  /** closest() off the main thread; `signal` cancels it. close() waits for it. */
+  /** closest() off the main thread; `signal` cancels it. close() waits for it. Default `threads`: cores - 1 (see ClosestOptions). */
   async closestAsync(query: string, options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('FuzzyIndex.closestAsync', 'query, options?', arguments.length, 1, 2);
     const pointer = this.#pointer('closestAsync');
     checkString('FuzzyIndex.closestAsync', 'query', query);
-    const { outCap, maxDistance, progress, signal } = closestOptions('FuzzyIndex.closestAsync', options, this.#candidates.length);
+    const { outCap, maxDistance, threads, progress, signal } = closestOptions('FuzzyIndex.closestAsync', options, this.#candidates.length, {
+      async: true,
+    });
     signal?.throwIfAborted();
     const queryBytes = Buffer.from(query);
     const matches = new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
@@ -84,7 +86,7 @@ export class FuzzyIndex {
     let status: number;
     try {
       status = await this.#library.callAsync('mylib_fuzzy_index_closest', [
-        pointer, queryBytes, queryBytes.length, maxDistance, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
+        pointer, queryBytes, queryBytes.length, maxDistance, threads, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
       ], signal);
     } finally {
       this.#idle();

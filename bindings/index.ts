@@ -9,7 +9,7 @@
  */
 import { setDefaultLibraryProvider } from './_context.ts';
 import { Mylib } from './library.ts';
-import type { AsyncClosestOptions, ClosestOptions, Match, Stats } from './types.ts';
+import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 import { checkArgumentCount } from './errors.ts';
 import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts';
 
@@ -17,7 +17,7 @@ export { MylibError } from './errors.ts';
 export type { StatusName } from './raw.ts';
 export { FuzzyIndex, WordCounter } from './handles.ts';
 export { Mylib } from './library.ts';
-export type { AsyncClosestOptions, ClosestOptions, HandleOptions, Match, Stats, WordCount } from './types.ts';
+export type { AsyncClosestOptions, ClosestOptions, HandleOptions, LevenshteinOptions, Match, Stats, WordCount } from './types.ts';
 export { LibraryLoadError, type LoadOptions, candidatePaths } from './loader.ts';
 export { ABI_VERSION, LIB_NAME } from './names.ts';
 export { MAX_ASYNC_CALLS } from './_async.ts';
@@ -91,6 +91,11 @@ export function countDoublesAsync(input: string | Uint8Array): Promise<number> {
 /** Edit distance in Unicode code points. */
 export function levenshtein(a: string, b: string): number {
   return library().levenshtein.apply(defaultLibrary, arguments as unknown as [string, string]);
+}
+
+/** levenshtein() off the main thread; `options.signal` cancels (O(len(a) * len(b) / 64) time). */
+export function levenshteinAsync(a: string, b: string, options?: LevenshteinOptions): Promise<number> {
+  return library().levenshteinAsync.apply(defaultLibrary, arguments as unknown as [string, string]);
 }
 
 /** Scores `query` against all candidates in one native call; best first (distance, then index). */

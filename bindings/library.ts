@@ -4,7 +4,7 @@
  * async gate in _async.ts, the handle classes in handles.ts. No raw pointer leaves bindings/.
  */
 import { asyncGate } from './_async.ts';
-import { checkCancellable, closestOptions, readMatches } from './_closest.ts';
+import { checkCancellable, closestOptions, levenshteinOptions, readMatches } from './_closest.ts';
 import { NativeObjects, registerContext } from './_context.ts';
 import {
   type CallBuffers,
@@ -32,7 +32,7 @@ import {
 import type { LoadedLibrary } from './loader.ts';
 import type { EngineLibrary, EngineName } from './engine.ts';
 import { type AddressFunctions, type RawFunctions, Status } from './raw.ts';
-import type { AsyncClosestOptions, ClosestOptions, Match, Stats } from './types.ts';
+import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 
 function unloadedError(name: string, path: string): Error {
   return new Error(`mylib: ${name} was called after unload() of ${path}; load the library again with open()`);
@@ -219,8 +219,30 @@ export class Mylib {
     const bufferB = bufferA.subarray(lengthA);
     const lengthB = bufferB.write(b);
     const { u64, err } = this.#sync;
-    check(this.#raw.mylib_levenshtein(bufferA, lengthA, bufferB, lengthB, u64, err, ERR_CAP), err);
+    check(this.#raw.mylib_levenshtein(bufferA, lengthA, bufferB, lengthB, u64, null, null, err, ERR_CAP), err);
     return Number(u64[0]);
+  }
+
+  /**
+   * levenshtein() off the main thread, over copies of `a` and `b`. It costs O(len(a) * len(b) /
+   * 64) (two strings of 1M code points: about a minute), so `options.signal` cancels it: the
+   * native call checks it at each progress step (tens of milliseconds apart) and the promise
+   * rejects with `signal.reason`. `options.onProgress` reports (done, total) text code points.
+   */
+  async levenshteinAsync(a: string, b: string, options?: LevenshteinOptions): Promise<number> {
+    checkArgumentCount('levenshteinAsync', 'a, b, options?', arguments.length, 2, 3);
+    checkString('levenshteinAsync', 'a', a);
+    checkString('levenshteinAsync', 'b', b);
+    const { progress, signal } = levenshteinOptions('levenshteinAsync', options);
+    signal?.throwIfAborted();
+    const bytesA = Buffer.from(a);
+    const bytesB = Buffer.from(b);
+    const buffers = freshBuffers();
+    const status = await this.#callAsync('mylib_levenshtein', [
+      bytesA, bytesA.length, bytesB, bytesB.length, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
+    ], signal);
+    checkCancellable(status, buffers.err, progress);
+    return Number(buffers.u64[0]);
   }
 
   /**
@@ -232,7 +254,7 @@ export class Mylib {
     checkString('closest', 'query', query);
     // A copy: onProgress may change the caller's array; results describe the list as passed.
     const candidates = copyStringArray('closest', 'candidates', list);
-    const { outCap, maxDistance, progress } = closestOptions('closest', options, candidates.length);
+    const { outCap, maxDistance, threads, progress } = closestOptions('closest', options, candidates.length);
     // A progress callback may call into this library again: such a call gets buffers of its
     // own, so the re-entrant call cannot overwrite them.
     const reentrant = progress.callback !== null;
@@ -243,7 +265,7 @@ export class Mylib {
     const status = this.#guardCallbacks(reentrant, () =>
       this.#raw.mylib_closest(
         queryBytes, queryLen, packed.bytes, packed.length, packed.offsets, candidates.length,
-        maxDistance, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
+        maxDistance, threads, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
       ),
     );
     checkCancellable(status, err, progress);
@@ -264,13 +286,13 @@ export class Mylib {
     }
   }
 
-  /** closest() off the main thread; `signal` cancels it. */
+  /** closest() off the main thread; `signal` cancels it. Default `threads`: cores - 1 (see ClosestOptions). */
   async closestAsync(query: string, list: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('closestAsync', 'query, candidates, options?', arguments.length, 2, 3);
     checkString('closestAsync', 'query', query);
     // A copy: the caller's array may change before the promise settles.
     const candidates = copyStringArray('closestAsync', 'candidates', list);
-    const { outCap, maxDistance, progress, signal } = closestOptions('closestAsync', options, candidates.length);
+    const { outCap, maxDistance, threads, progress, signal } = closestOptions('closestAsync', options, candidates.length, { async: true });
     signal?.throwIfAborted();
     const packed = packCandidates('closestAsync', candidates, Buffer.allocUnsafe);
     const queryBytes = Buffer.from(query);
@@ -278,7 +300,7 @@ export class Mylib {
     const buffers = freshBuffers();
     const status = await this.#callAsync('mylib_closest', [
       queryBytes, queryBytes.length, packed.bytes, packed.length, packed.offsets, candidates.length,
-      maxDistance, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
+      maxDistance, threads, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
     ], signal);
     checkCancellable(status, buffers.err, progress);
     return readMatches(matches, Number(buffers.u64[0]), candidates);

@@ -8,7 +8,7 @@ export const LIB_NAME = 'mylib';
 /** Every exported C symbol starts with this. */
 export const SYMBOL_PREFIX = `${LIB_NAME}_`;
 /** Must equal MYLIB_ABI_VERSION in rustlib/ffi/mod.rs; the loader refuses anything else. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 /** Environment variable naming a library file to load instead of searching. */
 export const LIBRARY_PATH_ENV = 'MYLIB_LIBRARY_PATH';
 

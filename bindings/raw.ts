@@ -44,14 +44,14 @@ export const DECLARATIONS = {
   mylib_count_doubles_utf8:
     'int32_t mylib_count_doubles_utf8(const uint8_t *text, size_t text_len, uint64_t *out_count, uint8_t *err, size_t err_cap)',
   mylib_levenshtein:
-    'int32_t mylib_levenshtein(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint64_t *out_distance, uint8_t *err, size_t err_cap)',
+    'int32_t mylib_levenshtein(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint64_t *out_distance, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
   mylib_closest:
-    'int32_t mylib_closest(const uint8_t *query, size_t query_len, const uint8_t *packed, size_t packed_len, const uint32_t *offsets, size_t count, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
+    'int32_t mylib_closest(const uint8_t *query, size_t query_len, const uint8_t *packed, size_t packed_len, const uint32_t *offsets, size_t count, uint32_t max_distance, uint32_t threads, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
   mylib_fuzzy_index_new:
     'int32_t mylib_fuzzy_index_new(const uint8_t *packed, size_t packed_len, const uint32_t *offsets, size_t count, MylibFuzzyIndex **out_index, uint8_t *err, size_t err_cap)',
   mylib_fuzzy_index_free: 'void mylib_fuzzy_index_free(MylibFuzzyIndex *index)',
   mylib_fuzzy_index_closest:
-    'int32_t mylib_fuzzy_index_closest(const MylibFuzzyIndex *index, const uint8_t *query, size_t query_len, uint32_t max_distance, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
+    'int32_t mylib_fuzzy_index_closest(const MylibFuzzyIndex *index, const uint8_t *query, size_t query_len, uint32_t max_distance, uint32_t threads, MylibMatch *out_matches, size_t out_cap, size_t *out_len, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
   mylib_stats: 'int32_t mylib_stats(const double *values, size_t len, MylibStats *out_stats, uint8_t *err, size_t err_cap)',
   mylib_histogram:
     'int32_t mylib_histogram(const double *values, size_t len, double min, double max, uint32_t *bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
@@ -73,6 +73,8 @@ export const CONSTANTS = {
   MYLIB_ABI_VERSION: ABI_VERSION,
   /** The longest message any export writes to `err` (bytes, NUL excluded). */
   MYLIB_ERR_MAX_LEN: 1023,
+  /** The largest `threads` argument of mylib_closest / mylib_fuzzy_index_closest (0: all cores). */
+  MYLIB_MAX_THREADS: 1024,
 } as const satisfies Record<string, number>;
 
 /** Status codes, as numbered in rustlib/ffi/mod.rs (`Status`; the drift check compares both). */

@@ -178,7 +178,7 @@ describe('item 8: huge inputs cost bounded memory; failed allocations are status
     const err = Buffer.alloc(ERR_CAP);
     const matches = new Uint32Array(2 * 4);
     const outLen = new BigUint64Array(1);
-    const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 4, 0xffffffff, matches, 4, outLen, null, null, err, ERR_CAP);
+    const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 4, 0xffffffff, 0, matches, 4, outLen, null, null, err, ERR_CAP);
     expect(status, errText(err)).toBe(Status.OK);
     expect(outLen[0]).toBe(4n);
     // (index, distance) pairs: both 2-character candidates occur in the query in order.
@@ -187,7 +187,7 @@ describe('item 8: huge inputs cost bounded memory; failed allocations are status
     const index = new BigUint64Array(1);
     expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 4, index, err, ERR_CAP)).toBe(Status.OK);
     try {
-      expect(lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, matches, 1, outLen, null, null, err, ERR_CAP)).toBe(Status.OK);
+      expect(lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, 0, matches, 1, outLen, null, null, err, ERR_CAP)).toBe(Status.OK);
       expect([matches[0], matches[1]]).toEqual([1, 999_998]);
     } finally {
       lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
@@ -195,7 +195,7 @@ describe('item 8: huge inputs cost bounded memory; failed allocations are status
 
     const distance = new BigUint64Array(1);
     const other = Buffer.from('日本');
-    expect(lib.raw.mylib_levenshtein(query, query.length, other, other.length, distance, err, ERR_CAP)).toBe(Status.OK);
+    expect(lib.raw.mylib_levenshtein(query, query.length, other, other.length, distance, null, null, err, ERR_CAP)).toBe(Status.OK);
     expect(distance[0]).toBe(999_998n);
     // Before the fix the first call asked for ~125 GB and the process aborted. Generous bounds:
     // the mask tables of a 1M code point query take about 50 MB.
@@ -218,13 +218,13 @@ describe('item 17: the final progress call happens in every export with a callba
     const outLen = new BigUint64Array([77n]);
     const err = Buffer.alloc(ERR_CAP);
     if (!viaIndex) {
-      const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 3, 0xffffffff, outCap ? matches : null, outCap, outLen, progress, null, err, ERR_CAP);
+      const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 3, 0xffffffff, 0, outCap ? matches : null, outCap, outLen, progress, null, err, ERR_CAP);
       return { status, calls };
     }
     const index = new BigUint64Array(1);
     expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 3, index, err, ERR_CAP)).toBe(Status.OK);
     try {
-      const status = lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, outCap ? matches : null, outCap, outLen, progress, null, err, ERR_CAP);
+      const status = lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, 0, outCap ? matches : null, outCap, outLen, progress, null, err, ERR_CAP);
       return { status, calls };
     } finally {
       lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
@@ -238,6 +238,21 @@ describe('item 17: the final progress call happens in every export with a callba
     for (const outCap of [0, 4]) {
       expect(run(outCap, viaIndex)).toEqual({ status: Status.OK, calls: [[3, 3]] });
       expect(run(outCap, viaIndex, false)).toEqual({ status: Status.CANCELLED, calls: [[3, 3]] });
+    }
+  });
+
+  it('mylib_levenshtein: one final call (done == total, text code points); false cancels, nothing written', () => {
+    const a = Buffer.from('kitten');
+    const b = Buffer.from('sitting');
+    const err = Buffer.alloc(ERR_CAP);
+    for (const answer of [true, false]) {
+      const calls: Array<[number, number]> = [];
+      const distance = new BigUint64Array([77n]);
+      const progress = (done: number | bigint, total: number | bigint) => (calls.push([Number(done), Number(total)]), answer);
+      const status = lib.raw.mylib_levenshtein(a, a.length, b, b.length, distance, progress, null, err, ERR_CAP);
+      expect({ status, calls, distance: distance[0] }).toEqual(
+        answer ? { status: Status.OK, calls: [[7, 7]], distance: 3n } : { status: Status.CANCELLED, calls: [[7, 7]], distance: 77n },
+      );
     }
   });
 });

@@ -102,7 +102,6 @@ function rawKit() {
 const absentNapi = (env: Env, what: string) => env.napi ? what : `N-API addon absent: ${env.napiAbsent}`;
 const absentWasm = (env: Env) => `wasm column absent: ${env.wasmAbsent}`;
 const KERNEL_NOT_IN_ADDON = 'not in the reference addon (it measures call and copy cost; it has no kernels beyond count_doubles)';
-const NO_THREADS_OPTION = 'the typed API has no `threads` option yet: the FFI parameter waits for ABI 3 on main (issue 14)';
 const NO_NPM = 'no npm package worth comparing (see the README, Performance)';
 
 const SIZES: [string, number][] = [
@@ -243,7 +242,7 @@ function levenshteinCases(env: Env): Case[] {
           const lengthA = scratch.write(a);
           const second = scratch.subarray(lengthA);
           const lengthB = second.write(b);
-          check(raw.mylib_levenshtein(scratch, lengthA, second, lengthB, u64, err, ERR_CAP), 'mylib_levenshtein');
+          check(raw.mylib_levenshtein(scratch, lengthA, second, lengthB, u64, null, null, err, ERR_CAP), 'mylib_levenshtein');
           return Number(u64[0]);
         },
         napi: absentNapi(env, KERNEL_NOT_IN_ADDON),
@@ -297,7 +296,7 @@ function closestCases(env: Env): Case[] {
     }
     offsets[list.length] = at;
     const status = raw.mylib_closest(
-      queryBytes, queryBytes.length, packBuffer, length, offsets, list.length, NO_MAX_DISTANCE, matches, limit, u64, null, null, err, ERR_CAP,
+      queryBytes, queryBytes.length, packBuffer, length, offsets, list.length, NO_MAX_DISTANCE, 0, matches, limit, u64, null, null, err, ERR_CAP,
     );
     check(status, 'mylib_closest');
     return readMatches();
@@ -314,6 +313,14 @@ function closestCases(env: Env): Case[] {
   const rawIndex = u64[0]!;
   const typedIndex = new FuzzyIndex(list);
   const wasmIndex = env.wasm?.fuzzyIndex(list);
+  /** `threads` 0: every core (the typed sync default); 1: the calling thread only. */
+  const rawIndexClosest = (threads: number) => () => {
+    const status = raw.mylib_fuzzy_index_closest(
+      rawIndex, queryBytes, queryBytes.length, NO_MAX_DISTANCE, threads, matches, limit, u64, null, null, err, ERR_CAP,
+    );
+    check(status, 'mylib_fuzzy_index_closest');
+    return readMatches();
+  };
 
   return [
     {
@@ -340,11 +347,7 @@ function closestCases(env: Env): Case[] {
       columns: {
         ts: tsColumn,
         typed: () => typedIndex.closest(query, { limit }),
-        raw: () => {
-          const status = raw.mylib_fuzzy_index_closest(rawIndex, queryBytes, queryBytes.length, NO_MAX_DISTANCE, matches, limit, u64, null, null, err, ERR_CAP);
-          check(status, 'mylib_fuzzy_index_closest');
-          return readMatches();
-        },
+        raw: rawIndexClosest(0),
         napi: absentNapi(env, KERNEL_NOT_IN_ADDON),
         wasm: wasmIndex ? () => wasmIndex.closest(query, limit) : absentWasm(env),
         npm: npmColumn,
@@ -358,8 +361,8 @@ function closestCases(env: Env): Case[] {
       budget: { minSamples: 5 },
       columns: {
         ts: tsColumn,
-        typed: NO_THREADS_OPTION,
-        raw: NO_THREADS_OPTION,
+        typed: () => typedIndex.closest(query, { limit, threads: 1 }),
+        raw: rawIndexClosest(1),
         napi: absentNapi(env, KERNEL_NOT_IN_ADDON),
         wasm: 'wasm32 runs one thread',
         npm: npmColumn,

@@ -151,7 +151,7 @@ export class WasmMylib {
   levenshtein(a: string, b: string): number {
     const [pa, la] = this.#encode('in', a);
     const [pb, lb] = this.#encode('in2', b);
-    this.#check(this.#x.mylib_levenshtein!(pa, la, pb, lb, this.#slot, this.#err, ERR_CAP), 'mylib_levenshtein');
+    this.#check(this.#x.mylib_levenshtein!(pa, la, pb, lb, this.#slot, 0, 0, this.#err, ERR_CAP), 'mylib_levenshtein');
     return this.#u64();
   }
 
@@ -185,7 +185,7 @@ export class WasmMylib {
     const cap = Math.min(limit, candidates.length);
     const out = this.region('matches', cap * 8);
     const status = this.#x.mylib_closest!(
-      q, ql, packed, length, offsets, candidates.length, NO_MAX_DISTANCE, out, cap, this.#slot + 8, 0, 0, this.#err, ERR_CAP,
+      q, ql, packed, length, offsets, candidates.length, NO_MAX_DISTANCE, 1, out, cap, this.#slot + 8, 0, 0, this.#err, ERR_CAP,
     );
     this.#check(status, 'mylib_closest');
     return this.#matches(out, this.#u32(this.#slot + 8));
@@ -201,7 +201,7 @@ export class WasmMylib {
         const [q, ql] = this.#encode('in', query);
         const cap = Math.min(limit, candidates.length);
         const out = this.region('matches', cap * 8);
-        const status = this.#x.mylib_fuzzy_index_closest!(index, q, ql, NO_MAX_DISTANCE, out, cap, this.#slot + 8, 0, 0, this.#err, ERR_CAP);
+        const status = this.#x.mylib_fuzzy_index_closest!(index, q, ql, NO_MAX_DISTANCE, 1, out, cap, this.#slot + 8, 0, 0, this.#err, ERR_CAP);
         this.#check(status, 'mylib_fuzzy_index_closest');
         return this.#matches(out, this.#u32(this.#slot + 8));
       },

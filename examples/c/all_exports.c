@@ -138,8 +138,22 @@ static void test_text(void) {
     CHECK(count == 0, "count %llu", (unsigned long long)count);
 
     uint64_t distance = 0;
-    expect_status(mylib_levenshtein(bytes("kitten"), 6, bytes("sitting"), 7, &distance, ERR), MYLIB_OK, "levenshtein");
+    expect_status(mylib_levenshtein(bytes("kitten"), 6, bytes("sitting"), 7, &distance, NULL, NULL, ERR), MYLIB_OK,
+                  "levenshtein");
     CHECK(distance == 3, "distance %llu", (unsigned long long)distance);
+    /* Progress counts code points of the longer input (no common prefix or suffix here): short
+       inputs get only the final call, done == total == 7. */
+    Progress progress = {0, 0, 0, 0};
+    expect_status(mylib_levenshtein(bytes("kitten"), 6, bytes("sitting"), 7, &distance, on_progress, &progress, ERR),
+                  MYLIB_OK, "levenshtein progress");
+    CHECK(distance == 3 && progress.calls == 1 && progress.last_done == 7 && progress.last_total == 7,
+          "distance %llu calls %u %llu/%llu", (unsigned long long)distance, progress.calls,
+          (unsigned long long)progress.last_done, (unsigned long long)progress.last_total);
+    Progress cancel = {0, 0, 0, 1};
+    distance = 77;
+    expect_status(mylib_levenshtein(bytes("kitten"), 6, bytes("sitting"), 7, &distance, on_progress, &cancel, ERR),
+                  MYLIB_ERR_CANCELLED, "levenshtein cancelled");
+    CHECK(distance == 77 && cancel.calls == 1, "distance %llu calls %u", (unsigned long long)distance, cancel.calls);
 }
 
 /* "apple\0apply\0maple" packed back to back with count + 1 offsets. */
@@ -150,8 +164,8 @@ static void test_closest(void) {
     MylibMatch matches[3];
     size_t len = 0;
     Progress progress = {0, 0, 0, 0};
-    int32_t status = mylib_closest(bytes("appel"), 5, bytes(packed), 15, offsets, 3, UINT32_MAX, matches, 3, &len,
-                                   on_progress, &progress, ERR);
+    int32_t status = mylib_closest(bytes("appel"), 5, bytes(packed), 15, offsets, 3, UINT32_MAX, 0, matches, 3,
+                                   &len, on_progress, &progress, ERR);
     expect_status(status, MYLIB_OK, "closest");
     CHECK(len == 3, "len %zu", len);
     CHECK(matches[0].index == 0 && matches[0].distance == 2, "first %u/%u", matches[0].index, matches[0].distance);
@@ -161,26 +175,32 @@ static void test_closest(void) {
     /* Cancel from the first call: MYLIB_ERR_CANCELLED, nothing written. */
     Progress cancel = {0, 0, 0, 1};
     len = 77;
-    status = mylib_closest(bytes("appel"), 5, bytes(packed), 15, offsets, 3, UINT32_MAX, matches, 3, &len,
+    status = mylib_closest(bytes("appel"), 5, bytes(packed), 15, offsets, 3, UINT32_MAX, 1, matches, 3, &len,
                            on_progress, &cancel, ERR);
     expect_status(status, MYLIB_ERR_CANCELLED, "closest cancelled");
     CHECK(len == 77 && cancel.calls == 1, "len %zu calls %u", len, cancel.calls);
     CHECK(strcmp(mylib_status_name(status), "MYLIB_ERR_CANCELLED") == 0, "name");
 
     const uint32_t bad_offsets[] = {0, 7, 5, 15};
-    status = mylib_closest(bytes("a"), 1, bytes(packed), 15, bad_offsets, 3, UINT32_MAX, matches, 3, &len, NULL, NULL, ERR);
+    status = mylib_closest(bytes("a"), 1, bytes(packed), 15, bad_offsets, 3, UINT32_MAX, 0, matches, 3, &len, NULL, NULL,
+                           ERR);
     expect_status(status, MYLIB_ERR_INVALID_ARGUMENT, "closest bad offsets");
+    /* threads: 0 is every core; above MYLIB_MAX_THREADS is rejected with a message naming it. */
+    status = mylib_closest(bytes("a"), 1, bytes(packed), 15, offsets, 3, UINT32_MAX, MYLIB_MAX_THREADS + 1, matches, 3,
+                           &len, NULL, NULL, ERR);
+    expect_status(status, MYLIB_ERR_INVALID_ARGUMENT, "closest threads too large");
+    CHECK(strstr(err, "'threads'") != NULL, "message %s", err);
 
     MylibFuzzyIndex *index = NULL;
     expect_status(mylib_fuzzy_index_new(bytes(packed), 15, offsets, 3, &index, ERR), MYLIB_OK, "index new");
     CHECK(index != NULL, "index");
     Progress again = {0, 0, 0, 0};
-    status = mylib_fuzzy_index_closest(index, bytes("mapel"), 5, 2, matches, 1, &len, on_progress, &again, ERR);
+    status = mylib_fuzzy_index_closest(index, bytes("mapel"), 5, 2, 2, matches, 1, &len, on_progress, &again, ERR);
     expect_status(status, MYLIB_OK, "index closest");
     CHECK(len == 1 && matches[0].index == 2 && matches[0].distance == 2, "len %zu idx %u d %u", len, matches[0].index,
           matches[0].distance);
     CHECK(again.calls == 1 && again.last_total == 3, "progress %u", again.calls);
-    expect_status(mylib_fuzzy_index_closest(NULL, bytes("a"), 1, 0, matches, 1, &len, NULL, NULL, ERR),
+    expect_status(mylib_fuzzy_index_closest(NULL, bytes("a"), 1, 0, 0, matches, 1, &len, NULL, NULL, ERR),
                   MYLIB_ERR_NULL_ARGUMENT, "index closest NULL");
     mylib_fuzzy_index_free(index);
     mylib_fuzzy_index_free(NULL);

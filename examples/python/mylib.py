@@ -246,11 +246,14 @@ class Library:
         self._check(status, err)
         return count.value
 
-    def levenshtein(self, a: str, b: str) -> int:
+    def levenshtein(self, a: str, b: str, on_progress: Optional[Progress] = None) -> int:
+        """Edit distance in code points; `on_progress(done, total)` (text code points) returning False cancels."""
         a8, b8 = _utf8(a, "a"), _utf8(b, "b")
         err = ctypes.create_string_buffer(ERR_CAP)
         distance = ctypes.c_uint64()
-        self._check(self._cdll.mylib_levenshtein(a8, len(a8), b8, len(b8), ctypes.byref(distance), err, ERR_CAP), err)
+        status = self._with_progress(on_progress, lambda fn, key: self._cdll.mylib_levenshtein(
+            a8, len(a8), b8, len(b8), ctypes.byref(distance), fn, key, err, ERR_CAP))
+        self._check(status, err)
         return distance.value
 
     @staticmethod
@@ -269,8 +272,9 @@ class Library:
         return (TABLE.structs["MylibMatch"] * max(cap, 1))(), cap
 
     def closest(self, query: str, candidates: Sequence[str], limit: Optional[int] = None,
-                max_distance: Optional[int] = None, on_progress: Optional[Progress] = None) -> list:
-        """The candidates nearest to `query`, best first; `on_progress(done, total)` returning False cancels."""
+                max_distance: Optional[int] = None, on_progress: Optional[Progress] = None, threads: int = 0) -> list:
+        """The candidates nearest to `query`, best first; `on_progress(done, total)` returning False cancels.
+        `threads`: 0 (every core) to MYLIB_MAX_THREADS."""
         candidates = list(candidates)
         q = _utf8(query, "query")
         packed, offsets = self._pack(candidates)
@@ -279,7 +283,8 @@ class Library:
         err = ctypes.create_string_buffer(ERR_CAP)
         status = self._with_progress(on_progress, lambda fn, key: self._cdll.mylib_closest(
             q, len(q), packed, len(packed), offsets, len(candidates),
-            NO_LIMIT if max_distance is None else max_distance, out, cap, ctypes.byref(out_len), fn, key, err, ERR_CAP))
+            NO_LIMIT if max_distance is None else max_distance, threads, out, cap, ctypes.byref(out_len), fn, key, err,
+            ERR_CAP))
         self._check(status, err)
         return [Match(m.index, m.distance, candidates[m.index]) for m in out[: out_len.value]]
 
@@ -347,14 +352,14 @@ class FuzzyIndex(_Handle):
         super().__init__(lib, out.value)
 
     def closest(self, query: str, limit: Optional[int] = None, max_distance: Optional[int] = None,
-                on_progress: Optional[Progress] = None) -> list:
+                on_progress: Optional[Progress] = None, threads: int = 0) -> list:
         lib, pointer = self._library, self._live()
         q = _utf8(query, "query")
         out, cap = lib._matches(len(self._candidates), limit)
         out_len = ctypes.c_size_t()
         err = ctypes.create_string_buffer(ERR_CAP)
         status = lib._with_progress(on_progress, lambda fn, key: lib.mylib_fuzzy_index_closest(
-            pointer, q, len(q), NO_LIMIT if max_distance is None else max_distance, out, cap, ctypes.byref(out_len),
+            pointer, q, len(q), NO_LIMIT if max_distance is None else max_distance, threads, out, cap, ctypes.byref(out_len),
             fn, key, err, ERR_CAP))
         lib._check(status, err)
         return [Match(m.index, m.distance, self._candidates[m.index]) for m in out[: out_len.value]]
@@ -418,13 +423,13 @@ def count_doubles(value: Union[str, bytes]) -> int:
     return default().count_doubles(value)
 
 
-def levenshtein(a: str, b: str) -> int:
-    return default().levenshtein(a, b)
+def levenshtein(a: str, b: str, on_progress: Optional[Progress] = None) -> int:
+    return default().levenshtein(a, b, on_progress)
 
 
 def closest(query: str, candidates: Sequence[str], limit: Optional[int] = None, max_distance: Optional[int] = None,
-            on_progress: Optional[Progress] = None) -> list:
-    return default().closest(query, candidates, limit, max_distance, on_progress)
+            on_progress: Optional[Progress] = None, threads: int = 0) -> list:
+    return default().closest(query, candidates, limit, max_distance, on_progress, threads)
 
 
 def stats(values: Iterable[float]) -> Stats:

@@ -49,7 +49,7 @@ class FunctionsTest(unittest.TestCase):
         err = ctypes.create_string_buffer(mylib.ERR_CAP)
         out = ctypes.c_uint64()
         with self.assertRaises(mylib.MylibError) as caught:
-            lib._check(lib.mylib_levenshtein(b"\xff", 1, b"a", 1, ctypes.byref(out), err, mylib.ERR_CAP), err)
+            lib._check(lib.mylib_levenshtein(b"\xff", 1, b"a", 1, ctypes.byref(out), lib._no_progress, None, err, mylib.ERR_CAP), err)
         self.assertEqual(caught.exception.code, "MYLIB_ERR_INVALID_UTF8")
         self.assertEqual(caught.exception.status, 3)
         self.assertIn("argument 'a' is not valid UTF-8", str(caught.exception))
@@ -57,6 +57,24 @@ class FunctionsTest(unittest.TestCase):
     def test_levenshtein(self):
         self.assertEqual(mylib.levenshtein("kitten", "sitting"), 3)
         self.assertEqual(mylib.levenshtein("", "日本"), 2)
+
+    def test_levenshtein_progress_and_cancel(self):
+        calls = []
+        self.assertEqual(mylib.levenshtein("kitten", "sitting", on_progress=lambda d, t: calls.append((d, t))), 3)
+        self.assertEqual(calls, [(7, 7)])
+        with self.assertRaises(mylib.MylibError) as caught:
+            mylib.levenshtein("kitten", "sitting", on_progress=lambda d, t: False)
+        self.assertEqual(caught.exception.code, "MYLIB_ERR_CANCELLED")
+
+    def test_closest_threads(self):
+        many = ["w%d" % i for i in range(5000)]
+        expected = mylib.closest("w42", many, limit=5)
+        for threads in (1, 2, 0):
+            self.assertEqual(mylib.closest("w42", many, limit=5, threads=threads), expected)
+        with self.assertRaises(mylib.MylibError) as caught:
+            mylib.closest("w", many, threads=mylib.TABLE.constants["MYLIB_MAX_THREADS"] + 1)
+        self.assertEqual(caught.exception.code, "MYLIB_ERR_INVALID_ARGUMENT")
+        self.assertIn("'threads'", str(caught.exception))
 
     def test_stats(self):
         s = mylib.stats([1.0, 2.0, 3.0, 4.0, float("nan")])

@@ -706,13 +706,26 @@ pub struct Search {
     pub lanes: Option<Kernel>,
 }
 
+impl Search {
+    /// The best lane kernel this CPU has, on `threads` threads (0: the available parallelism).
+    pub fn detect(limit: usize, max_distance: u32, threads: usize) -> Search {
+        Search {
+            limit,
+            max_distance,
+            threads,
+            lanes: Some(Kernel::detect()),
+        }
+    }
+}
+
 /// Progress is reported each time this many more candidates are done.
 pub const PROGRESS_EVERY: usize = 4096;
 /// Units (of `LANES` slots) a thread claims at a time.
 const CHUNK_UNITS: usize = 16;
 /// Tests use tiny inputs and still want several threads.
 const MIN_BYTES_PER_THREAD: usize = if cfg!(test) { 64 } else { 64 << 10 };
-const MAX_THREADS: usize = 1024;
+/// `Search::threads` above this is clamped (the FFI rejects it: `MYLIB_MAX_THREADS`).
+pub const MAX_THREADS: usize = 1024;
 
 /// Scores `query` against every candidate; returns up to `limit` matches with distance <=
 /// `max_distance`, sorted by distance, then index. Uses the best lane kernel and the available
@@ -724,13 +737,12 @@ pub fn closest(
     max_distance: u32,
     progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<Vec<Match>, ClosestError> {
-    let search = Search {
-        limit,
-        max_distance,
-        threads: 0,
-        lanes: Some(Kernel::detect()),
-    };
-    closest_with(query, candidates, search, progress)
+    closest_with(
+        query,
+        candidates,
+        Search::detect(limit, max_distance, 0),
+        progress,
+    )
 }
 
 /// `closest` with every choice explicit. The result does not depend on `threads` or `lanes`.

@@ -49,6 +49,22 @@ pub fn run<S: Send>(
         done.fetch_add(items, Ordering::Relaxed);
         true
     };
+    if states.len() == 1 {
+        // One thread: no scope, no thread handle (`std::thread::current()` allocates one per
+        // host thread that std only frees at that thread's exit: valgrind reports it for a C
+        // program's main thread).
+        let mut next_report = every;
+        while claim(&mut states[0]) {
+            let now = done.load(Ordering::Relaxed);
+            while next_report <= now && next_report < total {
+                if !progress(next_report, total) {
+                    return Err(Cancelled);
+                }
+                next_report += every;
+            }
+        }
+        return Ok(states);
+    }
     let mut caller = states.remove(0);
     if states.is_empty() {
         // One thread: no scope. `thread::scope` records the calling thread's handle, which

@@ -3,15 +3,16 @@
 
 use std::ffi::c_void;
 
-use super::{Failure, Status, boundary, input_str, require_out};
-use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packed};
+use super::{Failure, MYLIB_MAX_THREADS, Status, boundary, input_str, require_out};
+use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packed, Search};
 
-/// Progress callback: `done` of `total` candidates scored. Return false to cancel; the call
-/// then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the call, every 4096
-/// candidates and exactly once with `done == total` when scoring finished, also when there
-/// is no candidate or `out_cap` is 0. Not called when the arguments are rejected.
-/// `user_data` is the pointer the caller passed next to the callback, unchanged (the library
-/// never reads it): C callers keep their state there.
+/// Progress callback: `done` of `total` units of work (each export says which: candidates
+/// scored for `mylib_closest`, text code points for `mylib_levenshtein`). Return false to
+/// cancel; the call then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the
+/// call, with `done` increasing, and exactly once with `done == total` when the work finished,
+/// also when there was none (`total` may be 0) or `out_cap` is 0. Not called when the
+/// arguments are rejected. `user_data` is the pointer the caller passed next to the callback,
+/// unchanged (the library never reads it): C callers keep their state there.
 pub type MylibProgressFn =
     unsafe extern "C" fn(done: u64, total: u64, user_data: *mut c_void) -> bool;
 
@@ -31,13 +32,26 @@ pub struct MylibFuzzyIndex {
 /// Edit distance between UTF-8 `a` and `b`, in Unicode code points.
 ///
 /// Inputs are borrowed for the call (NULL only with length 0). `*out_distance` is written on
-/// `MYLIB_OK` only. Cost: O(len(a) * len(b) / 64) time; memory linear in the shorter input
-/// (at most about 60 bytes per code point, whatever its alphabet). Errors:
-/// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_ARGUMENT` (length too large),
-/// `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`. Thread-safe.
+/// `MYLIB_OK` only. Cost: O(len(a) * len(b) / 64) time (two strings of 1M code points take
+/// about a minute on one core); memory linear in the shorter input (at most about 60 bytes per
+/// code point, whatever its alphabet).
+///
+/// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread. It
+///   counts text code points: `total` is the length of the longer input after the common
+///   prefix and suffix are stripped (the shorter one is the pattern). It is called about every
+///   2^24 block-steps (a block-step is one text code point against 64 pattern code points:
+///   tens of milliseconds of work) and once at the end with `done == total`; returning false
+///   cancels (`MYLIB_ERR_CANCELLED`, nothing written).
+/// - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
+///   never read by the library.
+///
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_ARGUMENT` (length too large),
+/// `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`,
+/// `MYLIB_ERR_PANIC`. Thread-safe.
 ///
 /// # Safety
-/// Each pointer must be valid for its length; `err` NULL or `err_cap` writable bytes.
+/// Each pointer must be valid for its length; `err` NULL or `err_cap` writable bytes;
+/// `progress` NULL or a valid function.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mylib_levenshtein(
     a: *const u8,
@@ -45,6 +59,8 @@ pub unsafe extern "C" fn mylib_levenshtein(
     b: *const u8,
     b_len: usize,
     out_distance: *mut u64,
+    progress: Option<MylibProgressFn>,
+    user_data: *mut c_void,
     err: *mut u8,
     err_cap: usize,
 ) -> i32 {
@@ -54,10 +70,32 @@ pub unsafe extern "C" fn mylib_levenshtein(
             require_out(out_distance, "out_distance")?;
             let a = input_str(a, a_len, "a")?;
             let b = input_str(b, b_len, "b")?;
-            *out_distance = levenshtein::levenshtein(a, b)? as u64;
+            let progress = Progress {
+                callback: progress,
+                user_data,
+            };
+            let distance = levenshtein::levenshtein_with_progress(a, b, |done, total| {
+                progress.report(done, total)
+            })
+            .map_err(closest_failure)?;
+            *out_distance = distance as u64;
             Ok(())
         })
     }
+}
+
+/// The search of `mylib_closest` and `mylib_fuzzy_index_closest`; `threads` checked against
+/// `MYLIB_MAX_THREADS` (0 is the available parallelism).
+fn search_arg(out_cap: usize, max_distance: u32, threads: u32) -> Result<Search, Failure> {
+    if threads > MYLIB_MAX_THREADS {
+        return Err(Failure::new(
+            Status::InvalidArgument,
+            format!(
+                "argument 'threads' must be 0 (available parallelism) to {MYLIB_MAX_THREADS}, got {threads}"
+            ),
+        ));
+    }
+    Ok(Search::detect(out_cap, max_distance, threads as usize))
 }
 
 /// Borrows the packed candidate list: `count + 1` offsets into `packed` (UTF-8).
@@ -102,36 +140,48 @@ struct Progress {
     user_data: *mut c_void,
 }
 
-/// Scores a query against candidates and writes the best matches to `out_matches`.
+impl Progress {
+    /// Calls the callback, if any; false means cancel.
+    fn report(&self, done: usize, total: usize) -> bool {
+        match self.callback {
+            // SAFETY: the caller passes a valid function pointer or NULL (None).
+            Some(callback) => unsafe { callback(done as u64, total as u64, self.user_data) },
+            None => true,
+        }
+    }
+}
+
+fn closest_failure(error: ClosestError) -> Failure {
+    match error {
+        ClosestError::Cancelled => {
+            Failure::new(Status::Cancelled, "cancelled by the progress callback")
+        }
+        ClosestError::OutOfMemory(error) => Failure::from(error),
+    }
+}
+
+/// Scores a query against candidates and writes the best `search.limit` matches (`out_cap`)
+/// to `out_matches`.
 unsafe fn write_closest(
     query: &str,
     candidates: &impl Candidates,
-    max_distance: u32,
+    search: Search,
     out_matches: *mut MylibMatch,
-    out_cap: usize,
     out_len: *mut usize,
     progress: Progress,
 ) -> Result<(), Failure> {
     require_out(out_len, "out_len")?;
+    let out_cap = search.limit;
     if out_cap > 0 && out_matches.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
             format!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
         ));
     }
-    let report = |done: usize, total: usize| match progress.callback {
-        // SAFETY: the caller passes a valid function pointer or NULL (None).
-        Some(callback) => unsafe { callback(done as u64, total as u64, progress.user_data) },
-        None => true,
-    };
-    let matches = levenshtein::closest(query, candidates, out_cap, max_distance, report).map_err(
-        |error| match error {
-            ClosestError::Cancelled => {
-                Failure::new(Status::Cancelled, "cancelled by the progress callback")
-            }
-            ClosestError::OutOfMemory(error) => Failure::from(error),
-        },
-    )?;
+    let matches = levenshtein::closest_with(query, candidates, search, |done, total| {
+        progress.report(done, total)
+    })
+    .map_err(closest_failure)?;
     for (i, found) in matches.iter().enumerate() {
         // SAFETY: matches.len() <= out_cap and out_matches holds out_cap entries.
         unsafe {
@@ -153,17 +203,22 @@ unsafe fn write_closest(
 ///   non-decreasing byte offsets, `offsets[0] == 0`, `offsets[count] == packed_len`, each on
 ///   a character boundary. All borrowed for the call.
 /// - `max_distance`: `UINT32_MAX` for no limit.
+/// - `threads`: threads to score on, the calling one included; 0 is the available parallelism
+///   (`std::thread::available_parallelism`), at most `MYLIB_MAX_THREADS` (1024). Small inputs
+///   use fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
 /// - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
 ///   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
-/// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread every
-///   4096 candidates and once at the end with `done == total`, also when `count` or
-///   `out_cap` is 0; returning false cancels (`MYLIB_ERR_CANCELLED`, nothing written).
+/// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread each
+///   time about 4096 more candidates are scored (counted over all threads) and once at the
+///   end with `done == total`, also when `count` or `out_cap` is 0; returning false cancels
+///   (`MYLIB_ERR_CANCELLED`, nothing written; every thread stops after its current chunk).
 /// - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
 ///   never read by the library.
 /// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
 ///   (`min(out_cap, count)`); the candidates are read in place.
 /// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
-///   (bad `offsets`, `count` or a length too large), `MYLIB_ERR_CANCELLED`,
+///   (bad `offsets`, `count`, `threads` above `MYLIB_MAX_THREADS` or a length too large),
+///   `MYLIB_ERR_CANCELLED`,
 ///   `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
 ///
 /// Thread-safe.
@@ -179,6 +234,7 @@ pub unsafe extern "C" fn mylib_closest(
     offsets: *const u32,
     count: usize,
     max_distance: u32,
+    threads: u32,
     out_matches: *mut MylibMatch,
     out_cap: usize,
     out_len: *mut usize,
@@ -195,9 +251,8 @@ pub unsafe extern "C" fn mylib_closest(
             write_closest(
                 query,
                 &candidates,
-                max_distance,
+                search_arg(out_cap, max_distance, threads)?,
                 out_matches,
-                out_cap,
                 out_len,
                 Progress {
                     callback: progress,
@@ -260,13 +315,14 @@ pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
 }
 
 /// `mylib_closest` over an index's candidates (indices refer to the packing order): same
-/// out-params, progress calls with `user_data` (including the final one when `out_cap` is 0)
-/// and memory bound. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is
+/// `threads` (0: the available parallelism, at most `MYLIB_MAX_THREADS`), out-params, progress
+/// calls with `user_data` (including the final one when `out_cap` is 0) and memory bound. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is
 /// unchanged and usable.
 ///
 /// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, or `out_matches` with `out_cap` > 0),
-/// `MYLIB_ERR_INVALID_ARGUMENT` (length too large), `MYLIB_ERR_INVALID_UTF8`,
-/// `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`, `MYLIB_ERR_PANIC`.
+/// `MYLIB_ERR_INVALID_ARGUMENT` (`threads` above `MYLIB_MAX_THREADS`, length too large),
+/// `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`,
+/// `MYLIB_ERR_PANIC`.
 ///
 /// The index is only read: concurrent calls on one index from several threads are safe.
 ///
@@ -278,6 +334,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
     query: *const u8,
     query_len: usize,
     max_distance: u32,
+    threads: u32,
     out_matches: *mut MylibMatch,
     out_cap: usize,
     out_len: *mut usize,
@@ -299,9 +356,8 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
             write_closest(
                 query,
                 &index.index,
-                max_distance,
+                search_arg(out_cap, max_distance, threads)?,
                 out_matches,
-                out_cap,
                 out_len,
                 Progress {
                     callback: progress,
@@ -342,6 +398,7 @@ mod tests {
                 offsets.as_ptr(),
                 2,
                 u32::MAX,
+                0,
                 matches.as_mut_ptr(),
                 2,
                 &mut len,
@@ -361,5 +418,131 @@ mod tests {
             }
         );
         assert_eq!(calls, vec![(2, 2)]);
+    }
+
+    fn closest_with_threads(threads: u32) -> (i32, String, Vec<MylibMatch>) {
+        let packed = b"abcabdxyz";
+        let offsets = [0u32, 3, 6, 9];
+        let mut matches = [MylibMatch {
+            index: 9,
+            distance: 9,
+        }; 3];
+        let mut len = 0usize;
+        let mut err = [0u8; 256];
+        let status = unsafe {
+            mylib_closest(
+                b"abd".as_ptr(),
+                3,
+                packed.as_ptr(),
+                packed.len(),
+                offsets.as_ptr(),
+                3,
+                u32::MAX,
+                threads,
+                matches.as_mut_ptr(),
+                3,
+                &mut len,
+                None,
+                std::ptr::null_mut(),
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        let end = err.iter().position(|&b| b == 0).unwrap_or(0);
+        let message = String::from_utf8_lossy(&err[..end]).into_owned();
+        (status, message, matches[..len].to_vec())
+    }
+
+    #[test]
+    fn threads_up_to_the_maximum_agree_and_above_it_are_rejected() {
+        let (_, _, expected) = closest_with_threads(1);
+        for threads in [0, 2, 3, MYLIB_MAX_THREADS] {
+            let (status, _, matches) = closest_with_threads(threads);
+            assert_eq!(status, 0, "threads {threads}");
+            assert_eq!(matches, expected, "threads {threads}");
+        }
+        let (status, message, _) = closest_with_threads(MYLIB_MAX_THREADS + 1);
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert!(
+            message.starts_with("mylib_closest: argument 'threads'"),
+            "{message}"
+        );
+    }
+
+    unsafe extern "C" fn stop(_done: u64, _total: u64, user_data: *mut c_void) -> bool {
+        // SAFETY of the test: user_data is the counter passed below.
+        let calls = unsafe { &mut *user_data.cast::<u32>() };
+        *calls += 1;
+        false
+    }
+
+    #[test]
+    fn levenshtein_reports_progress_and_cancels() {
+        // 4096 x 600k code points: 64 blocks, a progress call every 2^18 text code points.
+        let a = "ab".repeat(2048);
+        let b = "ba".repeat(300_000);
+        let mut calls: Vec<(u64, u64)> = Vec::new();
+        let mut distance = 0u64;
+        let status = unsafe {
+            mylib_levenshtein(
+                a.as_ptr(),
+                a.len(),
+                b.as_ptr(),
+                b.len(),
+                &mut distance,
+                Some(record),
+                (&raw mut calls).cast::<c_void>(),
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!(status, 0);
+        assert_eq!(distance as usize, levenshtein::levenshtein(&a, &b).unwrap());
+        assert!(calls.len() >= 2, "{calls:?}");
+        assert!(
+            calls
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 == w[1].1)
+        );
+        let (done, total) = *calls.last().unwrap();
+        assert_eq!(done, total);
+
+        let mut stops = 0u32;
+        distance = 7;
+        let status = unsafe {
+            mylib_levenshtein(
+                a.as_ptr(),
+                a.len(),
+                b.as_ptr(),
+                b.len(),
+                &mut distance,
+                Some(stop),
+                (&raw mut stops).cast::<c_void>(),
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!(status, Status::Cancelled as i32);
+        assert_eq!(stops, 1);
+        assert_eq!(distance, 7, "nothing written on error");
+
+        // Equal inputs: no work, one final call with done == total == 0.
+        calls.clear();
+        let status = unsafe {
+            mylib_levenshtein(
+                a.as_ptr(),
+                a.len(),
+                a.as_ptr(),
+                a.len(),
+                &mut distance,
+                Some(record),
+                (&raw mut calls).cast::<c_void>(),
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!(status, 0);
+        assert_eq!(distance, 0);
+        assert_eq!(calls, vec![(0, 0)]);
     }
 }

@@ -20,7 +20,12 @@ pub mod words;
 /// Bumped whenever an export's signature or meaning changes. Hosts compare
 /// `mylib_abi_version()` with the value they were written for and refuse a mismatch (the
 /// TypeScript loader: `ABI_VERSION` in `bindings/names.ts`).
-pub const MYLIB_ABI_VERSION: u32 = 3;
+pub const MYLIB_ABI_VERSION: u32 = 4;
+
+/// The largest `threads` argument `mylib_closest` and `mylib_fuzzy_index_closest` accept
+/// (0 means the available parallelism). Larger values are `MYLIB_ERR_INVALID_ARGUMENT`.
+pub const MYLIB_MAX_THREADS: u32 = 1024;
+const _: () = assert!(MYLIB_MAX_THREADS as usize == crate::core::levenshtein::MAX_THREADS);
 
 /// The longest message, in bytes without the NUL, that any export writes to `err`. Longer
 /// messages are cut at a UTF-8 character boundary and end with `" [truncated]"`. A buffer of

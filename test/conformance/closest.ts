@@ -35,6 +35,20 @@ group('closest', () => {
     assert.deepEqual(closest('abcé🦀', list, { limit: 25 }), ref.closest('abcé🦀', list, { limit: 25 }));
   });
 
+  test('threads 1, 2, 0 and the default give the same result (40 000 candidates)', async () => {
+    const list = bigList(40_000, 9);
+    const expected = ref.closest('abcé🦀ab', list, { limit: 12 });
+    for (const threads of [1, 2, 0, undefined]) {
+      assert.deepEqual(closest('abcé🦀ab', list, { limit: 12, threads }), expected, `closest threads ${threads}`);
+      assert.deepEqual(await closestAsync('abcé🦀ab', list, { limit: 12, threads }), expected, `closestAsync threads ${threads}`);
+    }
+    using index = new FuzzyIndex(list);
+    for (const threads of [1, 2, undefined]) {
+      assert.deepEqual(index.closest('abcé🦀ab', { limit: 12, threads }), expected, `FuzzyIndex.closest threads ${threads}`);
+      assert.deepEqual(await index.closestAsync('abcé🦀ab', { limit: 12, threads }), expected, `FuzzyIndex.closestAsync threads ${threads}`);
+    }
+  }, { timeoutMs: 30_000 });
+
   test('onProgress: called with (done, total), increasing, ending at total', () => {
     const list = bigList(20_000);
     const calls: Array<[number, number]> = [];
