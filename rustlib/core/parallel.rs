@@ -66,21 +66,6 @@ pub fn run<S: Send>(
         return Ok(states);
     }
     let mut caller = states.remove(0);
-    if states.is_empty() {
-        // One thread: no scope. `thread::scope` records the calling thread's handle, which
-        // allocates it in the host thread's storage (koffi's worker, a C caller's thread).
-        let mut next_report = every;
-        while claim(&mut caller) {
-            let now = done.load(Ordering::Relaxed);
-            while next_report <= now && next_report < total {
-                if !progress(next_report, total) {
-                    return Err(Cancelled);
-                }
-                next_report += every;
-            }
-        }
-        return Ok(vec![caller]);
-    }
     let (others, cancelled) = std::thread::scope(|scope| {
         let mut handles = Vec::new();
         let mut kept = Vec::new();
