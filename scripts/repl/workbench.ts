@@ -214,7 +214,11 @@ export class Workbench {
       throw new WorkbenchError(`.symbols: '${target}' is not an open library (${[...this.libraries.keys()].join(', ') || 'none open'}), 'mylib', or a path`);
     }
     if (table instanceof Error) throw new WorkbenchError(`.symbols ${target}: ${table.message}`);
-    const matches = table.symbols.filter(symbolFilter(filter)).sort((a, b) => a.name.localeCompare(b.name) || displayName(a).localeCompare(displayName(b)));
+    // The name itself first, then names starting with the filter, then the rest; alphabetical within each.
+    const rank = (s: ExportedSymbol) => (!filter ? 0 : s.name === filter ? 0 : s.name.startsWith(filter) ? 1 : 2);
+    const matches = table.symbols
+      .filter(symbolFilter(filter))
+      .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || displayName(a).localeCompare(displayName(b)));
     const counts = { function: 0, data: 0, other: 0 };
     for (const s of matches) counts[s.kind]++;
     const header =
