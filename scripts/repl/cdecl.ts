@@ -281,7 +281,7 @@ function structFields(source: string, statement: Token[], terminator: Token | un
     if (bracket !== -1) {
       const size = own[bracket + 1];
       const closing = own[bracket + 2];
-      if (!size || !/^\d+$/.test(size.text)) throw new DeclarationError(source, (size ?? own[bracket] as Token).column, 'expected an array length (a number)');
+      if (!size || !/^\d+$/.test(size.text)) throw new DeclarationError(source, (size ?? terminator ?? (own[bracket] as Token)).column, 'expected an array length (a number)');
       if (!closing || closing.text !== ']') throw new DeclarationError(source, (closing ?? size).column, "expected ']'");
       const extra = own[bracket + 3];
       if (extra) throw new DeclarationError(source, extra.column, `unexpected '${extra.text}'`);

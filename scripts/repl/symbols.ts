@@ -237,6 +237,8 @@ function readElf(b: Bytes, where: string): SymbolTable {
           symbol.defaultVersion = (v & 0x8000) === 0;
         }
       }
+      // A version's own marker (`GLIBC_2.4`, absolute, size 0) names a version, not an export.
+      if (shndx === 0xfff1 && symbol.version === name) continue;
       symbols.push(symbol);
     }
   });
