@@ -86,9 +86,20 @@ function declarator(source: string, tokens: Token[], at: number, what: string): 
   } catch (error) {
     // The drift check's parser names the problem but not where: find the first token it could not place.
     const reason = (error as Error).message.replace(/^[^:]*: /, '');
-    const bad = kept.find((t) => reason.includes(`'${t.text}'`)) ?? kept.at(-1) ?? { column };
+    const bad = kept.find((t) => reason.includes(`'${t.text}'`)) ?? strayWord(kept) ?? kept.at(-1) ?? { column };
     throw new DeclarationError(source, bad.column, `cannot read ${what}: ${reason}`);
   }
+}
+
+const TYPE_WORDS = new Set(['unsigned', 'signed', 'long', 'short', 'char', 'int']);
+
+/** In `dou ble x`, the word that cannot be part of the type: the second word, unless both are C type words. */
+function strayWord(tokens: Token[]): Token | undefined {
+  const words = tokens.filter((t) => /^[A-Za-z_]\w*$/.test(t.text) && !['const', '_In_', '_Out_', '_Inout_'].includes(t.text));
+  for (let i = 1; i < words.length - 1; i++) {
+    if (!(words.slice(0, i + 1).every((w) => TYPE_WORDS.has(w.text)))) return words[i];
+  }
+  return undefined;
 }
 
 /** Tokens back to C: `const char *s`, `char **argv`, `uint8_t *const p`. */

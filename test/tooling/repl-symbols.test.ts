@@ -37,7 +37,8 @@ describe('parsePrototype', () => {
     ['double cos(double x) foo', 21, "unexpected 'foo'"],
     ['int f(..., int x)', 6, "'...' must be the last"],
     ['int f(int a[4])', 11, 'pointers'],
-    ['double cos(double x y)', 20, 'cannot read parameter 1'],
+    ['double cos(double x y)', 18, 'cannot read parameter 1'],
+    ['double cos(dou ble x)', 15, 'cannot read parameter 1'],
     ['double double cos(int x)', 7, 'one word too many'],
     ['int f(void x)', 6, "cannot be 'void'"],
   ])('%s fails at column %i', (text, column, reason) => {
