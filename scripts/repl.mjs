@@ -9,7 +9,9 @@
 // current library's koffi functions), tables (bindings/raw.ts), FuzzyIndex, WordCounter,
 // MylibError, koffi. Top-level await works. The REPL evaluates in the main realm (useGlobal) so
 // typed arrays typed at the prompt pass the bindings' instanceof checks. Commands: .help [name], .rebuild, .load <path>.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+// Foreign libraries (docs/repl.md, "A workbench for any shared library"): .open, .libs, .close,
+// .symbols, .more, .declare, .struct, .callback, .typedef, .save; `mem` reads memory behind pointers.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import repl from 'node:repl';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,9 @@ import * as api from '../bindings/index.ts';
 import * as tables from '../bindings/raw.ts';
 import { helpFor, helpList, readHelpSources } from './repl/help.ts';
 import { FreshCopies, cargoBuild } from './repl/rebuild.ts';
+import { memoryHelpers } from './repl/memory.ts';
+import { savedModule } from './repl/save.ts';
+import { Workbench, WorkbenchError } from './repl/workbench.ts';
 import { errorMessage } from './errors.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -67,6 +72,17 @@ define('FuzzyIndex', api.FuzzyIndex);
 define('WordCounter', api.WordCounter);
 define('MylibError', api.MylibError);
 define('koffi', koffi);
+define('mem', memoryHelpers(koffi));
+
+// The foreign-library workbench: its libraries are bound at the prompt by name (`m`, `c`).
+const workbench = new Workbench(koffi, {
+  bind(name, value) {
+    if (value === undefined) delete server.context[name];
+    else Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true, writable: false });
+  },
+  taken: (name) => name in server.context || ['mylib', 'raw', 'api', 'tables', 'mem', 'koffi'].includes(name),
+  mylibPath: () => loadedPath,
+});
 
 // History: one line per entry, appended as typed; loaded into the line editor on a terminal.
 try {
@@ -95,15 +111,62 @@ function swapTo(path) {
   return previous;
 }
 
+const COMMANDS = [
+  'REPL commands: .rebuild [--release|--debug], .load <path>, .help [name], .exit (Ctrl+D).',
+  'Any shared library: .open <path|name> [as <name>], .libs, .close <name>, .symbols <name|path|mylib> [filter] [--all], .more,',
+  '  .declare <name> <C prototype>, .struct <C struct>, .callback <C prototype>, .typedef <name> <type>, .save <file.ts>;',
+  '  mem.cstring(ptr, maxLen), mem.hex(ptr, n), mem.bytes(ptr, n), mem.struct(ptr, type), mem.read(ptr, type, count).',
+].join('\n');
+
+/** A workbench command: prints its result, or its error in red; never throws into the REPL. */
+function workbenchCommand(name, help, run) {
+  server.defineCommand(name, {
+    help,
+    action(args) {
+      try {
+        print(run(args));
+      } catch (error) {
+        print(chalk.red(error instanceof WorkbenchError ? error.message : `.${name}: ${errorMessage(error)}`));
+      }
+      this.displayPrompt();
+    },
+  });
+}
+
+workbenchCommand('open', 'Load any shared library (no ABI handshake): .open <path | m | c | z ...> [as <name>]', (args) => workbench.open(args));
+workbenchCommand('libs', 'List the open foreign libraries', () => workbench.libs());
+workbenchCommand('close', 'Unload a foreign library: .close <name> (its functions refuse calls afterwards)', (args) => workbench.close(args));
+workbenchCommand('symbols', "A library's exported functions and data from its symbol table: .symbols <name | path | mylib> [filter] [--all]", (args) => workbench.symbols(args));
+workbenchCommand('more', 'The next page of .symbols', () => workbench.more());
+workbenchCommand('declare', 'Bind a C function: .declare <library> <C prototype>, e.g. .declare m double cos(double x)', (args) => workbench.declare(args));
+workbenchCommand('struct', 'Declare a C struct (.struct struct tm { int tm_sec; ... }) or an opaque type (.struct FILE)', (args) => workbench.struct(args));
+workbenchCommand('callback', 'Declare a callback type: .callback int CmpFn(const void *a, const void *b); use it as CmpFn *', (args) => workbench.callback(args));
+workbenchCommand('typedef', 'Name a type: .typedef time_t int64_t', (args) => workbench.typedef(args));
+workbenchCommand('save', "Write the session's declarations as a TypeScript module: .save <file.ts>", (args) => {
+  const file = args.trim();
+  if (!file) throw new WorkbenchError('usage: .save <file.ts>');
+  const target = resolve(file);
+  const declared = [...workbench.libraries.values()].reduce((n, l) => n + l.functions.size, 0);
+  writeFileSync(target, savedModule(workbench, `Written by the mylib REPL's .save on ${new Date().toISOString().slice(0, 10)}`));
+  return `saved ${declared} declaration(s) from ${workbench.libraries.size} librar${workbench.libraries.size === 1 ? 'y' : 'ies'} to ${target}\n  import { load } from '${target}'; const libs = load(); ... libs.close();`;
+});
+
 server.defineCommand('help', {
   help: 'List the functions (signature + first line of the Rust doc); .help <name> shows the whole doc',
   action(name) {
     try {
       const sources = readHelpSources(join(root, 'bindings', 'library.ts'), tables.DECLARATIONS, rustDir);
-      if (name.trim()) print(helpFor(name.trim(), sources));
-      else print(`${helpList(sources)}\nREPL commands: .rebuild [--release|--debug], .load <path>, .help [name], .exit (Ctrl+D).`);
+      const foreign = name.trim() ? workbench.helpFor(name.trim()) : undefined;
+      if (foreign) print(foreign);
+      else if (name.trim()) print(helpFor(name.trim(), sources));
+      else {
+        const list = workbench.helpList();
+        print(`${helpList(sources)}${list ? `\n\n${list}` : ''}\n${COMMANDS}`);
+      }
     } catch (error) {
       print(chalk.red(`.help: ${errorMessage(error)}`));
+      const list = workbench.helpList();
+      if (list) print(list);
     }
     this.displayPrompt();
   },

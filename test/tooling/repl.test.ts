@@ -1,58 +1,15 @@
 // Drives `npm run repl` as a child process through one session: call, edit the Rust source of a
 // TEMP COPY of the crate, .rebuild, call again, a failed build, .load, history. The copy has
 // its own CARGO_TARGET_DIR under the temp folder, so the repository's target/ is not touched.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
+import { Session } from './repl-session.ts';
 
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-
-/** A REPL child with a line-by-line driver: send a line, wait for output matching a pattern. */
-class Session {
-  readonly child: ChildProcessWithoutNullStreams;
-  output = '';
-  #listeners: Array<() => void> = [];
-  constructor(env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [TSX, join(ROOT, 'scripts', 'repl.mjs')], { cwd: ROOT, env: { ...process.env, ...env } });
-    const collect = (chunk: Buffer) => {
-      this.output += chunk.toString('utf8');
-      for (const listener of this.#listeners) listener();
-    };
-    this.child.stdout.on('data', collect);
-    this.child.stderr.on('data', collect);
-  }
-  /** Output written after `from` once it matches `pattern`; rejects with the transcript on timeout. */
-  waitFor(pattern: RegExp, from: number, timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const text = this.output.slice(from);
-        if (pattern.test(text)) {
-          this.#listeners = this.#listeners.filter((l) => l !== check);
-          clearTimeout(timer);
-          resolve(text);
-        }
-      };
-      const timer = setTimeout(() => {
-        this.#listeners = this.#listeners.filter((l) => l !== check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; output so far:\n${this.output.slice(from)}`));
-      }, timeoutMs);
-      this.#listeners.push(check);
-      check();
-    });
-  }
-  /** Sends one line; resolves with its output up to the next prompt (and `until`, if given). */
-  async send(line: string, until = /mylib> $/, timeoutMs = 30_000): Promise<string> {
-    const from = this.output.length;
-    this.child.stdin.write(`${line}\n`);
-    await this.waitFor(until, from, timeoutMs);
-    return this.waitFor(/mylib> $/, from, timeoutMs);
-  }
-}
 
 describe('npm run repl', () => {
   let work: string;
@@ -78,8 +35,6 @@ describe('npm run repl', () => {
       MYLIB_REPL_TARGET_DIR: join(work, 'target'),
       MYLIB_REPL_HISTORY: join(work, 'history'),
       MYLIB_LIBRARY_PATH: LIBRARY,
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
     });
   });
 
