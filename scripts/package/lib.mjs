@@ -95,6 +95,7 @@ export const MAIN_REQUIRED = [
   BUILD_FROM_SOURCE_SCRIPT,
   'Cargo.toml',
   'Cargo.lock',
+  'build.rs',
   'rustlib/lib.rs',
   'dist/bindings/index.js',
   'dist/bindings/index.d.ts',
@@ -108,6 +109,7 @@ export const MAIN_ALLOWED = [
   /^LICENSE(\.md|\.txt)?$/,
   new RegExp(`^${BUILD_FROM_SOURCE_SCRIPT.replace('.', '\\.')}$`),
   /^Cargo\.(toml|lock)$/,
+  /^build\.rs$/,
   /^rustlib\/([a-z0-9_]+\/)*[a-z0-9_]+\.rs$/,
   /^dist\/bindings\/([a-z0-9_-]+\/)*[a-z0-9_-]+\.(js|d\.ts)$/,
 ];

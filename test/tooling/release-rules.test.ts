@@ -33,6 +33,7 @@ const MAIN_FILES = [
   'build-from-source.mjs',
   'Cargo.toml',
   'Cargo.lock',
+  'build.rs',
   'rustlib/lib.rs',
   'rustlib/ffi/mod.rs',
   'dist/bindings/index.js',
