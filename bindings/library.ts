@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The typed API over one loaded copy of the library (the Mylib class): argument checks, calls,
  * status -> exception mapping, async calls and unload. Marshalling lives in _marshal.ts, the
