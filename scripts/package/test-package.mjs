@@ -5,8 +5,12 @@
 //            tarball is offered through `overrides` (so mylib-rust-* never come from the
 //            registry; koffi and @koromix/koffi-* do). Checks: npm picked exactly the host's
 //            platform package and koffi's binary package; ESM and CommonJS scripts call
-//            getResult/countDoubles/WordCounter (expected values from reference/); the
-//            installed .d.ts type-check a consumer; the library came from the platform package.
+//            getResult/countDoubles/WordCounter (expected values from reference/); the library
+//            came from the platform package.
+//   types    `tsc --noEmit --strict --module nodenext --moduleResolution nodenext consumer.ts`
+//            on TypeScript 7 (the repository's) and 5.x (from the registry), with and without
+//            `--types node`; then declarations.cjs checks the installed .d.ts (no @internal, no
+//            private or internal names, every public type nameable, no Node types needed).
 //   negative the platform package removed: the error names it and the source-build command;
 //            the install hook (cargo hidden) leaves the install working and says why.
 //   source   (when cargo is present) the install hook, run by `npm rebuild`, builds the library
