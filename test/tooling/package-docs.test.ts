@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as main from '../../bindings/index.ts';
 import * as unsafe from '../../bindings/unsafe.ts';
+// @ts-expect-error plain .mjs without types
 import { PACKAGE_NAME, PACKAGE_README, PLATFORM_TARGETS, SIZES_BEGIN, SIZES_DOC, SIZES_END, readSizes } from '../../scripts/package/lib.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,7 +45,7 @@ describe('the package README (npm/README.md)', () => {
     for (const heading of ['## Functions', '## Classes', '## Async calls and cancelling', '## Errors', '## Loading', '## Runtimes', '## Supported platforms', '## License']) {
       expect(readme).toContain(heading);
     }
-    for (const p of PLATFORM_TARGETS) expect(readme).toContain(`\`${p.name}\``);
+    for (const p of PLATFORM_TARGETS as Array<{ name: string }>) expect(readme).toContain(`\`${p.name}\``);
   });
 });
 
@@ -62,7 +63,7 @@ describe('the size table of docs/packaging.md', () => {
     const doc = readFileSync(SIZES_DOC, 'utf8');
     expect(doc).toContain(SIZES_BEGIN);
     expect(doc).toContain(SIZES_END);
-    expect(readSizes(doc).map((row) => row.name).sort()).toEqual([PACKAGE_NAME, ...PLATFORM_TARGETS.map((p) => p.name)].sort());
+    expect(readSizes(doc).map((row: { name: string }) => row.name).sort()).toEqual([PACKAGE_NAME, ...PLATFORM_TARGETS.map((p: { name: string }) => p.name)].sort());
     // No size typed by hand outside the block.
     const outside = doc.slice(0, doc.indexOf(SIZES_BEGIN)) + doc.slice(doc.indexOf(SIZES_END));
     expect(outside).not.toMatch(/^\| `mylib-rust[^|]*\| \d+ \|/m);
