@@ -1,11 +1,8 @@
 /** Internal: the process-wide limit on async calls in flight. Not public API. */
 
-/**
- * Async calls running at once, at most, process-wide, whatever the engine: koffi throws beyond
- * 256 (its `max_async_calls`, shared with any other koffi user in the process), and the other
- * engines' threads and workers are finite too. Later calls wait here in order.
- */
-export const MAX_ASYNC_CALLS = 128;
+import { MAX_ASYNC_CALLS } from './limits.ts';
+
+export { MAX_ASYNC_CALLS };
 
 interface Waiter {
   admit(): void;

@@ -42,6 +42,11 @@ export function checkCount(fn: string, arg: string, value: unknown, { max = Numb
   return value;
 }
 
+export function checkInt32(fn: string, arg: string, value: unknown): void {
+  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
+  if ((value | 0) !== value) throw new RangeError(`${fn}: argument '${arg}' must be a 32-bit integer, got ${value}`);
+}
+
 export function checkFiniteNumber(fn: string, arg: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
   if (!Number.isFinite(value)) throw new RangeError(`${fn}: argument '${arg}' must be finite, got ${value}`);

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /** The handle classes: native objects owned by a Mylib instance, freed on close() or by GC. */
 import { checkArgumentCount, checkCount, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
 import { checkCancellable, closestOptions, readMatches } from './_closest.ts';

@@ -8,7 +8,7 @@
  * independent instance (an explicit path, the REPL's hot reload).
  */
 import { setDefaultLibraryProvider } from './_context.ts';
-import { Mylib } from './library.ts';
+import { type Mylib, createMylib } from './library.ts';
 import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 import { checkArgumentCount } from './errors.ts';
 import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts';
@@ -18,9 +18,10 @@ export type { StatusName } from './raw.ts';
 export { FuzzyIndex, WordCounter } from './handles.ts';
 export { Mylib } from './library.ts';
 export type { AsyncClosestOptions, ClosestOptions, HandleOptions, LevenshteinOptions, Match, Stats, WordCount } from './types.ts';
-export { LibraryLoadError, type LoadOptions, candidatePaths } from './loader.ts';
+export { LibraryLoadError, type LoadOptions } from './loader.ts';
 export { ABI_VERSION, LIB_NAME } from './names.ts';
-export { MAX_ASYNC_CALLS } from './_async.ts';
+export type { EngineName } from './engine.ts';
+export { MAX_ASYNC_CALLS } from './limits.ts';
 
 /**
  * Loads the native library and returns an independent instance. `options` is LoadOptions or a
@@ -30,7 +31,7 @@ export { MAX_ASYNC_CALLS } from './_async.ts';
  */
 export function open(options?: LoadOptions | string): Mylib {
   checkArgumentCount('open', 'options?', arguments.length, 0, 1);
-  return new Mylib(loadLibrary(loadOptionsArgument('open', options)));
+  return createMylib(loadLibrary(loadOptionsArgument('open', options)));
 }
 
 let defaultLibrary: Mylib | undefined;
@@ -53,13 +54,6 @@ export function load(options: LoadOptions = {}): Mylib {
 /** Unloads the default library; later module-level calls throw until load() is called. */
 export function unload(): void {
   defaultLibrary?.unload();
-}
-
-/** Returns `a + b` (32-bit, wrapping): one call across the boundary, for measuring. */
-export function add(a: number, b: number): number {
-  const lib = library();
-  // The common case avoids materialising `arguments`; wrong counts reach the method's check.
-  return arguments.length === 2 ? lib.add(a, b) : lib.add.apply(lib, arguments as unknown as [number, number]);
 }
 
 /** The library's own name for a status code: `'MYLIB_ERR_PANIC'` for 6, `'MYLIB_ERR_UNKNOWN'` for no status. */

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The typed API over one loaded copy of the library (the Mylib class): argument checks, calls,
  * status -> exception mapping, async calls and unload. Marshalling lives in _marshal.ts, the
@@ -24,6 +25,7 @@ import {
 import {
   checkArgumentCount,
   checkFiniteNumber,
+  checkInt32,
   checkOptions,
   checkString,
   copyStringArray,
@@ -50,7 +52,20 @@ function unloadedFunctions(path: string): RawFunctions {
   });
 }
 
-/** One loaded copy of the native library with the typed API bound to it. */
+let construct: ((library: LoadedLibrary) => Mylib) | undefined;
+
+/**
+ * @internal A Mylib over a library the loader accepted. open() (index.ts) is the only caller:
+ * the constructor is private, so a consumer cannot build a Mylib around anything else.
+ */
+export function createMylib(library: LoadedLibrary): Mylib {
+  return construct!(library);
+}
+
+/**
+ * One loaded copy of the native library with the typed API bound to it. Get one from open()
+ * (or library() for the default one); the constructor is private.
+ */
 export class Mylib {
   /** The file this instance loaded. */
   readonly path: string;
@@ -72,7 +87,11 @@ export class Mylib {
   /** The FFI engine this instance calls through (see open({ engine })). */
   readonly engine: EngineName;
 
-  constructor(library: LoadedLibrary) {
+  static {
+    construct = (library) => new Mylib(library);
+  }
+
+  private constructor(library: LoadedLibrary) {
     this.path = library.path;
     this.#library = library;
     this.#engine = library.library;
@@ -98,11 +117,6 @@ export class Mylib {
     });
   }
 
-  /** The raw functions of the engine in use (benchmarks, experiments). Throw after unload(). */
-  get raw(): RawFunctions {
-    return this.#raw;
-  }
-
   get loaded(): boolean {
     return this.#library !== undefined;
   }
@@ -115,14 +129,6 @@ export class Mylib {
     checkArgumentCount('statusName', 'status', arguments.length, 1);
     checkInt32('statusName', 'status', status);
     return this.#raw.mylib_status_name(status);
-  }
-
-  /** Returns `a + b` (32-bit, wrapping). It measures the cost of one call, nothing else. */
-  add(a: number, b: number): number {
-    checkArgumentCount('add', 'a, b', arguments.length, 2);
-    checkInt32('add', 'a', a);
-    checkInt32('add', 'b', b);
-    return this.#raw.mylib_add(a, b);
   }
 
   /** Returns `"Rust says: " + text`. */
@@ -371,15 +377,6 @@ export class Mylib {
     return bins;
   }
 
-  /** Calls a Rust function that panics with `message`: the panic comes back as a MylibError. */
-  debugPanic(message: string): never {
-    checkArgumentCount('debugPanic', 'message', arguments.length, 1);
-    checkString('debugPanic', 'message', message);
-    const [bytes, length] = this.#encode(message);
-    check(this.#raw.mylib_debug_panic(bytes, length, this.#sync.err, ERR_CAP), this.#sync.err);
-    throw new Error('debugPanic: the library returned without panicking');
-  }
-
   /**
    * Unloads the library after freeing every native object (FuzzyIndex, WordCounter) made
    * through it. Idempotent; later calls throw instead of crashing. Async calls still running
@@ -480,11 +477,6 @@ function finiteRange(summary: Stats, values: Float64Array): { min: number; max: 
     if (value > max) max = value;
   }
   return min <= max ? { min, max } : undefined;
-}
-
-function checkInt32(fn: string, arg: string, value: unknown): void {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
-  if ((value | 0) !== value) throw new RangeError(`${fn}: argument '${arg}' must be a 32-bit integer, got ${value}`);
 }
 
 function checkFloat64Array(fn: string, values: unknown): asserts values is Float64Array {

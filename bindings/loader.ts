@@ -106,6 +106,7 @@ function checkPath(fn: string, name: string, value: unknown): string {
   return value;
 }
 
+/** @internal */
 export interface Candidate {
   path: string;
   /** Where the candidate came from: `option`, `env MYLIB_LIBRARY_PATH`, `artifacts`, `package <name>`. */
@@ -114,6 +115,7 @@ export interface Candidate {
   unresolved?: string;
 }
 
+/** @internal A library the loader accepted (Mylib is built over one; see createMylib). */
 export interface LoadedLibrary {
   path: string;
   /** The library as the chosen engine presents it. */
@@ -159,7 +161,10 @@ function remedies(platformPackage: string): string {
   ].join('\n');
 }
 
-/** The files the loader tries, in order. An explicit path or the env override is exclusive. */
+/**
+ * @internal The files the loader tries, in order. An explicit path or the env override is
+ * exclusive. Not public API: LibraryLoadError.attempts lists what was tried and why it failed.
+ */
 export function candidatePaths(options: LoadOptions = {}, env: NodeJS.ProcessEnv = process.env): Candidate[] {
   if (options.path !== undefined) return [{ path: resolve(options.path), source: 'option' }];
   const fromEnv = env[LIBRARY_PATH_ENV];
@@ -181,7 +186,7 @@ function platformPackageCandidate(name: string, fileName: string): Candidate {
   return { path: join(dirname(manifest), fileName), source };
 }
 
-/** Loads, checks the ABI version, then declares every function. */
+/** @internal Loads, checks the ABI version, then declares every function. */
 export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
   const attempts: Array<{ path: string; source: string; reason: string }> = [];
   const choice = options.engine ?? engineChoice(process.env[ENGINE_ENV], `mylib: ${ENGINE_ENV}`);

@@ -5,8 +5,9 @@
 //   npm run repl -- --crate <dir>        build another copy of the crate (or MYLIB_CRATE_DIR)
 //   npm run repl -- --target-dir <dir>   its CARGO_TARGET_DIR (or MYLIB_REPL_TARGET_DIR; default <crate>/target)
 //   npm run repl -- --history <file>     history file (or MYLIB_REPL_HISTORY; default .repl_history)
-// In scope: mylib (the current library: a Mylib instance), api (bindings/index.ts), raw (the
-// current library's koffi functions), tables (bindings/raw.ts), FuzzyIndex, WordCounter,
+// In scope: mylib (the current library: a Mylib instance), api (bindings/index.ts), unsafe
+// (bindings/unsafe.ts, the package's mylib-rust/unsafe: add, debugPanic, rawFunctions), raw (the
+// current library's raw functions), tables (bindings/raw.ts), FuzzyIndex, WordCounter,
 // MylibError, koffi. Top-level await works. The REPL evaluates in the main realm (useGlobal) so
 // typed arrays typed at the prompt pass the bindings' instanceof checks. Commands: .help [name], .rebuild, .load <path>.
 // Foreign libraries (docs/repl.md, "A workbench for any shared library"): .open, .libs, .close,
@@ -19,6 +20,7 @@ import koffi from 'koffi';
 import { argv, chalk } from 'zx';
 import * as api from '../bindings/index.ts';
 import * as tables from '../bindings/raw.ts';
+import * as unsafe from '../bindings/unsafe.ts';
 import { helpFor, helpList, readHelpSources } from './repl/help.ts';
 import { FreshCopies, cargoBuild } from './repl/rebuild.ts';
 import { memoryHelpers } from './repl/memory.ts';
@@ -65,8 +67,9 @@ const server = repl.start({ prompt: 'mylib> ', useGlobal: true, ignoreUndefined:
 const define = (name, value) => Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true });
 // Getters: `.rebuild` and `.load` swap the library behind these names.
 Object.defineProperty(server.context, 'mylib', { get: current, configurable: true, enumerable: true });
-Object.defineProperty(server.context, 'raw', { get: () => current().raw, configurable: true, enumerable: true });
+Object.defineProperty(server.context, 'raw', { get: () => unsafe.rawFunctions(current()), configurable: true, enumerable: true });
 define('api', api);
+define('unsafe', unsafe);
 define('tables', tables);
 define('FuzzyIndex', api.FuzzyIndex);
 define('WordCounter', api.WordCounter);

@@ -4,7 +4,7 @@
  * variable.
  */
 import { parseArgs } from 'node:util';
-import { MAX_ASYNC_CALLS } from '../bindings/_async.ts';
+import { MAX_ASYNC_CALLS } from '../bindings/limits.ts';
 
 export type EngineName = 'rust' | 'js';
 export const ENGINES: readonly EngineName[] = ['rust', 'js'];

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as mylib from '../bindings/index.ts';
 import { LibraryLoadError, MylibError, open } from '../bindings/index.ts';
 import { ARTIFACTS_DIR, candidatePaths } from '../bindings/loader.ts';
+import { debugPanic, rawFunctions } from '../bindings/unsafe.ts';
 import { ABI_VERSION, LIBRARY_PATH_ENV } from '../bindings/names.ts';
 import { compileFixtureLibrary } from './helpers.ts';
 
@@ -30,10 +31,9 @@ describe('wrong arguments throw TypeError naming the function and argument', () 
 
 describe('errors reported by Rust', () => {
   it('a Rust panic becomes a MylibError with the panic message, and the library keeps working', () => {
-    const library = mylib.library();
     let caught: unknown;
     try {
-      library.debugPanic('deliberate panic ✓');
+      debugPanic('deliberate panic ✓');
     } catch (error) {
       caught = error;
     }
@@ -45,7 +45,7 @@ describe('errors reported by Rust', () => {
   });
 
   it('raw calls with invalid UTF-8 or NULL pointers get a status and a message, not a crash', () => {
-    const raw = mylib.library().raw;
+    const raw = rawFunctions();
     const err = Buffer.alloc(256);
     const out = new BigUint64Array(2);
     const readErr = () => err.toString('utf8', 0, err.indexOf(0));
@@ -70,7 +70,7 @@ describe('errors reported by Rust', () => {
   });
 
   it('out-params are written only on success', () => {
-    const raw = mylib.library().raw;
+    const raw = rawFunctions();
     const out = new BigUint64Array([123n]);
     expect(raw.mylib_count_doubles_utf8(Buffer.from([0xc3]), 1, out, null, 0)).toBe(3);
     expect(out[0]).toBe(123n);
@@ -131,7 +131,7 @@ describe('unload', () => {
     expect(library.loaded).toBe(false);
     expect(() => library.getResult('x')).toThrow(/getResult was called after unload\(\)/);
     expect(() => library.countDoubles(Buffer.from('aa'))).toThrow(/after unload\(\)/);
-    expect(() => library.raw.mylib_abi_version()).toThrow(/after unload\(\)/);
+    expect(() => rawFunctions(library).mylib_abi_version()).toThrow(/after unload\(\)/);
   });
 
   it('`using` unloads at the end of the block', () => {

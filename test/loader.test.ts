@@ -13,6 +13,7 @@ import {
   platformPackageName,
 } from '../bindings/loader.ts';
 import { open } from '../bindings/index.ts';
+import { unsafeAccess } from '../bindings/unsafe.ts';
 import { LIBRARY_PATH_ENV, hostPlatform, libraryFileName, platformTag } from '../bindings/names.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -134,7 +135,7 @@ describe('open() arguments', () => {
 
   it('a path string is the path option', () => {
     const lib = open(library);
-    expect(lib.add(2, 3)).toBe(5);
+    expect(unsafeAccess(lib).add(2, 3)).toBe(5);
     lib.unload();
   });
 
@@ -163,8 +164,8 @@ describe('open() arguments', () => {
   it('{ path: undefined }, a null-prototype object and no argument are the default search', () => {
     const a = open(Object.assign(Object.create(null) as object, { path: undefined }));
     const b = open();
-    expect(a.add(1, 1)).toBe(2);
-    expect(b.add(1, 1)).toBe(2);
+    expect(unsafeAccess(a).add(1, 1)).toBe(2);
+    expect(unsafeAccess(b).add(1, 1)).toBe(2);
     a.unload();
     b.unload();
   });

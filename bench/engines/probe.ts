@@ -5,7 +5,8 @@
  * Node, Bun and Deno; bench/engines.ts starts it once per runtime x engine and round.
  */
 import { createRequire } from 'node:module';
-import { add, getResult, library } from '../../bindings/index.ts';
+import { getResult, library } from '../../bindings/index.ts';
+import { add } from '../../bindings/unsafe.ts';
 
 interface NapiAddon {
   add(a: number, b: number): number;

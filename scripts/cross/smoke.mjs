@@ -1,6 +1,8 @@
 // The cross smoke suite: plain JS (no tsx) so a foreign Node (arm64 under qemu, Windows under
 // wine) runs it with only the compiled bindings (npm run build:ts -> dist/) and koffi.
 //   node smoke.mjs --bindings <dist/bindings/index.js> --lib <artifact> --out <result.json>
+// The raw functions and the panic probe come from unsafe.js beside index.js (the package's
+// mylib-rust/unsafe).
 // Writes { passed, failed, absent, results: [{ name, status, detail }] } to --out (wine cannot
 // pipe node's stdout) and prints one line per check. Exit code 1 when a check failed.
 //
@@ -46,12 +48,15 @@ function countDoublesJs(bytes) {
   return n;
 }
 
-/** The smoke table. `lib` is open({ path }); `api` is the bindings module (default library = the artifact). */
-/** @type {Array<{ name: string, needs?: (context: { api: any, lib: any }) => boolean, run: (context: { api: any, lib: any }) => unknown }>} */
+/**
+ * The smoke table. `lib` is open({ path }); `api` is the bindings module (default library = the
+ * artifact); `probes` is unsafeAccess(lib) of unsafe.js (raw functions, debugPanic).
+ * @type {Array<{ name: string, needs?: (context: { api: any, lib: any, probes: any }) => boolean, run: (context: { api: any, lib: any, probes: any }) => unknown }>}
+ */
 const CHECKS = [
   {
     name: 'abi version',
-    run: ({ lib, api }) => assertEqual(lib.raw.mylib_abi_version(), api.ABI_VERSION, 'mylib_abi_version()'),
+    run: ({ probes, api }) => assertEqual(probes.raw.mylib_abi_version(), api.ABI_VERSION, 'mylib_abi_version()'),
   },
   {
     name: 'getResult',
@@ -87,10 +92,10 @@ const CHECKS = [
   },
   {
     name: 'error: invalid UTF-8 -> status 3',
-    run: ({ lib }) => {
+    run: ({ probes }) => {
       const out = new BigUint64Array(1);
       const err = Buffer.alloc(256);
-      const status = lib.raw.mylib_count_doubles_utf8(Buffer.from([0x61, 0xff, 0xfe]), 3, out, err, err.length);
+      const status = probes.raw.mylib_count_doubles_utf8(Buffer.from([0x61, 0xff, 0xfe]), 3, out, err, err.length);
       assertEqual(status, 3, 'mylib_count_doubles_utf8(invalid UTF-8) status');
       const message = err.toString('utf8', 0, err.indexOf(0));
       if (!message.startsWith('mylib_count_doubles_utf8:')) throw new Error(`error message not filled: '${message}'`);
@@ -98,9 +103,9 @@ const CHECKS = [
   },
   {
     name: 'panic -> MylibError MYLIB_ERR_PANIC',
-    run: ({ lib }) =>
+    run: ({ probes }) =>
       assertThrows(
-        () => lib.debugPanic('x'),
+        () => probes.debugPanic('x'),
         (e) => (e?.name === 'MylibError' && e.code === 'MYLIB_ERR_PANIC' && /panicked: x/.test(e.message) ? null : 'not a MylibError MYLIB_ERR_PANIC'),
         "debugPanic('x')",
       ),
@@ -145,21 +150,24 @@ process.env.MYLIB_LIBRARY_PATH = libPath;
 const results = [];
 let api;
 let lib;
+let probes;
 try {
   api = await import(pathToFileURL(bindings).href);
+  const unsafe = await import(new URL('unsafe.js', pathToFileURL(bindings)).href);
   lib = api.open({ path: libPath });
+  probes = unsafe.unsafeAccess(lib);
 } catch (error) {
   results.push({ name: 'load', status: 'failed', detail: errorSummary(error) });
 }
 if (lib) {
   results.push({ name: 'load', status: 'passed', detail: `${process.platform}-${process.arch} node ${process.version}` });
   for (const check of CHECKS) {
-    if (check.needs && !check.needs({ api, lib })) {
+    if (check.needs && !check.needs({ api, lib, probes })) {
       results.push({ name: check.name, status: 'absent', detail: 'not in these bindings yet' });
       continue;
     }
     try {
-      await check.run({ api, lib });
+      await check.run({ api, lib, probes });
       results.push({ name: check.name, status: 'passed', detail: '' });
     } catch (error) {
       results.push({ name: check.name, status: 'failed', detail: errorMessage(error) });

@@ -24,19 +24,88 @@ process.exitCode = result.error ? 1 : 0;
 export const CONSUMER_FILES = {
   'check.mjs': `import { writeFileSync } from 'node:fs';\nimport * as mylib from 'mylib-rust';\n${body('mylib')}`,
   'check.cjs': `const { writeFileSync } = require('node:fs');\n${body("require('mylib-rust')")}`,
-  // Type-checked against the installed .d.ts (tsc --noEmit): the types resolve through the exports map.
-  'types.mts': `import { WordCounter, countDoubles, getResult, open, type Mylib } from 'mylib-rust';
+};
+
+/**
+ * The consumer the types check compiles (test-package.mjs, [types]): `tsc --noEmit --strict
+ * --module nodenext --moduleResolution nodenext consumer.ts` in a `"type": "module"` project, on
+ * TypeScript 7 and 5.x, with and without `--types node`. It uses no Node global itself, so the run
+ * without Node's types shows whether the package's declarations need them.
+ */
+export const TYPES_CONSUMER = `import {
+  ABI_VERSION, FuzzyIndex, LIB_NAME, LibraryLoadError, MAX_ASYNC_CALLS, Mylib, MylibError, WordCounter,
+  closest, closestAsync, countDoubles, countDoublesAsync, getResult, histogram, levenshtein, library, load, open,
+  stats, statsAsync, statusName, unload,
+  type AsyncClosestOptions, type ClosestOptions, type EngineName, type HandleOptions, type LoadOptions, type Match,
+  type Stats, type StatusName, type WordCount,
+} from 'mylib-rust';
+import * as main from 'mylib-rust';
+import {
+  LAYOUTS, Status, add, debugPanic, rawFunctions, unsafeAccess,
+  type Pointer, type RawFunction, type RawFunctions, type SymbolName, type UnsafeAccess,
+} from 'mylib-rust/unsafe';
+
 const text: string = getResult('x');
-const count: number = countDoubles(Buffer.from('aa')) + countDoubles('bb');
-const top: Array<{ word: string; count: number }> = new WordCounter({ lowercase: true }).feed('a').top(1);
-const lib: Mylib = open({ path: '/nowhere' });
+const count: number = countDoubles(new Uint8Array([97, 97])) + countDoubles('bb') + levenshtein('a', 'b');
+const later: Promise<number> = countDoublesAsync('aa');
+const matches: Match[] = closest('q', ['a'], { limit: 1, maxDistance: 2, onProgress: (done: number, total: number) => done < total } satisfies ClosestOptions);
+const controller = new AbortController();
+const pending: Promise<Match[]> = closestAsync('q', ['a'], { signal: controller.signal } satisfies AsyncClosestOptions);
+const summary: Stats = stats(new Float64Array([1, 2]));
+const summaryLater: Promise<Stats> = statsAsync(new Float64Array([1]));
+const bins: Uint32Array = histogram(new Float64Array([1]), new Uint32Array(4), { min: 0, max: 1 });
+const name: string = statusName(6) + LIB_NAME + ABI_VERSION + MAX_ASYNC_CALLS;
+const lib: Mylib = open({ path: '/nowhere', engine: 'koffi' } satisfies LoadOptions);
+const engine: EngineName = lib.engine;
+const byPath: Mylib = open('/nowhere');
+const options: HandleOptions = { library: library() };
+{
+  using index = new FuzzyIndex(['a', 'b'], options);
+  const found: Match[] = index.closest('a');
+  void found;
+}
+const top: WordCount[] = new WordCounter({ lowercase: true }).feed('a').feed(new Uint8Array([98])).top(1);
+load({ path: '/elsewhere' });
+unload();
+try {
+  debugPanic('x');
+} catch (error) {
+  if (error instanceof MylibError) {
+    const code: StatusName | \`MYLIB_ERR_UNKNOWN_\${number}\` = error.code;
+    const status: number = error.status;
+    void [code, status];
+  } else if (error instanceof LibraryLoadError) {
+    const tried: string[] = error.attempts.map((a) => \`\${a.path}: \${a.reason}\`);
+    const wanted: string = error.platformPackage;
+    void [tried, wanted];
+  }
+}
+// mylib-rust/unsafe: its types can be named.
+const access: UnsafeAccess = unsafeAccess(lib);
+const raw: RawFunctions = rawFunctions();
+const one: RawFunction<'int32_t mylib_add(int32_t a, int32_t b)'> = raw.mylib_add;
+const symbol: SymbolName = 'mylib_add';
+const handle: Pointer | null = null;
+const sum: number = add(1, 2) + access.add(1, 2) + one(1, 2) + Status.PANIC + LAYOUTS.MylibStats.size;
+
+// What must NOT type-check.
 // @ts-expect-error getResult takes a string
 getResult(42);
+// @ts-expect-error the constructor is private: open() makes a Mylib
+new Mylib();
+// @ts-expect-error raw access is in mylib-rust/unsafe, not on Mylib
+lib.raw;
+// @ts-expect-error the probe add is in mylib-rust/unsafe, not in the main entry
+main.add(1, 2);
+// @ts-expect-error candidatePaths is internal
+main.candidatePaths();
+// @ts-expect-error MylibError.code is a union of the known codes
+const notACode: MylibError['code'] = 'NOPE';
 // @ts-expect-error reference/ is test code, not exported
-import('mylib-rust/reference/text');
-export { count, lib, text, top };
-`,
-};
+await import('mylib-rust/reference/text');
+
+export { byPath, bins, count, engine, later, matches, name, notACode, pending, summary, summaryLater, symbol, handle, sum, text, top };
+`;
 
 /** The expected WordCounter input, the same text as the check scripts feed. */
 export const WORDS_INPUT = ['The cat and the hat. ', 'THE END, the end'];

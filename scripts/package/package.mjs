@@ -11,12 +11,15 @@
 //     library, with os/cpu/libc so npm installs just the matching one.
 // Works with any subset of artifacts and lists the targets that are missing (release:check
 // refuses a release with any missing). Prints a size report.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { $, chalk } from 'zx';
 import {
+  LICENSE_FILE,
   PACKAGE_NAME,
+  PACKAGE_README,
   PLATFORM_TARGETS,
+  SIZES_DOC,
   UNPACKAGED_TARGETS,
   artifactsDir,
   checkFileList,
@@ -29,8 +32,10 @@ import {
   rootManifest,
   rootManifestProblems,
   rootPackFiles,
+  sizesTable,
   stagingDir,
   table,
+  withSizes,
 } from './lib.mjs';
 
 const say = (message) => console.log(chalk.cyan('package: ') + message);
@@ -81,6 +86,7 @@ for (const p of PLATFORM_TARGETS) {
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   writeFileSync(join(dir, 'README.md'), platformReadme(p));
+  cpSync(LICENSE_FILE, join(dir, 'LICENSE'));
   built.push({ ...p, dir });
 }
 if (built.length === 0) {
@@ -97,6 +103,8 @@ await $({ cwd: root, quiet: true })`npm run build:ts`;
 const rootFiles = rootPackFiles();
 const mainDir = join(stagingDir, PACKAGE_NAME);
 for (const file of rootFiles) if (file !== 'package.json') cpSync(join(root, file), join(mainDir, file));
+// The package's own README (whole API, absolute links), not the repository's.
+cpSync(PACKAGE_README, join(mainDir, 'README.md'));
 const mainPkg = publishedManifest(manifest, built.map((p) => p.name));
 writeFileSync(join(mainDir, 'package.json'), `${JSON.stringify(mainPkg, null, 2)}\n`);
 
@@ -113,13 +121,25 @@ if (problems.length) throw new Error(`package: the staged packages are wrong:\n 
 
 // 4. npm pack each folder into dist/packages.
 const rows = [];
+const sizes = [];
 for (const dir of [...built.map((p) => p.dir), mainDir]) {
   const out = await $({ cwd: root, quiet: true })`npm pack ${dir} --pack-destination ${packagesDir} --ignore-scripts --json`;
   const [info] = JSON.parse(out.stdout);
   rows.push([info.filename, String(info.entryCount), kib(info.size), kib(info.unpackedSize)]);
+  sizes.push({ name: info.name, files: info.entryCount, packed: info.size, unpacked: info.unpackedSize });
 }
 
 console.log(`\n${table(['tarball (dist/packages/)', 'files', 'packed', 'unpacked'], rows)}\n`);
+// The figures the docs show come from here, not from typing.
+writeFileSync(join(packagesDir, 'sizes.json'), `${JSON.stringify({ version, sizes }, null, 2)}\n`);
+if (missing.length === 0) {
+  const doc = readFileSync(SIZES_DOC, 'utf8');
+  const next = withSizes(doc, sizesTable(sizes));
+  if (next !== doc) writeFileSync(SIZES_DOC, next);
+  say(`${relative(root, SIZES_DOC)}: size table ${next === doc ? 'already current' : 'updated'}`);
+} else {
+  warn(`${relative(root, SIZES_DOC)}: size table left as it is (written only when every target is packed)`);
+}
 say(`${built.length + 1} package(s) of version ${version} in ${relative(root, packagesDir)}/ (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 say(`platform packages: ${built.map((p) => p.tag).join(', ')}`);
 if (missing.length) {

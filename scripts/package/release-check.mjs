@@ -14,7 +14,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { argv, chalk } from 'zx';
-import { PLATFORM_TARGETS, UNPACKAGED_TARGETS, packagesDir, readHeader, readTarball, root, rootManifest } from './lib.mjs';
+import { statSync } from 'node:fs';
+import { PLATFORM_TARGETS, SIZES_DOC, UNPACKAGED_TARGETS, packagesDir, readHeader, readSizes, readTarball, root, rootManifest, sizesProblems } from './lib.mjs';
 import { packageProblems, versionProblems } from './release-rules.mjs';
 
 const say = (message) => console.log(chalk.cyan('release:check: ') + message);
@@ -56,6 +57,14 @@ if (!argv['versions-only']) {
     report(`every target of bindings/targets.ts has a package (${PLATFORM_TARGETS.length})`, missingTargets);
     report('each package holds exactly what it should, with matching versions and fields', problems.filter((p) => !missingTargets.includes(p)));
     for (const t of UNPACKAGED_TARGETS) say(`not packaged by design: ${t.triple}: ${t.reason}`);
+
+    // The size table of docs/packaging.md (written by npm run package) against these tarballs.
+    const actualSizes = tarballs.map((t) => {
+      const entries = readTarball(join(packagesDir, t.file));
+      const unpacked = [...entries.values()].reduce((sum, body) => sum + body.length, 0);
+      return { name: t.manifest.name, files: entries.size, packed: statSync(join(packagesDir, t.file)).size, unpacked };
+    });
+    report(`the size table of ${SIZES_DOC.slice(root.length)} matches the tarballs (run npm run package with every target to rewrite it)`, sizesProblems(readSizes(readFileSync(SIZES_DOC, 'utf8')), actualSizes));
 
     // npm publish --dry-run for each (packs nothing new: publishes the exact tarball).
     const dryRun = [];

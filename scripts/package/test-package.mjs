@@ -5,8 +5,12 @@
 //            tarball is offered through `overrides` (so mylib-rust-* never come from the
 //            registry; koffi and @koromix/koffi-* do). Checks: npm picked exactly the host's
 //            platform package and koffi's binary package; ESM and CommonJS scripts call
-//            getResult/countDoubles/WordCounter (expected values from reference/); the
-//            installed .d.ts type-check a consumer; the library came from the platform package.
+//            getResult/countDoubles/WordCounter (expected values from reference/); the library
+//            came from the platform package.
+//   types    `tsc --noEmit --strict --module nodenext --moduleResolution nodenext consumer.ts`
+//            on TypeScript 7 (the repository's) and 5.x (from the registry), with and without
+//            `--types node`; then declarations.cjs checks the installed .d.ts (no @internal, no
+//            private or internal names, every public type nameable, no Node types needed).
 //   negative the platform package removed: the error names it and the source-build command;
 //            the install hook (cargo hidden) leaves the install working and says why.
 //   source   (when cargo is present) the install hook, run by `npm rebuild`, builds the library
@@ -20,7 +24,7 @@
 // Prints one line per check and "N passed, N failed"; checks that cannot run here are listed
 // as NOT RUN with the reason and never counted as passed.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
 import { argv, chalk } from 'zx';
@@ -29,11 +33,14 @@ import { LIBRARY_PATH_ENV, hostPlatform, libraryFileName, platformTag } from '..
 import { getResult as referenceGetResult, countDoubles as referenceCountDoubles } from '../../reference/text.ts';
 import { WordCounter as ReferenceWordCounter } from '../../reference/words.ts';
 import { arm64GnuRoot, foreignNode, has, paths as crossPaths, qemuArm64 } from '../cross/lib.mjs';
-import { COUNT_INPUTS, CONSUMER_FILES, GET_RESULT_INPUT, WORDS_INPUT } from './consumer.mjs';
+import { COUNT_INPUTS, CONSUMER_FILES, GET_RESULT_INPUT, TYPES_CONSUMER, WORDS_INPUT } from './consumer.mjs';
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, platformPackageName, root, rootManifest, tarballManifest } from './lib.mjs';
 import { errorMessage } from '../errors.mjs';
 
 const say = (message) => console.log(chalk.cyan('test:package: ') + message);
+/** The TypeScript 5 the types check installs beside the repository's TypeScript 7, and Node's types for `--types node`. */
+const TS5_RANGE = '5';
+const NODE_TYPES_RANGE = '20';
 const isWindows = process.platform === 'win32';
 const started = performance.now();
 const { version } = rootManifest();
@@ -144,11 +151,11 @@ function run(command, args, { cwd, env, timeout = 300_000, toFile = false }) {
 const tail = (text, n = 12) => text.trim().split('\n').slice(-n).join('\n');
 
 /** A consumer project: package.json with every platform tarball as an override, and the check scripts. */
-function makeProject(name) {
+function makeProject(name, fields = {}) {
   const dir = join(work, name);
   mkdirSync(dir);
   const overrides = Object.fromEntries([...platformTarballs].map(([pkg, file]) => [pkg, `file:${file}`]));
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true, overrides }, null, 2)}\n`);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true, ...fields, overrides }, null, 2)}\n`);
   for (const [file, text] of Object.entries(CONSUMER_FILES)) writeFileSync(join(dir, file), text);
   return dir;
 }
@@ -271,14 +278,6 @@ if (!platformTarballs.has(hostPackage)) {
       judge(runCheck(host, script, nodeHere(host, noRust)), libraryDir),
     );
   }
-  check('host', 'the installed .d.ts type-check a consumer (tsc, exports map)', () => {
-    writeFileSync(
-      join(host, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] }, files: ['types.mts'] }),
-    );
-    const r = run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', host], { cwd: host, env: noRust });
-    return r.status === 0 ? null : tail(r.out);
-  });
 
   // ---------------------------------------------------------------- negative
   console.log(chalk.bold(`\n[negative] ${hostPackage} removed`));
@@ -306,6 +305,39 @@ if (!platformTarballs.has(hostPackage)) {
     for (const script of ['check.mjs', 'check.cjs']) {
       check('source', `${script}: calls work with the source build (cargo hidden again at run time)`, () => judge(runCheck(host, script, nodeHere(host, noRust)), built));
     }
+  }
+}
+
+// ---------------------------------------------------------------- types
+// The shipped declarations in a consumer, with the exact command a user runs, on the repository's
+// TypeScript (7) and on TypeScript 5.x from the registry, with and without Node's types; then the
+// declarations themselves (scripts/package/declarations.cjs, with TypeScript 5's compiler API).
+console.log(chalk.bold(`\n[types] tsc --strict --module nodenext on the installed .d.ts (TypeScript ${TS5_RANGE} and 7)`));
+{
+  const dir = makeProject('types', { type: 'module' });
+  writeFileSync(join(dir, 'consumer.ts'), TYPES_CONSUMER);
+  copyFileSync(join(root, 'scripts', 'package', 'declarations.cjs'), join(dir, 'declarations.cjs'));
+  const install = npmInstall(dir, noRust, [`typescript@${TS5_RANGE}`, `@types/node@${NODE_TYPES_RANGE}`, '--ignore-scripts']);
+  check('types', `npm install ${PACKAGE_NAME} typescript@${TS5_RANGE} @types/node@${NODE_TYPES_RANGE} succeeds`, () => (install.status === 0 ? null : tail(install.out)));
+  if (install.status === 0) {
+    const compilers = [
+      { label: 'TypeScript 7 (the repository\'s)', tsc: join(root, 'node_modules', 'typescript', 'bin', 'tsc') },
+      { label: `TypeScript ${TS5_RANGE} (registry)`, tsc: join(dir, 'node_modules', 'typescript', 'bin', 'tsc') },
+    ];
+    for (const { label, tsc } of compilers) {
+      const version = run(process.execPath, [tsc, '--version'], { cwd: dir, env: noRust }).out.trim();
+      for (const types of [[], ['--types', 'node']]) {
+        const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...types, 'consumer.ts'];
+        check('types', `${label}, ${version}: tsc ${args.join(' ')}`, () => {
+          const r = run(process.execPath, [tsc, ...args], { cwd: dir, env: noRust });
+          return r.status === 0 ? null : tail(r.out, 20);
+        });
+      }
+    }
+    check('types', 'the shipped declarations: no @internal, no private names, every public type nameable, no Node types needed', () => {
+      const r = run(process.execPath, ['declarations.cjs'], { cwd: dir, env: noRust });
+      return r.status === 0 ? null : tail(r.out, 30);
+    });
   }
 }
 

@@ -5,7 +5,6 @@ import {
   FuzzyIndex,
   MylibError,
   WordCounter,
-  add,
   closest,
   closestAsync,
   countDoubles,
@@ -13,12 +12,12 @@ import {
   getResult,
   histogram,
   levenshtein,
-  library,
   stats,
   statsAsync,
   statusName,
 } from '../../bindings/index.ts';
 import { CONSTANTS, STATUS_NAMES } from '../../bindings/raw.ts';
+import { add, debugPanic } from '../../bindings/unsafe.ts';
 import { each, group, test } from './harness.ts';
 
 type Call = () => unknown;
@@ -115,7 +114,7 @@ group('argument errors', () => {
 group('errors from Rust', () => {
   test('a Rust panic becomes a MylibError (MYLIB_ERR_PANIC) with its message, and the library keeps working', () => {
     assert.throws(
-      () => library().debugPanic('deliberate panic ✓'),
+      () => debugPanic('deliberate panic ✓'),
       (error: unknown) => {
         assert.ok(error instanceof MylibError);
         assert.ok(error instanceof Error);
@@ -145,7 +144,7 @@ group('errors from Rust', () => {
 
   test('a message longer than MYLIB_ERR_MAX_LEN arrives cut, with the marker, never longer', () => {
     assert.throws(
-      () => library().debugPanic('é'.repeat(2000)),
+      () => debugPanic('é'.repeat(2000)),
       (error: unknown) => {
         assert.ok(error instanceof MylibError);
         assert.ok(Buffer.byteLength(error.message) <= CONSTANTS.MYLIB_ERR_MAX_LEN, `${Buffer.byteLength(error.message)} bytes`);

@@ -1,7 +1,8 @@
 /** getResult, countDoubles(+Async), levenshtein(+Async), add: the string and byte kernels. */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { MAX_ASYNC_CALLS, MylibError, add, countDoubles, countDoublesAsync, getResult, levenshtein, levenshteinAsync } from '../../bindings/index.ts';
+import { MAX_ASYNC_CALLS, MylibError, countDoubles, countDoublesAsync, getResult, levenshtein, levenshteinAsync } from '../../bindings/index.ts';
+import { add } from '../../bindings/unsafe.ts';
 import * as refLevenshtein from '../../reference/levenshtein.ts';
 import * as refText from '../../reference/text.ts';
 import { each, group, random, randomString, test } from './harness.ts';

@@ -30,6 +30,7 @@ const platforms = PLATFORM_TARGETS as PlatformTarget[];
 const MAIN_FILES = [
   'package.json',
   'README.md',
+  'LICENSE',
   'build-from-source.mjs',
   'Cargo.toml',
   'Cargo.lock',
@@ -38,6 +39,8 @@ const MAIN_FILES = [
   'rustlib/ffi/mod.rs',
   'dist/bindings/index.js',
   'dist/bindings/index.d.ts',
+  'dist/bindings/unsafe.js',
+  'dist/bindings/unsafe.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
   'dist/bindings/engines/koffi.js',
