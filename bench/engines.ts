@@ -176,7 +176,10 @@ const md = [
 
 mkdirSync(outDir, { recursive: true });
 const stem = join(outDir, `${new Date().toISOString().slice(0, 10)}-engines`);
-writeFileSync(`${stem}.json`, `${JSON.stringify({ rounds, quick, rows, targets, absent: Object.fromEntries(absent), samples: Object.fromEntries(samples) }, null, 2)}\n`);
+writeFileSync(
+  `${stem}.json`,
+  `${JSON.stringify({ rounds, quick, rows, targets, absent: Object.fromEntries(absent), samples: Object.fromEntries(samples) }, null, 2)}\n`,
+);
 writeFileSync(`${stem}.md`, md);
 console.log(`\n${md}`);
 say(`wrote ${relative(process.cwd(), stem)}.json and .md`);

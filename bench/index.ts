@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type AsyncCase, CASE_GROUPS, COLUMNS, asyncCases } from './lib/cases.ts';
+import { type AsyncCase, type Case, CASE_GROUPS, COLUMNS, asyncCases } from './lib/cases.ts';
 import type { Budget } from './lib/measure.ts';
 import { type AsyncResult, type CaseResult, type RunResult, asyncLines, markdown, svgChart, targetLine } from './lib/report.ts';
 import { log, prepare, runAsyncCase, runCase } from './lib/run.ts';
@@ -23,22 +23,23 @@ import { evaluateTargets } from './lib/targets.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-let options;
-try {
-  options = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      rounds: { type: 'string' },
-      out: { type: 'string' },
-      strict: { type: 'boolean', default: false },
-      render: { type: 'string' },
-    },
-  }).values;
-} catch (error) {
-  console.error(`bench: ${(error as Error).message}\nusage: npm run bench -- [--quick] [--only <text>] [--rounds <n>] [--out <dir>] [--strict]`);
-  process.exit(2);
-}
+const options = (() => {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        rounds: { type: 'string' },
+        out: { type: 'string' },
+        strict: { type: 'boolean', default: false },
+        render: { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\nusage: npm run bench -- [--quick] [--only <text>] [--rounds <n>] [--out <dir>] [--strict]`);
+    process.exit(2);
+  }
+})();
 
 if (options.render) {
   const file = options.render;
@@ -64,12 +65,14 @@ const started = Date.now();
 log(`mylib benchmarks (${quick ? 'quick smoke pass' : 'full'}): ${rounds} round(s), ${budget.ms} ms per column per round`);
 const { env, machine } = prepare(quick);
 log(`library: ${machine.library}`);
-log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, koffi ${machine.koffi}, load ${machine.loadAverageStart.map((x) => x.toFixed(1)).join(' ')}\n`);
+log(
+  `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, koffi ${machine.koffi}, load ${machine.loadAverageStart.map((x) => x.toFixed(1)).join(' ')}\n`,
+);
 
 const failures: string[] = [];
 const cases: CaseResult[] = [];
 for (const { group, build } of CASE_GROUPS) {
-  let built;
+  let built: Case[];
   try {
     built = build(env).filter((c) => !only || c.id.includes(only));
   } catch (error) {
@@ -144,7 +147,9 @@ if (cases.length === 0 && asyncs.length === 0) {
   console.error(`bench: no case matched --only '${only}'`);
   process.exit(1);
 }
-log(`summary: ${cases.length} cases, ${asyncs.length} async cases, no failures; targets met ${targets.filter((t) => t.met).length}/${targets.length}, missed ${missed.length}, not measured ${targets.filter((t) => t.met === undefined).length}`);
+log(
+  `summary: ${cases.length} cases, ${asyncs.length} async cases, no failures; targets met ${targets.filter((t) => t.met).length}/${targets.length}, missed ${missed.length}, not measured ${targets.filter((t) => t.met === undefined).length}`,
+);
 if (options.strict && missed.length) process.exit(1);
 // koffi worker threads and FinalizationRegistry callbacks must not keep the process alive.
 process.exit(0);

@@ -19,20 +19,21 @@ import { log, prepare, runCase } from './lib/run.ts';
 import { type TargetResult, evaluateTargets } from './lib/targets.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-let options;
-try {
-  options = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      rounds: { type: 'string' },
-      out: { type: 'string' },
-      strict: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (error) {
-  console.error(`bench:strings: ${(error as Error).message}\nusage: npm run bench:strings -- [--quick] [--rounds <n>] [--out <dir>] [--strict]`);
-  process.exit(2);
-}
+const options = (() => {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        rounds: { type: 'string' },
+        out: { type: 'string' },
+        strict: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench:strings: ${(error as Error).message}\nusage: npm run bench:strings -- [--quick] [--rounds <n>] [--out <dir>] [--strict]`);
+    process.exit(2);
+  }
+})();
 const quick = options.quick!;
 const rounds = options.rounds === undefined ? (quick ? 1 : 11) : Number(options.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) {

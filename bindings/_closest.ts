@@ -60,7 +60,6 @@ export function progressAdapter(onProgress: ClosestOptions['onProgress'], signal
   };
 }
 
-
 /** Throws for a failed status; a CANCELLED one becomes the callback's error or the signal's reason. */
 export function checkCancellable(status: number, err: Buffer, progress: ProgressAdapter): void {
   if (status === Status.OK) return;
@@ -99,4 +98,3 @@ export function readMatches(matches: Uint32Array, count: number, candidates: rea
   }
   return result;
 }
-

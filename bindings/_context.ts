@@ -40,7 +40,6 @@ export class NativeObjects {
   }
 }
 
-
 export interface LibraryContext {
   /** The current functions (they throw after unload()). */
   readonly raw: RawFunctions;

@@ -149,7 +149,6 @@ export function decodeUtf8(buffer: Buffer, start: number, end: number): string {
   return hasDecoders ? (buffer as Decoders).utf8Slice!(start, end) : buffer.toString('utf8', start, end);
 }
 
-
 /** Per-call buffers: shared ones for sync calls, fresh ones for async calls. */
 export interface CallBuffers {
   err: Buffer;
@@ -203,7 +202,6 @@ export function errorFrom(status: number, err: Buffer): MylibError {
   const message = err.toString('utf8', 0, end === -1 ? ERR_CAP : end);
   return new MylibError(status, message || `mylib call failed with status ${status}`);
 }
-
 
 /** Throws the MylibError for a failed status, with the message from `err`. */
 export function check(status: number, err: Buffer): void {
@@ -283,4 +281,3 @@ export const copies = new CopyPool();
 export function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
-

@@ -61,7 +61,18 @@ export class FuzzyIndex {
     try {
       status = this.#library.guardCallbacks(reentrant, () =>
         this.#library.raw.mylib_fuzzy_index_closest(
-          pointer, queryBytes, queryLen, maxDistance, threads, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
+          pointer,
+          queryBytes,
+          queryLen,
+          maxDistance,
+          threads,
+          matches,
+          outCap,
+          u64,
+          progress.callback,
+          null,
+          err,
+          ERR_CAP,
         ),
       );
     } finally {
@@ -86,9 +97,11 @@ export class FuzzyIndex {
     this.#busy++;
     let status: number;
     try {
-      status = await this.#library.callAsync('mylib_fuzzy_index_closest', [
-        pointer, queryBytes, queryBytes.length, maxDistance, threads, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
-      ], signal);
+      status = await this.#library.callAsync(
+        'mylib_fuzzy_index_closest',
+        [pointer, queryBytes, queryBytes.length, maxDistance, threads, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP],
+        signal,
+      );
     } finally {
       this.#idle();
     }
@@ -200,4 +213,3 @@ export class WordCounter {
     return pointer;
   }
 }
-

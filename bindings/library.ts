@@ -22,15 +22,7 @@ import {
   syncBuffers,
   sharesMemory,
 } from './_marshal.ts';
-import {
-  checkArgumentCount,
-  checkFiniteNumber,
-  checkInt32,
-  checkOptions,
-  checkString,
-  copyStringArray,
-  describe,
-} from './errors.ts';
+import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
 import type { LoadedLibrary } from './loader.ts';
 import type { EngineLibrary, EngineName } from './engine.ts';
 import { type AddressFunctions, type RawFunctions, Status } from './raw.ts';
@@ -144,7 +136,13 @@ export class Mylib {
       const outputAt = NativeScratch.DATA + NativeScratch.outputOffset(length);
       const base = scratch.address;
       const status = this.#addressed.mylib_get_result(
-        base + NativeScratch.DATA, length, base + outputAt, scratch.capacity - outputAt, base, base + NativeScratch.ERR, ERR_CAP,
+        base + NativeScratch.DATA,
+        length,
+        base + outputAt,
+        scratch.capacity - outputAt,
+        base,
+        base + NativeScratch.ERR,
+        ERR_CAP,
       );
       if (status === Status.OK) {
         // An ASCII result decodes as Latin-1: a copy, without UTF-8 validation.
@@ -244,9 +242,11 @@ export class Mylib {
     const bytesA = Buffer.from(a);
     const bytesB = Buffer.from(b);
     const buffers = freshBuffers();
-    const status = await this.#callAsync('mylib_levenshtein', [
-      bytesA, bytesA.length, bytesB, bytesB.length, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
-    ], signal);
+    const status = await this.#callAsync(
+      'mylib_levenshtein',
+      [bytesA, bytesA.length, bytesB, bytesB.length, buffers.u64, progress.callback, null, buffers.err, ERR_CAP],
+      signal,
+    );
     checkCancellable(status, buffers.err, progress);
     return Number(buffers.u64[0]);
   }
@@ -270,8 +270,21 @@ export class Mylib {
     const { u64, err } = reentrant ? freshBuffers() : this.#sync;
     const status = this.#guardCallbacks(reentrant, () =>
       this.#raw.mylib_closest(
-        queryBytes, queryLen, packed.bytes, packed.length, packed.offsets, candidates.length,
-        maxDistance, threads, matches, outCap, u64, progress.callback, null, err, ERR_CAP,
+        queryBytes,
+        queryLen,
+        packed.bytes,
+        packed.length,
+        packed.offsets,
+        candidates.length,
+        maxDistance,
+        threads,
+        matches,
+        outCap,
+        u64,
+        progress.callback,
+        null,
+        err,
+        ERR_CAP,
       ),
     );
     checkCancellable(status, err, progress);
@@ -304,10 +317,27 @@ export class Mylib {
     const queryBytes = Buffer.from(query);
     const matches = new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
     const buffers = freshBuffers();
-    const status = await this.#callAsync('mylib_closest', [
-      queryBytes, queryBytes.length, packed.bytes, packed.length, packed.offsets, candidates.length,
-      maxDistance, threads, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP,
-    ], signal);
+    const status = await this.#callAsync(
+      'mylib_closest',
+      [
+        queryBytes,
+        queryBytes.length,
+        packed.bytes,
+        packed.length,
+        packed.offsets,
+        candidates.length,
+        maxDistance,
+        threads,
+        matches,
+        outCap,
+        buffers.u64,
+        progress.callback,
+        null,
+        buffers.err,
+        ERR_CAP,
+      ],
+      signal,
+    );
     checkCancellable(status, buffers.err, progress);
     return readMatches(matches, Number(buffers.u64[0]), candidates);
   }
@@ -465,7 +495,6 @@ export class Mylib {
   }
 }
 
-
 /** The smallest and largest finite values, or undefined when there is none. */
 function finiteRange(summary: Stats, values: Float64Array): { min: number; max: number } | undefined {
   if (Number.isFinite(summary.min) && Number.isFinite(summary.max)) return { min: summary.min, max: summary.max };
@@ -482,5 +511,3 @@ function finiteRange(summary: Stats, values: Float64Array): { min: number; max: 
 function checkFloat64Array(fn: string, values: unknown): asserts values is Float64Array {
   if (!(values instanceof Float64Array)) throw new TypeError(`${fn}: argument 'values' must be a Float64Array, got ${describe(values)}`);
 }
-
-

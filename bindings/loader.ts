@@ -24,15 +24,7 @@ import { registerDenoEngine } from './engines/deno.ts';
 import { registerKoffiEngine } from './engines/koffi.ts';
 import { registerNodeEngine } from './engines/node.ts';
 import { describe } from './errors.ts';
-import {
-  ABI_VERSION,
-  LIBRARY_PATH_ENV,
-  LIB_NAME,
-  type PlatformInfo,
-  hostPlatform,
-  libraryFileName,
-  platformTag,
-} from './names.ts';
+import { ABI_VERSION, LIBRARY_PATH_ENV, LIB_NAME, type PlatformInfo, hostPlatform, libraryFileName, platformTag } from './names.ts';
 import { objectFileProblem } from './object-file.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */

@@ -252,7 +252,9 @@ function checkMachO(reader: Reader, host: ObjectFileHost): void {
       checkThinMachO(reader, offset, length, arch, host);
       return;
     }
-    throw new Problem(`wrong architecture: the universal file holds cputypes ${cpus.join(', ')}, this process (${host.arch}) needs 0x${(arch.macho ?? 0).toString(16)}`);
+    throw new Problem(
+      `wrong architecture: the universal file holds cputypes ${cpus.join(', ')}, this process (${host.arch}) needs 0x${(arch.macho ?? 0).toString(16)}`,
+    );
   }
   checkThinMachO(reader, 0, reader.size, arch, host);
 }
@@ -274,7 +276,8 @@ function checkThinMachO(reader: Reader, start: number, length: number, arch: (ty
   if (filetype !== 6 && filetype !== 8) throw new Problem(`not a shared library: Mach-O filetype ${filetype} (MH_DYLIB is 6, MH_BUNDLE 8)`);
   const ncmds = h.readUInt32LE(16);
   const sizeofcmds = h.readUInt32LE(20);
-  if (headerSize + sizeofcmds > length) throw new Problem(`truncated or corrupt: load commands end at byte ${headerSize + sizeofcmds} of a ${length}-byte image`);
+  if (headerSize + sizeofcmds > length)
+    throw new Problem(`truncated or corrupt: load commands end at byte ${headerSize + sizeofcmds} of a ${length}-byte image`);
   const cmds = reader.bytes(start + headerSize, sizeofcmds, 'the load commands');
   let at = 0;
   for (let i = 0; i < ncmds; i++) {

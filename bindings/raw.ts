@@ -39,10 +39,8 @@ export const DECLARATIONS = {
   mylib_bytes_free: 'void mylib_bytes_free(uint8_t *ptr, size_t len)',
   mylib_get_result:
     'int32_t mylib_get_result(const uint8_t *text, size_t text_len, uint8_t *out, size_t out_cap, MylibTextOut *out_info, uint8_t *err, size_t err_cap)',
-  mylib_count_doubles_bytes:
-    'int32_t mylib_count_doubles_bytes(const uint8_t *data, size_t data_len, uint64_t *out_count, uint8_t *err, size_t err_cap)',
-  mylib_count_doubles_utf8:
-    'int32_t mylib_count_doubles_utf8(const uint8_t *text, size_t text_len, uint64_t *out_count, uint8_t *err, size_t err_cap)',
+  mylib_count_doubles_bytes: 'int32_t mylib_count_doubles_bytes(const uint8_t *data, size_t data_len, uint64_t *out_count, uint8_t *err, size_t err_cap)',
+  mylib_count_doubles_utf8: 'int32_t mylib_count_doubles_utf8(const uint8_t *text, size_t text_len, uint64_t *out_count, uint8_t *err, size_t err_cap)',
   mylib_levenshtein:
     'int32_t mylib_levenshtein(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint64_t *out_distance, MylibProgressFn *progress, void *user_data, uint8_t *err, size_t err_cap)',
   mylib_closest:
@@ -57,8 +55,7 @@ export const DECLARATIONS = {
     'int32_t mylib_histogram(const double *values, size_t len, double min, double max, uint32_t *bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
   mylib_word_counter_new: 'int32_t mylib_word_counter_new(bool lowercase, MylibWordCounter **out_counter, uint8_t *err, size_t err_cap)',
   mylib_word_counter_free: 'void mylib_word_counter_free(MylibWordCounter *counter)',
-  mylib_word_counter_feed:
-    'int32_t mylib_word_counter_feed(MylibWordCounter *counter, const uint8_t *chunk, size_t chunk_len, uint8_t *err, size_t err_cap)',
+  mylib_word_counter_feed: 'int32_t mylib_word_counter_feed(MylibWordCounter *counter, const uint8_t *chunk, size_t chunk_len, uint8_t *err, size_t err_cap)',
   mylib_word_counter_top:
     'int32_t mylib_word_counter_top(const MylibWordCounter *counter, size_t k, uint8_t **out_text, size_t *out_len, uint8_t *err, size_t err_cap)',
 } as const;
@@ -92,9 +89,10 @@ export const Status = {
 /** `MYLIB_OK`, `MYLIB_ERR_NULL_ARGUMENT`, ...: the C names of the statuses. */
 export type StatusName = 'MYLIB_OK' | `MYLIB_ERR_${Exclude<keyof typeof Status, 'OK'>}`;
 
-export const STATUS_NAMES = Object.fromEntries(
-  Object.entries(Status).map(([name, code]) => [code, `MYLIB_${code === 0 ? '' : 'ERR_'}${name}`]),
-) as Record<number, StatusName>;
+export const STATUS_NAMES = Object.fromEntries(Object.entries(Status).map(([name, code]) => [code, `MYLIB_${code === 0 ? '' : 'ERR_'}${name}`])) as Record<
+  number,
+  StatusName
+>;
 
 // ---------------------------------------------------------------------------------------------
 // Types derived from the table. A parameter's C type decides what the typed layer passes:
@@ -113,8 +111,7 @@ export type StructOut = Uint8Array | Float64Array | BigUint64Array | Uint32Array
 export type ProgressFn = (done: number | bigint, total: number | bigint, userData?: unknown) => boolean;
 
 type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
-type SplitParams<S extends string> =
-  Trim<S> extends '' ? [] : S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...SplitParams<Tail>] : [Trim<S>];
+type SplitParams<S extends string> = Trim<S> extends '' ? [] : S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...SplitParams<Tail>] : [Trim<S>];
 type Unconst<S extends string> = S extends `const ${infer R}` ? Unconst<R> : S;
 type BaseOf<P extends string> = Trim<Unconst<P> extends `${infer Base}*${string}` ? Base : never>;
 type Opaque = (typeof OPAQUES)[number];
@@ -129,19 +126,19 @@ type PointeeType<Base extends string> = Base extends 'uint8_t'
   ? Bytes
   : Base extends 'void'
     ? Bytes
-  : Base extends 'double'
-    ? Float64Array | null
-    : Base extends 'uint32_t' | 'MylibMatch'
-      ? Uint32Array | null
-      : Base extends 'uint64_t' | 'size_t' | 'MylibTextOut'
-        ? U64Out
-        : Base extends keyof typeof STRUCTS
-          ? StructOut
-          : Base extends keyof typeof CALLBACKS
-            ? ProgressFn | null
-            : Base extends Opaque
-              ? Pointer | null
-              : never;
+    : Base extends 'double'
+      ? Float64Array | null
+      : Base extends 'uint32_t' | 'MylibMatch'
+        ? Uint32Array | null
+        : Base extends 'uint64_t' | 'size_t' | 'MylibTextOut'
+          ? U64Out
+          : Base extends keyof typeof STRUCTS
+            ? StructOut
+            : Base extends keyof typeof CALLBACKS
+              ? ProgressFn | null
+              : Base extends Opaque
+                ? Pointer | null
+                : never;
 type ScalarType<T extends string> = T extends 'bool'
   ? boolean
   : T extends 'uint64_t' | 'int64_t'
@@ -152,10 +149,10 @@ type ScalarType<T extends string> = T extends 'bool'
 type ResultType<Head extends string> = Head extends `${string}char *${string}`
   ? string
   : Head extends `${string}*${string}`
-  ? Pointer | null
-  : Head extends `void ${string}`
-    ? void
-    : number;
+    ? Pointer | null
+    : Head extends `void ${string}`
+      ? void
+      : number;
 
 type MapParams<T> = T extends [infer Head extends string, ...infer Rest] ? [ParamType<Head>, ...MapParams<Rest>] : [];
 type AsNumbers<T> = T extends [unknown, ...infer Rest] ? [number, ...AsNumbers<Rest>] : [];
@@ -172,8 +169,19 @@ export type RawFunctions = { [K in SymbolName]: RawFunction<(typeof DECLARATIONS
 // Struct layouts, computed from STRUCTS with the C rules (natural alignment, 64-bit hosts).
 
 const C_SIZES: Record<string, number> = {
-  bool: 1, int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4, float: 4,
-  int64_t: 8, uint64_t: 8, double: 8, size_t: 8, uintptr_t: 8,
+  bool: 1,
+  int8_t: 1,
+  uint8_t: 1,
+  int16_t: 2,
+  uint16_t: 2,
+  int32_t: 4,
+  uint32_t: 4,
+  float: 4,
+  int64_t: 8,
+  uint64_t: 8,
+  double: 8,
+  size_t: 8,
+  uintptr_t: 8,
 };
 
 export interface Layout {

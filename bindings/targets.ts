@@ -17,11 +17,7 @@ import { LIB_NAME, type PlatformInfo, cargoArtifactName, libraryFileName } from 
 export type Route = 'rustup' | 'debian-std' | 'build-std';
 
 /** The linker rustc is told to use. */
-export type Linker =
-  | { kind: 'zig'; zigTarget: string }
-  | { kind: 'mingw'; command: string }
-  | { kind: 'ld64.lld' }
-  | { kind: 'wasm-ld' };
+export type Linker = { kind: 'zig'; zigTarget: string } | { kind: 'mingw'; command: string } | { kind: 'ld64.lld' } | { kind: 'wasm-ld' };
 
 /** Binary format and machine, checked from the file header. */
 export type Format = 'elf' | 'pe' | 'macho' | 'wasm';
@@ -211,7 +207,10 @@ export const TARGETS: readonly CrossTarget[] = [
 /** The targets named in `selection` (comma-separated triples, or platform tags); all when empty. */
 export function selectTargets(selection: string | undefined): CrossTarget[] {
   if (!selection) return [...TARGETS];
-  const wanted = selection.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = selection
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return wanted.map((name) => {
     const found = TARGETS.find((t) => t.triple === name || t.fileName === name || t.fileName.split('.')[1] === name);
     if (!found) {

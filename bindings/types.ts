@@ -64,7 +64,6 @@ export interface WordCount {
   count: number;
 }
 
-
 /** Options shared by the handle classes. */
 export interface HandleOptions {
   /** The library instance to use (default: the module's default library). */

@@ -21,7 +21,12 @@ const connections = Number(argv.connections ?? 50);
 const engines = String(argv.engines ?? 'rust,js').split(',');
 const rssLimitMB = Number(argv['rss-limit'] ?? 30);
 const maxSeconds = Number(argv['max-seconds'] ?? 240); // per run: a hard stop
-for (const [name, value] of /** @type {Array<[string, number]>} */ ([['requests', total], ['connections', connections], ['rss-limit', rssLimitMB], ['max-seconds', maxSeconds]])) {
+for (const [name, value] of /** @type {Array<[string, number]>} */ ([
+  ['requests', total],
+  ['connections', connections],
+  ['rss-limit', rssLimitMB],
+  ['max-seconds', maxSeconds],
+])) {
   if (!Number.isFinite(value) || value <= 0) {
     console.error(chalk.red(`load: --${name} must be a positive number, got '${argv[name]}'`));
     process.exit(2);
@@ -99,7 +104,9 @@ for (const engine of engines) {
 console.log('\n| engine | endpoint | req/s | p50 ms | p99 ms | errors | non-2xx | RSS after 10k -> all (MB) |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of results) {
-  console.log(`| ${r.engine} | \`${r.endpoint}\` | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.errors} | ${r.non2xx} | ${r.rssAfter10kMB} -> ${r.rssAfterAllMB} |`);
+  console.log(
+    `| ${r.engine} | \`${r.endpoint}\` | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.errors} | ${r.non2xx} | ${r.rssAfter10kMB} -> ${r.rssAfterAllMB} |`,
+  );
 }
 const out = join(root, '.cache', 'load');
 await mkdir(out, { recursive: true });

@@ -139,11 +139,15 @@ function workbenchCommand(name, help, run) {
 workbenchCommand('open', 'Load any shared library (no ABI handshake): .open <path | m | c | z ...> [as <name>]', (args) => workbench.open(args));
 workbenchCommand('libs', 'List the open foreign libraries', () => workbench.libs());
 workbenchCommand('close', 'Unload a foreign library: .close <name> (its functions refuse calls afterwards)', (args) => workbench.close(args));
-workbenchCommand('symbols', "A library's exported functions and data from its symbol table: .symbols <name | path | mylib> [filter] [--all]", (args) => workbench.symbols(args));
+workbenchCommand('symbols', "A library's exported functions and data from its symbol table: .symbols <name | path | mylib> [filter] [--all]", (args) =>
+  workbench.symbols(args),
+);
 workbenchCommand('more', 'The next page of .symbols', () => workbench.more());
 workbenchCommand('declare', 'Bind a C function: .declare <library> <C prototype>, e.g. .declare m double cos(double x)', (args) => workbench.declare(args));
 workbenchCommand('struct', 'Declare a C struct (.struct struct tm { int tm_sec; ... }) or an opaque type (.struct FILE)', (args) => workbench.struct(args));
-workbenchCommand('callback', 'Declare a callback type: .callback int CmpFn(const void *a, const void *b); use it as CmpFn *', (args) => workbench.callback(args));
+workbenchCommand('callback', 'Declare a callback type: .callback int CmpFn(const void *a, const void *b); use it as CmpFn *', (args) =>
+  workbench.callback(args),
+);
 workbenchCommand('typedef', 'Name a type: .typedef time_t int64_t', (args) => workbench.typedef(args));
 workbenchCommand('save', "Write the session's declarations as a TypeScript module: .save <file.ts>", (args) => {
   const file = args.trim();
@@ -187,7 +191,11 @@ server.defineCommand('rebuild', {
     } else {
       try {
         const previous = swapTo(result.path);
-        print(chalk.green(`rebuild: built in ${result.seconds.toFixed(1)} s, loaded ${result.path}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`));
+        print(
+          chalk.green(
+            `rebuild: built in ${result.seconds.toFixed(1)} s, loaded ${result.path}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`,
+          ),
+        );
       } catch (error) {
         print(chalk.red(`rebuild: built, but loading failed; still using ${loadedPath ?? 'no library'}:\n${errorMessage(error)}`));
       }

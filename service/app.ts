@@ -315,7 +315,11 @@ function rejectConnection(socket: Socket, status: number, message: string): void
 function onClientError(error: NodeJS.ErrnoException, socket: Socket, config: ServiceConfig): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    rejectConnection(socket, 408, `the request was not received in time (head within ${config.headersTimeout} ms, whole request within ${config.requestTimeout} ms)`);
+    rejectConnection(
+      socket,
+      408,
+      `the request was not received in time (head within ${config.headersTimeout} ms, whole request within ${config.requestTimeout} ms)`,
+    );
   } else if (error.code === 'HPE_HEADER_OVERFLOW') {
     rejectConnection(socket, 431, 'the request head is larger than the limit');
   } else {
@@ -426,7 +430,10 @@ function feedStream(stream: IncomingMessage, counter: WordCounterHandle, limit: 
 }
 
 /** Ajv errors -> one message naming the field: `body/candidates/3 must be string`. */
-function formatValidation(errors: ReadonlyArray<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>, dataVar: string): string {
+function formatValidation(
+  errors: ReadonlyArray<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>,
+  dataVar: string,
+): string {
   return errors
     .map((e) => {
       const path = `${dataVar}${e.instancePath}`;
@@ -481,5 +488,8 @@ function sendError(error: FastifyError | Error, request: FastifyRequest, reply: 
   }
   if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.info({ status, reason: message }, 'request rejected');
-  reply.code(status).type('application/json; charset=utf-8').send({ error: STATUS_CODES[status] ?? 'Error', message });
+  reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error: STATUS_CODES[status] ?? 'Error', message });
 }

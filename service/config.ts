@@ -106,7 +106,9 @@ function integer(flag: Flag, raw: string, min: number, max: number): number {
 
 /** Reads flags from `argv` (without node and the script) and variables from `env`. */
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: Record<string, { type: 'string' | 'boolean'; short?: string }> }>
+  >;
   try {
     parsed = parseArgs({
       args: argv,

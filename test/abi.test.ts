@@ -74,14 +74,7 @@ async function checkFixture(name: string): Promise<string[]> {
 describe('fixtures', () => {
   it('the base fixture has no drift (and its library exports exactly its six functions)', async () => {
     expect(await checkFixture('base')).toEqual([]);
-    expect([...fixtureSymbols.names].sort()).toEqual([
-      'fix_get_result',
-      'fix_handle_free',
-      'fix_handle_new',
-      'fix_handle_scan',
-      'fix_stats',
-      'fix_version',
-    ]);
+    expect([...fixtureSymbols.names].sort()).toEqual(['fix_get_result', 'fix_handle_free', 'fix_handle_new', 'fix_handle_scan', 'fix_stats', 'fix_version']);
     const counts = checkAbi({ rust: readRustApi(BASE, ROOT), tables: await readDeclarations(join(BASE, 'raw.ts'), 'raw.ts'), symbols: fixtureSymbols }).counts;
     expect(counts).toMatchObject({ exports: 6, declarations: 6, structs: 1, callbacks: 1, opaques: 1, statuses: 3, constants: 1 });
   });
@@ -184,14 +177,7 @@ describe('the real library', () => {
 describe('parsers', () => {
   it('reads multi-line, attributed, documented exports and skips strings, comments and test modules', () => {
     const api = readRustApi(BASE, ROOT);
-    expect(api.functions.map((f) => f.symbol)).toEqual([
-      'fix_version',
-      'fix_get_result',
-      'fix_stats',
-      'fix_handle_new',
-      'fix_handle_free',
-      'fix_handle_scan',
-    ]);
+    expect(api.functions.map((f) => f.symbol)).toEqual(['fix_version', 'fix_get_result', 'fix_stats', 'fix_handle_new', 'fix_handle_free', 'fix_handle_scan']);
     const getResult = api.functions.find((f) => f.symbol === 'fix_get_result');
     expect(getResult?.params.map((p) => `${p.name}: ${p.rust}`)).toEqual([
       'text: *const u8',

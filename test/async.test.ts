@@ -78,7 +78,13 @@ describe('async calls on koffi worker threads', () => {
   it('a throwing progress callback becomes a rejected promise, not a crash', async () => {
     const list = randomWords(20_000, 4);
     const boom = new Error('progress failed');
-    await expect(closestAsync('query', list, { onProgress: () => { throw boom; } })).rejects.toBe(boom);
+    await expect(
+      closestAsync('query', list, {
+        onProgress: () => {
+          throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
     await expect(closestAsync('q', ['q'])).resolves.toEqual([{ index: 0, candidate: 'q', distance: 0 }]);
   });
 

@@ -30,9 +30,7 @@ let histogramAt: (
 beforeAll(() => {
   const loaded = loadLibrary({ engine: 'koffi' });
   lib = { raw: loaded.library.raw, handle: koffi.load(loaded.path) };
-  statsAt = lib.handle.func(
-    'int32_t mylib_stats(uintptr_t values, size_t len, _Out_ MylibStats *out_stats, uint8_t *err, size_t err_cap)',
-  ) as typeof statsAt;
+  statsAt = lib.handle.func('int32_t mylib_stats(uintptr_t values, size_t len, _Out_ MylibStats *out_stats, uint8_t *err, size_t err_cap)') as typeof statsAt;
   histogramAt = lib.handle.func(
     'int32_t mylib_histogram(uintptr_t values, size_t len, double min, double max, uintptr_t bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
   ) as typeof histogramAt;
@@ -68,7 +66,10 @@ function packCandidates(words: readonly string[]): { packed: Buffer; offsets: Ui
   const parts = words.map((word) => Buffer.from(word));
   const offsets = new Uint32Array(words.length + 1);
   let end = 0;
-  parts.forEach((part, i) => (offsets[i + 1] = end += part.length));
+  parts.forEach((part, i) => {
+    end += part.length;
+    offsets[i + 1] = end;
+  });
   return { packed: Buffer.concat(parts), offsets };
 }
 
@@ -187,7 +188,9 @@ describe('item 8: huge inputs cost bounded memory; failed allocations are status
     const index = new BigUint64Array(1);
     expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 4, index, err, ERR_CAP)).toBe(Status.OK);
     try {
-      expect(lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, 0, matches, 1, outLen, null, null, err, ERR_CAP)).toBe(Status.OK);
+      expect(lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, 0, matches, 1, outLen, null, null, err, ERR_CAP)).toBe(
+        Status.OK,
+      );
       expect([matches[0], matches[1]]).toEqual([1, 999_998]);
     } finally {
       lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
@@ -218,13 +221,42 @@ describe('item 17: the final progress call happens in every export with a callba
     const outLen = new BigUint64Array([77n]);
     const err = Buffer.alloc(ERR_CAP);
     if (!viaIndex) {
-      const status = lib.raw.mylib_closest(query, query.length, packed, packed.length, offsets, 3, 0xffffffff, 0, outCap ? matches : null, outCap, outLen, progress, null, err, ERR_CAP);
+      const status = lib.raw.mylib_closest(
+        query,
+        query.length,
+        packed,
+        packed.length,
+        offsets,
+        3,
+        0xffffffff,
+        0,
+        outCap ? matches : null,
+        outCap,
+        outLen,
+        progress,
+        null,
+        err,
+        ERR_CAP,
+      );
       return { status, calls };
     }
     const index = new BigUint64Array(1);
     expect(lib.raw.mylib_fuzzy_index_new(packed, packed.length, offsets, 3, index, err, ERR_CAP)).toBe(Status.OK);
     try {
-      const status = lib.raw.mylib_fuzzy_index_closest(index[0] ?? null, query, query.length, 0xffffffff, 0, outCap ? matches : null, outCap, outLen, progress, null, err, ERR_CAP);
+      const status = lib.raw.mylib_fuzzy_index_closest(
+        index[0] ?? null,
+        query,
+        query.length,
+        0xffffffff,
+        0,
+        outCap ? matches : null,
+        outCap,
+        outLen,
+        progress,
+        null,
+        err,
+        ERR_CAP,
+      );
       return { status, calls };
     } finally {
       lib.raw.mylib_fuzzy_index_free(index[0] ?? null);
@@ -248,7 +280,10 @@ describe('item 17: the final progress call happens in every export with a callba
     for (const answer of [true, false]) {
       const calls: Array<[number, number]> = [];
       const distance = new BigUint64Array([77n]);
-      const progress = (done: number | bigint, total: number | bigint) => (calls.push([Number(done), Number(total)]), answer);
+      const progress = (done: number | bigint, total: number | bigint) => {
+        calls.push([Number(done), Number(total)]);
+        return answer;
+      };
       const status = lib.raw.mylib_levenshtein(a, a.length, b, b.length, distance, progress, null, err, ERR_CAP);
       expect({ status, calls, distance: distance[0] }).toEqual(
         answer ? { status: Status.OK, calls: [[7, 7]], distance: 3n } : { status: Status.CANCELLED, calls: [[7, 7]], distance: 77n },

@@ -46,7 +46,23 @@ describe('the threads option: validation', () => {
     const err = Buffer.alloc(1024);
     const query = Buffer.from('a');
     const packed = Buffer.from('apple');
-    const status = raw.mylib_closest(query, 1, packed, 5, new Uint32Array([0, 5]), 1, 0xffffffff, 1025, new Uint32Array(2), 1, new BigUint64Array(1), null, null, err, err.length);
+    const status = raw.mylib_closest(
+      query,
+      1,
+      packed,
+      5,
+      new Uint32Array([0, 5]),
+      1,
+      0xffffffff,
+      1025,
+      new Uint32Array(2),
+      1,
+      new BigUint64Array(1),
+      null,
+      null,
+      err,
+      err.length,
+    );
     expect(status).toBe(Status.INVALID_ARGUMENT);
     expect(err.toString('utf8', 0, err.indexOf(0))).toBe("mylib_closest: argument 'threads' must be 0 (available parallelism) to 1024, got 1025");
   });

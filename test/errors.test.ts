@@ -9,7 +9,10 @@ import { debugPanic, rawFunctions } from '../bindings/unsafe.ts';
 import { ABI_VERSION, LIBRARY_PATH_ENV } from '../bindings/names.ts';
 import { compileFixtureLibrary } from './helpers.ts';
 
-const call = (fn: (...args: never[]) => unknown, ...args: unknown[]) => () => (fn as (...a: unknown[]) => unknown)(...args);
+const call =
+  (fn: (...args: never[]) => unknown, ...args: unknown[]) =>
+  () =>
+    (fn as (...a: unknown[]) => unknown)(...args);
 
 describe('wrong arguments throw TypeError naming the function and argument', () => {
   const cases: Array<[string, () => unknown, RegExp]> = [

@@ -110,7 +110,13 @@ describe('progress callbacks and cancellation (sync)', () => {
 
   it('a throwing callback cancels the call and its error is rethrown', () => {
     const boom = new Error('callback failed');
-    expect(() => closest('query', list, { onProgress: () => { throw boom; } })).toThrow(boom);
+    expect(() =>
+      closest('query', list, {
+        onProgress: () => {
+          throw boom;
+        },
+      }),
+    ).toThrow(boom);
     expect(levenshtein('kitten', 'sitting')).toBe(3);
   });
 });

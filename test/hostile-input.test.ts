@@ -45,7 +45,9 @@ describe('more async calls than koffi runs at once', () => {
     expect(asyncCallStats().running).toBeLessThanOrEqual(MAX_ASYNC_CALLS);
     expect(asyncCallStats().waiting).toBeGreaterThan(0);
     const results = await Promise.all(calls);
-    results.forEach((result, i) => expect(result).toEqual(closest(`ap${'p'.repeat(i % 4)}le`, list, { limit: 2 })));
+    results.forEach((result, i) => {
+      expect(result).toEqual(closest(`ap${'p'.repeat(i % 4)}le`, list, { limit: 2 }));
+    });
     expect(asyncCallStats()).toMatchObject({ running: 0, waiting: 0 });
   });
 

@@ -22,14 +22,20 @@ describe('include/mylib.h', () => {
     for (const name of Object.keys(STRUCTS)) expect(header).toContain(`} ${name};`);
     for (const name of OPAQUES) expect(header).toContain(`typedef struct ${name} ${name};`);
     for (const prototype of Object.values(CALLBACKS)) expect(header).toContain(`typedef ${prototype};`);
-    expect(header).toMatch(/^#ifndef MYLIB_H\n#define MYLIB_H\n\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern "C" \{/m);
+    expect(header).toMatch(
+      /^#ifndef MYLIB_H\n#define MYLIB_H\n\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern "C" \{/m,
+    );
   });
 
   it('a stale file is reported with the line and how to regenerate', () => {
-    const files = generate().map((file) => (file.path === HEADER ? { ...file, text: file.text.replace('#define MYLIB_ERR_PANIC 6', '#define MYLIB_ERR_PANIC 60') } : file));
+    const files = generate().map((file) =>
+      file.path === HEADER ? { ...file, text: file.text.replace('#define MYLIB_ERR_PANIC 6', '#define MYLIB_ERR_PANIC 60') } : file,
+    );
     const problems = staleFiles(ROOT, files);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^include\/mylib\.h is stale \(line \d+: committed "#define MYLIB_ERR_PANIC 6", generated "#define MYLIB_ERR_PANIC 60"\): run `npm run gen:header` and commit it$/);
+    expect(problems[0]).toMatch(
+      /^include\/mylib\.h is stale \(line \d+: committed "#define MYLIB_ERR_PANIC 6", generated "#define MYLIB_ERR_PANIC 60"\): run `npm run gen:header` and commit it$/,
+    );
     expect(staleFiles(join(ROOT, 'no-such-folder'))).toEqual([
       `${HEADER} is missing: run \`npm run gen:header\` and commit it`,
       `${ABI_JSON} is missing: run \`npm run gen:header\` and commit it`,

@@ -3,15 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS_DIR,
-  LibraryLoadError,
-  PACKAGE_NAME,
-  PACKAGE_ROOT,
-  candidatePaths,
-  loadLibrary,
-  platformPackageName,
-} from '../bindings/loader.ts';
+import { ARTIFACTS_DIR, LibraryLoadError, PACKAGE_NAME, PACKAGE_ROOT, candidatePaths, loadLibrary, platformPackageName } from '../bindings/loader.ts';
 import { open } from '../bindings/index.ts';
 import { unsafeAccess } from '../bindings/unsafe.ts';
 import { LIBRARY_PATH_ENV, hostPlatform, libraryFileName, platformTag } from '../bindings/names.ts';

@@ -145,7 +145,12 @@ describe('objectFileProblem', () => {
     ['ELF on macOS', elf(), MAC_X64, /^not a Mach-O shared library/],
     ['unknown architecture', elf(), { platform: 'linux', arch: 'vax' }, /unknown architecture vax/],
     ['complete PE32+ DLL', pe(), WIN_X64, undefined],
-    ['PE cut in its section', cut(pe(), 800), WIN_X64, /^truncated or corrupt: section \.text \(PointerToRawData 512 \+ SizeOfRawData 512\) ends at byte 1024, the file has 800 bytes$/],
+    [
+      'PE cut in its section',
+      cut(pe(), 800),
+      WIN_X64,
+      /^truncated or corrupt: section \.text \(PointerToRawData 512 \+ SizeOfRawData 512\) ends at byte 1024, the file has 800 bytes$/,
+    ],
     ['PE cut in its headers', cut(pe(), 300), WIN_X64, /the optional header ends at byte 328, the file has 300 bytes/],
     ['PE cut before SizeOfHeaders', cut(pe(), 450), WIN_X64, /the headers \(SizeOfHeaders\) ends at byte 512/],
     ['PE certificate past the end', pe({ certificate: 64 }), WIN_X64, /certificate table \(offset 1024 \+ size 64\)/],
@@ -161,7 +166,12 @@ describe('objectFileProblem', () => {
     ['Mach-O big-endian', macho({ bigEndian: true }), MAC_X64, /^wrong byte order/],
     ['universal, x64 slice', fat([macho(), macho({ cpu: 0x0100000c })]), MAC_X64, undefined],
     ['universal, arm64 slice', fat([macho(), macho({ cpu: 0x0100000c })]), MAC_ARM64, undefined],
-    ['universal cut in the arm64 slice', cut(fat([macho(), macho({ cpu: 0x0100000c })]), 10000), MAC_ARM64, /the arm64 slice \(offset 8192 \+ size 4096\) ends at byte 12288/],
+    [
+      'universal cut in the arm64 slice',
+      cut(fat([macho(), macho({ cpu: 0x0100000c })]), 10000),
+      MAC_ARM64,
+      /the arm64 slice \(offset 8192 \+ size 4096\) ends at byte 12288/,
+    ],
     ['universal without the host slice', fat([macho({ cpu: 0x0100000c })]), MAC_X64, /holds cputypes 0x100000c, this process \(x64\) needs 0x1000007/],
     ['universal slice with a truncated segment', fat([cut(macho(), 32 + 72)]), MAC_X64, /ends past the 104-byte image/],
   ])('%s', (_name, bytes, host, expected) => {

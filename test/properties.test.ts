@@ -10,14 +10,36 @@ import * as wordsReference from '../reference/words.ts';
 // Node's ICU: ASCII, Latin-1 letters, combining marks, CJK, Greek, emoji, NUL, separators,
 // plus lone surrogates (unpaired surrogates become U+FFFD on both sides).
 const interesting = fc.constantFrom(
-  'a', 'b', 'A', 'z', '0', '7', ' ', '\n', '\t', ',', '\0', 'é', 'ß', 'Ω', 'σ', 'Σ', 'ς',
-  '\u0301', '\u0308', '日', '本', '😀', '😁', '𝄞', '\uD800', '\uDC00', '\uFF21', '٣',
+  'a',
+  'b',
+  'A',
+  'z',
+  '0',
+  '7',
+  ' ',
+  '\n',
+  '\t',
+  ',',
+  '\0',
+  'é',
+  'ß',
+  'Ω',
+  'σ',
+  'Σ',
+  'ς',
+  '\u0301',
+  '\u0308',
+  '日',
+  '本',
+  '😀',
+  '😁',
+  '𝄞',
+  '\uD800',
+  '\uDC00',
+  '\uFF21',
+  '٣',
 );
-const text = fc.oneof(
-  fc.string({ unit: interesting, maxLength: 60 }),
-  fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.string({ maxLength: 80 }),
-);
+const text = fc.oneof(fc.string({ unit: interesting, maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ maxLength: 80 }));
 // Word boundaries and case mapping depend on Unicode tables, which differ between Rust's std
 // and Node's ICU for recently assigned characters: word tests use the stable set only.
 const wordText = fc.oneof(fc.string({ unit: interesting, maxLength: 60 }), fc.string({ unit: 'grapheme-ascii', maxLength: 60 }));
@@ -25,7 +47,10 @@ const runs = { numRuns: 300 };
 
 describe('Rust agrees with the pure-TypeScript references on random inputs', () => {
   it('getResult', () => {
-    fc.assert(fc.property(text, (s) => getResult(s) === textReference.getResult(s.toWellFormed())), runs);
+    fc.assert(
+      fc.property(text, (s) => getResult(s) === textReference.getResult(s.toWellFormed())),
+      runs,
+    );
   });
 
   it('countDoubles on strings and on bytes', () => {

@@ -66,7 +66,12 @@ describe('histogram (into a caller-provided Uint32Array)', () => {
 
   const bad: Array<[string, () => unknown, RegExp, ErrorConstructor]> = [
     ['no bins', () => histogram(values, new Uint32Array(0), { min: 0, max: 1 }), /histogram: argument 'bins' must hold at least one bin/, RangeError],
-    ['bins not a Uint32Array', () => histogram(values, new Int32Array(2) as never, { min: 0, max: 1 }), /histogram: argument 'bins' must be a Uint32Array/, TypeError],
+    [
+      'bins not a Uint32Array',
+      () => histogram(values, new Int32Array(2) as never, { min: 0, max: 1 }),
+      /histogram: argument 'bins' must be a Uint32Array/,
+      TypeError,
+    ],
     ['NaN min', () => histogram(values, new Uint32Array(2), { min: NaN, max: 1 }), /histogram: argument 'min' must be finite, got NaN/, RangeError],
     ['min > max', () => histogram(values, new Uint32Array(2), { min: 2, max: 1 }), /histogram: 'min' must be less than 'max'/, RangeError],
     ['Infinity max', () => histogram(values, new Uint32Array(2), { min: 0, max: Infinity }), /argument 'max' must be finite/, RangeError],

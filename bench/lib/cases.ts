@@ -6,17 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import koffi from 'koffi';
 import { distance as fastestDistance } from 'fastest-levenshtein';
-import {
-  FuzzyIndex,
-  WordCounter,
-  closest,
-  countDoubles,
-  countDoublesAsync,
-  getResult,
-  levenshtein,
-  library,
-  stats,
-} from '../../bindings/index.ts';
+import { FuzzyIndex, WordCounter, closest, countDoubles, countDoublesAsync, getResult, levenshtein, library, stats } from '../../bindings/index.ts';
 import { add as typedAddProbe, rawFunctions } from '../../bindings/unsafe.ts';
 import { readStats } from '../../bindings/_marshal.ts';
 import { LAYOUTS, Status } from '../../bindings/raw.ts';
@@ -99,7 +89,7 @@ function rawKit() {
   return { raw, err, u64, u64b, text, check };
 }
 
-const absentNapi = (env: Env, what: string) => env.napi ? what : `N-API addon absent: ${env.napiAbsent}`;
+const absentNapi = (env: Env, what: string) => (env.napi ? what : `N-API addon absent: ${env.napiAbsent}`);
 const absentWasm = (env: Env) => `wasm column absent: ${env.wasmAbsent}`;
 const KERNEL_NOT_IN_ADDON = 'not in the reference addon (it measures call and copy cost; it has no kernels beyond count_doubles)';
 const NO_NPM = 'no npm package worth comparing (see the README, Performance)';
@@ -296,7 +286,21 @@ function closestCases(env: Env): Case[] {
     }
     offsets[list.length] = at;
     const status = raw.mylib_closest(
-      queryBytes, queryBytes.length, packBuffer, length, offsets, list.length, NO_MAX_DISTANCE, 0, matches, limit, u64, null, null, err, ERR_CAP,
+      queryBytes,
+      queryBytes.length,
+      packBuffer,
+      length,
+      offsets,
+      list.length,
+      NO_MAX_DISTANCE,
+      0,
+      matches,
+      limit,
+      u64,
+      null,
+      null,
+      err,
+      ERR_CAP,
     );
     check(status, 'mylib_closest');
     return readMatches();
@@ -316,7 +320,18 @@ function closestCases(env: Env): Case[] {
   /** `threads` 0: every core (the typed sync default); 1: the calling thread only. */
   const rawIndexClosest = (threads: number) => () => {
     const status = raw.mylib_fuzzy_index_closest(
-      rawIndex, queryBytes, queryBytes.length, NO_MAX_DISTANCE, threads, matches, limit, u64, null, null, err, ERR_CAP,
+      rawIndex,
+      queryBytes,
+      queryBytes.length,
+      NO_MAX_DISTANCE,
+      threads,
+      matches,
+      limit,
+      u64,
+      null,
+      null,
+      err,
+      ERR_CAP,
     );
     check(status, 'mylib_fuzzy_index_closest');
     return readMatches();
@@ -385,7 +400,12 @@ function scaleCases(env: Env): Case[] {
   const query = randomLetters(19, 77);
   const limit = 10;
   const normalize = (value: unknown) => (value as { index: number; distance: number }[]).map((m) => [m.index, m.distance]);
-  const sizes: [string, number][] = [['1k', 1_000], ['10k', 10_000], ['100k', 100_000], ['1M', 1_000_000]];
+  const sizes: [string, number][] = [
+    ['1k', 1_000],
+    ['10k', 10_000],
+    ['100k', 100_000],
+    ['1M', 1_000_000],
+  ];
   return sizes
     .filter(([, n]) => !env.quick || n <= 100_000)
     .map(([label, n]): Case => {

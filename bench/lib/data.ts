@@ -40,7 +40,7 @@ export function wordText(bytes: number, seed = 11): Buffer {
   while (true) {
     // Zipf-like: index = floor(n^(u^2)) favours small indices heavily.
     const u = random();
-    const word = vocabulary[Math.min(vocabulary.length - 1, Math.floor(Math.pow(vocabulary.length, u * u)) - 1)]!;
+    const word = vocabulary[Math.min(vocabulary.length - 1, Math.floor(vocabulary.length ** (u * u)) - 1)]!;
     const separator = separators[Math.floor(random() * separators.length)]!;
     if (at + word.length + separator.length > bytes) break;
     at += word.copy(out, at);

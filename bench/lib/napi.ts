@@ -48,7 +48,10 @@ export function loadNapi(log: (line: string) => void): NapiLoad {
     } catch (error) {
       const e = error as { stderr?: Buffer; message: string };
       const detail = (e.stderr?.toString() ?? e.message).trim().split('\n').slice(-6).join(' | ');
-      return { addon: undefined, reason: `node-gyp rebuild failed (${dir ? `nodedir ${dir}` : 'no local Node headers; node-gyp would download them'}): ${detail}` };
+      return {
+        addon: undefined,
+        reason: `node-gyp rebuild failed (${dir ? `nodedir ${dir}` : 'no local Node headers; node-gyp would download them'}): ${detail}`,
+      };
     }
   }
   try {

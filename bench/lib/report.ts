@@ -158,7 +158,9 @@ export function markdown(run: RunResult): string {
   );
   if (notes.length) {
     out.push('Absent columns:', '');
-    notes.forEach((n, i) => out.push(`${i + 1}. ${mdCell(n)}`));
+    notes.forEach((n, i) => {
+      out.push(`${i + 1}. ${mdCell(n)}`);
+    });
     out.push('');
   }
   if (run.async.length) {
@@ -171,7 +173,11 @@ export function markdown(run: RunResult): string {
       };
       out.push(`| ${mdCell(a.title)} | ${formatNs(a.syncNs)} | ${at(1)} | ${at(2)} | ${at(200)} |`);
     }
-    out.push('', 'Per-call time at each level = wall time / calls; (x) = throughput relative to 1 in flight; cores = CPU time of the process / wall time (2.0 = both cores were ours; less means other processes had them).', '');
+    out.push(
+      '',
+      'Per-call time at each level = wall time / calls; (x) = throughput relative to 1 in flight; cores = CPU time of the process / wall time (2.0 = both cores were ours; less means other processes had them).',
+      '',
+    );
   }
   out.push('## Targets', '', '| target | measured (round range) | limit | |', '| --- | ---: | ---: | --- |');
   for (const t of run.targets) {
@@ -205,8 +211,8 @@ export function svgChart(run: RunResult): string {
       return id !== c.baseline && col?.status === 'ok' && col.vsBase ? [col.vsBase] : [];
     }),
   );
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(0.1, ...values))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(10, ...values))));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(0.1, ...values)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(10, ...values)));
   const left = 230;
   const width = 900;
   const plot = width - left - 30;
@@ -216,15 +222,19 @@ export function svgChart(run: RunResult): string {
   const height = top + rows.length * rowHeight + 50;
   const x = (v: number) => left + ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plot;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  parts.push(`<text x="20" y="16" font-size="13" font-weight="bold">Speedup vs pure TypeScript, or vs the N-API addon where marked (log scale; right of 1x = faster), ${esc(run.date)}</text>`);
+  parts.push(
+    `<text x="20" y="16" font-size="13" font-weight="bold">Speedup vs pure TypeScript, or vs the N-API addon where marked (log scale; right of 1x = faster), ${esc(run.date)}</text>`,
+  );
   shown.forEach((id, i) => {
     const lx = 20 + i * 140;
     parts.push(`<rect x="${lx}" y="26" width="10" height="10" fill="${COLORS[id]}"/><text x="${lx + 14}" y="35">${esc(COLUMNS[id])}</text>`);
   });
   for (let p = Math.log10(lo); p <= Math.log10(hi); p++) {
-    const v = Math.pow(10, p);
+    const v = 10 ** p;
     const gx = x(v).toFixed(1);
     parts.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${height - 40}" stroke="${v === 1 ? '#000' : '#ddd'}"/>`);
     parts.push(`<text x="${gx}" y="${height - 26}" text-anchor="middle">${v >= 1 ? v : v.toPrecision(1)}x</text>`);
@@ -244,7 +254,9 @@ export function svgChart(run: RunResult): string {
       );
     });
   });
-  parts.push(`<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}, koffi ${run.machine.koffi}. Bars: median of per-round paired ratios.`)}</text>`);
+  parts.push(
+    `<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}, koffi ${run.machine.koffi}. Bars: median of per-round paired ratios.`)}</text>`,
+  );
   parts.push('</svg>', '');
   return parts.join('\n');
 }

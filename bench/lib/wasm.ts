@@ -185,7 +185,21 @@ export class WasmMylib {
     const cap = Math.min(limit, candidates.length);
     const out = this.region('matches', cap * 8);
     const status = this.#x.mylib_closest!(
-      q, ql, packed, length, offsets, candidates.length, NO_MAX_DISTANCE, 1, out, cap, this.#slot + 8, 0, 0, this.#err, ERR_CAP,
+      q,
+      ql,
+      packed,
+      length,
+      offsets,
+      candidates.length,
+      NO_MAX_DISTANCE,
+      1,
+      out,
+      cap,
+      this.#slot + 8,
+      0,
+      0,
+      this.#err,
+      ERR_CAP,
     );
     this.#check(status, 'mylib_closest');
     return this.#matches(out, this.#u32(this.#slot + 8));

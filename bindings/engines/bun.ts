@@ -84,8 +84,20 @@ interface Signature {
 }
 
 const SCALARS: Record<string, string> = {
-  int8_t: 'i8', uint8_t: 'u8', int16_t: 'i16', uint16_t: 'u16', int32_t: 'i32', uint32_t: 'u32',
-  int64_t: 'i64', uint64_t: 'u64', size_t: 'u64', uintptr_t: 'u64', float: 'f32', double: 'f64', bool: 'bool', void: 'void',
+  int8_t: 'i8',
+  uint8_t: 'u8',
+  int16_t: 'i16',
+  uint16_t: 'u16',
+  int32_t: 'i32',
+  uint32_t: 'u32',
+  int64_t: 'i64',
+  uint64_t: 'u64',
+  size_t: 'u64',
+  uintptr_t: 'u64',
+  float: 'f32',
+  double: 'f64',
+  bool: 'bool',
+  void: 'void',
 };
 const WIDE = new Set(['int64_t', 'uint64_t', 'size_t', 'uintptr_t']);
 

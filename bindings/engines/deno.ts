@@ -62,8 +62,20 @@ function deno(): DenoFfi {
 }
 
 const SCALARS: Record<string, string> = {
-  bool: 'bool', int8_t: 'i8', uint8_t: 'u8', int16_t: 'i16', uint16_t: 'u16', int32_t: 'i32', uint32_t: 'u32',
-  int64_t: 'i64', uint64_t: 'u64', size_t: 'usize', uintptr_t: 'usize', float: 'f32', double: 'f64', void: 'void',
+  bool: 'bool',
+  int8_t: 'i8',
+  uint8_t: 'u8',
+  int16_t: 'i16',
+  uint16_t: 'u16',
+  int32_t: 'i32',
+  uint32_t: 'u32',
+  int64_t: 'i64',
+  uint64_t: 'u64',
+  size_t: 'usize',
+  uintptr_t: 'usize',
+  float: 'f32',
+  double: 'f64',
+  void: 'void',
 };
 const OPAQUE_NAMES: ReadonlySet<string> = new Set(OPAQUES);
 

@@ -33,7 +33,9 @@ export function loadKoffi(): Koffi {
     const type = koffi.struct(name, fields as Record<string, string>);
     const layout = LAYOUTS[name as keyof typeof LAYOUTS];
     if (koffi.sizeof(type) !== layout.size || koffi.alignof(type) !== layout.alignment) {
-      throw new Error(`mylib: koffi lays out ${name} in ${koffi.sizeof(type)} bytes (alignment ${koffi.alignof(type)}), the table in ${layout.size} (${layout.alignment})`);
+      throw new Error(
+        `mylib: koffi lays out ${name} in ${koffi.sizeof(type)} bytes (alignment ${koffi.alignof(type)}), the table in ${layout.size} (${layout.alignment})`,
+      );
     }
   }
   for (const prototype of Object.values(CALLBACKS)) koffi.proto(prototype);

@@ -69,8 +69,7 @@ function loadNodeFfi(): NodeFfi {
   if (nodeFfi) return nodeFfi;
   const runtime = currentRuntime();
   const version = process.versions.node ?? 'unknown';
-  const here =
-    runtime === 'node' ? `Node ${version}` : `${runtime === 'bun' ? 'Bun' : 'Deno'} (Node compatibility ${version})`;
+  const here = runtime === 'node' ? `Node ${version}` : `${runtime === 'bun' ? 'Bun' : 'Deno'} (Node compatibility ${version})`;
   const [major = 0, minor = 0] = version.split('.').map(Number);
   const needs = `mylib: engine node:ffi needs Node >= ${MINIMUM.join('.')} (this is ${here})`;
   if (runtime !== 'node' || major < MINIMUM[0] || (major === MINIMUM[0] && minor < MINIMUM[1])) throw new Error(needs);
@@ -90,8 +89,20 @@ function loadNodeFfi(): NodeFfi {
 
 /** C scalar types -> node:ffi type names (64-bit hosts: `size_t` is `u64`, as LAYOUTS assumes). */
 const SCALARS: Record<string, string> = {
-  void: 'void', bool: 'bool', int8_t: 'i8', uint8_t: 'u8', int16_t: 'i16', uint16_t: 'u16', int32_t: 'i32',
-  uint32_t: 'u32', int64_t: 'i64', uint64_t: 'u64', size_t: 'u64', uintptr_t: 'u64', float: 'f32', double: 'f64',
+  void: 'void',
+  bool: 'bool',
+  int8_t: 'i8',
+  uint8_t: 'u8',
+  int16_t: 'i16',
+  uint16_t: 'u16',
+  int32_t: 'i32',
+  uint32_t: 'u32',
+  int64_t: 'i64',
+  uint64_t: 'u64',
+  size_t: 'u64',
+  uintptr_t: 'u64',
+  float: 'f32',
+  double: 'f64',
 };
 
 /** How one parameter crosses: by node:ffi as is, or converted first. */
@@ -232,17 +243,28 @@ function converting(native: FfiFunction, converters: Convert[], result: Convert)
   const [c0 = same, c1 = same, c2 = same, c3 = same, c4 = same, c5 = same, c6 = same, c7 = same, c8 = same] = converters;
   const r = result;
   switch (converters.length) {
-    case 0: return () => r(native());
-    case 1: return (a) => r(native(c0(a)));
-    case 2: return (a, b) => r(native(c0(a), c1(b)));
-    case 3: return (a, b, c) => r(native(c0(a), c1(b), c2(c)));
-    case 4: return (a, b, c, d) => r(native(c0(a), c1(b), c2(c), c3(d)));
-    case 5: return (a, b, c, d, e) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e)));
-    case 6: return (a, b, c, d, e, f) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f)));
-    case 7: return (a, b, c, d, e, f, g) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g)));
-    case 8: return (a, b, c, d, e, f, g, h) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g), c7(h)));
-    case 9: return (a, b, c, d, e, f, g, h, i) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g), c7(h), c8(i)));
-    default: return (...args: unknown[]) => r(native(...args.map((value, index) => converters[index]!(value))));
+    case 0:
+      return () => r(native());
+    case 1:
+      return (a) => r(native(c0(a)));
+    case 2:
+      return (a, b) => r(native(c0(a), c1(b)));
+    case 3:
+      return (a, b, c) => r(native(c0(a), c1(b), c2(c)));
+    case 4:
+      return (a, b, c, d) => r(native(c0(a), c1(b), c2(c), c3(d)));
+    case 5:
+      return (a, b, c, d, e) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e)));
+    case 6:
+      return (a, b, c, d, e, f) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f)));
+    case 7:
+      return (a, b, c, d, e, f, g) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g)));
+    case 8:
+      return (a, b, c, d, e, f, g, h) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g), c7(h)));
+    case 9:
+      return (a, b, c, d, e, f, g, h, i) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g), c7(h), c8(i)));
+    default:
+      return (...args: unknown[]) => r(native(...args.map((value, index) => converters[index]!(value))));
   }
 }
 
@@ -253,7 +275,7 @@ function converting(native: FfiFunction, converters: Convert[], result: Convert)
 // worker posts its arguments and blocks in Atomics.wait until the main thread writes the answer.
 
 /** The worker's program (plain JS: it must not depend on how the main thread loads TypeScript). */
-const WORKER_SOURCE = String.raw`
+const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const ffi = require('node:ffi');
@@ -372,7 +394,12 @@ class WorkerPool {
     }
     return new Promise((resolve, reject) => {
       const job: Job = {
-        id: this.#nextId++, name, args, functionArgs, keepAlive: callerArgs, callbacks,
+        id: this.#nextId++,
+        name,
+        args,
+        functionArgs,
+        keepAlive: callerArgs,
+        callbacks,
         resolve: (value) =>
           resolve(
             declaration.stringResult
@@ -473,9 +500,7 @@ class WorkerPool {
   }
 }
 
-type WorkerMessage =
-  | { type: 'callback'; id: number; index: number; values: unknown[] }
-  | { type: 'result'; id: number; result?: unknown; error?: unknown };
+type WorkerMessage = { type: 'callback'; id: number; index: number; values: unknown[] } | { type: 'result'; id: number; result?: unknown; error?: unknown };
 
 /** Workers per library: async calls beyond this wait in order (the typed layer admits 128). */
 const POOL_SIZE = Math.max(1, Math.min(4, availableParallelism()));

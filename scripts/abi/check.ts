@@ -6,18 +6,7 @@
 import type { DeclarationTables } from './declarations.ts';
 import { type NamedTypes, type RustApi, type RustEnum, type RustCallback, type RustParam, type RustStruct, type Token, rustToC, typeText } from './rust.ts';
 import type { LibrarySymbols } from './symbols.ts';
-import {
-  type CParam,
-  type CPrototype,
-  type CType,
-  RUST_TO_C,
-  baseOf,
-  formatC,
-  parseCDeclarator,
-  parseCPrototype,
-  primitiveLayout,
-  sameC,
-} from './types.ts';
+import { type CParam, type CPrototype, type CType, RUST_TO_C, baseOf, formatC, parseCDeclarator, parseCPrototype, primitiveLayout, sameC } from './types.ts';
 
 export type ProblemKind =
   | 'param-type'
@@ -95,8 +84,7 @@ function alignParams<R extends { name: string }, D extends { name: string | unde
   rust: R[],
   declared: D[],
 ): Array<{ r?: R; ri: number; d?: D; di: number }> {
-  const positional = () =>
-    Array.from({ length: Math.max(rust.length, declared.length) }, (_, i) => ({ r: rust[i], ri: i, d: declared[i], di: i }));
+  const positional = () => Array.from({ length: Math.max(rust.length, declared.length) }, (_, i) => ({ r: rust[i], ri: i, d: declared[i], di: i }));
   if (rust.length === declared.length || declared.some((d) => d.name === undefined)) return positional();
   const n = rust.length;
   const m = declared.length;
@@ -187,7 +175,11 @@ function compareSignature(
   const result = rustResult.tokens.length === 0 ? ({ kind: 'named', name: 'void', isConst: false } as CType) : toC(rustResult.tokens, 'return type');
   if (result && !sameC(result, proto.result)) {
     const rustText = rustResult.tokens.length === 0 ? '() (no return value)' : rustResult.text;
-    problems.push({ kind: 'return-type', subject, message: `${subject}: return type: Rust ${rustText} -> ${formatC(result)}, declared ${formatC(proto.result)}` });
+    problems.push({
+      kind: 'return-type',
+      subject,
+      message: `${subject}: return type: Rust ${rustText} -> ${formatC(result)}, declared ${formatC(proto.result)}`,
+    });
   }
 }
 
@@ -289,7 +281,8 @@ function checkStruct(name: string, rust: RustStruct | undefined, tables: Declara
     if (rustC !== declC) push('struct-field', `field ${index + 1} '${field.name}': Rust ${field.rust} -> ${rustC}, declared ${declC}`);
   }
   for (const [index, field] of declaredNames.entries()) {
-    if (!rustNames.includes(field)) push('struct-field', `declared field ${index + 1} '${field}' (${declaredByName.get(field)}) does not exist in Rust (${where(rust)})`);
+    if (!rustNames.includes(field))
+      push('struct-field', `declared field ${index + 1} '${field}' (${declaredByName.get(field)}) does not exist in Rust (${where(rust)})`);
   }
   let layout: Layout;
   try {
@@ -326,7 +319,11 @@ function checkStatus(rustEnums: RustEnum[], tables: DeclarationTables, problems:
   const subject = 'Status';
   if (!rust && !table) return;
   if (!rust) {
-    problems.push({ kind: 'status-missing', subject, message: `Status: the table (${tables.source}) has a Status table but the Rust sources have no \`enum Status\`` });
+    problems.push({
+      kind: 'status-missing',
+      subject,
+      message: `Status: the table (${tables.source}) has a Status table but the Rust sources have no \`enum Status\``,
+    });
     return;
   }
   if (!table) {
@@ -340,15 +337,28 @@ function checkStatus(rustEnums: RustEnum[], tables: DeclarationTables, problems:
   for (const [name, variant] of rustByName) {
     const declared = table[name];
     if (variant.value === undefined) {
-      problems.push({ kind: 'status-number', subject, message: `Status: Rust variant ${variant.name} (${rust.file}:${variant.line}) has no explicit number; statuses need stable numbers` });
+      problems.push({
+        kind: 'status-number',
+        subject,
+        message: `Status: Rust variant ${variant.name} (${rust.file}:${variant.line}) has no explicit number; statuses need stable numbers`,
+      });
     } else if (declared === undefined) {
-      problems.push({ kind: 'status-missing', subject, message: `Status: Rust variant ${variant.name} = ${variant.value} (${rust.file}:${variant.line}) is missing from the table as ${name}` });
+      problems.push({
+        kind: 'status-missing',
+        subject,
+        message: `Status: Rust variant ${variant.name} = ${variant.value} (${rust.file}:${variant.line}) is missing from the table as ${name}`,
+      });
     } else if (declared !== variant.value) {
-      problems.push({ kind: 'status-number', subject, message: `Status.${name}: Rust ${variant.name} = ${variant.value} (${rust.file}:${variant.line}), table ${declared}` });
+      problems.push({
+        kind: 'status-number',
+        subject,
+        message: `Status.${name}: Rust ${variant.name} = ${variant.value} (${rust.file}:${variant.line}), table ${declared}`,
+      });
     }
   }
   for (const [name, value] of Object.entries(table)) {
-    if (!rustByName.has(name)) problems.push({ kind: 'status-extra', subject, message: `Status.${name} = ${value}: in the table but enum Status (${where(rust)}) has no such variant` });
+    if (!rustByName.has(name))
+      problems.push({ kind: 'status-extra', subject, message: `Status.${name} = ${value}: in the table but enum Status (${where(rust)}) has no such variant` });
   }
 }
 
@@ -357,7 +367,11 @@ function checkConstants(rust: RustApi, tables: DeclarationTables, problems: Prob
   for (const [name, value] of Object.entries(tables.CONSTANTS)) {
     const found = rust.consts.filter((c) => c.name === name);
     if (found.length === 0) {
-      problems.push({ kind: 'constant', subject: name, message: `${name}: in CONSTANTS (${value}) but no \`const ${name}: T = <integer>;\` in the Rust sources` });
+      problems.push({
+        kind: 'constant',
+        subject: name,
+        message: `${name}: in CONSTANTS (${value}) but no \`const ${name}: T = <integer>;\` in the Rust sources`,
+      });
     } else if (found[0]!.value !== value) {
       problems.push({ kind: 'constant', subject: name, message: `${name}: Rust ${found[0]!.value} (${where(found[0]!)}), CONSTANTS ${value}` });
     }
@@ -375,11 +389,20 @@ function checkErrorDocs(rust: RustApi, tables: DeclarationTables, problems: Prob
     if (!fn.symbol.startsWith('mylib_')) continue;
     for (const named of new Set(fn.doc.match(/\bMYLIB_(?:ERR_)?[A-Z0-9_]+\b/g) ?? [])) {
       if (/^MYLIB_(ABI_VERSION|ERR_MAX_LEN|ERR_UNKNOWN)$/.test(named) || named in tables.CONSTANTS) continue;
-      if (!known.has(named)) problems.push({ kind: 'doc-errors', subject: fn.symbol, message: `${fn.symbol}: its doc (${where(fn)}) names ${named}, which is not in the Status table` });
+      if (!known.has(named))
+        problems.push({
+          kind: 'doc-errors',
+          subject: fn.symbol,
+          message: `${fn.symbol}: its doc (${where(fn)}) names ${named}, which is not in the Status table`,
+        });
     }
     if (!fn.params.some((p) => p.name === 'err')) continue;
     if (!/\bErrors:/.test(fn.doc) || !fn.doc.includes('MYLIB_ERR_PANIC')) {
-      problems.push({ kind: 'doc-errors', subject: fn.symbol, message: `${fn.symbol}: takes 'err' but its doc (${where(fn)}) has no \`Errors:\` list naming MYLIB_ERR_PANIC and every other status it returns` });
+      problems.push({
+        kind: 'doc-errors',
+        subject: fn.symbol,
+        message: `${fn.symbol}: takes 'err' but its doc (${where(fn)}) has no \`Errors:\` list naming MYLIB_ERR_PANIC and every other status it returns`,
+      });
     }
   }
 }
@@ -403,7 +426,11 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
     }
     exports.set(fn.symbol, fn);
     if (!fn.isExternC) {
-      problems.push({ kind: 'not-extern-c', subject: fn.symbol, message: `${fn.symbol}: ${where(fn)} is #[no_mangle] but not extern "C" (Rust ABI; C callers would corrupt arguments)` });
+      problems.push({
+        kind: 'not-extern-c',
+        subject: fn.symbol,
+        message: `${fn.symbol}: ${where(fn)} is #[no_mangle] but not extern "C" (Rust ABI; C callers would corrupt arguments)`,
+      });
     }
   }
 
@@ -412,7 +439,11 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
     try {
       const proto = parseCPrototype(prototype, `DECLARATIONS.${key}`);
       if (proto.name !== key) {
-        problems.push({ kind: 'declaration-invalid', subject: key, message: `${key}: the DECLARATIONS key names '${key}' but its prototype declares '${proto.name}'` });
+        problems.push({
+          kind: 'declaration-invalid',
+          subject: key,
+          message: `${key}: the DECLARATIONS key names '${key}' but its prototype declares '${proto.name}'`,
+        });
       }
       declared.set(key, proto);
     } catch (error) {
@@ -424,7 +455,11 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
     const proto = declared.get(symbol);
     if (!proto) {
       if (!(symbol in tables.DECLARATIONS)) {
-        problems.push({ kind: 'export-undeclared', subject: symbol, message: `${symbol}: exported by ${where(fn)} but has no entry in DECLARATIONS (${tables.source})` });
+        problems.push({
+          kind: 'export-undeclared',
+          subject: symbol,
+          message: `${symbol}: exported by ${where(fn)} but has no entry in DECLARATIONS (${tables.source})`,
+        });
       }
       continue;
     }
@@ -451,11 +486,19 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
       continue;
     }
     if (proto.name !== key) {
-      problems.push({ kind: 'declaration-invalid', subject, message: `${subject}: the CALLBACKS key names '${key}' but its prototype declares '${proto.name}'` });
+      problems.push({
+        kind: 'declaration-invalid',
+        subject,
+        message: `${subject}: the CALLBACKS key names '${key}' but its prototype declares '${proto.name}'`,
+      });
     }
     const alias = callbacks.get(key);
     if (!alias) {
-      problems.push({ kind: 'callback-unknown', subject, message: `${subject}: in CALLBACKS but no \`pub type ${key} = unsafe extern "C" fn(...)\` in the Rust sources` });
+      problems.push({
+        kind: 'callback-unknown',
+        subject,
+        message: `${subject}: in CALLBACKS but no \`pub type ${key} = unsafe extern "C" fn(...)\` in the Rust sources`,
+      });
       continue;
     }
     compareSignature(subject, alias.params, { text: alias.result, tokens: alias.resultTokens }, proto, named, problems, used);
@@ -469,18 +512,34 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
     if (callbacks.has(name)) {
       if (!(name in tables.CALLBACKS)) {
         const alias = callbacks.get(name) as RustCallback;
-        problems.push({ kind: 'callback-undeclared', subject: `callback ${name}`, message: `callback ${name}: used by ${firstUse}, defined at ${where(alias)}, but not in CALLBACKS` });
+        problems.push({
+          kind: 'callback-undeclared',
+          subject: `callback ${name}`,
+          message: `callback ${name}: used by ${firstUse}, defined at ${where(alias)}, but not in CALLBACKS`,
+        });
       }
     } else if (struct?.reprC) {
       if (!(name in tables.STRUCTS)) {
-        problems.push({ kind: 'type-undeclared', subject: `struct ${name}`, message: `struct ${name}: #[repr(C)] at ${where(struct)}, used by ${firstUse}, but not in STRUCTS` });
+        problems.push({
+          kind: 'type-undeclared',
+          subject: `struct ${name}`,
+          message: `struct ${name}: #[repr(C)] at ${where(struct)}, used by ${firstUse}, but not in STRUCTS`,
+        });
       }
     } else if (struct) {
       if (!opaques.has(name)) {
-        problems.push({ kind: 'type-undeclared', subject: name, message: `${name}: opaque handle type (${where(struct)}) used by ${firstUse} but not in OPAQUES` });
+        problems.push({
+          kind: 'type-undeclared',
+          subject: name,
+          message: `${name}: opaque handle type (${where(struct)}) used by ${firstUse} but not in OPAQUES`,
+        });
       }
     } else {
-      problems.push({ kind: 'type-undeclared', subject: name, message: `${name}: used by ${firstUse} but no struct or callback type ${name} in the Rust sources` });
+      problems.push({
+        kind: 'type-undeclared',
+        subject: name,
+        message: `${name}: used by ${firstUse} but no struct or callback type ${name} in the Rust sources`,
+      });
     }
   }
   for (const name of tables.OPAQUES) {

@@ -48,8 +48,12 @@ export async function runCheck(options: RunOptions = {}): Promise<RunResult> {
   let symbols: LibrarySymbols | undefined;
   const library = options.library === false ? undefined : resolve(options.library ?? join(ROOT, 'artifacts', libraryFileName(hostPlatform())));
   if (library !== undefined) {
-    if (!existsSync(library)) throw new Error(`check:abi: built library not found: ${library}\nRun \`npm run build\` first (or pass --no-binary to skip the symbol check).`);
-    symbols = await readLibrarySymbols(library, rust.functions.map((f) => f.symbol));
+    if (!existsSync(library))
+      throw new Error(`check:abi: built library not found: ${library}\nRun \`npm run build\` first (or pass --no-binary to skip the symbol check).`);
+    symbols = await readLibrarySymbols(
+      library,
+      rust.functions.map((f) => f.symbol),
+    );
     symbols.path = relative(base, library);
   }
   const pointerSize = ['ia32', 'arm', 'mips', 'mipsel', 'ppc'].includes(process.arch) ? 4 : 8;

@@ -153,7 +153,10 @@ export function tokenize(source: string): Token[] {
       }
       const text = source.slice(i, k);
       if (text.startsWith('/**') && !text.startsWith('/***') && text !== '/**/') {
-        const body = text.slice(3, -2).split('\n').map((l) => l.replace(/^\s*\*? ?/, ''));
+        const body = text
+          .slice(3, -2)
+          .split('\n')
+          .map((l) => l.replace(/^\s*\*? ?/, ''));
         tokens.push({ kind: 'doc', text: body.join('\n').trim(), line });
       }
       advance(k);
@@ -219,8 +222,7 @@ export function typeText(tokens: Token[]): string {
   let previous: Token | undefined;
   for (const token of tokens) {
     if (previous) {
-      const glued =
-        ['<', '::', '(', '[', '&', '*'].includes(previous.text) || ['>', '::', ',', ')', ']', ';', '<', '(', ':'].includes(token.text);
+      const glued = ['<', '::', '(', '[', '&', '*'].includes(previous.text) || ['>', '::', ',', ')', ']', ';', '<', '(', ':'].includes(token.text);
       if (!glued) out += ' ';
     }
     out += token.text;
@@ -312,7 +314,12 @@ export function parseRustSource(source: string, file: string): RustApi {
     }
     if (token.text === '#' && at(i + 1)?.text === '[') {
       const end = skipBalanced(tokens, i + 1);
-      attributes.push({ text: tokens.slice(i + 2, end - 1).map((t) => t.text).join('') });
+      attributes.push({
+        text: tokens
+          .slice(i + 2, end - 1)
+          .map((t) => t.text)
+          .join(''),
+      });
       i = end;
       continue;
     }

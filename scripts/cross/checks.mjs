@@ -14,7 +14,7 @@ export const STATIC_CHECKS = {
     const ok = info.format === target.format && info.machine === target.machine;
     return { ok, detail: ok ? `${info.format} ${info.machine}` : `expected ${target.format} ${target.machine}, the file is ${info.format} ${info.machine}` };
   },
-  exports(target, info) {
+  exports(_target, info) {
     const missing = REQUIRED_EXPORTS.filter((name) => !info.exports.has(name));
     const ours = [...info.exports].filter((n) => n.startsWith(`${LIB_NAME}_`));
     return missing.length
@@ -29,28 +29,39 @@ export const STATIC_CHECKS = {
       : { ok: true, detail: info.deps.join(', ') || 'none' };
   },
   'glibc-baseline'(target, info) {
-    const glibc = info.versions.map((v) => v.version).filter((v) => v.startsWith('GLIBC_') && /^GLIBC_\d/.test(v)).map((v) => v.slice(6));
+    const glibc = info.versions
+      .map((v) => v.version)
+      .filter((v) => v.startsWith('GLIBC_') && /^GLIBC_\d/.test(v))
+      .map((v) => v.slice(6));
     const highest = glibc.sort(compareVersions).at(-1) ?? 'none';
     const over = info.versions.filter((v) => /^GLIBC_\d/.test(v.version) && compareVersions(v.version.slice(6), target.glibcMax) > 0);
     return over.length
       ? { ok: false, detail: `needs glibc ${highest} > baseline ${target.glibcMax} (${over.map((v) => `${v.version} from ${v.file}`).join(', ')})` }
       : { ok: true, detail: `highest GLIBC_${highest} <= ${target.glibcMax}` };
   },
-  'no-processprng'(target, info) {
+  'no-processprng'(_target, info) {
     const dll = Object.keys(info.imports ?? {}).find((d) => d.toLowerCase() === FORBIDDEN_DLL);
     return dll
-      ? { ok: false, detail: `imports ${dll}!${info.imports[dll].join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows` }
+      ? {
+          ok: false,
+          detail: `imports ${dll}!${info.imports[dll].join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows`,
+        }
       : { ok: true, detail: `no ${FORBIDDEN_DLL} import` };
   },
-  'install-name'(target, info) {
+  'install-name'(_target, info) {
     const want = `@rpath/lib${LIB_NAME}.dylib`;
     return { ok: info.installName === want, detail: info.installName === want ? want : `install name is ${info.installName ?? 'absent'}, expected ${want}` };
   },
   'min-os'(target, info) {
     const ok = info.minos === target.macosMin && (info.platform === undefined || info.platform === 1);
-    return { ok, detail: ok ? `macOS ${info.minos}${info.sdk ? ` (sdk ${info.sdk})` : ''}` : `minimum OS ${info.minos ?? 'absent'} (platform ${info.platform}), expected macOS ${target.macosMin}` };
+    return {
+      ok,
+      detail: ok
+        ? `macOS ${info.minos}${info.sdk ? ` (sdk ${info.sdk})` : ''}`
+        : `minimum OS ${info.minos ?? 'absent'} (platform ${info.platform}), expected macOS ${target.macosMin}`,
+    };
   },
-  'code-signature'(target, info) {
+  'code-signature'(_target, info) {
     return info.codeSignature
       ? { ok: true, detail: `LC_CODE_SIGNATURE ${info.codeSignature.size} bytes` }
       : { ok: false, detail: 'no LC_CODE_SIGNATURE: macOS kills unsigned arm64 code' };

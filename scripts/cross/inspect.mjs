@@ -6,8 +6,8 @@
 import { WebAssembly } from './webassembly.mjs';
 
 const ELF_MACHINES = { 62: 'x86_64', 183: 'aarch64' };
-const PE_MACHINES = { 0x8664: 'x86_64', 0xaa64: 'aarch64' };
-const MACHO_CPUS = { 0x01000007: 'x86_64', 0x0100000c: 'aarch64' };
+const PE_MACHINES = { 34404: 'x86_64', 43620: 'aarch64' };
+const MACHO_CPUS = { 16777223: 'x86_64', 16777228: 'aarch64' };
 
 /** @param {Buffer} buf */
 export function inspect(buf) {
@@ -169,7 +169,7 @@ function inspectMachO(buf) {
         const e = symoff + s * 16;
         const type = buf[e + 4];
         // External, defined in a section, not a debugging entry.
-        if ((type & 0xe0) === 0 && (type & 0x01) && (type & 0x0e) === 0x0e) {
+        if ((type & 0xe0) === 0 && type & 0x01 && (type & 0x0e) === 0x0e) {
           result.exports.add(cstring(buf, stroff + buf.readUInt32LE(e)).replace(/^_/, ''));
         }
       }

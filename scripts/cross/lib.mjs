@@ -43,7 +43,12 @@ export async function has(command) {
 
 /** The Debian rust source tree (any version) with its vendored std dependencies. */
 export function debianRustSrc() {
-  const dirs = existsSync('/usr/src') ? readdirSync('/usr/src').filter((d) => d.startsWith('rustc-')).sort().reverse() : [];
+  const dirs = existsSync('/usr/src')
+    ? readdirSync('/usr/src')
+        .filter((d) => d.startsWith('rustc-'))
+        .sort()
+        .reverse()
+    : [];
   for (const dir of dirs.map((d) => join('/usr/src', d))) {
     if (existsSync(join(dir, 'library', 'vendor'))) return dir;
   }
@@ -54,7 +59,12 @@ export function debianRustSrc() {
 export async function rustupTargets() {
   if (!(await has('rustup'))) return [];
   const out = await $({ nothrow: true, quiet: true })`rustup target list --installed`;
-  return out.exitCode === 0 ? out.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+  return out.exitCode === 0
+    ? out.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 export const say = (message) => console.log(chalk.cyan('cross: ') + message);
@@ -79,7 +89,11 @@ export function seconds(startMs) {
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 
@@ -147,13 +161,17 @@ export async function missingFor(target, installedRustup) {
     }
     if (target.route === 'build-std' && !debianRustSrc()) build.push('std sources (apt rust-web-src)');
   }
-  if (!(await linkerCommand(target))) build.push(`linker ${target.linker.kind === 'mingw' ? target.linker.command : target.linker.kind === 'zig' ? 'zig (npm ' + ZIG_PACKAGE + ')' : target.linker.kind + ' (apt lld-22)'}`);
+  if (!(await linkerCommand(target)))
+    build.push(
+      `linker ${target.linker.kind === 'mingw' ? target.linker.command : target.linker.kind === 'zig' ? `zig (npm ${ZIG_PACKAGE})` : `${target.linker.kind} (apt lld-22)`}`,
+    );
   if (target.linker.kind === 'ld64.lld' && !exists(join(paths.macosSdk, 'usr', 'lib', 'libSystem.tbd'))) build.push(`macOS SDK stub ${paths.macosSdk}`);
   if (target.runner === 'qemu-aarch64' || (target.checks.includes('musl-dlopen') && target.machine === 'aarch64')) {
     if (!(await has(qemuArm64))) test.push('qemu-aarch64-static (apt qemu-user-static)');
   }
   if (target.runner === 'qemu-aarch64') {
-    if (!exists(join(arm64GnuRoot, 'lib', 'libstdc++.so.6'))) test.push('arm64 glibc/libstdc++ in /usr/aarch64-linux-gnu (apt libc6-arm64-cross libstdc++6-arm64-cross)');
+    if (!exists(join(arm64GnuRoot, 'lib', 'libstdc++.so.6')))
+      test.push('arm64 glibc/libstdc++ in /usr/aarch64-linux-gnu (apt libc6-arm64-cross libstdc++6-arm64-cross)');
   }
   if (target.runner === 'wine' && !(await has('wine'))) test.push('wine (apt wine wine64)');
   if (target.runner && target.runner !== 'host') {
@@ -165,7 +183,8 @@ export async function missingFor(target, installedRustup) {
   if (target.checks.includes('musl-dlopen')) {
     if (!exists(paths.zig)) test.push(`zig (npm ${ZIG_PACKAGE}) to compile the musl checker`);
     if (target.machine === 'x86_64' && !exists('/lib/ld-musl-x86_64.so.1')) test.push('musl loader /lib/ld-musl-x86_64.so.1 (apt musl)');
-    if (target.machine === 'aarch64' && !exists(join(paths.muslArm64, 'lib', 'ld-musl-aarch64.so.1'))) test.push(`musl arm64 loader unpacked from musl:arm64 into ${paths.muslArm64}`);
+    if (target.machine === 'aarch64' && !exists(join(paths.muslArm64, 'lib', 'ld-musl-aarch64.so.1')))
+      test.push(`musl arm64 loader unpacked from musl:arm64 into ${paths.muslArm64}`);
   }
   return { build, test };
 }

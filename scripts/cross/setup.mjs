@@ -57,7 +57,10 @@ await mkdir(paths.cache, { recursive: true });
 await step('apt packages', async () => {
   const status = await q`dpkg-query -W -f=${'${Package} ${Status}\n'} ${APT_PACKAGES}`;
   const installed = new Set(
-    status.stdout.split('\n').filter((l) => l.endsWith('install ok installed')).map((l) => l.split(' ')[0]),
+    status.stdout
+      .split('\n')
+      .filter((l) => l.endsWith('install ok installed'))
+      .map((l) => l.split(' ')[0]),
   );
   const missing = APT_PACKAGES.filter((p) => !installed.has(p));
   const archs = (await q`dpkg --print-foreign-architectures`).stdout.split('\n');
@@ -88,7 +91,9 @@ for (const { pkg, dest } of FOREIGN_DEBS) {
     await mkdir(target, { recursive: true });
     await $({ cwd: paths.debs, quiet: true })`apt-get download ${`${pkg}=${version}`}`;
     const name = pkg.split(':')[0];
-    const deb = (await readdir(paths.debs)).filter((f) => f.startsWith(`${name}_`) && f.includes(version.replace(/^\d+:/, '').replace(/:/g, '%3a')) && f.endsWith('_arm64.deb'));
+    const deb = (await readdir(paths.debs)).filter(
+      (f) => f.startsWith(`${name}_`) && f.includes(version.replace(/^\d+:/, '').replace(/:/g, '%3a')) && f.endsWith('_arm64.deb'),
+    );
     const [file] = deb;
     if (deb.length !== 1 || !file) throw new Error(`expected one ${name} arm64 .deb in ${paths.debs}, found ${deb.join(', ') || 'none'}`);
     await $`dpkg-deb -x ${join(paths.debs, file)} ${target}`;
@@ -170,7 +175,11 @@ await step('wine prefix', async () => {
   if (!(await has(wine))) throw new Error('wine not installed (apt wine wine64)');
   if (existsSync(join(paths.wine, 'system.reg'))) return `present (${paths.wine})`;
   await mkdir(paths.wine, { recursive: true });
-  await $({ env: { ...process.env, WINEPREFIX: paths.wine, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' }, quiet: true, nothrow: true })`${wine} wineboot --init`;
+  await $({
+    env: { ...process.env, WINEPREFIX: paths.wine, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' },
+    quiet: true,
+    nothrow: true,
+  })`${wine} wineboot --init`;
   await $({ env: { ...process.env, WINEPREFIX: paths.wine }, quiet: true, nothrow: true })`wineserver -w`;
   if (!existsSync(join(paths.wine, 'system.reg'))) throw new Error('wineboot did not create the prefix');
   return `created ${paths.wine}`;
@@ -190,4 +199,6 @@ if (problems.length) {
   for (const p of problems) warn(`  - ${p}`);
 }
 const disabled = rows.filter((r) => r[4]).map((r) => r[0]);
-say(`setup done in ${seconds(started)} s; ${disabled.length ? chalk.red(`disabled or unverifiable: ${disabled.join(', ')}`) : 'every target can be built and checked'}`);
+say(
+  `setup done in ${seconds(started)} s; ${disabled.length ? chalk.red(`disabled or unverifiable: ${disabled.join(', ')}`) : 'every target can be built and checked'}`,
+);

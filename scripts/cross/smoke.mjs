@@ -88,7 +88,11 @@ const CHECKS = [
   {
     name: 'error: wrong argument type -> TypeError',
     run: ({ lib }) =>
-      assertThrows(() => lib.countDoubles(42), (e) => (e instanceof TypeError ? null : 'not a TypeError'), 'countDoubles(42)'),
+      assertThrows(
+        () => lib.countDoubles(42),
+        (e) => (e instanceof TypeError ? null : 'not a TypeError'),
+        'countDoubles(42)',
+      ),
   },
   {
     name: 'error: invalid UTF-8 -> status 3',
@@ -124,7 +128,11 @@ const CHECKS = [
         counter.close();
       }
       counter.close(); // idempotent
-      assertThrows(() => counter.top(1), () => null, 'WordCounter.top after close');
+      assertThrows(
+        () => counter.top(1),
+        () => null,
+        'WordCounter.top after close',
+      );
     },
   },
   {

@@ -87,15 +87,31 @@ async function nodeSmoke(target, artifact, label) {
   let result;
   try {
     if (target.runner === 'host') {
-      result = await $({ cwd: root, nothrow: true, stdio: ['ignore', fd, fd], timeout: '120s' })`node ${join(root, 'scripts/cross/smoke.mjs')} --bindings ${join(root, 'dist/bindings/index.js')} --lib ${artifact} --out ${out}`;
+      result = await $({
+        cwd: root,
+        nothrow: true,
+        stdio: ['ignore', fd, fd],
+        timeout: '120s',
+      })`node ${join(root, 'scripts/cross/smoke.mjs')} --bindings ${join(root, 'dist/bindings/index.js')} --lib ${artifact} --out ${out}`;
     } else if (target.runner === 'qemu-aarch64') {
       const dir = prepareRunDir('qemu-aarch64');
-      result = await $({ cwd: dir, nothrow: true, stdio: ['ignore', fd, fd], timeout: '300s' })`${qemuArm64} -L ${arm64GnuRoot} ${foreignNode('qemu-aarch64')} ${join(dir, 'smoke.mjs')} --bindings ${join(dir, 'dist/bindings/index.js')} --lib ${artifact} --out ${out}`;
+      result = await $({
+        cwd: dir,
+        nothrow: true,
+        stdio: ['ignore', fd, fd],
+        timeout: '300s',
+      })`${qemuArm64} -L ${arm64GnuRoot} ${foreignNode('qemu-aarch64')} ${join(dir, 'smoke.mjs')} --bindings ${join(dir, 'dist/bindings/index.js')} --lib ${artifact} --out ${out}`;
     } else {
       const dir = prepareRunDir('wine');
       // node's stdout must be a file under wine (a pipe gives EBADF).
       const env = { ...process.env, WINEPREFIX: paths.wine, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
-      result = await $({ cwd: dir, env, nothrow: true, stdio: ['ignore', fd, fd], timeout: '300s' })`wine ${foreignNode('wine')} ${winPath(join(dir, 'smoke.mjs'))} --bindings ${winPath(join(dir, 'dist/bindings/index.js'))} --lib ${winPath(artifact)} --out ${winPath(out)}`;
+      result = await $({
+        cwd: dir,
+        env,
+        nothrow: true,
+        stdio: ['ignore', fd, fd],
+        timeout: '300s',
+      })`wine ${foreignNode('wine')} ${winPath(join(dir, 'smoke.mjs'))} --bindings ${winPath(join(dir, 'dist/bindings/index.js'))} --lib ${winPath(artifact)} --out ${winPath(out)}`;
     }
   } finally {
     closeSync(fd);
@@ -109,7 +125,14 @@ async function nodeSmoke(target, artifact, label) {
   const ok = summary.failed === 0 && result.exitCode === 0;
   return {
     ok,
-    detail: `${summary.passed} passed, ${summary.failed} failed, ${summary.absent} absent${summary.absent ? ` (${summary.results.filter((r) => r.status === 'absent').map((r) => r.name).join('; ')})` : ''}${failedNames.length ? `; ${failedNames.join('; ')}` : ''}`,
+    detail: `${summary.passed} passed, ${summary.failed} failed, ${summary.absent} absent${
+      summary.absent
+        ? ` (${summary.results
+            .filter((r) => r.status === 'absent')
+            .map((r) => r.name)
+            .join('; ')})`
+        : ''
+    }${failedNames.length ? `; ${failedNames.join('; ')}` : ''}`,
     results: summary.results,
   };
 }

@@ -86,7 +86,9 @@ async function preparePodman() {
     await step(`apt-get install podman buildah debootstrap runc (missing: ${missing.join(', ')})`, async () => {
       const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       await $({ env: aptEnv })`apt-get update -qq`;
-      await $({ env: aptEnv })`apt-get install -y -qq --no-install-recommends podman buildah debootstrap runc uidmap slirp4netns netavark aardvark-dns iptables`;
+      await $({
+        env: aptEnv,
+      })`apt-get install -y -qq --no-install-recommends podman buildah debootstrap runc uidmap slirp4netns netavark aardvark-dns iptables`;
     });
   }
   // Sandbox adjustments, in files of our own (../shared/notes/containers.md):
@@ -141,7 +143,12 @@ if (baseMode === 'public' || baseMode === 'auto') {
         if (await imageExists(image)) continue;
         const pull = await $({ env, cwd: root, nothrow: true, timeout: 300_000 })`${E} pull ${image}`.catch((e) => e);
         if (pull.exitCode !== 0) {
-          log(`  cannot pull ${image}: ${String(pull.stderr ?? pull.message).trim().split('\n').at(-1)}`);
+          log(
+            `  cannot pull ${image}: ${String(pull.stderr ?? pull.message)
+              .trim()
+              .split('\n')
+              .at(-1)}`,
+          );
           return false;
         }
       }
@@ -167,8 +174,9 @@ async function buildLocalBases() {
   if (!(await imageExists(LOCAL_DEBIAN))) {
     const rootfs = join(baseDir, 'rootfs');
     await rm(rootfs, { recursive: true, force: true });
-    await step(`debootstrap ${DEBIAN_SUITE} (minbase) from ${DEBIAN_MIRROR}`, () =>
-      run`debootstrap --variant=minbase ${DEBIAN_SUITE} ${rootfs} ${DEBIAN_MIRROR}`,
+    await step(
+      `debootstrap ${DEBIAN_SUITE} (minbase) from ${DEBIAN_MIRROR}`,
+      () => run`debootstrap --variant=minbase ${DEBIAN_SUITE} ${rootfs} ${DEBIAN_MIRROR}`,
     );
     // bookworm-updates brings rustc-web/cargo-web new enough for edition 2024.
     const security = DEBIAN_MIRROR.replace(/\/debian\/?$/, '/debian-security');
@@ -315,7 +323,8 @@ try {
   const user = (await run`${E} exec ${name} id -u`).stdout.trim();
   check(user !== '0', `runs as a non-root user (uid ${user})`);
   const health = await tryRun`${E} healthcheck run ${name}`;
-  if (E === 'podman') check(health.exitCode === 0, `HEALTHCHECK passes (podman healthcheck run: ${health.exitCode}${health.stderr.trim() ? `, ${health.stderr.trim()}` : ''})`);
+  if (E === 'podman')
+    check(health.exitCode === 0, `HEALTHCHECK passes (podman healthcheck run: ${health.exitCode}${health.stderr.trim() ? `, ${health.stderr.trim()}` : ''})`);
   else check(JSON.parse((await run`docker image inspect --format {{json .Config.Healthcheck}} ${IMAGE}`).stdout) !== null, 'the image has a HEALTHCHECK');
 
   // SIGTERM with a request in flight: it must complete, then the process exits 0 within 5 s.
@@ -323,7 +332,10 @@ try {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'ab'.repeat(200_000) }),
-  }).then((r) => r.status, (e) => `error: ${e.message}`);
+  }).then(
+    (r) => r.status,
+    (e) => `error: ${e.message}`,
+  );
   const signalled = performance.now();
   await run`${E} kill --signal TERM ${name}`;
   const exitCode = Number((await $({ env, cwd: root, timeout: 30_000 })`${E} wait ${name}`).stdout.trim().split('\n').at(-1));
@@ -419,7 +431,10 @@ async function smoke() {
     `POST /api/closest -> kitten at distance 0 first (${closest.status} ${closest.text.slice(0, 100)})`,
   );
   const stats = await postJson('/api/stats', { values: [1, 2, 3, 4] });
-  check(stats.status === 200 && stats.json?.count === 4 && stats.json.mean === 2.5, `POST /api/stats [1,2,3,4] -> count 4, mean 2.5 (${stats.status} ${stats.text.slice(0, 100)})`);
+  check(
+    stats.status === 200 && stats.json?.count === 4 && stats.json.mean === 2.5,
+    `POST /api/stats [1,2,3,4] -> count 4, mean 2.5 (${stats.status} ${stats.text.slice(0, 100)})`,
+  );
   const words = await request('/api/word-count?top=1', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'the cat and the hat' });
   check(
     words.status === 200 && words.json?.top?.[0]?.word === 'the' && words.json.top[0].count === 2,

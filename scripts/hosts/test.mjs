@@ -75,9 +75,7 @@ await step('the C program calls every export', () => {
 await step(`C11 build (cc -std=c11 -Wall -Wextra -Werror -pedantic) and run${useValgrind ? ' under valgrind' : ''}`, async () => {
   const binary = join(out, 'all_exports');
   await run('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-pedantic', '-g', `-I${include}`, source, ...link, '-lm', '-o', binary]);
-  const output = useValgrind
-    ? await run('valgrind', ['--leak-check=full', '--error-exitcode=1', '-q', binary])
-    : await run(binary, []);
+  const output = useValgrind ? await run('valgrind', ['--leak-check=full', '--error-exitcode=1', '-q', binary]) : await run(binary, []);
   return `${lastLine(output)}${useValgrind ? ', valgrind clean' : ''}`;
 });
 

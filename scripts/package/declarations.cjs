@@ -24,11 +24,40 @@ const entries = Object.entries(manifest.exports)
 
 /** Names that are internals of the bindings, whatever entry or class would expose them. */
 const INTERNAL = new Set([
-  'guardCallbacks', 'check', 'syncBuffers', 'encode', 'pack', 'callAsync', 'checkCancellable', 'objects', 'candidatePaths',
-  'createMylib', 'registerContext', 'contextOf', 'liveObjects', 'loadLibrary', 'loadOptionsArgument', 'asyncGate',
-  'asyncCallStats', 'setDefaultLibraryProvider', 'defaultLibrary', 'NativeObjects', 'NativeScratch', 'Scratch', 'copies',
-  'freshBuffers', 'packCandidates', 'readMatches', 'closestOptions', 'progressAdapter', 'errorFrom', 'LoadedLibrary',
-  'Candidate', 'LibraryContext', 'EngineLibrary', 'OpenedLibrary',
+  'guardCallbacks',
+  'check',
+  'syncBuffers',
+  'encode',
+  'pack',
+  'callAsync',
+  'checkCancellable',
+  'objects',
+  'candidatePaths',
+  'createMylib',
+  'registerContext',
+  'contextOf',
+  'liveObjects',
+  'loadLibrary',
+  'loadOptionsArgument',
+  'asyncGate',
+  'asyncCallStats',
+  'setDefaultLibraryProvider',
+  'defaultLibrary',
+  'NativeObjects',
+  'NativeScratch',
+  'Scratch',
+  'copies',
+  'freshBuffers',
+  'packCandidates',
+  'readMatches',
+  'closestOptions',
+  'progressAdapter',
+  'errorFrom',
+  'LoadedLibrary',
+  'Candidate',
+  'LibraryContext',
+  'EngineLibrary',
+  'OpenedLibrary',
 ]);
 /** Not in the main entry: probes, panic triggers and raw access live in mylib-rust/unsafe. */
 const MAIN_FORBIDDEN = new Set(['add', 'debugPanic', 'raw', 'rawFunctions', 'unsafeAccess', 'DECLARATIONS', 'RawFunctions']);
@@ -49,18 +78,28 @@ function* declarationFiles(dir) {
 let files = 0;
 for (const file of declarationFiles(packageDir)) {
   files++;
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (/@internal\b/.test(line)) problems.push(`${rel(file)}:${i + 1}: @internal survived the build (stripInternal): ${line.trim()}`);
-    if (/^\s*(private|protected)\s/.test(line) && line.trim() !== 'private constructor();') {
-      problems.push(`${rel(file)}:${i + 1}: a private or protected member in the declarations: ${line.trim()}`);
-    }
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (/@internal\b/.test(line)) problems.push(`${rel(file)}:${i + 1}: @internal survived the build (stripInternal): ${line.trim()}`);
+      if (/^\s*(private|protected)\s/.test(line) && line.trim() !== 'private constructor();') {
+        problems.push(`${rel(file)}:${i + 1}: a private or protected member in the declarations: ${line.trim()}`);
+      }
+    });
 }
 
 // 2. The entry points, compiled alone with no @types.
 const program = ts.createProgram(
   entries.map((e) => e.file),
-  { strict: true, noEmit: true, target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], skipLibCheck: false },
+  {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ESNext,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    types: [],
+    skipLibCheck: false,
+  },
 );
 for (const d of ts.getPreEmitDiagnostics(program)) {
   const where = d.file ? `${rel(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : '';
@@ -88,7 +127,9 @@ for (const entry of entries) {
 
 const badName = (name, entry) => name.startsWith('_') || INTERNAL.has(name) || (entry === '.' && MAIN_FORBIDDEN.has(name));
 const isPrivate = (node) =>
-  (node.name && ts.isPrivateIdentifier(node.name)) || (ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword));
+  (node.name && ts.isPrivateIdentifier(node.name)) ||
+  (ts.canHaveModifiers(node) &&
+    (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword));
 
 /** Types named in `node` (a public declaration) that are the package's own but exported by no entry. */
 function unnameable(node, owner, seen) {
@@ -110,7 +151,9 @@ function unnameable(node, owner, seen) {
         const key = `${owner} -> ${symbol.getName()}`;
         if (!seen.has(key)) {
           seen.add(key);
-          problems.push(`${owner} refers to ${symbol.getName()} (${rel(declaration.getSourceFile().fileName)}), which no entry point exports: a consumer cannot name it`);
+          problems.push(
+            `${owner} refers to ${symbol.getName()} (${rel(declaration.getSourceFile().fileName)}), which no entry point exports: a consumer cannot name it`,
+          );
         }
       }
     }
@@ -139,7 +182,8 @@ for (const { entry, name, target } of records) {
   }
   if (target.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface)) {
     const members = [...checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(target))];
-    if (target.flags & ts.SymbolFlags.Class) members.push(...checker.getPropertiesOfType(checker.getTypeOfSymbol(target)).filter((m) => m.getName() !== 'prototype'));
+    if (target.flags & ts.SymbolFlags.Class)
+      members.push(...checker.getPropertiesOfType(checker.getTypeOfSymbol(target)).filter((m) => m.getName() !== 'prototype'));
     for (const member of members) {
       const memberName = member.getName();
       const declarations = (member.declarations ?? []).filter((d) => inPackage(d.getSourceFile().fileName));

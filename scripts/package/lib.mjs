@@ -43,11 +43,20 @@ export function rootManifestProblems(manifest) {
   const want = (ok, problem) => ok || problems.push(`package.json: ${problem}`);
   want(manifest.name === PACKAGE_NAME, `name is ${manifest.name}, bindings/loader.ts PACKAGE_NAME is ${PACKAGE_NAME}`);
   want(manifest.type === 'module', '"type" must be "module"');
-  want(manifest.exports?.['.']?.types === manifest.types && manifest.exports?.['.']?.default === manifest.main, 'exports["."] must name the same files as "types" and "main"');
+  want(
+    manifest.exports?.['.']?.types === manifest.types && manifest.exports?.['.']?.default === manifest.main,
+    'exports["."] must name the same files as "types" and "main"',
+  );
   want(!manifest.exports?.['./reference/*'], 'reference/ is test code, not public API: no export for it');
-  want(JSON.stringify(Object.keys(manifest.dependencies ?? {})) === '["koffi"]', `dependencies must be koffi only (the service's go in service/package.json), got ${JSON.stringify(manifest.dependencies)}`);
+  want(
+    JSON.stringify(Object.keys(manifest.dependencies ?? {})) === '["koffi"]',
+    `dependencies must be koffi only (the service's go in service/package.json), got ${JSON.stringify(manifest.dependencies)}`,
+  );
   want(!manifest.optionalDependencies, 'optionalDependencies are computed by npm run package from the target list; none in the root');
-  want(!manifest.scripts?.install && !manifest.scripts?.postinstall && !manifest.scripts?.preinstall, 'no install scripts in the root (the published install hook is added by npm run package)');
+  want(
+    !manifest.scripts?.install && !manifest.scripts?.postinstall && !manifest.scripts?.preinstall,
+    'no install scripts in the root (the published install hook is added by npm run package)',
+  );
   want(Array.isArray(manifest.files) && manifest.files.includes(BUILD_FROM_SOURCE_SCRIPT), `"files" must list ${BUILD_FROM_SOURCE_SCRIPT}`);
   return problems;
 }
@@ -209,9 +218,9 @@ export function checkFileList(name, files, { main }) {
   return problems;
 }
 
-const ELF_MACHINE = { 0x3e: 'x86_64', 0xb7: 'aarch64' };
-const PE_MACHINE = { 0x8664: 'x86_64', 0xaa64: 'aarch64' };
-const MACHO_CPU = { 0x01000007: 'x86_64', 0x0100000c: 'aarch64' };
+const ELF_MACHINE = { 62: 'x86_64', 183: 'aarch64' };
+const PE_MACHINE = { 34404: 'x86_64', 43620: 'aarch64' };
+const MACHO_CPU = { 16777223: 'x86_64', 16777228: 'aarch64' };
 
 /** `{ format, machine }` from a library's first bytes, or `{ format: 'unknown' }`. */
 export function readHeader(pathOrBytes) {
@@ -292,7 +301,11 @@ export const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 

@@ -105,7 +105,10 @@ const mainDir = join(stagingDir, PACKAGE_NAME);
 for (const file of rootFiles) if (file !== 'package.json') cpSync(join(root, file), join(mainDir, file));
 // The package's own README (whole API, absolute links), not the repository's.
 cpSync(PACKAGE_README, join(mainDir, 'README.md'));
-const mainPkg = publishedManifest(manifest, built.map((p) => p.name));
+const mainPkg = publishedManifest(
+  manifest,
+  built.map((p) => p.name),
+);
 writeFileSync(join(mainDir, 'package.json'), `${JSON.stringify(mainPkg, null, 2)}\n`);
 
 // 3. Check the staged file lists with the rules release:check applies to the tarballs.

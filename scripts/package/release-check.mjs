@@ -35,11 +35,18 @@ const cargoLockVersion = /\[\[package\]\]\s*name = "mylib"\s*version = "([^"]+)"
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
 const tag = process.env.RELEASE_TAG || undefined;
 say(`version ${version}${tag ? `, tag ${tag}` : ''}`);
-report('versions agree (package.json, Cargo.toml, Cargo.lock, package-lock.json' + (tag ? ', RELEASE_TAG)' : ')'), versionProblems({ version, cargoVersion, cargoLockVersion, lockVersions: [lock.version, lock.packages?.['']?.version], tag }));
+report(
+  `versions agree (package.json, Cargo.toml, Cargo.lock, package-lock.json${tag ? ', RELEASE_TAG)' : ')'}`,
+  versionProblems({ version, cargoVersion, cargoLockVersion, lockVersions: [lock.version, lock.packages?.['']?.version], tag }),
+);
 
 if (!argv['versions-only']) {
   // The tarballs.
-  const files = existsSync(packagesDir) ? readdirSync(packagesDir).filter((f) => f.endsWith('.tgz')).sort() : [];
+  const files = existsSync(packagesDir)
+    ? readdirSync(packagesDir)
+        .filter((f) => f.endsWith('.tgz'))
+        .sort()
+    : [];
   if (files.length === 0) {
     report('packages exist', [`no .tgz in ${packagesDir}: run \`npm run package\` first`]);
   } else {
@@ -55,7 +62,10 @@ if (!argv['versions-only']) {
     const problems = packageProblems(tarballs, { version, koffiRange: manifest.dependencies?.koffi, repository: manifest.repository });
     const missingTargets = problems.filter((p) => p.startsWith('target '));
     report(`every target of bindings/targets.ts has a package (${PLATFORM_TARGETS.length})`, missingTargets);
-    report('each package holds exactly what it should, with matching versions and fields', problems.filter((p) => !missingTargets.includes(p)));
+    report(
+      'each package holds exactly what it should, with matching versions and fields',
+      problems.filter((p) => !missingTargets.includes(p)),
+    );
     for (const t of UNPACKAGED_TARGETS) say(`not packaged by design: ${t.triple}: ${t.reason}`);
 
     // The size table of docs/packaging.md (written by npm run package) against these tarballs.
@@ -64,7 +74,10 @@ if (!argv['versions-only']) {
       const unpacked = [...entries.values()].reduce((sum, body) => sum + body.length, 0);
       return { name: t.manifest.name, files: entries.size, packed: statSync(join(packagesDir, t.file)).size, unpacked };
     });
-    report(`the size table of ${SIZES_DOC.slice(root.length)} matches the tarballs (run npm run package with every target to rewrite it)`, sizesProblems(readSizes(readFileSync(SIZES_DOC, 'utf8')), actualSizes));
+    report(
+      `the size table of ${SIZES_DOC.slice(root.length)} matches the tarballs (run npm run package with every target to rewrite it)`,
+      sizesProblems(readSizes(readFileSync(SIZES_DOC, 'utf8')), actualSizes),
+    );
 
     // npm publish --dry-run for each (packs nothing new: publishes the exact tarball).
     const dryRun = [];

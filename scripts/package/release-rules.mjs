@@ -14,7 +14,8 @@ export function versionProblems({ version, cargoVersion, cargoLockVersion, lockV
   if (cargoVersion !== version) problems.push(`Cargo.toml version is ${cargoVersion}, package.json is ${version}`);
   if (cargoLockVersion !== version) problems.push(`Cargo.lock has mylib ${cargoLockVersion}, package.json is ${version} (run cargo build to refresh it)`);
   for (const [i, v] of lockVersions.entries()) {
-    if (v !== version) problems.push(`package-lock.json ${i === 0 ? 'version' : 'packages[""].version'} is ${v}, package.json is ${version} (npm install --package-lock-only)`);
+    if (v !== version)
+      problems.push(`package-lock.json ${i === 0 ? 'version' : 'packages[""].version'} is ${v}, package.json is ${version} (npm install --package-lock-only)`);
   }
   if (tag !== undefined && tag !== `v${version}`) problems.push(`the release tag is ${tag}, expected v${version}`);
   return problems;
@@ -50,7 +51,9 @@ export function packageProblems(tarballs, root) {
     if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
       const missing = Object.keys(wanted).filter((n) => actual[n] !== root.version);
       const extra = Object.keys(actual).filter((n) => !(n in wanted));
-      problems.push(`${PACKAGE_NAME}: optionalDependencies must be every platform package at ${root.version}; wrong or missing: ${missing.join(', ') || 'none'}; unknown: ${extra.join(', ') || 'none'}`);
+      problems.push(
+        `${PACKAGE_NAME}: optionalDependencies must be every platform package at ${root.version}; wrong or missing: ${missing.join(', ') || 'none'}; unknown: ${extra.join(', ') || 'none'}`,
+      );
     }
     if (JSON.stringify(m.dependencies) !== JSON.stringify({ koffi: root.koffiRange })) {
       problems.push(`${PACKAGE_NAME}: dependencies must be exactly { koffi: "${root.koffiRange}" }, got ${JSON.stringify(m.dependencies)}`);
@@ -59,19 +62,24 @@ export function packageProblems(tarballs, root) {
     const devFields = DEV_ONLY_FIELDS.filter((field) => field !== 'scripts' && field in m);
     if (devFields.length) problems.push(`${PACKAGE_NAME}: the published manifest has developer-only fields: ${devFields.join(', ')}`);
     const install = `node ${BUILD_FROM_SOURCE_SCRIPT} --auto`;
-    if (JSON.stringify(m.scripts) !== JSON.stringify({ install })) problems.push(`${PACKAGE_NAME}: scripts must be exactly { install: "${install}" } (the source-build hook), got ${JSON.stringify(m.scripts)}`);
-    if (Object.keys(m.exports ?? {}).some((key) => key.startsWith('./reference'))) problems.push(`${PACKAGE_NAME}: exports reference/, which is test code, not public API`);
+    if (JSON.stringify(m.scripts) !== JSON.stringify({ install }))
+      problems.push(`${PACKAGE_NAME}: scripts must be exactly { install: "${install}" } (the source-build hook), got ${JSON.stringify(m.scripts)}`);
+    if (Object.keys(m.exports ?? {}).some((key) => key.startsWith('./reference')))
+      problems.push(`${PACKAGE_NAME}: exports reference/, which is test code, not public API`);
   }
 
   for (const p of PLATFORM_TARGETS) {
     const t = byName.get(p.name);
     if (!t) {
-      problems.push(`target ${p.target.triple} has no package: no ${p.name}-${root.version}.tgz (needs artifacts/${p.fileName}: npm run build:cross, then npm run package)`);
+      problems.push(
+        `target ${p.target.triple} has no package: no ${p.name}-${root.version}.tgz (needs artifacts/${p.fileName}: npm run build:cross, then npm run package)`,
+      );
       continue;
     }
     const m = t.manifest;
     for (const field of ['os', 'cpu', 'libc']) {
-      if (JSON.stringify(m[field]) !== JSON.stringify(p[field])) problems.push(`${p.name}: "${field}" is ${JSON.stringify(m[field])}, expected ${JSON.stringify(p[field])}`);
+      if (JSON.stringify(m[field]) !== JSON.stringify(p[field]))
+        problems.push(`${p.name}: "${field}" is ${JSON.stringify(m[field])}, expected ${JSON.stringify(p[field])}`);
     }
     const files = [...t.files].sort();
     const expected = platformFiles(p.fileName);

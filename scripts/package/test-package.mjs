@@ -24,7 +24,20 @@
 // Prints one line per check and "N passed, N failed"; checks that cannot run here are listed
 // as NOT RUN with the reason and never counted as passed.
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
 import { argv, chalk } from 'zx';
@@ -61,7 +74,9 @@ const mainManifest = tarballManifest(mainTarball);
 const offered = Object.keys(mainManifest.optionalDependencies ?? {});
 const unoffered = offered.filter((name) => !platformTarballs.has(name));
 if (unoffered.length) {
-  console.error(chalk.red(`test:package: the main package lists ${unoffered.join(', ')} but dist/packages has no tarball for it. Run \`npm run package\` again.`));
+  console.error(
+    chalk.red(`test:package: the main package lists ${unoffered.join(', ')} but dist/packages has no tarball for it. Run \`npm run package\` again.`),
+  );
   process.exit(1);
 }
 
@@ -85,7 +100,8 @@ const check = (group, name, fn) => {
   }
   record(group, name, problem);
 };
-const same = (actual, expected, what) => (JSON.stringify(actual) === JSON.stringify(expected) ? null : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+const same = (actual, expected, what) =>
+  JSON.stringify(actual) === JSON.stringify(expected) ? null : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 
 // ---------------------------------------------------------------- a PATH without cargo and rustc
 const work = mkdtempSync(join(tmpdir(), 'mylib-package-test-'));
@@ -113,7 +129,8 @@ function withoutRust() {
     }
     const keep = entries.filter((e) => !RUST_TOOL.test(e));
     if (isWindows) {
-      if (keep.some((e) => /^(node|npm)(\.exe|\.cmd)?$/i.test(e))) throw new Error(`test:package: ${dir} holds both node/npm and cargo; cannot hide cargo on Windows`);
+      if (keep.some((e) => /^(node|npm)(\.exe|\.cmd)?$/i.test(e)))
+        throw new Error(`test:package: ${dir} holds both node/npm and cargo; cannot hide cargo on Windows`);
       continue;
     }
     const shim = join(work, `path-${shims++}`);
@@ -170,7 +187,9 @@ function npmInstall(dir, env, extra = []) {
 
 const installed = (dir) =>
   existsSync(join(dir, 'node_modules'))
-    ? readdirSync(join(dir, 'node_modules')).filter((n) => n.startsWith(`${PACKAGE_NAME}-`)).sort()
+    ? readdirSync(join(dir, 'node_modules'))
+        .filter((n) => n.startsWith(`${PACKAGE_NAME}-`))
+        .sort()
     : [];
 const koffiPackages = (dir) => (existsSync(join(dir, 'node_modules', '@koromix')) ? readdirSync(join(dir, 'node_modules', '@koromix')).sort() : []);
 function nativeFiles(dir) {
@@ -231,7 +250,8 @@ function judgeMissing(result, packageName, besidePackage) {
   const problems = [];
   if (name !== 'LibraryLoadError') problems.push(`error is ${name}, expected LibraryLoadError`);
   if (platformPackage !== packageName) problems.push(`error.platformPackage is ${platformPackage}, expected ${packageName}`);
-  if (!message.includes(`The platform package ${packageName} should have been installed`)) problems.push(`the message does not name ${packageName}: ${message}`);
+  if (!message.includes(`The platform package ${packageName} should have been installed`))
+    problems.push(`the message does not name ${packageName}: ${message}`);
   if (!message.includes(`package ${packageName}): not installed`)) problems.push('the message does not list the platform package as a place tried');
   if (!message.includes(BUILD_FROM_SOURCE_SCRIPT)) problems.push('the message does not give the source-build command');
   // The place beside the package: node_modules/mylib-rust/artifacts/, found from dist/bindings/.
@@ -267,7 +287,14 @@ if (!platformTarballs.has(hostPackage)) {
       .filter(([key]) => (key.split('node_modules/').pop() ?? '').startsWith(PACKAGE_NAME))
       .filter(([, v]) => !String(v.resolved).startsWith('file:'));
     const others = Object.keys(lock.packages).filter((k) => k && !/node_modules\/(mylib-rust[^/]*|koffi|@koromix\/koffi-[^/]+)$/.test(k));
-    return [bad.length ? `resolved elsewhere: ${bad.map(([k, v]) => `${k} ${v.resolved}`).join(', ')}` : '', others.length ? `unexpected packages: ${others.join(', ')}` : ''].filter(Boolean).join('; ') || null;
+    return (
+      [
+        bad.length ? `resolved elsewhere: ${bad.map(([k, v]) => `${k} ${v.resolved}`).join(', ')}` : '',
+        others.length ? `unexpected packages: ${others.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') || null
+    );
   });
   check('host', 'the install hook found the prebuilt library and built nothing', () =>
     /building the native library|cargo' was not found/.test(install.out) ? tail(install.out) : null,
@@ -283,7 +310,13 @@ if (!platformTarballs.has(hostPackage)) {
   console.log(chalk.bold(`\n[negative] ${hostPackage} removed`));
   rmSync(join(host, 'node_modules', hostPackage), { recursive: true, force: true });
   for (const script of ['check.mjs', 'check.cjs']) {
-    check('negative', `${script}: the error names ${hostPackage} and the source-build command`, () => judgeMissing(runCheck(host, script, nodeHere(host, noRust)), hostPackage, join(realpathSync(host), 'node_modules', PACKAGE_NAME, 'artifacts', libraryFileName(hostPlatform()))));
+    check('negative', `${script}: the error names ${hostPackage} and the source-build command`, () =>
+      judgeMissing(
+        runCheck(host, script, nodeHere(host, noRust)),
+        hostPackage,
+        join(realpathSync(host), 'node_modules', PACKAGE_NAME, 'artifacts', libraryFileName(hostPlatform())),
+      ),
+    );
   }
   const hook = run('npm', ['rebuild', PACKAGE_NAME, '--foreground-scripts'], { cwd: host, env: noRust });
   check('negative', 'the install hook without cargo: install still succeeds and says how to build', () => {
@@ -300,10 +333,14 @@ if (!platformTarballs.has(hostPackage)) {
     const t = performance.now();
     const build = run('npm', ['rebuild', PACKAGE_NAME, '--foreground-scripts'], { cwd: host, env: baseEnv, timeout: 900_000 });
     say(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s (exit ${build.status})`);
-    check('source', 'npm rebuild ran the install hook and cargo built the library', () => (build.status === 0 && build.out.includes('built ') ? null : tail(build.out)));
+    check('source', 'npm rebuild ran the install hook and cargo built the library', () =>
+      build.status === 0 && build.out.includes('built ') ? null : tail(build.out),
+    );
     const built = join(realpathSync(host), 'node_modules', PACKAGE_NAME, 'artifacts') + sep;
     for (const script of ['check.mjs', 'check.cjs']) {
-      check('source', `${script}: calls work with the source build (cargo hidden again at run time)`, () => judge(runCheck(host, script, nodeHere(host, noRust)), built));
+      check('source', `${script}: calls work with the source build (cargo hidden again at run time)`, () =>
+        judge(runCheck(host, script, nodeHere(host, noRust)), built),
+      );
     }
   }
 }
@@ -318,10 +355,12 @@ console.log(chalk.bold(`\n[types] tsc --strict --module nodenext on the installe
   writeFileSync(join(dir, 'consumer.ts'), TYPES_CONSUMER);
   copyFileSync(join(root, 'scripts', 'package', 'declarations.cjs'), join(dir, 'declarations.cjs'));
   const install = npmInstall(dir, noRust, [`typescript@${TS5_RANGE}`, `@types/node@${NODE_TYPES_RANGE}`, '--ignore-scripts']);
-  check('types', `npm install ${PACKAGE_NAME} typescript@${TS5_RANGE} @types/node@${NODE_TYPES_RANGE} succeeds`, () => (install.status === 0 ? null : tail(install.out)));
+  check('types', `npm install ${PACKAGE_NAME} typescript@${TS5_RANGE} @types/node@${NODE_TYPES_RANGE} succeeds`, () =>
+    install.status === 0 ? null : tail(install.out),
+  );
   if (install.status === 0) {
     const compilers = [
-      { label: 'TypeScript 7 (the repository\'s)', tsc: join(root, 'node_modules', 'typescript', 'bin', 'tsc') },
+      { label: "TypeScript 7 (the repository's)", tsc: join(root, 'node_modules', 'typescript', 'bin', 'tsc') },
       { label: `TypeScript ${TS5_RANGE} (registry)`, tsc: join(dir, 'node_modules', 'typescript', 'bin', 'tsc') },
     ];
     for (const { label, tsc } of compilers) {
@@ -353,7 +392,8 @@ const emulated = [
       ...((await has(qemuArm64)) ? [] : [`${qemuArm64} (apt qemu-user-static)`]),
       ...(existsSync(join(arm64GnuRoot, 'lib', 'libstdc++.so.6')) ? [] : [`${arm64GnuRoot} with libstdc++ (apt libc6-arm64-cross libstdc++6-arm64-cross)`]),
     ],
-    launch: (dir) => (script, out) => run(qemuArm64, ['-L', arm64GnuRoot, foreignNode('qemu-aarch64'), script, out], { cwd: dir, env: noRust, timeout: 300_000 }),
+    launch: (dir) => (script, out) =>
+      run(qemuArm64, ['-L', arm64GnuRoot, foreignNode('qemu-aarch64'), script, out], { cwd: dir, env: noRust, timeout: 300_000 }),
   },
   {
     group: 'win32 (wine)',
@@ -391,7 +431,9 @@ for (const e of emulated) {
   check(e.group, 'npm install succeeds', () => (install.status === 0 ? null : tail(install.out)));
   check(e.group, `npm picked exactly ${name}`, () => same(installed(dir), [name], 'installed platform packages'));
   check(e.group, `koffi's @koromix/${e.koffi} came with it`, () =>
-    koffiPackages(dir).includes(e.koffi) && nativeFiles(join(dir, 'node_modules', '@koromix', e.koffi)).length ? null : `@koromix has ${koffiPackages(dir).join(', ') || 'nothing'}`,
+    koffiPackages(dir).includes(e.koffi) && nativeFiles(join(dir, 'node_modules', '@koromix', e.koffi)).length
+      ? null
+      : `@koromix has ${koffiPackages(dir).join(', ') || 'nothing'}`,
   );
   const libraryDir = join(realpathSync(dir), 'node_modules', name) + sep;
   for (const script of ['check.mjs', 'check.cjs']) {
@@ -414,7 +456,14 @@ for (const p of selectionOnly) {
   const koffi = `koffi-${p.os[0]}-${p.cpu[0]}`;
   check('selection', `${flags.join(' ')}: exactly ${p.name} and @koromix/${koffi}`, () => {
     if (install.status !== 0) return tail(install.out);
-    return [same(installed(dir), [p.name], 'installed platform packages'), koffiPackages(dir).includes(koffi) ? null : `@koromix has ${koffiPackages(dir).join(', ')}`].filter(Boolean).join('; ') || null;
+    return (
+      [
+        same(installed(dir), [p.name], 'installed platform packages'),
+        koffiPackages(dir).includes(koffi) ? null : `@koromix has ${koffiPackages(dir).join(', ')}`,
+      ]
+        .filter(Boolean)
+        .join('; ') || null
+    );
   });
 }
 for (const p of PLATFORM_TARGETS.filter((x) => !platformTarballs.has(x.name))) notRun('selection', `${p.name}: no tarball (artifacts/${p.fileName} missing)`);

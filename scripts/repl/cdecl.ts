@@ -34,8 +34,7 @@ const TOKEN = /\s*(\.\.\.|[A-Za-z_][A-Za-z0-9_]*|\d+|[*(),;{}[\]]|\S)/gy;
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   TOKEN.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while ((match = TOKEN.exec(text)) !== null) {
+  for (let match = TOKEN.exec(text); match !== null; match = TOKEN.exec(text)) {
     const token = match[1] as string;
     tokens.push({ text: token, column: match.index + match[0].length - token.length });
   }
@@ -97,7 +96,7 @@ const TYPE_WORDS = new Set(['unsigned', 'signed', 'long', 'short', 'char', 'int'
 function strayWord(tokens: Token[]): Token | undefined {
   const words = tokens.filter((t) => /^[A-Za-z_]\w*$/.test(t.text) && !['const', '_In_', '_Out_', '_Inout_'].includes(t.text));
   for (let i = 1; i < words.length - 1; i++) {
-    if (!(words.slice(0, i + 1).every((w) => TYPE_WORDS.has(w.text)))) return words[i];
+    if (!words.slice(0, i + 1).every((w) => TYPE_WORDS.has(w.text))) return words[i];
   }
   return undefined;
 }
@@ -180,7 +179,8 @@ export function parsePrototype(input: string): Prototype {
       return;
     }
     const parsed = declarator(source, part, first.column, `parameter ${index + 1}`);
-    if (baseOf(parsed.type).name === 'void' && parsed.type.kind === 'named') throw new DeclarationError(source, first.column, "a parameter cannot be 'void' (write `()` or `(void)` for none)");
+    if (baseOf(parsed.type).name === 'void' && parsed.type.kind === 'named')
+      throw new DeclarationError(source, first.column, "a parameter cannot be 'void' (write `()` or `(void)` for none)");
     params.push(parsed);
   });
   return { source, name: nameToken.text, nameColumn: nameToken.column, result, params, variadic };
@@ -292,19 +292,20 @@ function structFields(source: string, statement: Token[], terminator: Token | un
     if (bracket !== -1) {
       const size = own[bracket + 1];
       const closing = own[bracket + 2];
-      if (!size || !/^\d+$/.test(size.text)) throw new DeclarationError(source, (size ?? terminator ?? (own[bracket] as Token)).column, 'expected an array length (a number)');
-      if (!closing || closing.text !== ']') throw new DeclarationError(source, (closing ?? size).column, "expected ']'");
+      if (!size || !/^\d+$/.test(size.text))
+        throw new DeclarationError(source, (size ?? terminator ?? (own[bracket] as Token)).column, 'expected an array length (a number)');
+      if (closing?.text !== ']') throw new DeclarationError(source, (closing ?? size).column, "expected ']'");
       const extra = own[bracket + 3];
       if (extra) throw new DeclarationError(source, extra.column, `unexpected '${extra.text}'`);
       arrayLength = Number(size.text);
     }
-    const parsed = declarator(source, [...base, ...declTokens], (own[0] ?? base[0] as Token).column, `field ${index + 1}`);
+    const parsed = declarator(source, [...base, ...declTokens], (own[0] ?? (base[0] as Token)).column, `field ${index + 1}`);
     if (parsed.name === undefined) throw new DeclarationError(source, (own.at(-1) ?? terminator ?? { column: source.length }).column, 'expected a field name');
     const type = formatC(parsed.type);
     return {
       name: parsed.name,
       type: arrayLength === undefined ? type : `${type} [${arrayLength}]`,
-      column: (own[0] ?? base[0] as Token).column,
+      column: (own[0] ?? (base[0] as Token)).column,
       baseColumn: parsed.baseColumn,
       base: baseOf(parsed.type).name,
     };

@@ -56,7 +56,10 @@ export function readTypedMethods(source: string): TypedMethod[] {
     let signature = line.trim().replace(/^async /, '');
     let k = i;
     while (!/\)(?::\s*.+?)?\s*\{$/.test(signature) && k + 1 < lines.length) signature += ` ${(lines[++k] as string).trim()}`;
-    signature = signature.replace(/\s*\{$/, '').replace(/\(\s+/, '(').replace(/,\s*\)/, ')');
+    signature = signature
+      .replace(/\s*\{$/, '')
+      .replace(/\(\s+/, '(')
+      .replace(/,\s*\)/, ')');
     let end = k + 1;
     while (end < lines.length && lines[end] !== '  }') end++;
     const body = lines.slice(k + 1, end).join('\n');

@@ -34,7 +34,9 @@ const DARWIN_SYSTEM = new Set(['c', 'm', 'System', 'pthread', 'dl', 'info', 'rpc
 
 /** `libm.so.6` -> `m`; `/x/libfoo.dylib` -> `foo`; `ucrtbase.dll` -> `ucrtbase`; always a JS identifier. */
 export function defaultName(spec: string): string {
-  let name = basename(spec).replace(/\.(so(\.\d+)*|dylib|dll|wasm)$/i, '').replace(/(\.\d+)+$/, '');
+  let name = basename(spec)
+    .replace(/\.(so(\.\d+)*|dylib|dll|wasm)$/i, '')
+    .replace(/(\.\d+)+$/, '');
   if (/^lib./.test(name)) name = name.slice(3);
   name = name.replace(/\.[A-Za-z]$/, '').replace(/[^A-Za-z0-9_$]/g, '_');
   return /^[0-9]/.test(name) ? `_${name}` : name;
@@ -88,7 +90,8 @@ export function resolveLibrary(spec: string, platform: string = process.platform
   const short = /^lib./.test(spec) ? spec.slice(3) : spec;
   const name = defaultName(short);
   if (platform === 'linux') {
-    if (!isGlibc() && MUSL_IN_LIBC.has(short)) return searchByFileName(['libc.so', 'libc.musl-x86_64.so.1', `ld-musl-${process.arch === 'x64' ? 'x86_64' : 'aarch64'}.so.1`], name, platform, tried);
+    if (!isGlibc() && MUSL_IN_LIBC.has(short))
+      return searchByFileName(['libc.so', 'libc.musl-x86_64.so.1', `ld-musl-${process.arch === 'x64' ? 'x86_64' : 'aarch64'}.so.1`], name, platform, tried);
     const soname = GLIBC_SONAMES[short];
     return searchByFileName(soname ? [soname, `lib${short}.so`] : [`lib${short}.so`], name, platform, tried, short);
   }

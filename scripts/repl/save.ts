@@ -43,7 +43,47 @@ function signature(prototype: Prototype, workbench: Workbench, aliases: Map<stri
   return `(${params.join(', ')}) => ${result}`;
 }
 
-const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'await']);
+const RESERVED = new Set([
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
+  'let',
+  'static',
+  'await',
+]);
 
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : quote(name));
@@ -72,7 +112,13 @@ export function savedModule(workbench: Workbench, generatedBy: string): string {
     '/** Structs field by field (C types), like bindings/raw.ts STRUCTS. */',
     'export const STRUCTS = {',
     ...workbench.types.flatMap((t) =>
-      t.kind === 'struct' ? [`  ${key(t.name)}: { ${Object.entries(t.fields).map(([f, type]) => `${key(f)}: ${quote(type)}`).join(', ')} },`] : [],
+      t.kind === 'struct'
+        ? [
+            `  ${key(t.name)}: { ${Object.entries(t.fields)
+              .map(([f, type]) => `${key(f)}: ${quote(type)}`)
+              .join(', ')} },`,
+          ]
+        : [],
     ),
     '} as const satisfies Record<string, Record<string, string>>;',
     '',
@@ -87,7 +133,8 @@ export function savedModule(workbench: Workbench, generatedBy: string): string {
     '/** The C prototype of every declared function, per library, as typed at the prompt. */',
     'export const DECLARATIONS = {',
     ...libraries.map(
-      (l) => `  ${key(l.name)}: {\n${[...l.functions.values()].map((d) => `    ${key(d.prototype.name)}: ${quote(koffiPrototype(d.prototype))},`).join('\n')}\n  },`,
+      (l) =>
+        `  ${key(l.name)}: {\n${[...l.functions.values()].map((d) => `    ${key(d.prototype.name)}: ${quote(koffiPrototype(d.prototype))},`).join('\n')}\n  },`,
     ),
     '} as const;',
     '',
@@ -99,7 +146,11 @@ export function savedModule(workbench: Workbench, generatedBy: string): string {
         const array = /\[(\d+)\]$/.exec(fieldType);
         const base = fieldType.replace(/\s*\[\d+\]$/, '');
         const parsed: CType = base.endsWith('*')
-          ? { kind: 'pointer', to: { kind: 'named', name: base.replace(/^const\s+/, '').replace(/\s*\*+$/, ''), isConst: base.startsWith('const') }, isConst: false }
+          ? {
+              kind: 'pointer',
+              to: { kind: 'named', name: base.replace(/^const\s+/, '').replace(/\s*\*+$/, ''), isConst: base.startsWith('const') },
+              isConst: false,
+            }
           : { kind: 'named', name: base, isConst: false };
         const ts = tsType(parsed, workbench, 'result', aliases);
         out.push(`  ${key(field)}: ${array ? (base === 'char' ? 'string' : `${ts.includes('|') ? `(${ts})` : ts}[]`) : ts};`);
@@ -110,7 +161,8 @@ export function savedModule(workbench: Workbench, generatedBy: string): string {
   }
   for (const library of libraries) {
     out.push(`export interface ${interfaceName(library.name)} {`);
-    for (const declared of library.functions.values()) out.push(`  /** ${declared.prototype.source} */`, `  ${key(declared.prototype.name)}: ${signature(declared.prototype, workbench, aliases)};`);
+    for (const declared of library.functions.values())
+      out.push(`  /** ${declared.prototype.source} */`, `  ${key(declared.prototype.name)}: ${signature(declared.prototype, workbench, aliases)};`);
     out.push('}', '');
   }
   out.push(

@@ -133,7 +133,18 @@ export function readSymbolTable(bytes: Uint8Array, where = 'library', arch: stri
 // ---------------------------------------------------------------------------------------------
 // ELF
 
-const ELF_MACHINES: Record<number, string> = { 3: 'x86', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390x', 40: 'arm', 62: 'x86_64', 183: 'aarch64', 243: 'riscv', 258: 'loongarch' };
+const ELF_MACHINES: Record<number, string> = {
+  3: 'x86',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390x',
+  40: 'arm',
+  62: 'x86_64',
+  183: 'aarch64',
+  243: 'riscv',
+  258: 'loongarch',
+};
 const SHT_DYNSYM = 11;
 const SHT_GNU_VERDEF = 0x6ffffffd;
 const SHT_GNU_VERNEED = 0x6ffffffe;
@@ -248,9 +259,9 @@ function readElf(b: Bytes, where: string): SymbolTable {
 // ---------------------------------------------------------------------------------------------
 // PE
 
-const PE_MACHINES: Record<number, string> = { 0x14c: 'x86', 0x8664: 'x86_64', 0xaa64: 'aarch64', 0x1c4: 'arm' };
+const PE_MACHINES: Record<number, string> = { 332: 'x86', 34404: 'x86_64', 43620: 'aarch64', 452: 'arm' };
 
-function readPe(b: Bytes, where: string): SymbolTable {
+function readPe(b: Bytes, _where: string): SymbolTable {
   const pe = b.u32(0x3c, 'e_lfanew');
   if (b.u32(pe, 'the PE signature') !== 0x4550) throw new Corrupt('no PE signature at e_lfanew');
   const machine = b.u16(pe + 4, 'Machine');
@@ -308,7 +319,7 @@ function readPe(b: Bytes, where: string): SymbolTable {
 // ---------------------------------------------------------------------------------------------
 // Mach-O
 
-const MACHO_CPUS: Record<number, string> = { 7: 'x86', 0x01000007: 'x86_64', 12: 'arm', 0x0100000c: 'aarch64' };
+const MACHO_CPUS: Record<number, string> = { 7: 'x86', 16777223: 'x86_64', 12: 'arm', 16777228: 'aarch64' };
 const HOST_CPUS: Record<string, number> = { x64: 0x01000007, arm64: 0x0100000c, ia32: 7, arm: 12 };
 
 function readMachO(b: Bytes, where: string, arch: string): SymbolTable {
@@ -322,7 +333,11 @@ function readMachO(b: Bytes, where: string, arch: string): SymbolTable {
     const size = fat64 ? 32 : 20;
     const slices = Array.from({ length: count }, (_, i) => {
       const e = 8 + i * size;
-      return { cpu: b.u32(e, 'cputype'), offset: fat64 ? b.u64(e + 8, 'offset') : b.u32(e + 8, 'offset'), size: fat64 ? b.u64(e + 16, 'size') : b.u32(e + 12, 'size') };
+      return {
+        cpu: b.u32(e, 'cputype'),
+        offset: fat64 ? b.u64(e + 8, 'offset') : b.u32(e + 8, 'offset'),
+        size: fat64 ? b.u64(e + 16, 'size') : b.u32(e + 12, 'size'),
+      };
     });
     const slice = slices.find((s) => s.cpu === HOST_CPUS[arch]) ?? (slices[0] as (typeof slices)[number]);
     b.check(slice.offset, slice.size, 'the slice');
@@ -344,7 +359,9 @@ function readMachO(b: Bytes, where: string, arch: string): SymbolTable {
     const size = b.u32(at + 4, `load command ${i} size`);
     if (size < 8) throw new Corrupt(`load command ${i} has size ${size}`);
     if (cmd === 0x19 || cmd === 0x1) {
-      const segname = Buffer.from(b.bytes.subarray(at + 8, at + 24)).toString('latin1').replace(/\0+$/, '');
+      const segname = Buffer.from(b.bytes.subarray(at + 8, at + 24))
+        .toString('latin1')
+        .replace(/\0+$/, '');
       const vmaddr = is64 ? b.u64(at + 24, 'vmaddr') : b.u32(at + 24, 'vmaddr');
       if (segname === '__TEXT') textVmaddr = vmaddr;
       const nsects = b.u32(at + (is64 ? 64 : 48), 'nsects');

@@ -75,7 +75,9 @@ function platformTypedefs(): Record<string, string> {
   const posix = process.platform !== 'win32';
   return {
     time_t: 'int64_t',
-    ...(posix ? { off_t: 'int64_t', pid_t: 'int32_t', uid_t: 'uint32_t', gid_t: 'uint32_t', mode_t: process.platform === 'darwin' ? 'uint16_t' : 'uint32_t' } : {}),
+    ...(posix
+      ? { off_t: 'int64_t', pid_t: 'int32_t', uid_t: 'uint32_t', gid_t: 'uint32_t', mode_t: process.platform === 'darwin' ? 'uint16_t' : 'uint32_t' }
+      : {}),
   };
 }
 
@@ -117,7 +119,10 @@ export class Workbench {
       throw new WorkbenchError(`.open ${spec}: ${(error as Error).message}`);
     }
     const name = match[2] ?? resolved.name;
-    if (this.libraries.has(name)) throw new WorkbenchError(`.open: '${name}' is open already (${this.libraries.get(name)?.resolved.load}); .close ${name} first, or .open ${spec} as <another name>`);
+    if (this.libraries.has(name))
+      throw new WorkbenchError(
+        `.open: '${name}' is open already (${this.libraries.get(name)?.resolved.load}); .close ${name} first, or .open ${spec} as <another name>`,
+      );
     if (this.#host.taken(name)) throw new WorkbenchError(`.open: the name '${name}' is taken at the prompt; choose one: .open ${spec} as <name>`);
     let handle: LibraryHandle;
     try {
@@ -135,8 +140,10 @@ export class Workbench {
       table instanceof Error
         ? `no symbol table: ${table.message} (declarations are not checked)`
         : `${table.format} ${table.machine}, ${table.symbols.length} exported symbols (${table.source})`;
-    return `opened ${resolved.load}${resolved.file && resolved.file !== resolved.load ? ` (${resolved.file})` : ''} as \`${name}\`: ${summary}.\n` +
-      `Next: .symbols ${name} [filter], .declare ${name} <C prototype>`;
+    return (
+      `opened ${resolved.load}${resolved.file && resolved.file !== resolved.load ? ` (${resolved.file})` : ''} as \`${name}\`: ${summary}.\n` +
+      `Next: .symbols ${name} [filter], .declare ${name} <C prototype>`
+    );
   }
 
   libs(): string {
@@ -162,14 +169,18 @@ export class Workbench {
   #library(name: string, command: string): ForeignLibrary {
     if (!name) throw new WorkbenchError(`usage: ${command} <name> (open libraries: ${[...this.libraries.keys()].join(', ') || 'none'})`);
     const library = this.libraries.get(name);
-    if (!library) throw new WorkbenchError(`${command}: no open library named '${name}' (open: ${[...this.libraries.keys()].join(', ') || 'none'}; .open <path | name> first)`);
+    if (!library)
+      throw new WorkbenchError(
+        `${command}: no open library named '${name}' (open: ${[...this.libraries.keys()].join(', ') || 'none'}; .open <path | name> first)`,
+      );
     return library;
   }
 
   #table(library: ForeignLibrary): SymbolTable | Error {
     if (library.table === undefined) {
       const file = library.resolved.file;
-      if (file === undefined) library.table = new Error(`${library.resolved.load} has no file on disk to read (dyld shared cache, or found by the loader only)`);
+      if (file === undefined)
+        library.table = new Error(`${library.resolved.load} has no file on disk to read (dyld shared cache, or found by the loader only)`);
       else library.table = this.#readTable(file);
     }
     return library.table;
@@ -254,7 +265,10 @@ export class Workbench {
     const library = this.#library(match[1] as string, '.declare');
     const text = (match[2] as string).trim();
     const prototype = this.#parse(() => parsePrototype(text));
-    this.#checkTypes(prototype.source, [prototype.result, ...prototype.params].map((d) => ({ type: d.type, column: d.baseColumn })));
+    this.#checkTypes(
+      prototype.source,
+      [prototype.result, ...prototype.params].map((d) => ({ type: d.type, column: d.baseColumn })),
+    );
 
     // The symbol table's word on the name, before koffi resolves it.
     const table = this.#table(library);
@@ -293,7 +307,9 @@ export class Workbench {
       `${replaced ? 'redeclared' : 'declared'} ${library.name}.${prototype.name}: ${prototype.source}${symbol ? `  [${displayName(symbol)}, ${symbol.kind}${symbol.detail ? ` (${symbol.detail})` : ''}]` : tableNote}`,
     ];
     if (ownsResultString(prototype)) {
-      lines.push(`  its 'char *' result comes back as a pointer (BigInt): read it with mem.cstring(p, maxLen), free it with the library's own free. Declare 'const char *' to get a JS string copy instead.`);
+      lines.push(
+        `  its 'char *' result comes back as a pointer (BigInt): read it with mem.cstring(p, maxLen), free it with the library's own free. Declare 'const char *' to get a JS string copy instead.`,
+      );
     }
     if (!this.#warned) {
       this.#warned = true;
@@ -325,7 +341,10 @@ export class Workbench {
   /** `.callback <C prototype>`: a function type, used as `Name *` in declarations. */
   callback(args: string): string {
     const prototype = this.#parse(() => parsePrototype(args));
-    this.#checkTypes(prototype.source, [prototype.result, ...prototype.params].map((d) => ({ type: d.type, column: d.baseColumn })));
+    this.#checkTypes(
+      prototype.source,
+      [prototype.result, ...prototype.params].map((d) => ({ type: d.type, column: d.baseColumn })),
+    );
     const text = koffiPrototype(prototype);
     this.#register(prototype.source, prototype.nameColumn, () => this.#koffi.proto(text));
     this.types.push({ kind: 'callback', name: prototype.name, prototype: prototype.source, parsed: prototype });
@@ -363,7 +382,11 @@ export class Workbench {
       try {
         this.#koffi.type(name);
       } catch {
-        const error = new DeclarationError(source, use.column, `unknown type '${name}': declare it first (.struct ${name} { ... }, .struct ${name} for an opaque type, .typedef ${name} <type>, or .callback)`);
+        const error = new DeclarationError(
+          source,
+          use.column,
+          `unknown type '${name}': declare it first (.struct ${name} { ... }, .struct ${name} for an opaque type, .typedef ${name} <type>, or .callback)`,
+        );
         throw new WorkbenchError(`cannot use the declaration:\n${error.pretty()}`);
       }
     }
@@ -390,11 +413,23 @@ export class Workbench {
     const out = ['Foreign libraries (.open; functions declared with .declare, called as <library>.<function>(...)):'];
     for (const library of this.libraries.values()) {
       out.push(`  ${library.name}: ${library.resolved.file ?? library.resolved.load}`);
-      for (const [name, declared] of library.functions) out.push(`    ${declared.prototype.source}`, `        ${library.name}.${name}(${declared.prototype.params.map((p, i) => p.name ?? `arg${i}`).concat(declared.prototype.variadic ? ['...'] : []).join(', ')})${declared.symbol ? `  [${displayName(declared.symbol)}]` : ''}`);
+      for (const [name, declared] of library.functions)
+        out.push(
+          `    ${declared.prototype.source}`,
+          `        ${library.name}.${name}(${declared.prototype.params
+            .map((p, i) => p.name ?? `arg${i}`)
+            .concat(declared.prototype.variadic ? ['...'] : [])
+            .join(', ')})${declared.symbol ? `  [${displayName(declared.symbol)}]` : ''}`,
+        );
       if (library.functions.size === 0) out.push(`    (nothing declared yet: .declare ${library.name} <C prototype>)`);
     }
     for (const type of this.types) {
-      if (type.kind === 'struct') out.push(`  struct ${type.name} { ${Object.entries(type.fields).map(([f, t]) => `${t}${t.endsWith('*') ? '' : ' '}${f};`).join(' ')} }`);
+      if (type.kind === 'struct')
+        out.push(
+          `  struct ${type.name} { ${Object.entries(type.fields)
+            .map(([f, t]) => `${t}${t.endsWith('*') ? '' : ' '}${f};`)
+            .join(' ')} }`,
+        );
       if (type.kind === 'opaque') out.push(`  opaque ${type.name}`);
       if (type.kind === 'callback') out.push(`  callback ${type.prototype}`);
     }
@@ -414,7 +449,9 @@ export class Workbench {
       const declared = library.functions.get(functionName as string);
       if (!declared) continue;
       out.push(`${library.name}.${functionName}: ${declared.prototype.source}`);
-      out.push(`  from ${library.resolved.file ?? library.resolved.load}${declared.symbol ? ` (${displayName(declared.symbol)}, ${declared.symbol.kind})` : ''}`);
+      out.push(
+        `  from ${library.resolved.file ?? library.resolved.load}${declared.symbol ? ` (${displayName(declared.symbol)}, ${declared.symbol.kind})` : ''}`,
+      );
       out.push(`  koffi binds: ${koffiPrototype(declared.prototype, bindingResultText(declared.prototype))}`);
     }
     const type = this.types.find((t) => t.name === name && t.kind !== 'typedef');
@@ -451,7 +488,13 @@ function makeCall(library: ForeignLibrary, prototype: Prototype, fn: (...args: u
 function symbolFilter(filter: string | undefined): (s: ExportedSymbol) => boolean {
   if (!filter) return () => true;
   if (/[*?]/.test(filter)) {
-    const pattern = new RegExp(`^${filter.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    const pattern = new RegExp(
+      `^${filter
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      'i',
+    );
     return (s) => pattern.test(s.name) || pattern.test(displayName(s));
   }
   const needle = filter.toLowerCase();
@@ -463,7 +506,10 @@ function suggest(name: string, table: SymbolTable): string {
   const lower = name.toLowerCase();
   const names = [...new Set(table.symbols.filter((s) => s.kind !== 'data').map((s) => s.name))];
   const near = names
-    .map((n) => ({ n, d: n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) ? Math.abs(n.length - name.length) : distance(lower, n.toLowerCase()) + 1 }))
+    .map((n) => ({
+      n,
+      d: n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) ? Math.abs(n.length - name.length) : distance(lower, n.toLowerCase()) + 1,
+    }))
     .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 5)
@@ -476,7 +522,8 @@ function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = row;
   }
   return previous[b.length] as number;

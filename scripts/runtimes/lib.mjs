@@ -41,8 +41,7 @@ export const RUNTIMES = {
 
 /** Why a platform key has no packages (shown instead of a guess). */
 const UNSUPPORTED = {
-  musl:
-    'musl libc: Deno and Node publish no musl package on npm, and Bun\'s -musl build needs a musl libstdc++ (not handled here)',
+  musl: "musl libc: Deno and Node publish no musl package on npm, and Bun's -musl build needs a musl libstdc++ (not handled here)",
 };
 
 /** x64 CPUs without AVX2 need Bun's -baseline build (the default one dies with SIGILL). */
@@ -66,7 +65,8 @@ function isMusl() {
  */
 export function hostKey() {
   const { platform, arch } = process;
-  if (platform !== 'linux') return { key: undefined, reason: `${platform}-${arch}: only linux x64 and arm64 are mapped to packages in scripts/runtimes/lib.mjs` };
+  if (platform !== 'linux')
+    return { key: undefined, reason: `${platform}-${arch}: only linux x64 and arm64 are mapped to packages in scripts/runtimes/lib.mjs` };
   if (isMusl()) return { key: undefined, reason: UNSUPPORTED.musl };
   if (arch === 'x64') return { key: hasAvx2() ? 'linux-x64' : 'linux-x64-baseline' };
   if (arch === 'arm64') return { key: 'linux-arm64' };
@@ -123,8 +123,13 @@ export const seconds = (startMs) => ((performance.now() - startMs) / 1000).toFix
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r, n) => {
-    const line = r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
-    return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return all
+    .map((r, n) => {
+      const line = r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
+      return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }

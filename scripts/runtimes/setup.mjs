@@ -16,7 +16,12 @@ import { errorMessage } from '../errors.mjs';
 
 const started = performance.now();
 const q = $({ quiet: true, nothrow: true });
-const names = argv.only ? String(argv.only).split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(RUNTIMES);
+const names = argv.only
+  ? String(argv.only)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : Object.keys(RUNTIMES);
 const unknown = names.filter((name) => !(name in RUNTIMES));
 if (unknown.length > 0) {
   fail(`unknown runtime ${unknown.join(', ')} (known: ${Object.keys(RUNTIMES).join(', ')})`);

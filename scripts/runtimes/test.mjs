@@ -10,14 +10,17 @@
 // Exit code 1 when any selected pair did not pass, 2 on a bad flag.
 import { spawn } from 'node:child_process';
 import { argv } from 'zx';
-import { PAIRS, RUNTIMES, fail, installed, root, runtimeBinary, runtimeCommand, say, seconds, table, warn } from './lib.mjs';
+import { PAIRS, RUNTIMES, fail, installed, root, runtimeCommand, say, seconds, table, warn } from './lib.mjs';
 
 const SUITE = 'test/conformance/run.ts';
 const timeoutMs = Number(argv.timeout ?? 300) * 1000;
 
 function selectPairs(list) {
   if (!list) return PAIRS;
-  const wanted = String(list).split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = String(list)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const chosen = [];
   for (const want of wanted) {
     const matched = PAIRS.filter((p) => p.id === want || (want === 'koffi' && p.engine === 'koffi') || p.runtime === want);
@@ -64,14 +67,22 @@ function runPair(pair, bin, args) {
 
 /** The verdict of one pair from its child's output. */
 function judge(pair, run) {
-  const line = run.stdout.split('\n').reverse().find((l) => l.startsWith('CONFORMANCE '));
+  const line = run.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('CONFORMANCE '));
   let report;
   try {
     report = line ? JSON.parse(line.slice('CONFORMANCE '.length)) : undefined;
   } catch {
     report = undefined;
   }
-  const base = { version: report?.runtime ?? '', passed: report?.passed ?? 0, failed: report?.failed ?? 0, suiteS: report ? (report.ms / 1000).toFixed(2) : '-' };
+  const base = {
+    version: report?.runtime ?? '',
+    passed: report?.passed ?? 0,
+    failed: report?.failed ?? 0,
+    suiteS: report ? (report.ms / 1000).toFixed(2) : '-',
+  };
   if (run.timedOut) return { ...base, ok: false, note: `timed out after ${timeoutMs / 1000} s` };
   if (!report) {
     const tail = (run.stderr || run.stdout).trim().split('\n').filter(Boolean).slice(-3).join(' | ');
@@ -96,7 +107,14 @@ for (const pair of pairs) {
   let verdict;
   let run;
   if (pair.runtime !== 'node20' && !installed(pair.runtime)) {
-    verdict = { ok: false, version: '', passed: 0, failed: 0, suiteS: '-', note: `${RUNTIMES[pair.runtime].label} ${RUNTIMES[pair.runtime].version} is not installed: run npm run setup:runtimes` };
+    verdict = {
+      ok: false,
+      version: '',
+      passed: 0,
+      failed: 0,
+      suiteS: '-',
+      note: `${RUNTIMES[pair.runtime].label} ${RUNTIMES[pair.runtime].version} is not installed: run npm run setup:runtimes`,
+    };
   } else {
     process.stdout.write(`runtimes: ${pair.id}... `);
     const extra = argv.filter ? ['--filter', String(argv.filter)] : [];
@@ -118,10 +136,26 @@ for (const pair of pairs) {
       for (let j = i + 1; j < lines.length && lines[j].startsWith('      '); j++) shown.push(lines[j]);
     }
     if (shown.length > 0) console.log(shown.join('\n'));
-    const errTail = run.stderr.trim().split('\n').filter((l) => !/ExperimentalWarning|--trace-warnings/.test(l)).slice(-8).join('\n');
+    const errTail = run.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/ExperimentalWarning|--trace-warnings/.test(l))
+      .slice(-8)
+      .join('\n');
     if (errTail) console.log(`  stderr:\n    ${errTail.replaceAll('\n', '\n    ')}`);
   }
-  rows.push([pair.id, verdict.version, pair.engine, verdict.ok ? 'PASSED' : 'FAILED', verdict.passed + verdict.failed, verdict.passed, verdict.failed, verdict.suiteS, verdict.wallS ?? '-', verdict.note]);
+  rows.push([
+    pair.id,
+    verdict.version,
+    pair.engine,
+    verdict.ok ? 'PASSED' : 'FAILED',
+    verdict.passed + verdict.failed,
+    verdict.passed,
+    verdict.failed,
+    verdict.suiteS,
+    verdict.wallS ?? '-',
+    verdict.note,
+  ]);
 }
 
 // Every pair runs the same case list: a pair that ran fewer (a module that did not load, a

@@ -7,7 +7,15 @@ import { each, group, random, randomString, test } from './harness.ts';
 const WORDS = ['apple', 'apply', 'ample', 'maple', 'appeal', 'apple', 'aple', 'äpple', '🍎apple', '', 'a\0pple', 'zzz', '\uD800pple', '\uFFFDpple'];
 /** Queries with NUL, lone surrogates and 4-byte characters: every call path must encode them alike. */
 const QUERIES = ['apple', 'appel', '', '🍎', 'a\0pple', '\uD800pple', 'pple\uDC00'];
-const OPTIONS = [{}, { limit: 3 }, { limit: 0 }, { maxDistance: 1 }, { maxDistance: 0 }, { limit: 2, maxDistance: 2 }, { limit: Infinity, maxDistance: Infinity }];
+const OPTIONS = [
+  {},
+  { limit: 3 },
+  { limit: 0 },
+  { maxDistance: 1 },
+  { maxDistance: 0 },
+  { limit: 2, maxDistance: 2 },
+  { limit: Infinity, maxDistance: Infinity },
+];
 
 /** A list long enough for several progress calls (every 4096 candidates). */
 function bigList(count: number, seed = 4): string[] {
@@ -16,17 +24,24 @@ function bigList(count: number, seed = 4): string[] {
 }
 
 group('closest', () => {
-  each(OPTIONS, (o) => `options ${JSON.stringify(o)} match the reference`, (options) => {
-    for (const query of QUERIES) {
-      assert.deepEqual(closest(query, WORDS, options), ref.closest(query, WORDS, options), `query ${query}`);
-    }
-  });
+  each(
+    OPTIONS,
+    (o) => `options ${JSON.stringify(o)} match the reference`,
+    (options) => {
+      for (const query of QUERIES) {
+        assert.deepEqual(closest(query, WORDS, options), ref.closest(query, WORDS, options), `query ${query}`);
+      }
+    },
+  );
 
   test('an empty list gives no match', () => assert.deepEqual(closest('x', []), []));
 
   test('ties sort by index; each match names its candidate and index', () => {
     const matches = closest('ab', ['xx', 'ab', 'ac', 'ab', 'bb']);
-    assert.deepEqual(matches.map((m) => m.index), [1, 3, 2, 4, 0]);
+    assert.deepEqual(
+      matches.map((m) => m.index),
+      [1, 3, 2, 4, 0],
+    );
     for (const m of matches) assert.equal(m.candidate, ['xx', 'ab', 'ac', 'ab', 'bb'][m.index]);
   });
 
@@ -35,19 +50,23 @@ group('closest', () => {
     assert.deepEqual(closest('abcé🦀', list, { limit: 25 }), ref.closest('abcé🦀', list, { limit: 25 }));
   });
 
-  test('threads 1, 2, 0 and the default give the same result (40 000 candidates)', async () => {
-    const list = bigList(40_000, 9);
-    const expected = ref.closest('abcé🦀ab', list, { limit: 12 });
-    for (const threads of [1, 2, 0, undefined]) {
-      assert.deepEqual(closest('abcé🦀ab', list, { limit: 12, threads }), expected, `closest threads ${threads}`);
-      assert.deepEqual(await closestAsync('abcé🦀ab', list, { limit: 12, threads }), expected, `closestAsync threads ${threads}`);
-    }
-    using index = new FuzzyIndex(list);
-    for (const threads of [1, 2, undefined]) {
-      assert.deepEqual(index.closest('abcé🦀ab', { limit: 12, threads }), expected, `FuzzyIndex.closest threads ${threads}`);
-      assert.deepEqual(await index.closestAsync('abcé🦀ab', { limit: 12, threads }), expected, `FuzzyIndex.closestAsync threads ${threads}`);
-    }
-  }, { timeoutMs: 30_000 });
+  test(
+    'threads 1, 2, 0 and the default give the same result (40 000 candidates)',
+    async () => {
+      const list = bigList(40_000, 9);
+      const expected = ref.closest('abcé🦀ab', list, { limit: 12 });
+      for (const threads of [1, 2, 0, undefined]) {
+        assert.deepEqual(closest('abcé🦀ab', list, { limit: 12, threads }), expected, `closest threads ${threads}`);
+        assert.deepEqual(await closestAsync('abcé🦀ab', list, { limit: 12, threads }), expected, `closestAsync threads ${threads}`);
+      }
+      using index = new FuzzyIndex(list);
+      for (const threads of [1, 2, undefined]) {
+        assert.deepEqual(index.closest('abcé🦀ab', { limit: 12, threads }), expected, `FuzzyIndex.closest threads ${threads}`);
+        assert.deepEqual(await index.closestAsync('abcé🦀ab', { limit: 12, threads }), expected, `FuzzyIndex.closestAsync threads ${threads}`);
+      }
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('onProgress: called with (done, total), increasing, ending at total', () => {
     const list = bigList(20_000);
@@ -63,7 +82,13 @@ group('closest', () => {
   test('onProgress returning false cancels with MYLIB_ERR_CANCELLED', () => {
     let calls = 0;
     assert.throws(
-      () => closest('abc', bigList(20_000), { onProgress: () => (++calls, false) }),
+      () =>
+        closest('abc', bigList(20_000), {
+          onProgress: () => {
+            calls++;
+            return false;
+          },
+        }),
       (error: unknown) => error instanceof MylibError && error.code === 'MYLIB_ERR_CANCELLED',
     );
     assert.equal(calls, 1);
@@ -71,7 +96,15 @@ group('closest', () => {
 
   test('onProgress throwing cancels and rethrows that very error', () => {
     const mine = new Error('stop here');
-    assert.throws(() => closest('abc', bigList(20_000), { onProgress: () => { throw mine; } }), (error) => error === mine);
+    assert.throws(
+      () =>
+        closest('abc', bigList(20_000), {
+          onProgress: () => {
+            throw mine;
+          },
+        }),
+      (error) => error === mine,
+    );
   });
 
   test('onProgress may call into the library again', () => {
@@ -92,22 +125,34 @@ group('closest', () => {
 });
 
 group('closestAsync', () => {
-  each(OPTIONS, (o) => `options ${JSON.stringify(o)} match the reference`, async (options) => {
-    for (const query of QUERIES) {
-      assert.deepEqual(await closestAsync(query, WORDS, options), ref.closest(query, WORDS, options), `query ${JSON.stringify(query)}`);
-    }
-  });
+  each(
+    OPTIONS,
+    (o) => `options ${JSON.stringify(o)} match the reference`,
+    async (options) => {
+      for (const query of QUERIES) {
+        assert.deepEqual(await closestAsync(query, WORDS, options), ref.closest(query, WORDS, options), `query ${JSON.stringify(query)}`);
+      }
+    },
+  );
 
   test('many calls at once', async () => {
     const queries = Array.from({ length: 64 }, (_, i) => WORDS[i % WORDS.length]!);
     const results = await Promise.all(queries.map((q) => closestAsync(q, WORDS, { limit: 3 })));
-    assert.deepEqual(results, queries.map((q) => ref.closest(q, WORDS, { limit: 3 })));
+    assert.deepEqual(
+      results,
+      queries.map((q) => ref.closest(q, WORDS, { limit: 3 })),
+    );
   });
 
   test('onProgress runs on the main thread and can cancel', async () => {
     let calls = 0;
     await assert.rejects(
-      closestAsync('abc', bigList(20_000), { onProgress: () => (++calls, false) }),
+      closestAsync('abc', bigList(20_000), {
+        onProgress: () => {
+          calls++;
+          return false;
+        },
+      }),
       (error: unknown) => error instanceof MylibError && error.code === 'MYLIB_ERR_CANCELLED',
     );
     assert.equal(calls, 1);
@@ -135,19 +180,23 @@ group('closestAsync', () => {
     assert.equal(calls, 1);
   });
 
-  test('an AbortSignal aborted from a timer stops a long call', async () => {
-    const controller = new AbortController();
-    const list = bigList(400_000, 5);
-    const started = performance.now();
-    setTimeout(() => controller.abort(new Error('timer')), 5);
-    try {
-      await closestAsync('abcabcabcabc', list, { signal: controller.signal });
-      // The call may finish first on a fast machine; then nothing was cancelled.
-    } catch (error) {
-      assert.equal((error as Error).message, 'timer');
-    }
-    assert.ok(performance.now() - started < 20_000);
-  }, { timeoutMs: 30_000 });
+  test(
+    'an AbortSignal aborted from a timer stops a long call',
+    async () => {
+      const controller = new AbortController();
+      const list = bigList(400_000, 5);
+      const started = performance.now();
+      setTimeout(() => controller.abort(new Error('timer')), 5);
+      try {
+        await closestAsync('abcabcabcabc', list, { signal: controller.signal });
+        // The call may finish first on a fast machine; then nothing was cancelled.
+      } catch (error) {
+        assert.equal((error as Error).message, 'timer');
+      }
+      assert.ok(performance.now() - started < 20_000);
+    },
+    { timeoutMs: 30_000 },
+  );
 });
 
 group('FuzzyIndex', () => {
@@ -176,13 +225,13 @@ group('FuzzyIndex', () => {
     let calls = 0;
     assert.deepEqual(index.closest('abc', { limit: 7, onProgress: () => void calls++ }), ref.closest('abc', list, { limit: 7 }));
     assert.ok(calls >= 2);
-    assert.throws(() => index.closest('abc', { onProgress: () => false }), (e: unknown) => (e as MylibError).code === 'MYLIB_ERR_CANCELLED');
+    assert.throws(
+      () => index.closest('abc', { onProgress: () => false }),
+      (e: unknown) => (e as MylibError).code === 'MYLIB_ERR_CANCELLED',
+    );
     const controller = new AbortController();
     const reason = new Error('index abort');
-    await assert.rejects(
-      index.closestAsync('abc', { signal: controller.signal, onProgress: () => controller.abort(reason) }),
-      (error) => error === reason,
-    );
+    await assert.rejects(index.closestAsync('abc', { signal: controller.signal, onProgress: () => controller.abort(reason) }), (error) => error === reason);
   });
 
   test('close() is idempotent; use after close throws a clear error', async () => {

@@ -43,14 +43,29 @@ const SYNC: Array<[string, Call, ErrorConstructor, RegExp]> = [
   ['closest limit -1', () => closest('a', ['b'], { limit: -1 }), RangeError, /^closest: argument 'limit' must be an integer from 0/],
   ['closest maxDistance 1.5', () => closest('a', ['b'], { maxDistance: 1.5 }), RangeError, /^closest: argument 'maxDistance' must be an integer/],
   ['closest threads "2"', () => loose(closest)('a', ['b'], { threads: '2' }), TypeError, /^closest: option 'threads' must be a number, got string$/],
-  ['closest threads 1025', () => closest('a', ['b'], { threads: 1025 }), RangeError, /^closest: option 'threads' must be an integer from 0 \(all cores\) to 1024, got 1025$/],
+  [
+    'closest threads 1025',
+    () => closest('a', ['b'], { threads: 1025 }),
+    RangeError,
+    /^closest: option 'threads' must be an integer from 0 \(all cores\) to 1024, got 1025$/,
+  ],
   ['closest onProgress 1', () => loose(closest)('a', ['b'], { onProgress: 1 }), TypeError, /^closest: option 'onProgress' must be a function, got number$/],
   ['closest options "x"', () => loose(closest)('a', ['b'], 'x'), TypeError, /^closest: argument 'options' must be an object, got string$/],
   ['stats([1, 2])', () => loose(stats)([1, 2]), TypeError, /^stats: argument 'values' must be a Float64Array, got an array$/],
   ['histogram(values, [])', () => loose(histogram)(new Float64Array(1), []), TypeError, /^histogram: argument 'bins' must be a Uint32Array, got an array$/],
   ['histogram zero bins', () => histogram(new Float64Array(1), new Uint32Array(0)), RangeError, /^histogram: argument 'bins' must hold at least one bin$/],
-  ['histogram min NaN', () => histogram(new Float64Array(1), new Uint32Array(1), { min: NaN }), RangeError, /^histogram: argument 'min' must be finite, got NaN$/],
-  ['histogram min > max', () => histogram(new Float64Array(1), new Uint32Array(1), { min: 2, max: 1 }), RangeError, /^histogram: 'min' must be less than 'max', got 2 and 1$/],
+  [
+    'histogram min NaN',
+    () => histogram(new Float64Array(1), new Uint32Array(1), { min: NaN }),
+    RangeError,
+    /^histogram: argument 'min' must be finite, got NaN$/,
+  ],
+  [
+    'histogram min > max',
+    () => histogram(new Float64Array(1), new Uint32Array(1), { min: 2, max: 1 }),
+    RangeError,
+    /^histogram: 'min' must be less than 'max', got 2 and 1$/,
+  ],
   [
     'histogram bins over values',
     () => {
@@ -60,8 +75,18 @@ const SYNC: Array<[string, Call, ErrorConstructor, RegExp]> = [
     RangeError,
     /^histogram: argument 'bins' overlaps argument 'values'/,
   ],
-  ['new FuzzyIndex("x")', () => new (FuzzyIndex as unknown as new (x: unknown) => unknown)('x'), TypeError, /^FuzzyIndex: argument 'candidates' must be an array of strings, got string$/],
-  ['WordCounter lowercase "yes"', () => new (WordCounter as unknown as new (x: unknown) => unknown)({ lowercase: 'yes' }), TypeError, /^WordCounter: option 'lowercase' must be a boolean, got string$/],
+  [
+    'new FuzzyIndex("x")',
+    () => new (FuzzyIndex as unknown as new (x: unknown) => unknown)('x'),
+    TypeError,
+    /^FuzzyIndex: argument 'candidates' must be an array of strings, got string$/,
+  ],
+  [
+    'WordCounter lowercase "yes"',
+    () => new (WordCounter as unknown as new (x: unknown) => unknown)({ lowercase: 'yes' }),
+    TypeError,
+    /^WordCounter: option 'lowercase' must be a boolean, got string$/,
+  ],
   [
     'WordCounter.feed(42)',
     () => {
@@ -83,32 +108,50 @@ const SYNC: Array<[string, Call, ErrorConstructor, RegExp]> = [
 ];
 
 const ASYNC: Array<[string, () => Promise<unknown>, ErrorConstructor, RegExp]> = [
-  ['countDoublesAsync(1)', () => loose(countDoublesAsync)(1) as Promise<unknown>, TypeError, /^countDoublesAsync: argument 'input' must be a string or a Uint8Array, got number$/],
+  [
+    'countDoublesAsync(1)',
+    () => loose(countDoublesAsync)(1) as Promise<unknown>,
+    TypeError,
+    /^countDoublesAsync: argument 'input' must be a string or a Uint8Array, got number$/,
+  ],
   ['statsAsync("x")', () => loose(statsAsync)('x') as Promise<unknown>, TypeError, /^statsAsync: argument 'values' must be a Float64Array, got string$/],
-  ['closestAsync signal "x"', () => loose(closestAsync)('a', ['b'], { signal: 'x' }) as Promise<unknown>, TypeError, /^closestAsync: option 'signal' must be an AbortSignal, got string$/],
+  [
+    'closestAsync signal "x"',
+    () => loose(closestAsync)('a', ['b'], { signal: 'x' }) as Promise<unknown>,
+    TypeError,
+    /^closestAsync: option 'signal' must be an AbortSignal, got string$/,
+  ],
   ['closestAsync limit 0.5', () => closestAsync('a', ['b'], { limit: 0.5 }), RangeError, /^closestAsync: argument 'limit' must be an integer/],
 ];
 
 group('argument errors', () => {
-  each(SYNC, ([name, , type]) => `${name} throws ${type.name}`, ([, call, type, message]) => {
-    assert.throws(call, (error: unknown) => {
-      assert.ok(error instanceof type, `expected ${type.name}, got ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
-      assert.match(error.message, message);
-      return true;
-    });
-  });
+  each(
+    SYNC,
+    ([name, , type]) => `${name} throws ${type.name}`,
+    ([, call, type, message]) => {
+      assert.throws(call, (error: unknown) => {
+        assert.ok(error instanceof type, `expected ${type.name}, got ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+        assert.match(error.message, message);
+        return true;
+      });
+    },
+  );
 
-  each(ASYNC, ([name, , type]) => `${name} rejects with ${type.name} (does not throw synchronously)`, async ([, call, type, message]) => {
-    let pending: Promise<unknown> | undefined;
-    assert.doesNotThrow(() => {
-      pending = call();
-    });
-    await assert.rejects(pending!, (error: unknown) => {
-      assert.ok(error instanceof type, `expected ${type.name}, got ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
-      assert.match(error.message, message);
-      return true;
-    });
-  });
+  each(
+    ASYNC,
+    ([name, , type]) => `${name} rejects with ${type.name} (does not throw synchronously)`,
+    async ([, call, type, message]) => {
+      let pending: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        pending = call();
+      });
+      await assert.rejects(pending!, (error: unknown) => {
+        assert.ok(error instanceof type, `expected ${type.name}, got ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+        assert.match(error.message, message);
+        return true;
+      });
+    },
+  );
 });
 
 group('errors from Rust', () => {

@@ -12,7 +12,8 @@ group('loading', () => {
     assert.equal(typeof path, 'string');
     assert.match(path, /mylib\.[a-z0-9-]+\.(so|dylib|dll)$/);
     assert.ok(existsSync(path), path);
-    assert.ok(library() === library(), 'the default library is loaded once');
+    const first = library();
+    assert.ok(library() === first, 'the default library is loaded once');
   });
 
   test('open({ path }) and open(path) give independent working instances', () => {
@@ -29,7 +30,10 @@ group('loading', () => {
 
   test('a missing file is a LibraryLoadError naming the path', () => {
     const missing = join(tmpdir(), 'no-such-dir', 'mylib.so');
-    assert.throws(() => open({ path: missing }), (error: unknown) => error instanceof LibraryLoadError && error.message.includes(`${missing} (option): file not found`));
+    assert.throws(
+      () => open({ path: missing }),
+      (error: unknown) => error instanceof LibraryLoadError && error.message.includes(`${missing} (option): file not found`),
+    );
   });
 
   test('unknown open() options are a TypeError', () => {

@@ -6,8 +6,14 @@ import { each, group, random, test } from './harness.ts';
 
 /** Equal within a few ulps (summation order may differ from the reference). */
 function close(actual: number, expected: number, what: string): void {
-  if (Number.isNaN(expected)) return assert.ok(Number.isNaN(actual), `${what}: ${actual} is not NaN`);
-  if (!Number.isFinite(expected)) return assert.equal(actual, expected, what);
+  if (Number.isNaN(expected)) {
+    assert.ok(Number.isNaN(actual), `${what}: ${actual} is not NaN`);
+    return;
+  }
+  if (!Number.isFinite(expected)) {
+    assert.equal(actual, expected, what);
+    return;
+  }
   const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);
 }
@@ -34,7 +40,11 @@ const ARRAYS: Array<[string, Float64Array]> = [
 ];
 
 group('stats', () => {
-  each(ARRAYS, ([name]) => name, ([, values]) => sameStats(stats(values), ref.stats(values)));
+  each(
+    ARRAYS,
+    ([name]) => name,
+    ([, values]) => sameStats(stats(values), ref.stats(values)),
+  );
 
   test('a view with an offset reads only its window', () => {
     const whole = Float64Array.of(1000, 1, 2, 3, -1000);

@@ -42,8 +42,10 @@ function reportedEngine(): unknown {
  */
 export function engineProblem(requested: string | undefined, reported: unknown): string | undefined {
   if (requested === undefined) return undefined;
-  if (reported === undefined) return requested === 'koffi' ? undefined : `engine ${requested} not available in these bindings (library().engine is undefined: only koffi exists)`;
-  if (reported !== requested) return `engine ${requested} not available in these bindings (${ENGINE_ENV}=${requested}, but library().engine is ${JSON.stringify(reported)})`;
+  if (reported === undefined)
+    return requested === 'koffi' ? undefined : `engine ${requested} not available in these bindings (library().engine is undefined: only koffi exists)`;
+  if (reported !== requested)
+    return `engine ${requested} not available in these bindings (${ENGINE_ENV}=${requested}, but library().engine is ${JSON.stringify(reported)})`;
   return undefined;
 }
 

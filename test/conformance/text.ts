@@ -115,11 +115,18 @@ group('countDoublesAsync', () => {
     assert.equal(await pending, 7);
   });
 
-  test(`${MAX_ASYNC_CALLS + 100} calls at once all settle with the right value`, async () => {
-    const inputs = Array.from({ length: MAX_ASYNC_CALLS + 100 }, (_, i) => 'a'.repeat(i % 50) + 'b'.repeat(i % 7));
-    const results = await Promise.all(inputs.map((s) => countDoublesAsync(s)));
-    assert.deepEqual(results, inputs.map((s) => refText.countDoublesString(s)));
-  }, { timeoutMs: 30_000 });
+  test(
+    `${MAX_ASYNC_CALLS + 100} calls at once all settle with the right value`,
+    async () => {
+      const inputs = Array.from({ length: MAX_ASYNC_CALLS + 100 }, (_, i) => 'a'.repeat(i % 50) + 'b'.repeat(i % 7));
+      const results = await Promise.all(inputs.map((s) => countDoublesAsync(s)));
+      assert.deepEqual(
+        results,
+        inputs.map((s) => refText.countDoublesString(s)),
+      );
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('returns a Promise and does not block the event loop', async () => {
     const pending = countDoublesAsync('x'.repeat(1 << 20));
@@ -166,67 +173,78 @@ group('levenshtein', () => {
 group('levenshteinAsync', () => {
   test('random pairs (short and multi-block) equal levenshtein, several in flight', async () => {
     const next = random(5);
-    const pairs = Array.from({ length: 60 }, () => [
-      randomString(next, ALPHABET, Math.floor(next() * 300)),
-      randomString(next, ALPHABET, Math.floor(next() * 300)),
-    ] as const);
+    const pairs = Array.from(
+      { length: 60 },
+      () => [randomString(next, ALPHABET, Math.floor(next() * 300)), randomString(next, ALPHABET, Math.floor(next() * 300))] as const,
+    );
     const results = await Promise.all(pairs.map(([a, b]) => levenshteinAsync(a, b)));
-    assert.deepEqual(results, pairs.map(([a, b]) => levenshtein(a, b)));
+    assert.deepEqual(
+      results,
+      pairs.map(([a, b]) => levenshtein(a, b)),
+    );
     assert.equal(await levenshteinAsync('kitten', 'sitting'), 3);
     assert.equal(await levenshteinAsync('\uD800', '\uFFFD'), 0);
   });
 
-  test('onProgress: text code points, increasing, last call done === total; false cancels', async () => {
-    const next = random(6);
-    const a = randomString(next, ['a', 'b'], 5000);
-    const b = randomString(next, ['a', 'b'], 300_000);
-    const calls: Array<[number, number]> = [];
-    assert.equal(await levenshteinAsync(a, b, { onProgress: (done, total) => void calls.push([done, total]) }), levenshtein(a, b));
-    assert.ok(calls.length >= 2, `${calls.length} progress calls`);
-    for (let i = 1; i < calls.length; i++) assert.ok(calls[i]![0] > calls[i - 1]![0]);
-    assert.equal(calls.at(-1)![0], calls.at(-1)![1]);
-    await assert.rejects(
-      levenshteinAsync('abc', 'abd', { onProgress: () => false }),
-      (error: unknown) => error instanceof MylibError && error.code === 'MYLIB_ERR_CANCELLED',
-    );
-  }, { timeoutMs: 30_000 });
+  test(
+    'onProgress: text code points, increasing, last call done === total; false cancels',
+    async () => {
+      const next = random(6);
+      const a = randomString(next, ['a', 'b'], 5000);
+      const b = randomString(next, ['a', 'b'], 300_000);
+      const calls: Array<[number, number]> = [];
+      assert.equal(await levenshteinAsync(a, b, { onProgress: (done, total) => void calls.push([done, total]) }), levenshtein(a, b));
+      assert.ok(calls.length >= 2, `${calls.length} progress calls`);
+      for (let i = 1; i < calls.length; i++) assert.ok(calls[i]![0] > calls[i - 1]![0]);
+      assert.equal(calls.at(-1)![0], calls.at(-1)![1]);
+      await assert.rejects(
+        levenshteinAsync('abc', 'abd', { onProgress: () => false }),
+        (error: unknown) => error instanceof MylibError && error.code === 'MYLIB_ERR_CANCELLED',
+      );
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('an AbortSignal aborted before the call rejects with its reason', async () => {
     const reason = new Error('early');
     await assert.rejects(levenshteinAsync('a', 'b', { signal: AbortSignal.abort(reason) }), (error) => error === reason);
   });
 
-  test('two 200k-character strings: an abort after the start rejects promptly with the reason; the event loop turns', async () => {
-    const a = randomString(random(7), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 200_000);
-    const b = randomString(random(8), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 200_000);
-    const controller = new AbortController();
-    const reason = new Error('aborted midway');
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 1);
-    let abortedAt = 0;
-    let calls = 0;
-    const pending = levenshteinAsync(a, b, {
-      signal: controller.signal,
-      onProgress: () => {
-        if (++calls === 1) {
-          setTimeout(() => {
-            abortedAt = performance.now();
-            controller.abort(reason);
-          }, 0);
-        }
-      },
-    });
-    try {
-      await assert.rejects(pending, (error) => error === reason);
-    } finally {
-      clearInterval(ticker);
-    }
-    assert.ok(abortedAt > 0);
-    // The next progress step is tens of milliseconds away; the whole call takes seconds.
-    assert.ok(performance.now() - abortedAt < 1000, `settled ${(performance.now() - abortedAt).toFixed(0)} ms after abort`);
-    assert.ok(ticks >= 1, 'a timer fired while the call ran');
-    assert.equal(await levenshteinAsync('flaw', 'lawn'), 2);
-  }, { timeoutMs: 30_000 });
+  test(
+    'two 200k-character strings: an abort after the start rejects promptly with the reason; the event loop turns',
+    async () => {
+      const a = randomString(random(7), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 200_000);
+      const b = randomString(random(8), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 200_000);
+      const controller = new AbortController();
+      const reason = new Error('aborted midway');
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 1);
+      let abortedAt = 0;
+      let calls = 0;
+      const pending = levenshteinAsync(a, b, {
+        signal: controller.signal,
+        onProgress: () => {
+          if (++calls === 1) {
+            setTimeout(() => {
+              abortedAt = performance.now();
+              controller.abort(reason);
+            }, 0);
+          }
+        },
+      });
+      try {
+        await assert.rejects(pending, (error) => error === reason);
+      } finally {
+        clearInterval(ticker);
+      }
+      assert.ok(abortedAt > 0);
+      // The next progress step is tens of milliseconds away; the whole call takes seconds.
+      assert.ok(performance.now() - abortedAt < 1000, `settled ${(performance.now() - abortedAt).toFixed(0)} ms after abort`);
+      assert.ok(ticks >= 1, 'a timer fired while the call ran');
+      assert.equal(await levenshteinAsync('flaw', 'lawn'), 2);
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('rejects bad arguments naming the function', async () => {
     const loose = levenshteinAsync as (...args: unknown[]) => Promise<number>;

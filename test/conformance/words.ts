@@ -63,9 +63,15 @@ group('WordCounter', () => {
   test('top(k): highest count first, ties in code point order, k limits', () => {
     using counter = new WordCounter();
     counter.feed('b a c b a b \u{1F600}x \uFFFDy');
-    assert.deepEqual(counter.top(2), [{ word: 'b', count: 3 }, { word: 'a', count: 2 }]);
+    assert.deepEqual(counter.top(2), [
+      { word: 'b', count: 3 },
+      { word: 'a', count: 2 },
+    ]);
     assert.deepEqual(counter.top(0), []);
-    assert.deepEqual(counter.top().map((w) => w.word), ['b', 'a', 'c', 'x', 'y']);
+    assert.deepEqual(
+      counter.top().map((w) => w.word),
+      ['b', 'a', 'c', 'x', 'y'],
+    );
     assert.deepEqual(counter.top(100), new ref.WordCounter().feed('b a c b a b \u{1F600}x \uFFFDy').top(100));
   });
 
@@ -73,7 +79,10 @@ group('WordCounter', () => {
     using counter = new WordCounter();
     const bytes = Buffer.from('xxxx hello world yyyy');
     counter.feed(bytes.subarray(5, 16));
-    assert.deepEqual(counter.top(), [{ word: 'hello', count: 1 }, { word: 'world', count: 1 }]);
+    assert.deepEqual(counter.top(), [
+      { word: 'hello', count: 1 },
+      { word: 'world', count: 1 },
+    ]);
   });
 
   test('close() is idempotent; use after close throws a clear error', () => {

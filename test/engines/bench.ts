@@ -15,9 +15,7 @@ const STRING_CALLS = 1_000_000;
 const TEXT = '0123456789';
 
 const only = process.argv[3];
-const engines = (['bun:ffi', 'koffi'] as const).filter(
-  (engine) => (engine !== 'bun:ffi' || process.versions.bun) && (only === undefined || engine === only),
-);
+const engines = (['bun:ffi', 'koffi'] as const).filter((engine) => (engine !== 'bun:ffi' || process.versions.bun) && (only === undefined || engine === only));
 const libraries = new Map<string, Mylib>(engines.map((engine) => [engine, mylib.open({ engine })]));
 let sink = 0;
 

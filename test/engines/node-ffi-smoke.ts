@@ -70,7 +70,12 @@ await check('buffers: countDoubles, levenshtein, stats, histogram', () => {
   assert.equal(mylib.countDoubles(bytes.subarray(3, 6)), refText.countDoubles(bytes.subarray(3, 6)));
   assert.equal(mylib.countDoubles(new Uint8Array(0)), 0);
   for (const text of ['aabbb', '🦀🦀x', randomLetters(5000, 3, 'ab')]) assert.equal(mylib.countDoubles(text), refText.countDoubles(text));
-  for (const [a, b] of [['kitten', 'sitting'], ['', 'abc'], ['🦀a', 'a🦀'], [randomLetters(300, 1), randomLetters(280, 2)]] as const) {
+  for (const [a, b] of [
+    ['kitten', 'sitting'],
+    ['', 'abc'],
+    ['🦀a', 'a🦀'],
+    [randomLetters(300, 1), randomLetters(280, 2)],
+  ] as const) {
     assert.equal(mylib.levenshtein(a, b), refLevenshtein.levenshtein(a, b));
   }
   const values = new Float64Array([3, 1, NaN, 4, 1, 5, 9, 2, 6]);
@@ -81,12 +86,15 @@ await check('buffers: countDoubles, levenshtein, stats, histogram', () => {
 });
 
 await check('errors: a Rust panic as MylibError', () => {
-  assert.throws(() => probes.debugPanic('boom'), (error: unknown) => {
-    assert.ok(error instanceof MylibError);
-    assert.equal(error.code, 'MYLIB_ERR_PANIC');
-    assert.match(error.message, /boom/);
-    return true;
-  });
+  assert.throws(
+    () => probes.debugPanic('boom'),
+    (error: unknown) => {
+      assert.ok(error instanceof MylibError);
+      assert.equal(error.code, 'MYLIB_ERR_PANIC');
+      assert.match(error.message, /boom/);
+      return true;
+    },
+  );
 });
 
 const list = Array.from({ length: 10_000 }, (_, i) => randomLetters(8 + (i % 5), i + 10));
@@ -115,7 +123,11 @@ await check('closest, callbacks, cancel', () => {
   );
   // Re-entrant: the callback calls into the library.
   let inner = 0;
-  mylib.closest('query', list, { onProgress: () => void (inner += probes.add(1, 0) + mylib.countDoubles('aa')) });
+  mylib.closest('query', list, {
+    onProgress: () => {
+      inner += probes.add(1, 0) + mylib.countDoubles('aa');
+    },
+  });
   assert.ok(inner >= 6);
 });
 
@@ -126,7 +138,7 @@ await check('handles: FuzzyIndex, WordCounter (library-owned result)', () => {
   index.close();
   assert.throws(() => index.closest('query'), /FuzzyIndex.closest: the FuzzyIndex is closed/);
 
-  const text = 'The cat and the hat. THE END, the end? 🦀 crab crab Crab ' + randomLetters(20_000, 7, 'ab c');
+  const text = `The cat and the hat. THE END, the end? 🦀 crab crab Crab ${randomLetters(20_000, 7, 'ab c')}`;
   for (const lowercase of [false, true]) {
     using counter = new WordCounter({ lowercase });
     const reference = new refWords.WordCounter({ lowercase });
@@ -147,7 +159,10 @@ await check('handles: FuzzyIndex, WordCounter (library-owned result)', () => {
 await check('async calls (buffers off the main thread, progress on the main thread)', async () => {
   const texts = Array.from({ length: 40 }, (_, i) => randomLetters(1000 + i, i, 'aab'));
   const counts = await Promise.all(texts.map((text, i) => mylib.countDoublesAsync(i % 2 ? text : Buffer.from(text))));
-  assert.deepEqual(counts, texts.map((text) => refText.countDoubles(text)));
+  assert.deepEqual(
+    counts,
+    texts.map((text) => refText.countDoubles(text)),
+  );
   const values = new Float64Array(100_000).map((_, i) => Math.sin(i));
   assertStats(await mylib.statsAsync(values), refStats.stats(values));
 

@@ -63,7 +63,12 @@ test('engine', () => {
 });
 
 test('add', () => {
-  for (const [a, b] of [[20, 22], [-5, 3], [0x7fffffff, 1], [-0x80000000, -1]] as const) {
+  for (const [a, b] of [
+    [20, 22],
+    [-5, 3],
+    [0x7fffffff, 1],
+    [-0x80000000, -1],
+  ] as const) {
     assert.equal(probes.add(a, b), (a + b) | 0);
   }
   assert.throws(() => probes.add(1.5, 1), RangeError);
@@ -157,7 +162,11 @@ test('progress callback: counts, cancel, throw, re-entrant call', () => {
     (error) => error === boom,
   );
   let inner = '';
-  mylib.closest('abc', candidates.slice(0, 10), { onProgress: () => void (inner = mylib.getResult('inside')) });
+  mylib.closest('abc', candidates.slice(0, 10), {
+    onProgress: () => {
+      inner = mylib.getResult('inside');
+    },
+  });
   assert.equal(inner, 'Rust says: inside');
   using index = new mylib.FuzzyIndex(candidates);
   assert.throws(() => index.closest('abc', { onProgress: () => false }), { code: 'MYLIB_ERR_CANCELLED' });
@@ -219,12 +228,15 @@ test('AbortSignal (through the progress callback)', async () => {
 });
 
 test('errors: panic, ABI mismatch, missing symbol', () => {
-  assert.throws(() => probes.debugPanic('kaboom'), (error: unknown) => {
-    assert.ok(error instanceof mylib.MylibError);
-    assert.equal(error.code, 'MYLIB_ERR_PANIC');
-    assert.match(error.message, /kaboom/);
-    return true;
-  });
+  assert.throws(
+    () => probes.debugPanic('kaboom'),
+    (error: unknown) => {
+      assert.ok(error instanceof mylib.MylibError);
+      assert.equal(error.code, 'MYLIB_ERR_PANIC');
+      assert.match(error.message, /kaboom/);
+      return true;
+    },
+  );
   const mismatch = compileLibrary('#[unsafe(no_mangle)]\npub extern "C" fn mylib_abi_version() -> u32 { 999 }\n', 'abi_mismatch');
   assert.throws(() => mylib.open({ path: mismatch, engine: expectedEngine as never }), /ABI version mismatch: the library has ABI version 999/);
   const missing = compileLibrary(`#[unsafe(no_mangle)]\npub extern "C" fn mylib_abi_version() -> u32 { ${ABI_VERSION} }\n`, 'missing_symbol');
@@ -261,5 +273,7 @@ for (const [name, body] of cases) {
   }
 }
 rmSync(scratchDir, { recursive: true, force: true });
-console.log(`${cases.length - failed}/${cases.length} passed (engine ${expectedEngine}, ${process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.version}`})`);
+console.log(
+  `${cases.length - failed}/${cases.length} passed (engine ${expectedEngine}, ${process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.version}`})`,
+);
 process.exitCode = failed ? 1 : 0;

@@ -16,7 +16,9 @@ const services: Record<string, Service> = {};
 
 beforeAll(async () => {
   const started = await Promise.all(engines.map((engine) => startService(['--engine', engine])));
-  engines.forEach((engine, i) => (services[engine] = started[i]!));
+  engines.forEach((engine, i) => {
+    services[engine] = started[i]!;
+  });
 });
 afterAll(async () => {
   for (const service of Object.values(services)) expect(await service.stop()).toBe(0);
@@ -80,12 +82,7 @@ describe.each(engines)('engine %s', (engine) => {
   });
 
   it('POST /api/stats matches the reference', async () => {
-    const cases = [
-      [42],
-      [1, 2, 3, 4],
-      [-5, 0, 5, 1e-300, -1e150, 1e150],
-      Array.from({ length: 10_000 }, () => (random() - 0.5) * 1e6),
-    ];
+    const cases = [[42], [1, 2, 3, 4], [-5, 0, 5, 1e-300, -1e150, 1e150], Array.from({ length: 10_000 }, () => (random() - 0.5) * 1e6)];
     for (const values of cases) {
       const res = await postJson(base(), '/api/stats', { values });
       expect(res.status).toBe(200);

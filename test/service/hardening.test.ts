@@ -31,10 +31,10 @@ describe('slots (issue 12 item 1)', () => {
   });
 
   it('releases the slot of queued uploads whose client disconnects, and of an upload cut mid-body', async () => {
-    const holder = await connectRaw(service.port, upload(5) + 'ab');
+    const holder = await connectRaw(service.port, `${upload(5)}ab`);
     await waitFor(async () => (await health(service)).active === 1, 'the first upload to hold the slot');
     // Queued: headers only, part of the body, the whole body.
-    const queued = await Promise.all([upload(5), upload(5) + 'ab', upload(5) + 'ab ab'].map((head) => connectRaw(service.port, head)));
+    const queued = await Promise.all([upload(5), `${upload(5)}ab`, `${upload(5)}ab ab`].map((head) => connectRaw(service.port, head)));
     await waitFor(async () => (await health(service)).queued === 3, 'three queued uploads');
     for (const connection of queued) connection.socket.destroy();
     await waitFor(async () => (await health(service)).queued === 0, 'the queue to drop the clients that left');
@@ -50,14 +50,20 @@ describe('slots (issue 12 item 1)', () => {
     }, 'every slot to be free');
 
     // An upload holding the slot and cut mid-body releases it too.
-    const cut = await connectRaw(service.port, upload(100) + 'abc');
+    const cut = await connectRaw(service.port, `${upload(100)}abc`);
     await waitFor(async () => (await health(service)).active === 1, 'the cut upload to hold the slot');
     cut.socket.destroy();
     await waitFor(async () => (await health(service)).active === 0, 'the slot of the cut upload');
 
     const res = await wordCount(service, 'a b a');
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ bytes: 5, top: [{ word: 'a', count: 2 }, { word: 'b', count: 1 }] });
+    expect(res.json).toEqual({
+      bytes: 5,
+      top: [
+        { word: 'a', count: 2 },
+        { word: 'b', count: 1 },
+      ],
+    });
   });
 });
 
@@ -75,7 +81,7 @@ describe('timeouts (issue 12 item 2)', () => {
   });
 
   it('cuts idle, trickling and header-less clients with 408 and serves the next upload', async () => {
-    const idle = await connectRaw(service.port, upload(10) + 'a');
+    const idle = await connectRaw(service.port, `${upload(10)}a`);
     const trickling = await connectRaw(service.port, upload(1000));
     const headerless = await connectRaw(service.port, 'POST /api/word-count HTTP/1.1\r\nHost: test\r\n');
     // One byte every 200 ms: never idle for the body timeout, but slower than the request timeout.
@@ -83,7 +89,11 @@ describe('timeouts (issue 12 item 2)', () => {
     try {
       const queuedUpload = wordCount(service, 'x y x');
       queuedUpload.catch(() => {}); // awaited below; a failure before that must not be unhandled
-      for (const [name, connection] of [['idle', idle], ['trickling', trickling], ['header-less', headerless]] as Array<[string, RawConnection]>) {
+      for (const [name, connection] of [
+        ['idle', idle],
+        ['trickling', trickling],
+        ['header-less', headerless],
+      ] as Array<[string, RawConnection]>) {
         await waitFor(() => connection.isClosed(), `the ${name} client to be disconnected`);
         const res = connection.response();
         expect(res?.status, `${name}: ${connection.received()}`).toBe(408);
@@ -111,7 +121,7 @@ describe('healthz (issue 12 item 4)', () => {
   });
 
   it('reports 503 degraded while every slot is busy without progress, ok again afterwards', async () => {
-    const holder = await connectRaw(service.port, upload(5) + 'ab');
+    const holder = await connectRaw(service.port, `${upload(5)}ab`);
     try {
       const degraded = await waitFor(async () => {
         const res = await send(service.url, 'GET', '/healthz');

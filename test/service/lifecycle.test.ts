@@ -23,7 +23,10 @@ it('answers 503 with Retry-After when the concurrency limit and the queue are fu
     const bodies = Array.from({ length: 8 }, (_, i) => heavyClosest(i + 1));
     const responses = await Promise.all(bodies.map((body) => postJson(service.url, '/api/closest', body)));
     const statuses = responses.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 503), statuses.join(',')).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 503),
+      statuses.join(','),
+    ).toBe(true);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2); // one running + one queued
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
     for (const [i, res] of responses.entries()) {

@@ -85,7 +85,7 @@ export function send(
       res.on('data', (chunk: Buffer) => parts.push(chunk));
       res.on('end', () => {
         const text = Buffer.concat(parts).toString('utf8');
-        let json;
+        let json: RawResponse['json'];
         try {
           json = JSON.parse(text);
         } catch {}
@@ -162,7 +162,7 @@ export function parseResponse(text: string): ParsedResponse | undefined {
   const length = Number(headers['content-length'] ?? 0);
   const body = text.slice(end + 4);
   if (Buffer.byteLength(body) < length) return undefined;
-  let json;
+  let json: ParsedResponse['json'];
   try {
     json = JSON.parse(body);
   } catch {}

@@ -59,10 +59,7 @@ describe('the target table', () => {
 
   it('selects by triple or platform tag and rejects unknown names', () => {
     expect(selectTargets(undefined)).toHaveLength(TARGETS.length);
-    expect(selectTargets('linux-arm64-gnu,wasm32-unknown-unknown').map((t) => t.triple)).toEqual([
-      'aarch64-unknown-linux-gnu',
-      'wasm32-unknown-unknown',
-    ]);
+    expect(selectTargets('linux-arm64-gnu,wasm32-unknown-unknown').map((t) => t.triple)).toEqual(['aarch64-unknown-linux-gnu', 'wasm32-unknown-unknown']);
     expect(() => selectTargets('sparc-sun-solaris')).toThrow(/unknown target 'sparc-sun-solaris'; known: x86_64-unknown-linux-gnu/);
   });
 });
@@ -108,7 +105,7 @@ describe('structural checks reject broken artifacts', () => {
     expect(STATIC_CHECKS['min-os']!(mac, { minos: '11.0', platform: 1 }).ok).toBe(true);
     expect(STATIC_CHECKS['min-os']!(mac, { minos: '14.0', platform: 1 }).ok).toBe(false);
     expect(STATIC_CHECKS['code-signature']!(mac, {}).ok).toBe(false);
-    expect(STATIC_CHECKS['deps']!(mac, { deps: ['/usr/lib/libSystem.B.dylib', '/usr/lib/libc++.1.dylib'] }).detail).toMatch(/needs \/usr\/lib\/libc\+\+/);
+    expect(STATIC_CHECKS.deps!(mac, { deps: ['/usr/lib/libSystem.B.dylib', '/usr/lib/libc++.1.dylib'] }).detail).toMatch(/needs \/usr\/lib\/libc\+\+/);
   });
 });
 

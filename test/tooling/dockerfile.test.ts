@@ -38,34 +38,67 @@ describe('checkDockerfile', () => {
 
   // Each case: the good fixture with one edit, and every message it must produce (and no other).
   it.each([
-    ['the Rust base image is not a build argument', edit('FROM ${RUST_IMAGE} AS rust', 'FROM rust:1-slim-bookworm AS rust'),
-      [/:6: FROM rust:1-slim-bookworm: base images must be build arguments/]],
-    ['the runtime base image is not a build argument', edit('FROM ${NODE_IMAGE} AS runtime', 'FROM node:20-bookworm-slim AS runtime'),
-      [/:17: FROM node:20-bookworm-slim: base images must be build arguments/, /runtime stage "runtime": starts from node:20-bookworm-slim, not \$\{NODE_IMAGE\}/]],
-    ['FROM an ARG declared after the first FROM', edit('FROM ${NODE_IMAGE} AS deps', 'ARG DEPS_IMAGE=node:20\nFROM ${DEPS_IMAGE} AS deps'),
-      [/FROM \$\{DEPS_IMAGE\}: DEPS_IMAGE is not an ARG declared before the first FROM/]],
-    ['a base image ARG without a default', edit('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE'),
-      [/ARG NODE_IMAGE has no default/]],
-    ['a base image ARG defaulting to a private registry', edit('ARG RUST_IMAGE=rust:1-slim-bookworm', 'ARG RUST_IMAGE=registry.example.com/rust:1'),
-      [/ARG RUST_IMAGE defaults to "registry\.example\.com\/rust:1"; expected a public rust:\.\.\. image/]],
-    ['no RUST_IMAGE argument at all', edit('ARG RUST_IMAGE=rust:1-slim-bookworm\n', '').replace('FROM ${RUST_IMAGE} AS rust', 'FROM ${NODE_IMAGE} AS rust'),
-      [/no "ARG RUST_IMAGE=<public default>" before the first FROM/]],
-    ['cargo copied into the runtime stage', edit('USER node', 'COPY --from=rust /usr/local/cargo/bin/cargo /usr/local/bin/cargo\nUSER node'),
-      [/:23: the runtime stage mentions the Rust toolchain \(COPY \/usr\/local\/cargo\/bin\/cargo/]],
-    ['cargo run in the runtime stage', edit('USER node', 'RUN apt-get update && apt-get install -y cargo\nUSER node'),
-      [/the runtime stage mentions the Rust toolchain \(RUN apt-get update && apt-get install -y cargo\)/]],
-    ['the runtime stage starts from the Rust image', edit('FROM ${NODE_IMAGE} AS runtime', 'FROM ${RUST_IMAGE} AS runtime'),
-      [/runtime stage "runtime": starts from the Rust image/]],
-    ['the runtime stage starts from the Rust stage', edit('FROM ${NODE_IMAGE} AS runtime', 'FROM rust AS runtime'),
-      [/runtime stage "runtime": starts from the Rust image/]],
-    ['the library is not copied from the Rust stage', edit(LIB_COPY, ''),
-      [/runtime stage "runtime": does not get the library from the Rust stage/]],
-    ['only a non-library file is copied from the Rust stage', edit(LIB_COPY, 'COPY --from=rust /src/Cargo.toml ./\n'),
-      [/does not get the library from the Rust stage/]],
-    ['no stage builds the library', edit('RUN cargo build --release --lib --locked', 'RUN echo no build'),
-      [/no stage runs "cargo build"/]],
-    ['node_modules from a stage with dev dependencies', edit('npm ci --omit=dev --ignore-scripts', 'npm ci --ignore-scripts'),
-      [/does not copy node_modules from a stage that runs "npm ci --omit=dev"/]],
+    [
+      'the Rust base image is not a build argument',
+      edit('FROM ${RUST_IMAGE} AS rust', 'FROM rust:1-slim-bookworm AS rust'),
+      [/:6: FROM rust:1-slim-bookworm: base images must be build arguments/],
+    ],
+    [
+      'the runtime base image is not a build argument',
+      edit('FROM ${NODE_IMAGE} AS runtime', 'FROM node:20-bookworm-slim AS runtime'),
+      [
+        /:17: FROM node:20-bookworm-slim: base images must be build arguments/,
+        /runtime stage "runtime": starts from node:20-bookworm-slim, not \$\{NODE_IMAGE\}/,
+      ],
+    ],
+    [
+      'FROM an ARG declared after the first FROM',
+      edit('FROM ${NODE_IMAGE} AS deps', 'ARG DEPS_IMAGE=node:20\nFROM ${DEPS_IMAGE} AS deps'),
+      [/FROM \$\{DEPS_IMAGE\}: DEPS_IMAGE is not an ARG declared before the first FROM/],
+    ],
+    ['a base image ARG without a default', edit('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE'), [/ARG NODE_IMAGE has no default/]],
+    [
+      'a base image ARG defaulting to a private registry',
+      edit('ARG RUST_IMAGE=rust:1-slim-bookworm', 'ARG RUST_IMAGE=registry.example.com/rust:1'),
+      [/ARG RUST_IMAGE defaults to "registry\.example\.com\/rust:1"; expected a public rust:\.\.\. image/],
+    ],
+    [
+      'no RUST_IMAGE argument at all',
+      edit('ARG RUST_IMAGE=rust:1-slim-bookworm\n', '').replace('FROM ${RUST_IMAGE} AS rust', 'FROM ${NODE_IMAGE} AS rust'),
+      [/no "ARG RUST_IMAGE=<public default>" before the first FROM/],
+    ],
+    [
+      'cargo copied into the runtime stage',
+      edit('USER node', 'COPY --from=rust /usr/local/cargo/bin/cargo /usr/local/bin/cargo\nUSER node'),
+      [/:23: the runtime stage mentions the Rust toolchain \(COPY \/usr\/local\/cargo\/bin\/cargo/],
+    ],
+    [
+      'cargo run in the runtime stage',
+      edit('USER node', 'RUN apt-get update && apt-get install -y cargo\nUSER node'),
+      [/the runtime stage mentions the Rust toolchain \(RUN apt-get update && apt-get install -y cargo\)/],
+    ],
+    [
+      'the runtime stage starts from the Rust image',
+      edit('FROM ${NODE_IMAGE} AS runtime', 'FROM ${RUST_IMAGE} AS runtime'),
+      [/runtime stage "runtime": starts from the Rust image/],
+    ],
+    [
+      'the runtime stage starts from the Rust stage',
+      edit('FROM ${NODE_IMAGE} AS runtime', 'FROM rust AS runtime'),
+      [/runtime stage "runtime": starts from the Rust image/],
+    ],
+    ['the library is not copied from the Rust stage', edit(LIB_COPY, ''), [/runtime stage "runtime": does not get the library from the Rust stage/]],
+    [
+      'only a non-library file is copied from the Rust stage',
+      edit(LIB_COPY, 'COPY --from=rust /src/Cargo.toml ./\n'),
+      [/does not get the library from the Rust stage/],
+    ],
+    ['no stage builds the library', edit('RUN cargo build --release --lib --locked', 'RUN echo no build'), [/no stage runs "cargo build"/]],
+    [
+      'node_modules from a stage with dev dependencies',
+      edit('npm ci --omit=dev --ignore-scripts', 'npm ci --ignore-scripts'),
+      [/does not copy node_modules from a stage that runs "npm ci --omit=dev"/],
+    ],
     ['no USER: runs as root', edit('USER node\n', ''), [/runtime stage "runtime": no USER; the service would run as root/]],
     ['USER root', edit('USER node', 'USER root'), [/USER root is root/]],
     ['USER 0:0', edit('USER node', 'USER 0:0'), [/USER 0:0 is root/]],
@@ -95,7 +128,10 @@ const instructions: Instruction[] = dockerfile.getInstructions();
 const args = (i: Instruction) => i.getArgumentsContent() ?? '';
 /** A COPY with its flags in front: `--from=deps /app/node_modules ./node_modules`. */
 const copy = (i: Instruction) =>
-  [...(i as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags().map((f) => `--${f.getName()}=${f.getValue()}`), args(i)].join(' ');
+  [
+    ...(i as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags().map((f) => `--${f.getName()}=${f.getValue()}`),
+    args(i),
+  ].join(' ');
 
 /** The instructions of the stage named `name`. */
 function stage(name: string): Instruction[] {
@@ -142,7 +178,9 @@ describe('the real ./Dockerfile in detail', () => {
 
   it('runtime: copies from the other stages, non-root, EXPOSE, HEALTHCHECK, signals, CMD', () => {
     const runtime = stage('runtime');
-    const copies = keyword(runtime, 'COPY').map(copy).map((c) => c.replace(/\s+/g, ' '));
+    const copies = keyword(runtime, 'COPY')
+      .map(copy)
+      .map((c) => c.replace(/\s+/g, ' '));
     expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
     expect(copies).toContain('--from=build /app/dist ./dist');
     const user = keyword(runtime, 'USER').map(args);
@@ -179,7 +217,10 @@ describe('the real ./Dockerfile in detail', () => {
     for (const source of sources) {
       expect(existsSync(`${root}${source}`), source).toBe(true);
       // The source itself or a folder above it is let through (`!service/` covers service/package.json).
-      expect(allowed.some((a) => source === a || source.startsWith(`${a}/`)), source).toBe(true);
+      expect(
+        allowed.some((a) => source === a || source.startsWith(`${a}/`)),
+        source,
+      ).toBe(true);
     }
   });
 });

@@ -71,7 +71,14 @@ export function anchors(markdown: string): Set<string> {
     const atx = /^ {0,3}#{1,6}(?:\s+(.*?))?(?:\s+#+)?\s*$/.exec(raw);
     if (atx) add(slug(atx[1] ?? ''));
     const next = lines[i + 1];
-    if (!atx && text.trim() !== '' && !/^\s*([-*+]|\d+\.|\||>)/.test(text) && next !== undefined && next.line === lines[i]!.line + 1 && /^ {0,3}(=+|-+)\s*$/.test(next.text)) {
+    if (
+      !atx &&
+      text.trim() !== '' &&
+      !/^\s*([-*+]|\d+\.|\||>)/.test(text) &&
+      next !== undefined &&
+      next.line === lines[i]!.line + 1 &&
+      /^ {0,3}(=+|-+)\s*$/.test(next.text)
+    ) {
       add(slug(raw)); // setext heading
     }
     for (const m of text.matchAll(/<a\s[^>]*\b(?:name|id)="([^"]+)"/g)) out.add(m[1]!);
@@ -119,7 +126,12 @@ export function checkLinks(root: string, files: string[]): string[] {
 
 function docsFiles(root: string): string[] {
   const docs = join(root, 'docs');
-  const pages = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`) : [];
+  const pages = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => `docs/${f}`)
+    : [];
   return ['README.md', ...pages];
 }
 
@@ -170,6 +182,10 @@ describe('README.md and docs/', () => {
 
   it("every docs/ page is linked from the README's table of contents", () => {
     const linked = new Set(extractLinks(readFileSync(join(ROOT, 'README.md'), 'utf8')).map((l) => l.target.split('#')[0]));
-    expect(docsFiles(ROOT).slice(1).filter((page) => !linked.has(page))).toEqual([]);
+    expect(
+      docsFiles(ROOT)
+        .slice(1)
+        .filter((page) => !linked.has(page)),
+    ).toEqual([]);
   });
 });

@@ -42,7 +42,16 @@ describe('the package README (npm/README.md)', () => {
   });
 
   it('covers async, cancel, errors, loading by path, runtimes and platforms', () => {
-    for (const heading of ['## Functions', '## Classes', '## Async calls and cancelling', '## Errors', '## Loading', '## Runtimes', '## Supported platforms', '## License']) {
+    for (const heading of [
+      '## Functions',
+      '## Classes',
+      '## Async calls and cancelling',
+      '## Errors',
+      '## Loading',
+      '## Runtimes',
+      '## Supported platforms',
+      '## License',
+    ]) {
       expect(readme).toContain(heading);
     }
     for (const p of PLATFORM_TARGETS as Array<{ name: string }>) expect(readme).toContain(`\`${p.name}\``);
@@ -63,7 +72,11 @@ describe('the size table of docs/packaging.md', () => {
     const doc = readFileSync(SIZES_DOC, 'utf8');
     expect(doc).toContain(SIZES_BEGIN);
     expect(doc).toContain(SIZES_END);
-    expect(readSizes(doc).map((row: { name: string }) => row.name).sort()).toEqual([PACKAGE_NAME, ...PLATFORM_TARGETS.map((p: { name: string }) => p.name)].sort());
+    expect(
+      readSizes(doc)
+        .map((row: { name: string }) => row.name)
+        .sort(),
+    ).toEqual([PACKAGE_NAME, ...PLATFORM_TARGETS.map((p: { name: string }) => p.name)].sort());
     // No size typed by hand outside the block.
     const outside = doc.slice(0, doc.indexOf(SIZES_BEGIN)) + doc.slice(doc.indexOf(SIZES_END));
     expect(outside).not.toMatch(/^\| `mylib-rust[^|]*\| \d+ \|/m);

@@ -107,32 +107,87 @@ describe('packageProblems', () => {
   const byName = (t: Tarball[], name: string) => t.find((x) => x.manifest.name === name)!;
   const faults: Fault[] = [
     ['a version differs', (t) => (byName(t, 'mylib-rust-win32-x64').manifest.version = '1.2.2'), /mylib-rust-win32-x64@1\.2\.2, the release is 1\.2\.3/],
-    ['wrong libc', (t) => (byName(t, 'mylib-rust-linux-x64-musl').manifest.libc = ['glibc']), /mylib-rust-linux-x64-musl: "libc" is \["glibc"\], expected \["musl"\]/],
+    [
+      'wrong libc',
+      (t) => (byName(t, 'mylib-rust-linux-x64-musl').manifest.libc = ['glibc']),
+      /mylib-rust-linux-x64-musl: "libc" is \["glibc"\], expected \["musl"\]/,
+    ],
     ['wrong cpu', (t) => (byName(t, 'mylib-rust-darwin-arm64').manifest.cpu = ['x64']), /mylib-rust-darwin-arm64: "cpu" is \["x64"\]/],
-    ['a stray file in a platform package', (t) => byName(t, 'mylib-rust-win32-x64').files.push('mylib.pdb'), /mylib-rust-win32-x64: holds .*mylib\.pdb.*; expected exactly/],
-    ['a library of the wrong machine', (t) => (byName(t, 'mylib-rust-linux-arm64-gnu').header = { format: 'elf', machine: 'x86_64' }), /mylib\.linux-arm64-gnu\.so is elf\/x86_64, expected elf\/aarch64/],
-    ['the target folder in the main package', (t) => byName(t, PACKAGE_NAME).files.push('target/release/libmylib.so'), /mylib-rust: target\/release\/libmylib\.so is cargo's target\/ folder/],
+    [
+      'a stray file in a platform package',
+      (t) => byName(t, 'mylib-rust-win32-x64').files.push('mylib.pdb'),
+      /mylib-rust-win32-x64: holds .*mylib\.pdb.*; expected exactly/,
+    ],
+    [
+      'a library of the wrong machine',
+      (t) => (byName(t, 'mylib-rust-linux-arm64-gnu').header = { format: 'elf', machine: 'x86_64' }),
+      /mylib\.linux-arm64-gnu\.so is elf\/x86_64, expected elf\/aarch64/,
+    ],
+    [
+      'the target folder in the main package',
+      (t) => byName(t, PACKAGE_NAME).files.push('target/release/libmylib.so'),
+      /mylib-rust: target\/release\/libmylib\.so is cargo's target\/ folder/,
+    ],
     ['a TypeScript source', (t) => byName(t, PACKAGE_NAME).files.push('bindings/index.ts'), /bindings\/index\.ts is a TypeScript source/],
     ['a test', (t) => byName(t, PACKAGE_NAME).files.push('test/errors.test.js'), /test\/errors\.test\.js is a test folder/],
     ['a source map', (t) => byName(t, PACKAGE_NAME).files.push('dist/bindings/index.js.map'), /index\.js\.map is a source map/],
     ['a library in the main package', (t) => byName(t, PACKAGE_NAME).files.push('artifacts/mylib.linux-x64-gnu.so'), /not a file the main package ships/],
-    ['a required file missing', (t) => (byName(t, PACKAGE_NAME).files = MAIN_FILES.filter((f) => f !== 'dist/bindings/loader.js')), /mylib-rust: dist\/bindings\/loader\.js is missing/],
-    ['an optionalDependency missing', (t) => delete (byName(t, PACKAGE_NAME).manifest.optionalDependencies as Record<string, string>)['mylib-rust-win32-x64'], /optionalDependencies must be every platform package at 1\.2\.3; wrong or missing: mylib-rust-win32-x64/],
-    ['an optionalDependency at another version', (t) => ((byName(t, PACKAGE_NAME).manifest.optionalDependencies as Record<string, string>)['mylib-rust-linux-x64-gnu'] = '1.2.2'), /wrong or missing: mylib-rust-linux-x64-gnu/],
-    ['another dependency', (t) => ((byName(t, PACKAGE_NAME).manifest.dependencies as Record<string, string>).fastify = '^5'), /dependencies must be exactly \{ koffi: "\^3\.3\.4" \}/],
-    ['reference/ shipped', (t) => byName(t, PACKAGE_NAME).files.push('dist/reference/text.js'), /dist\/reference\/text\.js is not a file the main package ships/],
-    ['reference/ exported', (t) => ((byName(t, PACKAGE_NAME).manifest.exports as Record<string, string>)['./reference/*'] = './dist/reference/*.js'), /exports reference\//],
+    [
+      'a required file missing',
+      (t) => (byName(t, PACKAGE_NAME).files = MAIN_FILES.filter((f) => f !== 'dist/bindings/loader.js')),
+      /mylib-rust: dist\/bindings\/loader\.js is missing/,
+    ],
+    [
+      'an optionalDependency missing',
+      (t) => delete (byName(t, PACKAGE_NAME).manifest.optionalDependencies as Record<string, string>)['mylib-rust-win32-x64'],
+      /optionalDependencies must be every platform package at 1\.2\.3; wrong or missing: mylib-rust-win32-x64/,
+    ],
+    [
+      'an optionalDependency at another version',
+      (t) => ((byName(t, PACKAGE_NAME).manifest.optionalDependencies as Record<string, string>)['mylib-rust-linux-x64-gnu'] = '1.2.2'),
+      /wrong or missing: mylib-rust-linux-x64-gnu/,
+    ],
+    [
+      'another dependency',
+      (t) => ((byName(t, PACKAGE_NAME).manifest.dependencies as Record<string, string>).fastify = '^5'),
+      /dependencies must be exactly \{ koffi: "\^3\.3\.4" \}/,
+    ],
+    [
+      'reference/ shipped',
+      (t) => byName(t, PACKAGE_NAME).files.push('dist/reference/text.js'),
+      /dist\/reference\/text\.js is not a file the main package ships/,
+    ],
+    [
+      'reference/ exported',
+      (t) => ((byName(t, PACKAGE_NAME).manifest.exports as Record<string, string>)['./reference/*'] = './dist/reference/*.js'),
+      /exports reference\//,
+    ],
     ['devDependencies published', (t) => (byName(t, PACKAGE_NAME).manifest.devDependencies = { vitest: '4' }), /developer-only fields: devDependencies/],
-    ['the developer scripts published', (t) => (byName(t, PACKAGE_NAME).manifest.scripts = { install: 'node build-from-source.mjs --auto', start: 'node service/main.ts' }), /scripts must be exactly \{ install: "node build-from-source\.mjs --auto" \}/],
-    ['a repository differs', (t) => (byName(t, 'mylib-rust-linux-x64-gnu').manifest.repository = 'git+https://github.com/other/x.git'), /mylib-rust-linux-x64-gnu: repository .* differs/],
-    ['an unknown package', (t) => t.push({ file: 'other-1.2.3.tgz', manifest: { name: 'other', version, repository }, files: [] }), /other-1\.2\.3\.tgz: other is not a package of this release/],
+    [
+      'the developer scripts published',
+      (t) => (byName(t, PACKAGE_NAME).manifest.scripts = { install: 'node build-from-source.mjs --auto', start: 'node service/main.ts' }),
+      /scripts must be exactly \{ install: "node build-from-source\.mjs --auto" \}/,
+    ],
+    [
+      'a repository differs',
+      (t) => (byName(t, 'mylib-rust-linux-x64-gnu').manifest.repository = 'git+https://github.com/other/x.git'),
+      /mylib-rust-linux-x64-gnu: repository .* differs/,
+    ],
+    [
+      'an unknown package',
+      (t) => t.push({ file: 'other-1.2.3.tgz', manifest: { name: 'other', version, repository }, files: [] }),
+      /other-1\.2\.3\.tgz: other is not a package of this release/,
+    ],
   ];
   it.each(faults)('%s is reported', (_name, plant, message) => {
     const tarballs = release();
     plant(tarballs);
     const problems: string[] = packageProblems(tarballs, root);
     expect(problems.length).toBeGreaterThan(0);
-    expect(problems.some((p) => message.test(p)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => message.test(p)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it('no repository in the root package.json is one problem, not one per package', () => {
@@ -163,7 +218,10 @@ describe('the root package.json is the main package', () => {
     ['exports and main disagree', { main: './index.js' }, /exports\["\."\] must name the same files/],
   ])('%s is reported', (_name, change, message) => {
     const problems: string[] = rootManifestProblems({ ...manifest, ...change });
-    expect(problems.some((p) => message.test(p)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => message.test(p)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it('the published manifest drops the developer-only fields and adds the install hook and the platform packages', () => {
@@ -174,6 +232,7 @@ describe('the root package.json is the main package', () => {
       ['mylib-rust-linux-x64-gnu', manifest.version],
       ['mylib-rust-win32-x64', manifest.version],
     ]);
-    for (const field of ['name', 'version', 'exports', 'main', 'types', 'files', 'dependencies', 'engines', 'repository']) expect(published[field]).toEqual(manifest[field]);
+    for (const field of ['name', 'version', 'exports', 'main', 'types', 'files', 'dependencies', 'engines', 'repository'])
+      expect(published[field]).toEqual(manifest[field]);
   });
 });

