@@ -3,6 +3,7 @@
  * registered with `test()`, run one after another by `runAll()` with a per-case timeout, and
  * reported one line each. No vitest (it does not run on Deno), only node:assert/strict.
  */
+import { seededRandom } from '../random.ts';
 
 export interface Case {
   name: string;
@@ -81,16 +82,7 @@ export async function runAll(filter?: string, log: (line: string) => void = cons
 }
 
 /** Deterministic pseudo-random numbers (mulberry32): the same cases on every runtime. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = seededRandom;
 
 /** A random string over `alphabet` (an array of code points as strings). */
 export function randomString(next: () => number, alphabet: readonly string[], length: number): string {
