@@ -68,6 +68,8 @@ export interface TargetResult {
   high?: number;
   met?: boolean;
   why?: string;
+  /** Context for the value (the paired level, the measuring method). */
+  note?: string;
 }
 
 export function evaluateTargets(cases: CaseResult[], asyncs: AsyncResult[]): TargetResult[] {
