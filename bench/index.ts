@@ -110,7 +110,7 @@ if (!only || only.startsWith('async') || 'async'.startsWith(only)) {
 }
 
 machine.loadAverageEnd = loadavg();
-const targets = evaluateTargets(cases, asyncs);
+const targets = evaluateTargets(cases, asyncs, quick);
 const date = new Date().toISOString().slice(0, 10);
 const run: RunResult = {
   date,
