@@ -16,6 +16,7 @@ import * as refText from '../../reference/text.ts';
 import * as refWords from '../../reference/words.ts';
 import { candidates, chunks, doubles, randomLetters, wordText } from './data.ts';
 import type { Budget } from './measure.ts';
+import { type IndexMemory, measureIndexMemory } from './memory.ts';
 import type { NapiAddon } from './napi.ts';
 import type { WasmMylib } from './wasm.ts';
 
@@ -55,6 +56,8 @@ export interface Case {
   expected?: () => unknown;
   /** Frees native objects made for the case. */
   cleanup?: () => void;
+  /** Native memory of the case's index (scale cases), measured when the case is built. */
+  memory?: IndexMemory;
 }
 
 export interface AsyncCase {
@@ -397,6 +400,7 @@ function closestCases(env: Env): Case[] {
  * full run). `--quick` stops at 100k.
  */
 function scaleCases(env: Env): Case[] {
+  const { raw, err, u64, check } = rawKit();
   const query = randomLetters(19, 77);
   const limit = 10;
   const normalize = (value: unknown) => (value as { index: number; distance: number }[]).map((m) => [m.index, m.distance]);
@@ -410,6 +414,18 @@ function scaleCases(env: Env): Case[] {
     .filter(([, n]) => !env.quick || n <= 100_000)
     .map(([label, n]): Case => {
       const list = candidates(n, 13);
+      // Native memory first, through the raw export with the candidates packed beforehand.
+      const packed = Buffer.from(list.join(''));
+      const offsets = new Uint32Array(n + 1);
+      for (let i = 0, at = 0; i <= n; i++) {
+        offsets[i] = at;
+        at += list[i]?.length ?? 0;
+      }
+      const memory = measureIndexMemory(n, packed.length, env.quick ? 3 : 5, () => {
+        check(raw.mylib_fuzzy_index_new(packed, packed.length, offsets, n, u64, err, ERR_CAP), 'mylib_fuzzy_index_new');
+        const pointer = u64[0]!;
+        return () => raw.mylib_fuzzy_index_free(pointer);
+      });
       const index = new FuzzyIndex(list);
       const reference = () => refFuzzy.closest(query, list, { limit });
       return {
@@ -428,6 +444,7 @@ function scaleCases(env: Env): Case[] {
           npm: n <= 100_000 || !env.quick ? () => closestWithFastest(query, list, limit) : 'not timed at 1M in --quick',
         },
         cleanup: () => index.close(),
+        memory,
       };
     });
 }
@@ -544,6 +561,8 @@ export function asyncCases(env: Env): AsyncCase[] {
   const small = Buffer.from(randomLetters(1024, 5));
   const large = Buffer.from(randomLetters(1024 * 1024, 6));
   const normalize = (value: unknown) => (value as { index: number; distance: number }[]).map((m) => [m.index, m.distance]);
+  const list100k = candidates(100_000, 10);
+  const index100k = new FuzzyIndex(list100k);
   return [
     {
       id: 'async/closest',
@@ -555,6 +574,18 @@ export function asyncCases(env: Env): AsyncCase[] {
       levels: [1, 2, 200],
       total: env.quick ? 8 : 400,
       cleanup: () => index.close(),
+    },
+    {
+      // Issue 14: with 2 in flight both cores should be busy (async calls use cores - 1 threads each).
+      id: 'async/closest-100k',
+      title: 'FuzzyIndex.closestAsync, 1 query x 100,000 candidates (cores busy with 2 in flight vs 1)',
+      call: () => index100k.closestAsync(query, { limit: 10 }),
+      expected: normalize(index100k.closest(query, { limit: 10 })),
+      normalize,
+      sync: () => index100k.closest(query, { limit: 10 }),
+      levels: [1, 2],
+      total: env.quick ? 6 : 100,
+      cleanup: () => index100k.close(),
     },
     {
       id: 'async/count_doubles',

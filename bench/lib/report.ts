@@ -1,6 +1,7 @@
 /** Result types and the writers: stdout lines, JSON, a markdown table, an SVG chart. */
 import { COLUMN_IDS, COLUMNS, type ColumnId } from './cases.ts';
 import { median, pairedRatio } from './measure.ts';
+import type { IndexMemory } from './memory.ts';
 import type { TargetResult } from './targets.ts';
 
 export type ColumnResult =
@@ -15,6 +16,8 @@ export interface CaseResult {
   /** The column ratios are taken against (pure TS, or N-API for call/round-trip rows). */
   baseline: ColumnId;
   columns: Record<string, ColumnResult>;
+  /** Scale cases: native memory of the index (RSS-based). */
+  memory?: IndexMemory;
 }
 
 export interface AsyncResult {
@@ -22,7 +25,7 @@ export interface AsyncResult {
   title: string;
   syncNs: number;
   /** cores: CPU time of the process / wall time while the level ran (2 = both cores were ours). */
-  levels: { inFlight: number; rounds: number[]; medianNs: number; callsPerSecond: number; vsOne: number; cores: number }[];
+  levels: { inFlight: number; rounds: number[]; medianNs: number; callsPerSecond: number; vsOne: number; cores: number; coresRounds?: number[] }[];
 }
 
 export interface Machine {
@@ -97,7 +100,35 @@ export function caseLines(c: CaseResult): string[] {
       lines.push(`  ${label} ${column.status === 'failed' ? 'FAILED' : 'absent'}: ${column.reason}`);
     }
   }
+  if (c.memory) lines.push(`  ${'index memory'.padEnd(16)} ${memoryText(c.memory)}`);
   return lines;
+}
+
+/** Below 1 MiB, allocator reuse and page granularity swamp an RSS difference: no verdict. */
+export const RSS_RESOLUTION = 2 ** 20;
+
+export function memoryVerdict(m: IndexMemory): string {
+  if (m.limitBytes < RSS_RESOLUTION) return 'n/a (below RSS resolution)';
+  return m.medianBytes <= m.limitBytes ? 'met' : 'short';
+}
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '-';
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${bytes} B`;
+  if (abs < 1024 ** 2) return `${(bytes / 1024).toPrecision(3)} KiB`;
+  if (abs < 1024 ** 3) return `${(bytes / 1024 ** 2).toPrecision(3)} MiB`;
+  return `${(bytes / 1024 ** 3).toPrecision(3)} GiB`;
+}
+
+/** "12.3 MiB RSS growth (median of 5 builds, 11.9 MiB .. 13.0 MiB) = 2x UTF-8 + 12.1 B/candidate; limit 2x + 16 B: met". */
+export function memoryText(m: IndexMemory): string {
+  const perCandidate = (m.medianBytes - 2 * m.utf8Bytes) / m.candidates;
+  const verdict = memoryVerdict(m);
+  return (
+    `${formatBytes(m.medianBytes)} RSS growth (median of ${m.builds.length} builds, ${formatBytes(Math.min(...m.builds))} .. ${formatBytes(Math.max(...m.builds))}) ` +
+    `for ${formatBytes(m.utf8Bytes)} of UTF-8 = 2x UTF-8 ${perCandidate >= 0 ? '+' : '-'} ${Math.abs(perCandidate).toFixed(1)} B per candidate; limit 2x + 16 B (${formatBytes(m.limitBytes)}): ${verdict}`
+  );
 }
 
 export function asyncLines(a: AsyncResult): string[] {
@@ -113,7 +144,10 @@ export function asyncLines(a: AsyncResult): string[] {
 
 export function targetLine(t: TargetResult): string {
   if (t.value === undefined) return `  [n/a ] ${t.text} ${t.op} ${t.limit}: not measured (${t.why})`;
-  return `  [${t.met ? 'met ' : 'MISS'}] ${t.text}: ${t.value.toFixed(2)} (rounds ${t.low!.toFixed(2)}..${t.high!.toFixed(2)}), target ${t.op} ${t.limit}`;
+  return (
+    `  [${t.met ? 'met ' : 'MISS'}] ${t.text}: ${t.value.toFixed(2)} (rounds ${t.low!.toFixed(2)}..${t.high!.toFixed(2)}), target ${t.op} ${t.limit}` +
+    (t.note ? `; ${t.note}` : '')
+  );
 }
 
 function machineLines(m: Machine): string[] {
@@ -163,6 +197,7 @@ export function markdown(run: RunResult): string {
     });
     out.push('');
   }
+  out.push(...scaleMarkdown(run));
   if (run.async.length) {
     out.push('## Async throughput (typed API, koffi worker threads)', '');
     out.push('| case | sync call | 1 in flight | 2 in flight | 200 in flight |', '| --- | ---: | ---: | ---: | ---: |');
@@ -182,7 +217,8 @@ export function markdown(run: RunResult): string {
   out.push('## Targets', '', '| target | measured (round range) | limit | |', '| --- | ---: | ---: | --- |');
   for (const t of run.targets) {
     const value = t.value === undefined ? `not measured: ${t.why}` : `${t.value.toFixed(2)} (${t.low!.toFixed(2)}-${t.high!.toFixed(2)})`;
-    out.push(`| ${mdCell(t.text)} | ${mdCell(value)} | ${t.op} ${t.limit} | ${t.value === undefined ? 'n/a' : t.met ? 'met' : '**missed**'} |`);
+    const note = t.note ? `; ${t.note}` : '';
+    out.push(`| ${mdCell(t.text)} | ${mdCell(value + note)} | ${t.op} ${t.limit} | ${t.value === undefined ? 'n/a' : t.met ? 'met' : '**missed**'} |`);
   }
   if (run.failures.length) out.push('', '## Failures', '', ...run.failures.map((f) => `- ${mdCell(f)}`));
   out.push('');
@@ -258,5 +294,126 @@ export function svgChart(run: RunResult): string {
     `<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}, koffi ${run.machine.koffi}. Bars: median of per-round paired ratios.`)}</text>`,
   );
   parts.push('</svg>', '');
+  return parts.join('\n');
+}
+
+/** Candidates of a scale case: from its memory record, else its id (scale/1k .. scale/1M). */
+function scaleCount(c: CaseResult): number {
+  if (c.memory) return c.memory.candidates;
+  const m = /(\d+)([kM]?)$/.exec(c.id);
+  return m ? Number(m[1]) * (m[2] === 'k' ? 1e3 : m[2] === 'M' ? 1e6 : 1) : NaN;
+}
+
+const SCALE_SERIES: ColumnId[] = ['typed', 'ts', 'npm'];
+const SCALE_LABELS: Record<string, string> = { typed: 'FuzzyIndex.closest (Rust)', ts: 'pure TS', npm: 'fastest-levenshtein loop' };
+
+function scaleRows(run: RunResult): CaseResult[] {
+  return run.cases.filter((c) => c.group === 'scale' && Number.isFinite(scaleCount(c))).sort((a, b) => scaleCount(a) - scaleCount(b));
+}
+
+/** The scale-curve section: time per query by candidate count, and the index's native memory. */
+function scaleMarkdown(run: RunResult): string[] {
+  const rows = scaleRows(run);
+  if (!rows.length) return [];
+  const out = ['## Scale curve: FuzzyIndex.closest, 1 query, best 10', ''];
+  out.push(
+    '| candidates | UTF-8 | Rust, typed | pure TS | fastest-levenshtein loop | index native memory (RSS growth) | 2x UTF-8 + B/candidate | <= 2x + 16 B |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  const cell = (c: CaseResult, id: ColumnId) => {
+    const col = c.columns[id];
+    if (col?.status === 'ok') return formatNs(col.medianNs);
+    return col?.status === 'failed' ? 'FAILED' : 'not timed';
+  };
+  for (const c of rows) {
+    const m = c.memory;
+    const mem = m ? `${formatBytes(m.medianBytes)} (${formatBytes(Math.min(...m.builds))}-${formatBytes(Math.max(...m.builds))})` : 'not measured';
+    const per = m ? `${((m.medianBytes - 2 * m.utf8Bytes) / m.candidates).toFixed(1)} B` : '-';
+    const verdict = m ? memoryVerdict(m).replace('short', '**short**') : 'n/a';
+    out.push(
+      `| ${scaleCount(c).toLocaleString('en-US')} | ${m ? formatBytes(m.utf8Bytes) : '-'} | ${cell(c, 'typed')} | ${cell(c, 'ts')} | ${cell(c, 'npm')} | ${mem} | ${per} | ${verdict} |`,
+    );
+  }
+  const method = rows.find((c) => c.memory)?.memory?.method;
+  out.push(
+    '',
+    `Times: median per query, default threads. Memory is RSS-based, not an allocator count: ${method ?? 'RSS growth around building the index'}. ` +
+      'At small scales page granularity and allocator reuse dominate; the figure that matters is the largest index. Chart: the -scale.svg beside this file.',
+    '',
+  );
+  return out;
+}
+
+/** Time per query against candidate count, log-log, one line per column that was timed. */
+export function svgScaleChart(run: RunResult): string {
+  const rows = scaleRows(run);
+  const series = SCALE_SERIES.map((id) => ({
+    id,
+    points: rows.flatMap((c) => {
+      const col = c.columns[id];
+      return col?.status === 'ok' && Number.isFinite(col.medianNs) ? [{ n: scaleCount(c), ns: col.medianNs, low: col.lowNs, high: col.highNs }] : [];
+    }),
+  })).filter((s) => s.points.length);
+  const all = series.flatMap((s) => s.points);
+  const width = 720;
+  const height = 440;
+  const left = 80;
+  const right = 190;
+  const top = 40;
+  const bottom = 60;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="20" y="18" font-size="13" font-weight="bold">FuzzyIndex.closest scale curve: time per query vs candidates (log-log), ${esc(run.date)}</text>`,
+  ];
+  if (!all.length) {
+    parts.push(`<text x="20" y="60">No scale case was timed in this run.</text>`, '</svg>', '');
+    return parts.join('\n');
+  }
+  const nLo = 10 ** Math.floor(Math.log10(Math.min(...all.map((p) => p.n))));
+  const nHi = 10 ** Math.ceil(Math.log10(Math.max(...all.map((p) => p.n))));
+  const tLo = 10 ** Math.floor(Math.log10(Math.min(...all.map((p) => p.low))));
+  const tHi = 10 ** Math.ceil(Math.log10(Math.max(...all.map((p) => p.high))));
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const span = (lo: number, hi: number) => Math.max(1e-9, Math.log10(hi) - Math.log10(lo));
+  const x = (n: number) => left + ((Math.log10(n) - Math.log10(nLo)) / span(nLo, nHi)) * plotW;
+  const y = (ns: number) => top + plotH - ((Math.log10(ns) - Math.log10(tLo)) / span(tLo, tHi)) * plotH;
+  for (let p = Math.log10(nLo); p <= Math.log10(nHi) + 1e-9; p++) {
+    const gx = x(10 ** p).toFixed(1);
+    parts.push(`<line x1="${gx}" y1="${top}" x2="${gx}" y2="${top + plotH}" stroke="#ddd"/>`);
+    parts.push(`<text x="${gx}" y="${top + plotH + 16}" text-anchor="middle">${(10 ** p).toLocaleString('en-US')}</text>`);
+  }
+  for (let p = Math.log10(tLo); p <= Math.log10(tHi) + 1e-9; p++) {
+    const gy = y(10 ** p).toFixed(1);
+    parts.push(`<line x1="${left}" y1="${gy}" x2="${left + plotW}" y2="${gy}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${(Number(gy) + 4).toFixed(1)}" text-anchor="end">${esc(formatNs(10 ** p))}</text>`);
+  }
+  parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#000"/>`);
+  parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 36}" text-anchor="middle">candidates (8-32 letters each)</text>`);
+  parts.push(`<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle">time per query (median)</text>`);
+  series.forEach((s, i) => {
+    const color = COLORS[s.id];
+    const path = s.points.map((p) => `${x(p.n).toFixed(1)},${y(p.ns).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    for (const p of s.points) {
+      const px = x(p.n).toFixed(1);
+      parts.push(`<line x1="${px}" y1="${y(p.low).toFixed(1)}" x2="${px}" y2="${y(p.high).toFixed(1)}" stroke="${color}"/>`);
+      parts.push(
+        `<circle cx="${px}" cy="${y(p.ns).toFixed(1)}" r="3.5" fill="${color}"><title>${esc(`${SCALE_LABELS[s.id]}, ${p.n.toLocaleString('en-US')} candidates: ${formatNs(p.ns)} per query (rounds ${formatNs(p.low)} .. ${formatNs(p.high)})`)}</title></circle>`,
+      );
+    }
+    const ly = top + 10 + i * 18;
+    parts.push(
+      `<rect x="${left + plotW + 14}" y="${ly - 8}" width="10" height="10" fill="${color}"/><text x="${left + plotW + 28}" y="${ly + 1}">${esc(SCALE_LABELS[s.id]!)}</text>`,
+    );
+  });
+  const memory = rows.filter((c) => c.memory).map((c) => `${scaleCount(c).toLocaleString('en-US')}: ${formatBytes(c.memory!.medianBytes)}`);
+  if (memory.length) parts.push(`<text x="${left}" y="${height - 22}" fill="#555">${esc(`index native memory (RSS growth): ${memory.join(', ')}`)}</text>`);
+  parts.push(
+    `<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}. Points: median per query; bars: range over rounds. Missing points were not timed.`)}</text>`,
+    '</svg>',
+    '',
+  );
   return parts.join('\n');
 }

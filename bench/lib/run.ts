@@ -94,7 +94,7 @@ export async function runCase(c: Case, budget: Budget, failures: string[]): Prom
     for (const id of fns.keys()) columns[id] = { status: 'failed', reason: message(error) };
   }
   const baseline = c.baseline && columns[c.baseline]?.status === 'ok' ? c.baseline : 'ts';
-  const result: CaseResult = { id: c.id, group: c.group, title: c.title, baseline, columns };
+  const result: CaseResult = { id: c.id, group: c.group, title: c.title, baseline, columns, ...(c.memory ? { memory: c.memory } : {}) };
   summarise(columns, baseline);
   for (const line of caseLines(result)) log(line);
   return result;
@@ -132,7 +132,8 @@ export async function runAsyncCase(a: AsyncCase, rounds: number, failures: strin
         const m = median(r);
         const paired = median(r.map((x, i) => perLevel.get(a.levels[0]!)![i]! / x));
         const cores = median(coresPerLevel.get(inFlight)!);
-        return { inFlight, rounds: r, medianNs: m, callsPerSecond: 1e9 / m, vsOne: inFlight === a.levels[0] ? 1 : paired || one / m, cores };
+        const coresRounds = coresPerLevel.get(inFlight)!;
+        return { inFlight, rounds: r, medianNs: m, callsPerSecond: 1e9 / m, vsOne: inFlight === a.levels[0] ? 1 : paired || one / m, cores, coresRounds };
       }),
     };
     return result;
