@@ -23,6 +23,7 @@ import * as tables from '../bindings/raw.ts';
 import * as unsafe from '../bindings/unsafe.ts';
 import { helpFor, helpList, readHelpSources } from './repl/help.ts';
 import { FreshCopies, cargoBuild } from './repl/rebuild.ts';
+import { declareNewExports } from './repl/new-exports.ts';
 import { memoryHelpers } from './repl/memory.ts';
 import { savedModule } from './repl/save.ts';
 import { Workbench, WorkbenchError } from './repl/workbench.ts';
@@ -67,7 +68,14 @@ const server = repl.start({ prompt: 'mylib> ', useGlobal: true, ignoreUndefined:
 const define = (name, value) => Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true });
 // Getters: `.rebuild` and `.load` swap the library behind these names.
 Object.defineProperty(server.context, 'mylib', { get: current, configurable: true, enumerable: true });
-Object.defineProperty(server.context, 'raw', { get: () => unsafe.rawFunctions(current()), configurable: true, enumerable: true });
+/** Exports added to the Rust code since start, declared after `.rebuild` (see repl/new-exports.ts). */
+/** @type {Record<string, (...args: unknown[]) => unknown>} */
+let newExports = {};
+Object.defineProperty(server.context, 'raw', {
+  get: () => ({ ...unsafe.rawFunctions(current()), ...newExports }),
+  configurable: true,
+  enumerable: true,
+});
 define('api', api);
 define('unsafe', unsafe);
 define('tables', tables);
@@ -196,6 +204,19 @@ server.defineCommand('rebuild', {
             `rebuild: built in ${result.seconds.toFixed(1)} s, loaded ${result.path}${previous ? ` (previous: ${previous}; unloaded once its pending async calls settle)` : ''}`,
           ),
         );
+        newExports = {};
+        for (const added of declareNewExports(koffi, crateDir, loadedPath ?? result.path ?? '')) {
+          if (added.fn) {
+            newExports[added.symbol] = added.fn;
+            print(
+              chalk.green(
+                `rebuild: ${added.symbol} is new (not in bindings/raw.ts DECLARATIONS): call it as raw.${added.symbol}(...), declared as ${added.prototype}; add it to the table for the typed layer`,
+              ),
+            );
+          } else {
+            print(chalk.yellow(`rebuild: ${added.symbol} is new but could not be declared (${added.problem}); add it to bindings/raw.ts and restart the REPL`));
+          }
+        }
       } catch (error) {
         print(chalk.red(`rebuild: built, but loading failed; still using ${loadedPath ?? 'no library'}:\n${errorMessage(error)}`));
       }

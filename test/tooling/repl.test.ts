@@ -26,7 +26,7 @@ describe('npm run repl', () => {
     expect(existsSync(LIBRARY), `${LIBRARY} is missing: run \`npm run build\` first`).toBe(true);
     work = mkdtempSync(join(tmpdir(), 'mylib-repl-test-'));
     crate = join(work, 'crate');
-    for (const entry of ['Cargo.toml', 'Cargo.lock', 'rustlib']) cpSync(join(ROOT, entry), join(crate, entry), { recursive: true });
+    for (const entry of ['Cargo.toml', 'Cargo.lock', 'build.rs', 'rustlib']) cpSync(join(ROOT, entry), join(crate, entry), { recursive: true });
     // Prove .help reads the doc comments from the crate being edited.
     const ffiText = join(crate, 'rustlib', 'ffi', 'text.rs');
     writeFileSync(
@@ -70,8 +70,19 @@ describe('npm run repl', () => {
     await session.send('const index = new FuzzyIndex(["apple", "apply"])');
 
     setPrefix('Rust says: ', 'Hot says: ');
+    // An export added while the REPL runs: callable after .rebuild, before any table entry.
+    const ffiText = join(crate, 'rustlib', 'ffi', 'text.rs');
+    writeFileSync(
+      ffiText,
+      `${readFileSync(ffiText, 'utf8')}\n/// Twice \`x\` (added while the REPL runs).\n#[unsafe(no_mangle)]\npub extern "C" fn mylib_twice(x: i32) -> i32 {\n    x.wrapping_mul(2)\n}\n`,
+    );
+    expect(await session.send('typeof raw.mylib_twice')).toContain("'undefined'");
     const first = await session.send('.rebuild', /rebuild: (built|FAILED)/, 240_000);
     expect(first).toMatch(/rebuild: built in [\d.]+ s, loaded .*mylib-repl-/);
+    expect(session.output).toContain(
+      'rebuild: mylib_twice is new (not in bindings/raw.ts DECLARATIONS): call it as raw.mylib_twice(...), declared as int32_t mylib_twice(int32_t x)',
+    );
+    expect(await session.send('raw.mylib_twice(21)')).toMatch(/^42\n/);
     expect(await session.send('mylib.getResult("x")')).toContain("'Hot says: x'");
     expect(await session.send('index.closest("appel")')).toMatch(/FuzzyIndex\.closest: the FuzzyIndex is closed/);
 
