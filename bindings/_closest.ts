@@ -90,6 +90,11 @@ export function levenshteinOptions(fn: string, value: unknown) {
   return { progress: progressAdapter(options.onProgress as ClosestOptions['onProgress'], signal), signal };
 }
 
+/** The MylibMatch output of an async call: its own ArrayBuffer (off the V8 heap), at least 8 bytes. */
+export function asyncMatches(outCap: number): Uint32Array {
+  return new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
+}
+
 export function readMatches(matches: Uint32Array, count: number, candidates: readonly string[]): Match[] {
   const result: Match[] = new Array(count);
   for (let i = 0; i < count; i++) {

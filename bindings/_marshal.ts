@@ -215,6 +215,12 @@ export interface Packed {
   offsets: Uint32Array;
 }
 
+/** `text` as UTF-8 in a Buffer of its own (for calls whose callbacks may re-enter the library), and its length. */
+export function encodeOwned(text: string): [Buffer, number] {
+  const bytes = Buffer.from(text);
+  return [bytes, bytes.length];
+}
+
 export function packCandidates(fn: string, candidates: readonly string[], allocate: (size: number) => Buffer): Packed {
   let units = 0;
   for (const candidate of candidates) units += candidate.length;

@@ -1,9 +1,9 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 /** The handle classes: native objects owned by a Mylib instance, freed on close() or by GC. */
 import { checkArgumentCount, checkCount, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
-import { checkCancellable, closestOptions, readMatches } from './_closest.ts';
+import { asyncMatches, checkCancellable, closestOptions, readMatches } from './_closest.ts';
 import { type LibraryContext, contextOf, defaultLibrary } from './_context.ts';
-import { ERR_CAP, check, freshBuffers, packCandidates } from './_marshal.ts';
+import { ERR_CAP, check, encodeOwned, freshBuffers, packCandidates } from './_marshal.ts';
 import type { Mylib } from './library.ts';
 import type { Pointer } from './raw.ts';
 import type { AsyncClosestOptions, ClosestOptions, HandleOptions, Match, WordCount } from './types.ts';
@@ -53,7 +53,7 @@ export class FuzzyIndex {
     const { outCap, maxDistance, threads, progress } = closestOptions('FuzzyIndex.closest', options, this.#candidates.length);
     // As in Mylib.closest: a callback may re-enter the library, or close this index.
     const reentrant = progress.callback !== null;
-    const [queryBytes, queryLen] = reentrant ? [Buffer.from(query), Buffer.byteLength(query)] : this.#library.encode(query);
+    const [queryBytes, queryLen] = reentrant ? encodeOwned(query) : this.#library.encode(query);
     const matches = new Uint32Array(outCap * 2);
     const { u64, err } = reentrant ? freshBuffers() : this.#library.sync;
     this.#busy++;
@@ -92,7 +92,7 @@ export class FuzzyIndex {
     });
     signal?.throwIfAborted();
     const queryBytes = Buffer.from(query);
-    const matches = new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
+    const matches = asyncMatches(outCap);
     const buffers = freshBuffers();
     this.#busy++;
     let status: number;

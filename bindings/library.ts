@@ -5,7 +5,7 @@
  * async gate in _async.ts, the handle classes in handles.ts. No raw pointer leaves bindings/.
  */
 import { asyncGate } from './_async.ts';
-import { checkCancellable, closestOptions, levenshteinOptions, readMatches } from './_closest.ts';
+import { asyncMatches, checkCancellable, closestOptions, levenshteinOptions, readMatches } from './_closest.ts';
 import { NativeObjects, registerContext } from './_context.ts';
 import {
   type CallBuffers,
@@ -16,6 +16,7 @@ import {
   copies,
   decodeLatin1,
   decodeUtf8,
+  encodeOwned,
   freshBuffers,
   packCandidates,
   readStats,
@@ -265,7 +266,7 @@ export class Mylib {
     // own, so the re-entrant call cannot overwrite them.
     const reentrant = progress.callback !== null;
     const packed = packCandidates('closest', candidates, reentrant ? Buffer.allocUnsafe : (size) => this.#packed.get(size));
-    const [queryBytes, queryLen] = reentrant ? [Buffer.from(query), Buffer.byteLength(query)] : this.#encode(query);
+    const [queryBytes, queryLen] = reentrant ? encodeOwned(query) : this.#encode(query);
     const matches = new Uint32Array(outCap * 2);
     const { u64, err } = reentrant ? freshBuffers() : this.#sync;
     const status = this.#guardCallbacks(reentrant, () =>
@@ -315,7 +316,7 @@ export class Mylib {
     signal?.throwIfAborted();
     const packed = packCandidates('closestAsync', candidates, Buffer.allocUnsafe);
     const queryBytes = Buffer.from(query);
-    const matches = new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
+    const matches = asyncMatches(outCap);
     const buffers = freshBuffers();
     const status = await this.#callAsync(
       'mylib_closest',

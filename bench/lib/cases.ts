@@ -8,7 +8,7 @@ import koffi from 'koffi';
 import { distance as fastestDistance } from 'fastest-levenshtein';
 import { FuzzyIndex, WordCounter, closest, countDoubles, countDoublesAsync, getResult, levenshtein, library, stats } from '../../bindings/index.ts';
 import { add as typedAddProbe, rawFunctions } from '../../bindings/unsafe.ts';
-import { readStats } from '../../bindings/_marshal.ts';
+import { packCandidates, readStats } from '../../bindings/_marshal.ts';
 import { LAYOUTS, Status } from '../../bindings/raw.ts';
 import * as refFuzzy from '../../reference/levenshtein.ts';
 import * as refStats from '../../reference/stats.ts';
@@ -275,23 +275,18 @@ function closestCases(env: Env): Case[] {
   const tsColumn = () => refFuzzy.closest(query, list, { limit });
   const npmColumn = () => closestWithFastest(query, list, limit);
 
-  // Raw one-shot: pack as the typed layer does (join + one write + offsets) on every call.
+  // Raw one-shot: pack with the typed layer's own packing on every call, into a kept buffer.
   let packBuffer = Buffer.allocUnsafe(0);
+  const keptBuffer = (size: number) => {
+    if (packBuffer.length < size) packBuffer = Buffer.allocUnsafe(size);
+    return packBuffer;
+  };
   const rawOneShot = () => {
-    const joined = list.join('');
-    if (packBuffer.length < joined.length * 3) packBuffer = Buffer.allocUnsafe(joined.length * 3);
-    const length = packBuffer.write(joined);
-    const offsets = new Uint32Array(list.length + 1);
-    let at = 0;
-    for (let i = 0; i < list.length; i++) {
-      offsets[i] = at;
-      at += list[i]!.length;
-    }
-    offsets[list.length] = at;
+    const { bytes, length, offsets } = packCandidates('bench', list, keptBuffer);
     const status = raw.mylib_closest(
       queryBytes,
       queryBytes.length,
-      packBuffer,
+      bytes,
       length,
       offsets,
       list.length,
@@ -310,13 +305,8 @@ function closestCases(env: Env): Case[] {
   };
 
   // Raw index: packed once.
-  const packed = Buffer.from(list.join(''));
-  const offsets = new Uint32Array(list.length + 1);
-  for (let i = 0, at = 0; i <= list.length; i++) {
-    offsets[i] = at;
-    at += list[i]?.length ?? 0;
-  }
-  check(raw.mylib_fuzzy_index_new(packed, packed.length, offsets, list.length, u64, err, ERR_CAP), 'mylib_fuzzy_index_new');
+  const packed = packCandidates('bench', list, Buffer.allocUnsafe);
+  check(raw.mylib_fuzzy_index_new(packed.bytes, packed.length, packed.offsets, list.length, u64, err, ERR_CAP), 'mylib_fuzzy_index_new');
   const rawIndex = u64[0]!;
   const typedIndex = new FuzzyIndex(list);
   const wasmIndex = env.wasm?.fuzzyIndex(list);
