@@ -190,8 +190,8 @@ export class Mylib {
   }
 
   /**
-   * countDoubles off the main thread. The input is copied first (see CopyPool), so the
-   * caller may detach, resize or overwrite it while the promise is pending.
+   * countDoubles off the main thread. The input is copied first, so the caller may detach,
+   * resize or overwrite it while the promise is pending.
    */
   async countDoublesAsync(input: string | Uint8Array): Promise<number> {
     checkArgumentCount('countDoublesAsync', 'input', arguments.length, 1);
@@ -256,16 +256,16 @@ export class Mylib {
    * Scores `query` against every candidate in ONE native call; returns the matches sorted by
    * distance, then index. For repeated searches over the same list, use FuzzyIndex.
    */
-  closest(query: string, list: readonly string[], options?: ClosestOptions): Match[] {
+  closest(query: string, candidates: readonly string[], options?: ClosestOptions): Match[] {
     checkArgumentCount('closest', 'query, candidates, options?', arguments.length, 2, 3);
     checkString('closest', 'query', query);
     // A copy: onProgress may change the caller's array; results describe the list as passed.
-    const candidates = copyStringArray('closest', 'candidates', list);
-    const { outCap, maxDistance, threads, progress } = closestOptions('closest', options, candidates.length);
+    const snapshot = copyStringArray('closest', 'candidates', candidates);
+    const { outCap, maxDistance, threads, progress } = closestOptions('closest', options, snapshot.length);
     // A progress callback may call into this library again: such a call gets buffers of its
     // own, so the re-entrant call cannot overwrite them.
     const reentrant = progress.callback !== null;
-    const packed = packCandidates('closest', candidates, reentrant ? Buffer.allocUnsafe : (size) => this.#packed.get(size));
+    const packed = packCandidates('closest', snapshot, reentrant ? Buffer.allocUnsafe : (size) => this.#packed.get(size));
     const [queryBytes, queryLen] = reentrant ? encodeOwned(query) : this.#encode(query);
     const matches = new Uint32Array(outCap * 2);
     const { u64, err } = reentrant ? freshBuffers() : this.#sync;
@@ -276,7 +276,7 @@ export class Mylib {
         packed.bytes,
         packed.length,
         packed.offsets,
-        candidates.length,
+        snapshot.length,
         maxDistance,
         threads,
         matches,
@@ -289,7 +289,7 @@ export class Mylib {
       ),
     );
     checkCancellable(status, err, progress);
-    return readMatches(matches, Number(u64[0]), candidates);
+    return readMatches(matches, Number(u64[0]), snapshot);
   }
 
   /**
@@ -307,14 +307,14 @@ export class Mylib {
   }
 
   /** closest() off the main thread; `signal` cancels it. Default `threads`: cores - 1 (see ClosestOptions). */
-  async closestAsync(query: string, list: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
+  async closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('closestAsync', 'query, candidates, options?', arguments.length, 2, 3);
     checkString('closestAsync', 'query', query);
     // A copy: the caller's array may change before the promise settles.
-    const candidates = copyStringArray('closestAsync', 'candidates', list);
-    const { outCap, maxDistance, threads, progress, signal } = closestOptions('closestAsync', options, candidates.length, { async: true });
+    const snapshot = copyStringArray('closestAsync', 'candidates', candidates);
+    const { outCap, maxDistance, threads, progress, signal } = closestOptions('closestAsync', options, snapshot.length, { async: true });
     signal?.throwIfAborted();
-    const packed = packCandidates('closestAsync', candidates, Buffer.allocUnsafe);
+    const packed = packCandidates('closestAsync', snapshot, Buffer.allocUnsafe);
     const queryBytes = Buffer.from(query);
     const matches = asyncMatches(outCap);
     const buffers = freshBuffers();
@@ -326,7 +326,7 @@ export class Mylib {
         packed.bytes,
         packed.length,
         packed.offsets,
-        candidates.length,
+        snapshot.length,
         maxDistance,
         threads,
         matches,
@@ -340,7 +340,7 @@ export class Mylib {
       signal,
     );
     checkCancellable(status, buffers.err, progress);
-    return readMatches(matches, Number(buffers.u64[0]), candidates);
+    return readMatches(matches, Number(buffers.u64[0]), snapshot);
   }
 
   /** Count, mean, population variance, min, max of the non-NaN values, read in place. */
@@ -352,7 +352,7 @@ export class Mylib {
     return readStats(stats);
   }
 
-  /** stats() off the main thread, over a copy of `values` taken at the call (see CopyPool). */
+  /** stats() off the main thread, over a copy of `values` taken at the call. */
   async statsAsync(values: Float64Array): Promise<Stats> {
     checkArgumentCount('statsAsync', 'values', arguments.length, 1);
     checkFloat64Array('statsAsync', values);

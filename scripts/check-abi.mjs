@@ -7,7 +7,7 @@
 //   npm run check:abi -- --rust dir --bindings module.ts   (fixtures)
 import { argv, chalk } from 'zx';
 import { runCheck } from './abi/index.ts';
-import { staleFiles } from './abi/header.ts';
+import { staleDerivedFiles } from './gen.ts';
 import { errorMessage } from './errors.mjs';
 
 const started = performance.now();
@@ -25,7 +25,7 @@ try {
 const { counts } = result;
 // The committed header and its JSON twin, when checking the repository's own sources.
 const ownSources = argv.rust === undefined && argv.bindings === undefined;
-const problems = [...result.problems, ...(ownSources ? staleFiles().map((message) => ({ kind: 'header-stale', message })) : [])];
+const problems = [...result.problems, ...(ownSources ? staleDerivedFiles().map((message) => ({ kind: 'generated-stale', message })) : [])];
 for (const problem of problems) console.error(problem.message);
 const binary =
   result.library === undefined
@@ -33,7 +33,7 @@ const binary =
     : `${counts.symbols} symbol(s) ${result.symbolMethod === 'elf' ? 'read from the ELF dynamic symbol table' : 'probed through the dynamic loader (extra symbols not detectable)'}`;
 const summary =
   `check:abi: ${counts.exports} Rust export(s), ${counts.declarations} declaration(s), ${counts.structs} struct(s), ` +
-  `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${counts.statuses} status(es), ${counts.constants} constant(s), ${ownSources ? 'header checked, ' : ''}${binary} (${Math.round(performance.now() - started)} ms)`;
+  `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${counts.statuses} status(es), ${counts.constants} constant(s), ${ownSources ? 'generated files checked, ' : ''}${binary} (${Math.round(performance.now() - started)} ms)`;
 if (problems.length > 0) {
   console.error(chalk.red(`${summary}: ${problems.length} problem(s)`));
   process.exit(1);

@@ -10,7 +10,7 @@ import { DECLARATIONS, CALLBACKS, CONSTANTS, OPAQUES, STATUS_NAMES, STRUCTS } fr
 import { ABI_JSON, HEADER, ROOT, generate, staleFiles } from '../scripts/abi/header.ts';
 
 describe('include/mylib.h', () => {
-  it('is fresh (else: run `npm run gen:header` and commit)', () => {
+  it('is fresh (else: run `npm run gen` and commit)', () => {
     expect(staleFiles()).toEqual([]);
   });
 
@@ -34,11 +34,11 @@ describe('include/mylib.h', () => {
     const problems = staleFiles(ROOT, files);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
-      /^include\/mylib\.h is stale \(line \d+: committed "#define MYLIB_ERR_PANIC 6", generated "#define MYLIB_ERR_PANIC 60"\): run `npm run gen:header` and commit it$/,
+      /^include\/mylib\.h is stale \(line \d+: committed "#define MYLIB_ERR_PANIC 6", generated "#define MYLIB_ERR_PANIC 60"\): run `npm run gen` and commit it$/,
     );
     expect(staleFiles(join(ROOT, 'no-such-folder'))).toEqual([
-      `${HEADER} is missing: run \`npm run gen:header\` and commit it`,
-      `${ABI_JSON} is missing: run \`npm run gen:header\` and commit it`,
+      `${HEADER} is missing: run \`npm run gen\` and commit it`,
+      `${ABI_JSON} is missing: run \`npm run gen\` and commit it`,
     ]);
   });
 });

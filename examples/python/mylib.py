@@ -98,7 +98,7 @@ def _load_table() -> _Table:
     try:
         return _Table(json.loads(ABI_JSON.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        raise ImportError(f"mylib: {ABI_JSON} is missing: run `npm run gen:header`") from None
+        raise ImportError(f"mylib: {ABI_JSON} is missing: run `npm run gen`") from None
 
 
 TABLE = _load_table()

@@ -1,15 +1,12 @@
-#!/usr/bin/env -S npx tsx
 /**
  * Generates the C header `include/mylib.h` and its machine-readable twin `include/mylib.abi.json`
  * from the declaration table (bindings/raw.ts: names, types, numbers) and the Rust doc comments
- * (rustlib/ffi: ownership, threads, errors). Both files are committed; `--check` fails when
- * either differs from what the sources generate.
- *
- *   npm run gen:header              write both files
- *   npm run gen:header -- --check   exit 1 (and say how to regenerate) when one is stale
+ * (rustlib/ffi: ownership, threads, errors). Both files are committed; `npm run gen` writes them
+ * (scripts/gen.ts) and `npm run check:abi` fails when either differs from what the sources
+ * generate.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as table from '../../bindings/raw.ts';
 import { screamingSnake } from './check.ts';
@@ -18,7 +15,7 @@ import { type RustApi, readRustApi } from './rust.ts';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HEADER = 'include/mylib.h';
 export const ABI_JSON = 'include/mylib.abi.json';
-export const REGENERATE = 'npm run gen:header';
+export const REGENERATE = 'npm run gen';
 
 /** Rust doc text as C comment text: no intra-doc link brackets, no comment terminator. */
 function cDoc(doc: string): string {
@@ -72,7 +69,7 @@ export function generate(rust: RustApi = readRustApi(join(ROOT, 'rustlib'), ROOT
   const statusEnum = rust.enums.find((e) => e.name === 'Status');
   const statusDoc = new Map((statusEnum?.variants ?? []).map((v) => [screamingSnake(v.name), v.doc]));
   const missing = (what: string) => {
-    throw new Error(`gen:header: ${what} has no doc comment in rustlib/ (the header carries every doc; write one)`);
+    throw new Error(`gen: ${what} has no doc comment in rustlib/ (the header carries every doc; write one)`);
   };
 
   const out: string[] = [];
@@ -187,20 +184,4 @@ export function staleFiles(root = ROOT, files = generate()): string[] {
     );
   }
   return problems;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = generate();
-  if (process.argv.includes('--check')) {
-    const problems = staleFiles(ROOT, files);
-    for (const problem of problems) console.error(`gen:header: ${problem}`);
-    if (problems.length > 0) process.exit(1);
-    console.log(`gen:header: ${files.map((f) => f.path).join(' and ')} are up to date`);
-  } else {
-    for (const { path, text } of files) {
-      mkdirSync(dirname(join(ROOT, path)), { recursive: true });
-      writeFileSync(join(ROOT, path), text);
-      console.log(`gen:header: wrote ${path} (${text.split('\n').length} lines)`);
-    }
-  }
 }

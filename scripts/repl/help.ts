@@ -1,81 +1,12 @@
 /**
- * `.help` for the REPL: the typed API's signatures (read from bindings/library.ts) and the C
- * exports (bindings/raw.ts DECLARATIONS), each with the first line of the Rust doc comment of
- * the export it calls, read from the Rust sources at the time `.help` runs (so edits show).
+ * `.help` for the REPL: the typed API's signatures (read from bindings/library.ts by
+ * scripts/abi/typed-api.ts) and the C exports (bindings/raw.ts DECLARATIONS), each with the first
+ * line of the Rust doc comment of the export it calls, read from the Rust sources at the time
+ * `.help` runs (so edits show).
  */
 import { readFileSync } from 'node:fs';
 import { type RustApi, readRustApi } from '../abi/rust.ts';
-
-export interface TypedMethod {
-  /** `mylib.getResult`, `new FuzzyIndex`, `FuzzyIndex#closest`. */
-  label: string;
-  name: string;
-  className: string;
-  signature: string;
-  jsdoc: string;
-  /** The C exports its body calls. */
-  symbols: string[];
-}
-
-/** Public methods (and constructors) of the exported classes of a TypeScript source. */
-export function readTypedMethods(source: string): TypedMethod[] {
-  const lines = source.split('\n');
-  const methods: TypedMethod[] = [];
-  let className: string | undefined;
-  let jsdoc: string[] = [];
-  let inDoc = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const classMatch = /^export class (\w+)/.exec(line);
-    if (classMatch) {
-      className = classMatch[1];
-      jsdoc = [];
-      continue;
-    }
-    if (line === '}') {
-      className = undefined;
-      continue;
-    }
-    if (!className) continue;
-    if (/^ {2}\/\*\*/.test(line)) {
-      inDoc = !line.includes('*/');
-      jsdoc = [line.replace(/^\s*\/\*\*\s?/, '').replace(/\s*\*\/\s*$/, '')];
-      continue;
-    }
-    if (inDoc) {
-      if (line.includes('*/')) inDoc = false;
-      jsdoc.push(line.replace(/^\s*\*\/?\s?/, '').replace(/\s*\*\/\s*$/, ''));
-      continue;
-    }
-    const start = /^ {2}(?:async )?(constructor|[a-z]\w*)\(/.exec(line);
-    if (!start) {
-      if (/^ {2}\S/.test(line)) jsdoc = [];
-      continue;
-    }
-    // The signature may span lines: read up to the body's `{`.
-    let signature = line.trim().replace(/^async /, '');
-    let k = i;
-    while (!/\)(?::\s*.+?)?\s*\{$/.test(signature) && k + 1 < lines.length) signature += ` ${(lines[++k] as string).trim()}`;
-    signature = signature
-      .replace(/\s*\{$/, '')
-      .replace(/\(\s+/, '(')
-      .replace(/,\s*\)/, ')');
-    let end = k + 1;
-    while (end < lines.length && lines[end] !== '  }') end++;
-    const body = lines.slice(k + 1, end).join('\n');
-    const doc = jsdoc.join('\n').trim();
-    const name = start[1] as string;
-    jsdoc = [];
-    i = end;
-    if (doc.includes('@internal') || (className === 'Mylib' && name === 'constructor')) continue;
-    const symbols = [...new Set(body.match(/mylib_[a-z0-9_]+/g) ?? [])];
-    const label = className === 'Mylib' ? `mylib.${name}` : name === 'constructor' ? `new ${className}` : `${className}#${name}`;
-    const shown = name === 'constructor' ? signature.replace(/^constructor/, `new ${className}`) : signature;
-    const owner = className === 'Mylib' ? 'mylib.' : name === 'constructor' ? '' : `${className}#`;
-    methods.push({ label, name, className, signature: `${owner}${shown}`, jsdoc: doc, symbols });
-  }
-  return methods;
-}
+import { readTypedMethods } from '../abi/typed-api.ts';
 
 export interface HelpSources {
   /** bindings/library.ts (typed classes). */
