@@ -26,7 +26,7 @@ import {
 import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
 import type { LoadedLibrary } from './loader.ts';
 import type { EngineLibrary, EngineName } from './engine.ts';
-import { type AddressFunctions, type RawFunctions, Status } from './raw.ts';
+import { type AddressFunctions, type RawFunctions, Status, type TextOutSymbol } from './raw.ts';
 import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 
 function unloadedError(name: string, path: string): Error {
@@ -128,7 +128,16 @@ export class Mylib {
   getResult(text: string): string {
     checkArgumentCount('getResult', 'text', arguments.length, 1);
     checkString('getResult', 'text', text);
-    if (this.#library === undefined) throw unloadedError('getResult', this.path);
+    return this.#textOut('getResult', 'mylib_get_result', text);
+  }
+
+  /**
+   * Calls a text-out export (TextOutSymbol in raw.ts: UTF-8 text in, text written to a buffer)
+   * on `text`, already checked by the caller `fn`: in the library-owned scratch block by
+   * address when it fits, else through JS buffers sized again to what the library asks for.
+   */
+  #textOut(fn: string, symbol: TextOutSymbol, text: string): string {
+    if (this.#library === undefined) throw unloadedError(fn, this.path);
     // Worst case 3 bytes per UTF-16 unit; long strings are measured instead of over-reserving.
     const inputBytes = text.length <= 4096 ? text.length * 3 : Buffer.byteLength(text);
     const scratch = this.#native;
@@ -136,7 +145,7 @@ export class Mylib {
       const length = scratch.encode(text);
       const outputAt = NativeScratch.DATA + NativeScratch.outputOffset(length);
       const base = scratch.address;
-      const status = this.#addressed.mylib_get_result(
+      const status = this.#addressed[symbol](
         base + NativeScratch.DATA,
         length,
         base + outputAt,
@@ -152,18 +161,18 @@ export class Mylib {
       }
       if (status !== Status.BUFFER_TOO_SMALL) throw scratch.error(status);
     }
-    return this.#getResultInBuffers(text);
+    return this.#textOutInBuffers(symbol, text);
   }
 
-  /** getResult through JS-owned buffers: inputs beyond the kept scratch size. */
-  #getResultInBuffers(text: string): string {
+  /** #textOut through JS-owned buffers: inputs beyond the kept scratch size, or long results. */
+  #textOutInBuffers(symbol: TextOutSymbol, text: string): string {
     const [input, inputLen] = this.#encode(text);
     const { text: info, err } = this.#sync;
     let output = this.#output.get(inputLen + 64);
-    let status = this.#raw.mylib_get_result(input, inputLen, output, output.length, info, err, ERR_CAP);
+    let status = this.#raw[symbol](input, inputLen, output, output.length, info, err, ERR_CAP);
     if (status === Status.BUFFER_TOO_SMALL) {
       output = this.#output.get(Number(info[0]));
-      status = this.#raw.mylib_get_result(input, inputLen, output, output.length, info, err, ERR_CAP);
+      status = this.#raw[symbol](input, inputLen, output, output.length, info, err, ERR_CAP);
     }
     check(status, this.#sync.err);
     return output.toString('utf8', 0, Number(info[0]));

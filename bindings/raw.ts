@@ -254,15 +254,31 @@ export function parsePrototype(prototype: string): ParsedPrototype {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Functions the typed layer also calls with addresses in its library-owned scratch block.
- * Their address form is DERIVED from DECLARATIONS (every pointer parameter becomes
- * `uintptr_t`): koffi converts a Number for a `uintptr_t` faster than for a typed pointer
+ * The text-out shape: one UTF-8 input, the result written into the caller's buffer `out` with its
+ * length in `*out_info` (Rust: `text_out` in rustlib/ffi). Exports of this shape need no code of
+ * their own in the typed layer beyond `Mylib#textOut`.
+ */
+const TEXT_OUT =
+  /^int32_t \w+\(const uint8_t \*\w+, size_t \w+, uint8_t \*out, size_t out_cap, MylibTextOut \*out_info, uint8_t \*err, size_t err_cap\)$/;
+type IsTextOut<P extends string> = P extends `int32_t ${string}(const uint8_t *${infer Text}, size_t ${infer Length}, uint8_t *out, size_t out_cap, MylibTextOut *out_info, uint8_t *err, size_t err_cap)`
+  ? `${Text}${Length}` extends `${string},${string}` | `${string} ${string}`
+    ? false
+    : true
+  : false;
+
+/** The exports of the text-out shape, derived from their prototypes (as TEXT_OUT does at run time). */
+export type TextOutSymbol = { [K in SymbolName]: IsTextOut<(typeof DECLARATIONS)[K]> extends true ? K : never }[SymbolName];
+
+/**
+ * Functions the typed layer also calls with addresses in its library-owned scratch block: the
+ * text-out exports. Their address form is DERIVED from DECLARATIONS (every pointer parameter
+ * becomes `uintptr_t`): koffi converts a Number for a `uintptr_t` faster than for a typed pointer
  * (measured ~130 ns less per 7-argument call).
  */
-export const ADDRESS_FORMS = ['mylib_get_result'] as const;
+export const ADDRESS_FORMS = (Object.keys(DECLARATIONS) as SymbolName[]).filter((name) => TEXT_OUT.test(DECLARATIONS[name])) as TextOutSymbol[];
 
 export type AddressFunctions = {
-  [K in (typeof ADDRESS_FORMS)[number]]: (...args: AsNumbers<ParamsOf<(typeof DECLARATIONS)[K]>>) => number;
+  [K in TextOutSymbol]: (...args: AsNumbers<ParamsOf<(typeof DECLARATIONS)[K]>>) => number;
 };
 
 /** `int32_t f(const uint8_t *a, size_t n)` -> `int32_t f(uintptr_t a, size_t n)`. */
