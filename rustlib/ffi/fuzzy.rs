@@ -4,8 +4,8 @@
 use std::ffi::c_void;
 
 use super::{
-    Failure, MYLIB_MAX_THREADS, Status, boundary, hand_out, handle_free, handle_ref, input_str,
-    require_out,
+    Failure, MYLIB_MAX_THREADS, Status, boundary, hand_out, handle_free, handle_ref, input_slice,
+    input_str, require_out,
 };
 use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packed, Search};
 
@@ -125,8 +125,9 @@ unsafe fn packed_arg<'a>(
                 format!("argument 'count' is too large: {count}"),
             )
         })?;
-    // SAFETY: non-NULL, bounded; the caller guarantees `count + 1` readable u32.
-    let offsets = unsafe { std::slice::from_raw_parts(offsets, entries) };
+    // Non-NULL and bounded here, so only the alignment and wrap-around checks can fail.
+    // SAFETY: the caller guarantees `count + 1` readable u32.
+    let offsets = unsafe { input_slice(offsets, entries, "offsets")? };
     Packed::validate(bytes, offsets).map_err(|why| {
         Failure::new(
             Status::InvalidArgument,

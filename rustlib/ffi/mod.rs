@@ -272,6 +272,71 @@ pub unsafe fn input_str<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'
     })
 }
 
+/// Checks an input or output array named `name` of `len` elements of `T` at `ptr` without
+/// forming a slice: NULL only when `len` is 0, aligned for `T`, at most `isize::MAX` bytes.
+/// Returns its byte range (empty for `len` 0).
+pub fn check_array<T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<std::ops::Range<usize>, Failure> {
+    if len == 0 {
+        return Ok(0..0);
+    }
+    if ptr.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("argument '{name}' is NULL but its length is {len}"),
+        ));
+    }
+    let bytes = len
+        .checked_mul(size_of::<T>())
+        .filter(|&bytes| bytes <= isize::MAX as usize)
+        .ok_or_else(|| {
+            Failure::new(
+                Status::InvalidArgument,
+                format!("length of '{name}' is too large: {len}"),
+            )
+        })?;
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            Status::InvalidArgument,
+            format!(
+                "argument '{name}' is not {}-byte aligned (address {ptr:p})",
+                align_of::<T>()
+            ),
+        ));
+    }
+    let start = ptr as usize;
+    let end = start.checked_add(bytes).ok_or_else(|| {
+        Failure::new(
+            Status::InvalidArgument,
+            format!("argument '{name}' wraps around the address space"),
+        )
+    })?;
+    Ok(start..end)
+}
+
+/// Borrows `len` values of `T` at `ptr` as an input slice named `name`, after
+/// [`check_array`]: NULL only when `len` is 0, aligned for `T`, at most `isize::MAX` bytes,
+/// not wrapping around the address space.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` readable, initialised values of `T` that outlive `'a`
+/// and are not written meanwhile.
+pub unsafe fn input_slice<'a, T: Copy>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [T], Failure> {
+    check_array(ptr, len, name)?;
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: checked non-NULL, aligned and bounded; readable per the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// Borrows `cap` writable bytes at `ptr` as an output buffer named `name`. NULL is accepted
 /// when `cap` is 0.
 ///
@@ -747,5 +812,35 @@ mod tests {
         let mut handle: *mut Bomb = std::ptr::null_mut();
         unsafe { hand_out(&mut handle, Bomb) };
         unsafe { handle_free(handle) };
+    }
+
+    #[test]
+    fn input_slice_checks_null_alignment_and_size() {
+        let empty = unsafe { input_slice(std::ptr::null::<u32>(), 0, "v") }.expect("empty");
+        assert!(empty.is_empty());
+        let error = unsafe { input_slice(std::ptr::null::<u32>(), 2, "v") }.expect_err("NULL");
+        assert_eq!(error.status, Status::NullArgument);
+        assert_eq!(error.message, "argument 'v' is NULL but its length is 2");
+        let words = [1u64, 2];
+        let values = unsafe { input_slice(words.as_ptr().cast::<u32>(), 4, "v") }.expect("valid");
+        assert_eq!(values.len(), 4);
+        let misaligned = words.as_ptr().cast::<u8>().wrapping_add(2).cast::<u32>();
+        let error = unsafe { input_slice(misaligned, 1, "v") }.expect_err("misaligned");
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert!(
+            error
+                .message
+                .starts_with("argument 'v' is not 4-byte aligned (address 0x"),
+            "{}",
+            error.message
+        );
+        let too_many = isize::MAX as usize / 4 + 1;
+        let error = unsafe { input_slice(words.as_ptr().cast::<u32>(), too_many, "v") }
+            .expect_err("too large");
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert_eq!(
+            error.message,
+            format!("length of 'v' is too large: {too_many}")
+        );
     }
 }
