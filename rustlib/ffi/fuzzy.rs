@@ -3,7 +3,10 @@
 
 use std::ffi::c_void;
 
-use super::{Failure, MYLIB_MAX_THREADS, Status, boundary, input_str, require_out};
+use super::{
+    Failure, MYLIB_MAX_THREADS, Status, boundary, hand_out, handle_free, handle_ref, input_slice,
+    input_str, require_out,
+};
 use crate::core::levenshtein::{self, Candidates, ClosestError, FuzzyIndex, Packed, Search};
 
 /// Progress callback: `done` of `total` units of work (each export says which: candidates
@@ -122,8 +125,9 @@ unsafe fn packed_arg<'a>(
                 format!("argument 'count' is too large: {count}"),
             )
         })?;
-    // SAFETY: non-NULL, bounded; the caller guarantees `count + 1` readable u32.
-    let offsets = unsafe { std::slice::from_raw_parts(offsets, entries) };
+    // Non-NULL and bounded here, so only the alignment and wrap-around checks can fail.
+    // SAFETY: the caller guarantees `count + 1` readable u32.
+    let offsets = unsafe { input_slice(offsets, entries, "offsets")? };
     Packed::validate(bytes, offsets).map_err(|why| {
         Failure::new(
             Status::InvalidArgument,
@@ -290,10 +294,8 @@ pub unsafe extern "C" fn mylib_fuzzy_index_new(
         boundary("mylib_fuzzy_index_new", err, err_cap, || {
             require_out(out_index, "out_index")?;
             let candidates = packed_arg(packed, packed_len, offsets, count)?;
-            let index = Box::new(MylibFuzzyIndex {
-                index: FuzzyIndex::new(&candidates)?,
-            });
-            *out_index = Box::into_raw(index);
+            let index = FuzzyIndex::new(&candidates)?;
+            hand_out(out_index, MylibFuzzyIndex { index });
             Ok(())
         })
     }
@@ -306,12 +308,8 @@ pub unsafe extern "C" fn mylib_fuzzy_index_new(
 /// `index` must come from `mylib_fuzzy_index_new` and not be freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
-    super::boundary_value((), || {
-        if !index.is_null() {
-            // SAFETY: the pointer came from Box::into_raw in mylib_fuzzy_index_new (contract).
-            drop(unsafe { Box::from_raw(index) });
-        }
-    })
+    // SAFETY: the pointer came from hand_out in mylib_fuzzy_index_new (contract).
+    unsafe { handle_free(index) }
 }
 
 /// `mylib_closest` over an index's candidates (indices refer to the packing order): same
@@ -346,12 +344,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
     // SAFETY: pointer validity is the caller's contract, stated above.
     unsafe {
         boundary("mylib_fuzzy_index_closest", err, err_cap, || {
-            let Some(index) = index.as_ref() else {
-                return Err(Failure::new(
-                    Status::NullArgument,
-                    "argument 'index' is NULL",
-                ));
-            };
+            let index = handle_ref(index, "index")?;
             let query = input_str(query, query_len, "query")?;
             write_closest(
                 query,

@@ -5,6 +5,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::CStr;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
@@ -271,6 +272,71 @@ pub unsafe fn input_str<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'
     })
 }
 
+/// Checks an input or output array named `name` of `len` elements of `T` at `ptr` without
+/// forming a slice: NULL only when `len` is 0, aligned for `T`, at most `isize::MAX` bytes.
+/// Returns its byte range (empty for `len` 0).
+pub fn check_array<T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<std::ops::Range<usize>, Failure> {
+    if len == 0 {
+        return Ok(0..0);
+    }
+    if ptr.is_null() {
+        return Err(Failure::new(
+            Status::NullArgument,
+            format!("argument '{name}' is NULL but its length is {len}"),
+        ));
+    }
+    let bytes = len
+        .checked_mul(size_of::<T>())
+        .filter(|&bytes| bytes <= isize::MAX as usize)
+        .ok_or_else(|| {
+            Failure::new(
+                Status::InvalidArgument,
+                format!("length of '{name}' is too large: {len}"),
+            )
+        })?;
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            Status::InvalidArgument,
+            format!(
+                "argument '{name}' is not {}-byte aligned (address {ptr:p})",
+                align_of::<T>()
+            ),
+        ));
+    }
+    let start = ptr as usize;
+    let end = start.checked_add(bytes).ok_or_else(|| {
+        Failure::new(
+            Status::InvalidArgument,
+            format!("argument '{name}' wraps around the address space"),
+        )
+    })?;
+    Ok(start..end)
+}
+
+/// Borrows `len` values of `T` at `ptr` as an input slice named `name`, after
+/// [`check_array`]: NULL only when `len` is 0, aligned for `T`, at most `isize::MAX` bytes,
+/// not wrapping around the address space.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` readable, initialised values of `T` that outlive `'a`
+/// and are not written meanwhile.
+pub unsafe fn input_slice<'a, T: Copy>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [T], Failure> {
+    check_array(ptr, len, name)?;
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: checked non-NULL, aligned and bounded; readable per the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// Borrows `cap` writable bytes at `ptr` as an output buffer named `name`. NULL is accepted
 /// when `cap` is 0.
 ///
@@ -309,6 +375,187 @@ pub fn require_out<T>(ptr: *mut T, name: &str) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// Hands `value` to the caller as a handle: writes `Box::into_raw(Box::new(value))` to
+/// `*out`. Ownership passes to the caller, who frees it exactly once with the export that
+/// calls [`handle_free`] for `T`.
+///
+/// # Safety
+/// `out` must be non-NULL (checked earlier with [`require_out`]) and writable.
+pub unsafe fn hand_out<T>(out: *mut *mut T, value: T) {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { *out = Box::into_raw(Box::new(value)) };
+}
+
+/// Frees a handle made by [`hand_out`], dropping its value inside the panic boundary
+/// ([`boundary_value`]: a panicking `Drop` does not unwind into C). NULL is ignored.
+///
+/// # Safety
+/// A non-NULL `handle` must come from [`hand_out`] for the same `T` and not be freed before;
+/// no other call may use it meanwhile or afterwards.
+pub unsafe fn handle_free<T>(handle: *mut T) {
+    boundary_value((), || {
+        if !handle.is_null() {
+            // SAFETY: made by Box::into_raw in hand_out and not freed before (contract).
+            drop(unsafe { Box::from_raw(handle) });
+        }
+    })
+}
+
+/// Borrows the handle argument named `name` for reading. NULL is `MYLIB_ERR_NULL_ARGUMENT`
+/// "argument '<name>' is NULL".
+///
+/// # Safety
+/// A non-NULL `handle` must be live (from [`hand_out`], not freed) for `'a`, and not be
+/// written by another thread meanwhile.
+pub unsafe fn handle_ref<'a, T>(handle: *const T, name: &str) -> Result<&'a T, Failure> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { handle.as_ref() }.ok_or_else(|| null_handle(name))
+}
+
+/// Borrows the handle argument named `name` for writing. NULL as for [`handle_ref`].
+///
+/// # Safety
+/// A non-NULL `handle` must be live for `'a` and used by no other call meanwhile.
+pub unsafe fn handle_mut<'a, T>(handle: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { handle.as_mut() }.ok_or_else(|| null_handle(name))
+}
+
+fn null_handle(name: &str) -> Failure {
+    Failure::new(Status::NullArgument, format!("argument '{name}' is NULL"))
+}
+
+/// Where a text result went: its length in bytes and whether it is all ASCII (then the host
+/// may decode it as Latin-1, a plain copy, instead of validating UTF-8).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MylibTextOut {
+    pub len: usize,
+    /// 1 when every byte of the result is below 0x80, else 0.
+    pub ascii: u32,
+}
+
+/// A checked text output: the caller's buffer `out`/`out_cap` and its `*out_info`. Made only
+/// by [`text_out`]; consumed by [`TextOut::write`] or [`TextOut::write_with`], which form the
+/// buffer's slice. Borrows the caller's buffer for `'a` (the call).
+pub struct TextOut<'a> {
+    out: *mut u8,
+    out_cap: usize,
+    out_info: *mut MylibTextOut,
+    _buffer: PhantomData<&'a mut [u8]>,
+}
+
+/// Checks the text-out arguments of an export before it computes anything, in this order:
+/// `out_info` non-NULL (`require_out`), `out` disjoint from each input `(name, ptr, len)`
+/// (`MYLIB_ERR_INVALID_ARGUMENT` "arguments 'out' and '<name>' overlap: ..."), then `out`
+/// as [`output_bytes`] checks it (NULL with a capacity, capacity above `isize::MAX`). The
+/// overlap check compares raw addresses before any slice exists: an overlapping `&[u8]` and
+/// `&mut [u8]` would already be undefined behaviour. Lengths above `isize::MAX` are left to
+/// the input and output checks. Nothing is written.
+///
+/// # Safety
+/// `out`/`out_cap`/`out_info` as the export's contract states: `out` NULL only with
+/// `out_cap` 0, else `out_cap` writable bytes; `out_info` NULL or a writable `MylibTextOut`.
+/// Each input pointer valid for its length or NULL. All of them live for `'a`, and nothing
+/// else writes `out` or `*out_info` meanwhile.
+pub unsafe fn text_out<'a>(
+    out: *mut u8,
+    out_cap: usize,
+    out_info: *mut MylibTextOut,
+    inputs: &[(&str, *const u8, usize)],
+) -> Result<TextOut<'a>, Failure> {
+    require_out(out_info, "out_info")?;
+    let out_at = out as usize;
+    let bounded = |len: usize| len > 0 && len <= isize::MAX as usize;
+    for &(name, input, input_len) in inputs {
+        let input_at = input as usize;
+        if bounded(input_len)
+            && bounded(out_cap)
+            && input_at < out_at.saturating_add(out_cap)
+            && out_at < input_at.saturating_add(input_len)
+        {
+            return Err(Failure::new(
+                Status::InvalidArgument,
+                format!(
+                    "arguments 'out' and '{name}' overlap: 'out' is written, it must be separate memory"
+                ),
+            ));
+        }
+    }
+    // The checks of `output_bytes`, without forming the slice yet.
+    // SAFETY: forwarded from this function's contract.
+    unsafe { output_bytes(out, out_cap, "out")? };
+    Ok(TextOut {
+        out,
+        out_cap,
+        out_info,
+        _buffer: PhantomData,
+    })
+}
+
+impl TextOut<'_> {
+    /// Writes `text` into `out` and `{len, ascii}` into `*out_info`. When it does not fit,
+    /// writes `{len: bytes needed, ascii: 0}`, leaves `out` untouched and returns
+    /// `MYLIB_ERR_BUFFER_TOO_SMALL` "argument 'out' holds {out_cap} bytes, {needed} needed".
+    pub fn write(self, text: &str) -> Result<(), Failure> {
+        self.write_with(|buffer| {
+            let bytes = text.as_bytes();
+            let target = buffer.get_mut(..bytes.len()).ok_or(bytes.len())?;
+            target.copy_from_slice(bytes);
+            Ok(bytes.len())
+        })
+    }
+
+    /// Lets `fill` write into the whole buffer (`out_cap` bytes): `Ok(bytes written)` or
+    /// `Err(bytes needed)`, with `*out_info` and the status as for [`TextOut::write`]. `fill`
+    /// must write valid UTF-8 in the first `written` bytes, and nothing when it returns `Err`
+    /// (the export's contract says `out` is then untouched). `Ok` beyond the buffer panics.
+    pub fn write_with(
+        self,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, usize>,
+    ) -> Result<(), Failure> {
+        let buffer: &mut [u8] = if self.out_cap == 0 {
+            &mut []
+        } else {
+            // SAFETY: checked by `text_out` (non-NULL, at most isize::MAX, disjoint from the
+            // inputs); writable and exclusive for 'a per its contract.
+            unsafe { std::slice::from_raw_parts_mut(self.out, self.out_cap) }
+        };
+        let info = match fill(buffer) {
+            Ok(written) => {
+                let result = &buffer[..written];
+                debug_assert!(
+                    std::str::from_utf8(result).is_ok(),
+                    "fill wrote invalid UTF-8"
+                );
+                MylibTextOut {
+                    len: written,
+                    ascii: u32::from(result.is_ascii()),
+                }
+            }
+            Err(needed) => {
+                // SAFETY: `out_info` checked non-NULL by `text_out`; writable per its contract.
+                unsafe {
+                    *self.out_info = MylibTextOut {
+                        len: needed,
+                        ascii: 0,
+                    }
+                };
+                return Err(Failure::new(
+                    Status::BufferTooSmall,
+                    format!(
+                        "argument 'out' holds {} bytes, {needed} needed",
+                        self.out_cap
+                    ),
+                ));
+            }
+        };
+        // SAFETY: as above.
+        unsafe { *self.out_info = info };
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -419,6 +666,181 @@ mod tests {
                 .unwrap_err()
                 .status,
             Status::NullArgument
+        );
+    }
+
+    /// Runs `text_out` over `buffer` (capacity `cap`) with one input and then `write`.
+    fn text_out_case(
+        buffer: &mut [u8],
+        cap: usize,
+        info: &mut MylibTextOut,
+        input: (*const u8, usize),
+        text: &str,
+    ) -> Result<(), Failure> {
+        let out = unsafe { text_out(buffer.as_mut_ptr(), cap, info, &[("t", input.0, input.1)]) }?;
+        out.write(text)
+    }
+
+    #[test]
+    fn text_out_checks_out_info_first() {
+        let mut buffer = [0u8; 4];
+        let error = unsafe {
+            text_out(
+                std::ptr::null_mut(),
+                8,
+                std::ptr::null_mut(),
+                &[("t", buffer.as_mut_ptr(), 4)],
+            )
+        }
+        .err()
+        .expect("NULL out_info");
+        assert_eq!(error.status, Status::NullArgument);
+        assert_eq!(error.message, "out-param 'out_info' is NULL");
+    }
+
+    #[test]
+    fn text_out_rejects_overlap_before_the_out_checks() {
+        let mut memory = [b'x'; 16];
+        let mut info = MylibTextOut { len: 7, ascii: 7 };
+        let base = memory.as_mut_ptr();
+        let inputs = [("a", std::ptr::null(), 0), ("b", base.cast_const(), 4)];
+        let error = unsafe { text_out(base.wrapping_add(3), 8, &mut info, &inputs) }
+            .err()
+            .expect("overlap");
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert_eq!(
+            error.message,
+            "arguments 'out' and 'b' overlap: 'out' is written, it must be separate memory"
+        );
+        assert_eq!(info, MylibTextOut { len: 7, ascii: 7 }, "nothing written");
+        // Adjacent memory is fine; then the out checks run.
+        assert!(unsafe { text_out(base.wrapping_add(4), 8, &mut info, &inputs) }.is_ok());
+        let error = unsafe { text_out(std::ptr::null_mut(), 8, &mut info, &inputs) }
+            .err()
+            .expect("NULL out with a capacity");
+        assert_eq!(error.status, Status::NullArgument);
+        assert_eq!(
+            error.message,
+            "argument 'out' is NULL but its capacity is 8"
+        );
+        let error = unsafe { text_out(base, isize::MAX as usize + 1, &mut info, &[]) }
+            .err()
+            .expect("capacity too large");
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert!(unsafe { text_out(std::ptr::null_mut(), 0, &mut info, &inputs) }.is_ok());
+    }
+
+    #[test]
+    fn text_out_write_reports_length_and_ascii() {
+        let mut buffer = [0xffu8; 8];
+        let mut info = MylibTextOut { len: 9, ascii: 9 };
+        let input = (std::ptr::null(), 0);
+        text_out_case(&mut buffer, 8, &mut info, input, "abc").expect("fits");
+        assert_eq!(info, MylibTextOut { len: 3, ascii: 1 });
+        assert_eq!(&buffer[..4], b"abc\xff");
+        text_out_case(&mut buffer, 8, &mut info, input, "é").expect("fits");
+        assert_eq!(info, MylibTextOut { len: 2, ascii: 0 });
+        assert_eq!(&buffer[..2], "é".as_bytes());
+        text_out_case(&mut buffer, 8, &mut info, input, "").expect("fits");
+        assert_eq!(info, MylibTextOut { len: 0, ascii: 1 });
+        let mut info = MylibTextOut { len: 9, ascii: 9 };
+        let out = unsafe { text_out(std::ptr::null_mut(), 0, &mut info, &[]) }.expect("empty");
+        out.write("").expect("nothing to write");
+        assert_eq!(info, MylibTextOut { len: 0, ascii: 1 });
+    }
+
+    #[test]
+    fn text_out_too_small_writes_needed_and_leaves_out_untouched() {
+        let mut buffer = [0xffu8; 8];
+        let mut info = MylibTextOut { len: 9, ascii: 1 };
+        let error = text_out_case(&mut buffer, 4, &mut info, (std::ptr::null(), 0), "abcde")
+            .expect_err("too small");
+        assert_eq!(error.status, Status::BufferTooSmall);
+        assert_eq!(error.message, "argument 'out' holds 4 bytes, 5 needed");
+        assert_eq!(info, MylibTextOut { len: 5, ascii: 0 });
+        assert_eq!(buffer, [0xff; 8], "out untouched");
+    }
+
+    #[test]
+    fn text_out_write_with_gets_the_whole_buffer() {
+        let mut buffer = [0u8; 6];
+        let mut info = MylibTextOut { len: 9, ascii: 9 };
+        let out = unsafe { text_out(buffer.as_mut_ptr(), 6, &mut info, &[]) }.expect("valid");
+        out.write_with(|buf| {
+            assert_eq!(buf.len(), 6);
+            buf[..4].copy_from_slice(b"ab\xc3\xa9");
+            Ok(4)
+        })
+        .expect("written");
+        assert_eq!(info, MylibTextOut { len: 4, ascii: 0 });
+        assert_eq!(&buffer[..4], "abé".as_bytes());
+        let out = unsafe { text_out(buffer.as_mut_ptr(), 6, &mut info, &[]) }.expect("valid");
+        let error = out.write_with(|_| Err(100)).expect_err("too small");
+        assert_eq!(error.status, Status::BufferTooSmall);
+        assert_eq!(error.message, "argument 'out' holds 6 bytes, 100 needed");
+        assert_eq!(info, MylibTextOut { len: 100, ascii: 0 });
+    }
+
+    #[test]
+    fn handles_round_trip_and_null() {
+        let mut handle: *mut String = std::ptr::null_mut();
+        unsafe { hand_out(&mut handle, String::from("abc")) };
+        assert!(!handle.is_null());
+        assert_eq!(unsafe { handle_ref(handle, "h") }.expect("live"), "abc");
+        unsafe { handle_mut(handle, "h") }.expect("live").push('d');
+        assert_eq!(unsafe { &*handle }, "abcd");
+        unsafe { handle_free(handle) };
+        unsafe { handle_free(std::ptr::null_mut::<String>()) };
+
+        let error = unsafe { handle_ref(std::ptr::null::<String>(), "counter") }.expect_err("NULL");
+        assert_eq!(error.status, Status::NullArgument);
+        assert_eq!(error.message, "argument 'counter' is NULL");
+        let error =
+            unsafe { handle_mut(std::ptr::null_mut::<String>(), "index") }.expect_err("NULL");
+        assert_eq!(error.status, Status::NullArgument);
+        assert_eq!(error.message, "argument 'index' is NULL");
+    }
+
+    #[test]
+    fn handle_free_catches_a_panicking_drop() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("drop");
+            }
+        }
+        let mut handle: *mut Bomb = std::ptr::null_mut();
+        unsafe { hand_out(&mut handle, Bomb) };
+        unsafe { handle_free(handle) };
+    }
+
+    #[test]
+    fn input_slice_checks_null_alignment_and_size() {
+        let empty = unsafe { input_slice(std::ptr::null::<u32>(), 0, "v") }.expect("empty");
+        assert!(empty.is_empty());
+        let error = unsafe { input_slice(std::ptr::null::<u32>(), 2, "v") }.expect_err("NULL");
+        assert_eq!(error.status, Status::NullArgument);
+        assert_eq!(error.message, "argument 'v' is NULL but its length is 2");
+        let words = [1u64, 2];
+        let values = unsafe { input_slice(words.as_ptr().cast::<u32>(), 4, "v") }.expect("valid");
+        assert_eq!(values.len(), 4);
+        let misaligned = words.as_ptr().cast::<u8>().wrapping_add(2).cast::<u32>();
+        let error = unsafe { input_slice(misaligned, 1, "v") }.expect_err("misaligned");
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert!(
+            error
+                .message
+                .starts_with("argument 'v' is not 4-byte aligned (address 0x"),
+            "{}",
+            error.message
+        );
+        let too_many = isize::MAX as usize / 4 + 1;
+        let error = unsafe { input_slice(words.as_ptr().cast::<u32>(), too_many, "v") }
+            .expect_err("too large");
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert_eq!(
+            error.message,
+            format!("length of 'v' is too large: {too_many}")
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Exports for the numeric kernels: `mylib_stats` (struct out-param) and `mylib_histogram`.
 
-use super::{Failure, Status, boundary, require_out};
+use super::{Failure, Status, boundary, check_array, input_slice, require_out};
 use crate::core::stats::{self, HistogramError};
 
 /// Summary of a `double` array. NaN inputs are skipped; with no other value `count` is 0 and
@@ -14,64 +14,6 @@ pub struct MylibStats {
     pub variance: f64,
     pub min: f64,
     pub max: f64,
-}
-
-/// Checks an input or output array named `name` of `len` elements of `T` at `ptr` without
-/// forming a slice: NULL only when `len` is 0, aligned for `T`, at most `isize::MAX` bytes.
-/// Returns its byte range (empty for `len` 0).
-fn check_array<T>(
-    ptr: *const T,
-    len: usize,
-    name: &str,
-) -> Result<std::ops::Range<usize>, Failure> {
-    if len == 0 {
-        return Ok(0..0);
-    }
-    if ptr.is_null() {
-        return Err(Failure::new(
-            Status::NullArgument,
-            format!("argument '{name}' is NULL but its length is {len}"),
-        ));
-    }
-    let bytes = len
-        .checked_mul(size_of::<T>())
-        .filter(|&bytes| bytes <= isize::MAX as usize)
-        .ok_or_else(|| {
-            Failure::new(
-                Status::InvalidArgument,
-                format!("length of '{name}' is too large: {len}"),
-            )
-        })?;
-    if !ptr.is_aligned() {
-        return Err(Failure::new(
-            Status::InvalidArgument,
-            format!(
-                "argument '{name}' is not {}-byte aligned (address {ptr:p})",
-                align_of::<T>()
-            ),
-        ));
-    }
-    let start = ptr as usize;
-    let end = start.checked_add(bytes).ok_or_else(|| {
-        Failure::new(
-            Status::InvalidArgument,
-            format!("argument '{name}' wraps around the address space"),
-        )
-    })?;
-    Ok(start..end)
-}
-
-/// Borrows `len` doubles at `values` after [`check_array`].
-///
-/// # Safety
-/// A non-NULL `values` must point to `len` readable doubles that outlive the call.
-unsafe fn input_f64<'a>(values: *const f64, len: usize) -> Result<&'a [f64], Failure> {
-    check_array(values, len, "values")?;
-    if len == 0 {
-        return Ok(&[]);
-    }
-    // SAFETY: checked non-NULL, aligned and bounded; readable per the caller's contract.
-    Ok(unsafe { std::slice::from_raw_parts(values, len) })
 }
 
 /// Count, mean, population variance, min and max of `len` doubles, read in place.
@@ -96,7 +38,7 @@ pub unsafe extern "C" fn mylib_stats(
     unsafe {
         boundary("mylib_stats", err, err_cap, || {
             require_out(out_stats, "out_stats")?;
-            let s = stats::summarize(input_f64(values, len)?);
+            let s = stats::summarize(input_slice(values, len, "values")?);
             *out_stats = MylibStats {
                 count: s.count,
                 mean: s.mean,
@@ -150,7 +92,7 @@ pub unsafe extern "C" fn mylib_histogram(
                     "arguments 'bins' and 'values' overlap: 'bins' is written, it must be separate memory",
                 ));
             }
-            let values = input_f64(values, len)?;
+            let values = input_slice(values, len, "values")?;
             let bins: &mut [u32] = if bin_count == 0 {
                 &mut []
             } else {

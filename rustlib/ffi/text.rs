@@ -1,17 +1,10 @@
 //! Exports for the text kernels in `core::text`.
 
-use super::{Failure, Status, boundary, input_bytes, input_str, output_bytes, require_out};
+use super::{boundary, input_bytes, input_str, require_out, text_out};
 use crate::core::text;
 
-/// Where a text result went: its length in bytes and whether it is all ASCII (then the host
-/// may decode it as Latin-1, a plain copy, instead of validating UTF-8).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MylibTextOut {
-    pub len: usize,
-    /// 1 when every byte of the result is below 0x80, else 0.
-    pub ascii: u32,
-}
+/// Defined in `ffi` next to the text-out helpers; re-exported at its former path.
+pub use super::MylibTextOut;
 
 /// Writes `"Rust says: " + text` into the caller's buffer `out` (no allocation in Rust).
 ///
@@ -44,43 +37,9 @@ pub unsafe extern "C" fn mylib_get_result(
     // SAFETY: pointer validity is the caller's contract, stated above.
     unsafe {
         boundary("mylib_get_result", err, err_cap, || {
-            require_out(out_info, "out_info")?;
-            // Before any slice exists: an overlapping `&str` and `&mut [u8]` would already be
-            // undefined behaviour. Lengths beyond isize::MAX are reported by the checks below.
-            let (text_at, out_at) = (text as usize, out as usize);
-            let bounded = |len: usize| len > 0 && len <= isize::MAX as usize;
-            if bounded(text_len)
-                && bounded(out_cap)
-                && text_at < out_at.saturating_add(out_cap)
-                && out_at < text_at.saturating_add(text_len)
-            {
-                return Err(Failure::new(
-                    Status::InvalidArgument,
-                    "arguments 'out' and 'text' overlap: 'out' is written, it must be separate memory",
-                ));
-            }
+            let out = text_out(out, out_cap, out_info, &[("text", text, text_len)])?;
             let text = input_str(text, text_len, "text")?;
-            let out = output_bytes(out, out_cap, "out")?;
-            match text::get_result_into(text, out) {
-                Ok(written) => {
-                    let ascii = u32::from(out[..written].is_ascii());
-                    *out_info = MylibTextOut {
-                        len: written,
-                        ascii,
-                    };
-                    Ok(())
-                }
-                Err(needed) => {
-                    *out_info = MylibTextOut {
-                        len: needed,
-                        ascii: 0,
-                    };
-                    Err(Failure::new(
-                        Status::BufferTooSmall,
-                        format!("argument 'out' holds {out_cap} bytes, {needed} needed"),
-                    ))
-                }
-            }
+            out.write_with(|buffer| text::get_result_into(text, buffer))
         })
     }
 }
@@ -150,6 +109,7 @@ pub unsafe extern "C" fn mylib_count_doubles_utf8(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ffi::Status;
 
     #[test]
     fn get_result_rejects_out_overlapping_text() {

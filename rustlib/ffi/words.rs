@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::memory::into_raw_bytes;
-use super::{Failure, Status, boundary, input_bytes, require_out};
+use super::{boundary, hand_out, handle_free, handle_mut, handle_ref, input_bytes, require_out};
 use crate::core::OutOfMemory;
 use crate::core::words::WordCounter;
 
@@ -50,9 +50,8 @@ pub unsafe extern "C" fn mylib_word_counter_new(
     unsafe {
         boundary("mylib_word_counter_new", err, err_cap, || {
             require_out(out_counter, "out_counter")?;
-            *out_counter = Box::into_raw(Box::new(MylibWordCounter {
-                counter: WordCounter::new(lowercase),
-            }));
+            let counter = WordCounter::new(lowercase);
+            hand_out(out_counter, MylibWordCounter { counter });
             Ok(())
         })
     }
@@ -65,12 +64,8 @@ pub unsafe extern "C" fn mylib_word_counter_new(
 /// `counter` must come from `mylib_word_counter_new` and not be freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mylib_word_counter_free(counter: *mut MylibWordCounter) {
-    super::boundary_value((), || {
-        if !counter.is_null() {
-            // SAFETY: the pointer came from Box::into_raw (contract).
-            drop(unsafe { Box::from_raw(counter) });
-        }
-    })
+    // SAFETY: the pointer came from hand_out in mylib_word_counter_new (contract).
+    unsafe { handle_free(counter) }
 }
 
 /// Feeds the next chunk of a UTF-8 stream, split anywhere (even inside a character).
@@ -96,12 +91,7 @@ pub unsafe extern "C" fn mylib_word_counter_feed(
     // SAFETY: pointer validity is the caller's contract, stated above.
     unsafe {
         boundary("mylib_word_counter_feed", err, err_cap, || {
-            let Some(counter) = counter.as_mut() else {
-                return Err(Failure::new(
-                    Status::NullArgument,
-                    "argument 'counter' is NULL",
-                ));
-            };
+            let counter = handle_mut(counter, "counter")?;
             counter
                 .counter
                 .feed(input_bytes(chunk, chunk_len, "chunk")?)?;
@@ -138,12 +128,7 @@ pub unsafe extern "C" fn mylib_word_counter_top(
         boundary("mylib_word_counter_top", err, err_cap, || {
             require_out(out_text, "out_text")?;
             require_out(out_len, "out_len")?;
-            let Some(counter) = counter.as_ref() else {
-                return Err(Failure::new(
-                    Status::NullArgument,
-                    "argument 'counter' is NULL",
-                ));
-            };
+            let counter = handle_ref(counter, "counter")?;
             let text = counter.counter.top_with(k, top_text)??;
             let (ptr, len) = into_raw_bytes(text);
             *out_text = ptr;
