@@ -258,13 +258,13 @@ export function parsePrototype(prototype: string): ParsedPrototype {
  * length in `*out_info` (Rust: `text_out` in rustlib/ffi). Exports of this shape need no code of
  * their own in the typed layer beyond `Mylib#textOut`.
  */
-const TEXT_OUT =
-  /^int32_t \w+\(const uint8_t \*\w+, size_t \w+, uint8_t \*out, size_t out_cap, MylibTextOut \*out_info, uint8_t \*err, size_t err_cap\)$/;
-type IsTextOut<P extends string> = P extends `int32_t ${string}(const uint8_t *${infer Text}, size_t ${infer Length}, uint8_t *out, size_t out_cap, MylibTextOut *out_info, uint8_t *err, size_t err_cap)`
-  ? `${Text}${Length}` extends `${string},${string}` | `${string} ${string}`
-    ? false
-    : true
-  : false;
+const TEXT_OUT = /^int32_t \w+\(const uint8_t \*\w+, size_t \w+, uint8_t \*out, size_t out_cap, MylibTextOut \*out_info, uint8_t \*err, size_t err_cap\)$/;
+type IsTextOut<P extends string> =
+  P extends `int32_t ${string}(const uint8_t *${infer Text}, size_t ${infer Length}, uint8_t *out, size_t out_cap, MylibTextOut *out_info, uint8_t *err, size_t err_cap)`
+    ? `${Text}${Length}` extends `${string},${string}` | `${string} ${string}`
+      ? false
+      : true
+    : false;
 
 /** The exports of the text-out shape, derived from their prototypes (as TEXT_OUT does at run time). */
 export type TextOutSymbol = { [K in SymbolName]: IsTextOut<(typeof DECLARATIONS)[K]> extends true ? K : never }[SymbolName];

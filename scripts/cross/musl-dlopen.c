@@ -8,7 +8,7 @@
 #include <string.h>
 
 typedef uint32_t (*abi_fn)(void);
-/* MylibTextOut in rustlib/ffi/text.rs */
+/* MylibTextOut in rustlib/ffi/mod.rs */
 typedef struct {
   size_t len;
   uint32_t ascii;

@@ -100,7 +100,8 @@ await step('the C example program (examples/c/all_exports.c) exercises the expor
   const missing = names.filter((name) => !new RegExp(`\\b${name}\\(`).test(text));
   // An export added since the example was written is linked (step above) but has no C call of
   // its own yet: reported, not failed, so that adding an export needs no C code.
-  if (missing.length > 0) console.log(chalk.yellow(`\nhosts: examples/c/all_exports.c does not call ${missing.join(', ')} (linked above, not exercised from C)`));
+  if (missing.length > 0)
+    console.log(chalk.yellow(`\nhosts: examples/c/all_exports.c does not call ${missing.join(', ')} (linked above, not exercised from C)`));
   return `${names.length - missing.length} of ${names.length} exports called`;
 });
 
