@@ -21,7 +21,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 const wordCount = (service: Service, text: string) =>
   within(send(service.url, 'POST', '/api/word-count', { headers: { 'content-type': 'text/plain' }, body: text }), 20_000, 'a word count');
 
-describe('slots (issue 12 item 1)', () => {
+describe('slots', () => {
   let service: Service;
   beforeAll(async () => {
     service = await startService(['--concurrency', '1'], { MYLIB_BODY_TIMEOUT: '60000', MYLIB_REQUEST_TIMEOUT: '120000' });
@@ -67,7 +67,7 @@ describe('slots (issue 12 item 1)', () => {
   });
 });
 
-describe('timeouts (issue 12 item 2)', () => {
+describe('timeouts', () => {
   let service: Service;
   beforeAll(async () => {
     service = await startService(['--concurrency', '1'], {
@@ -111,7 +111,7 @@ describe('timeouts (issue 12 item 2)', () => {
   });
 });
 
-describe('healthz (issue 12 item 4)', () => {
+describe('healthz', () => {
   let service: Service;
   beforeAll(async () => {
     service = await startService(['--concurrency', '1'], { MYLIB_STALL_TIMEOUT: '1000', MYLIB_BODY_TIMEOUT: '60000', MYLIB_REQUEST_TIMEOUT: '120000' });
@@ -151,7 +151,6 @@ describe('default configuration', () => {
     expect(await service.stop()).toBe(0);
   });
 
-  // Issue 12 item 3.
   it.each([
     ['/api/word-count', 'text/plain'],
     ['/api/count-doubles', 'application/json'],
@@ -176,7 +175,7 @@ describe('default configuration', () => {
     expect(written).toBeLessThan(1024 * 1024 * 1024);
   });
 
-  // Issue 12 item 6: errors raised before a route runs (by Node's parser or fastify's router).
+  // Errors raised before a route runs (by Node's parser or fastify's router).
   it.each([
     { name: 'bad URL encoding', head: 'GET /%zz HTTP/1.1\r\nHost: test\r\n\r\n', status: 400, closes: false },
     { name: 'header too large', head: `GET / HTTP/1.1\r\nHost: test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, closes: true },

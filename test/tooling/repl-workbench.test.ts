@@ -1,4 +1,4 @@
-// The REPL as a workbench for any shared library (issue 17), driven through stdin/stdout like a
+// The REPL as a workbench for any shared library, driven through stdin/stdout like a
 // user at the prompt: open the system's libm and libc next to mylib, list symbols, declare C
 // prototypes and call them, read returned memory with `mem`, the safety rails (data symbol,
 // missing symbol, caret under a parse error), declarations that survive `.rebuild`, and `.save`
