@@ -11,15 +11,13 @@
  * - `uint64_t`/`size_t` results use bun:ffi's `u64_fast` (a Number below 2^53).
  * - Callback parameters are declared `ptr`: the JS function becomes a JSCallback for the call
  *   and is closed when the call returns (`FFIType.function` refuses NULL).
- * - bun:ffi has no async call. callAsync runs the call on a Worker that dlopens the same file
- *   and receives the ADDRESSES of the main thread's buffers (memory is process-wide; the pending
- *   call keeps the arrays alive until it settles). A progress callback during an async call runs
- *   on the main thread: the worker's JSCallback posts a message and blocks in Atomics.wait on a
- *   SharedArrayBuffer until the main thread's message handler answers.
+ * - bun:ffi has no async call. callAsync runs the call on a Worker of the pool (_pool.ts) that
+ *   dlopens the same file and receives the ADDRESSES of the main thread's buffers (memory is
+ *   process-wide; the pending call keeps the arrays alive until it settles). A progress callback
+ *   during an async call runs on the main thread: the worker's JSCallback posts a message and
+ *   blocks in Atomics.wait on a SharedArrayBuffer until the main thread's message handler answers.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { type Engine, type EngineLibrary, type OpenedLibrary, registerEngine } from '../engine.ts';
 import {
   ADDRESS_FORMS,
@@ -34,6 +32,7 @@ import {
   isStringResult,
   parsePrototype,
 } from '../raw.ts';
+import { type PoolCall, WorkerPool } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The parts of bun:ffi used here (@types/bun is not a dependency).
@@ -193,213 +192,92 @@ function present(ffi: BunFfi, symbol: (...args: unknown[]) => unknown, signature
 }
 
 // ---------------------------------------------------------------------------------------------
-// Async calls: a pool of workers, each with its own dlopen of the same file.
+// Async calls: the worker pool of _pool.ts, each worker with its own dlopen of the same file.
 
 /** Workers per loaded library at most; further calls queue in order. */
 const MAX_WORKERS = 4;
-const WORKER_MARK = 'mylibBunFfiWorker';
 
-interface WorkerSetup {
+/** The worker's bun:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts): data is WorkerData. */
+const WORKER_LIBRARY = `(data) => {
+  const ffi = require('bun:ffi');
+  const library = ffi.dlopen(data.path, data.definitions);
+  return {
+    call: (name, args) => library.symbols[name](...args),
+    callback(name, index, answer) {
+      const callback = new ffi.JSCallback((...values) => answer(...values) === 1, data.callbacks[name][index]);
+      return { pointer: callback.ptr, close: () => callback.close() };
+    },
+    close: () => library.close(),
+  };
+}`;
+
+interface WorkerData {
   path: string;
-  /** Int32Array over it: [0] 0 = waiting, 1 = answered; [1] the progress callback's answer. */
-  flag: SharedArrayBuffer;
+  definitions: Record<string, BunSymbolDefinition>;
+  /** Per symbol, each parameter's JSCallback definition (callback parameters only). */
+  callbacks: Record<string, Array<BunSymbolDefinition | undefined>>;
 }
 
-type ToWorker = { type: 'call'; id: number; name: SymbolName; args: unknown[] } | { type: 'close' };
-type FromWorker =
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; message: string }
-  | { type: 'progress'; id: number; args: unknown[] }
-  | { type: 'fatal'; message: string };
-
-interface Job {
-  id: number;
-  name: SymbolName;
-  /** Arguments as the worker sees them: addresses instead of arrays, `true` for a callback. */
-  args: unknown[];
-  /** The arrays whose addresses were passed: alive until the call settles. */
-  keep: unknown[];
-  callback: ((...args: unknown[]) => unknown) | null;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
-interface PoolWorker {
-  worker: Worker;
-  flag: Int32Array;
-  job: Job | undefined;
-}
-
-class WorkerPool {
-  readonly #path: string;
-  readonly #ffi: BunFfi;
-  readonly #table: Record<string, Signature>;
-  readonly #workers: PoolWorker[] = [];
-  readonly #queue: Job[] = [];
-  #next = 1;
-  #closed = false;
-
-  constructor(path: string, ffi: BunFfi, table: Record<string, Signature>) {
-    this.#path = path;
-    this.#ffi = ffi;
-    this.#table = table;
-  }
-
-  call(name: SymbolName, args: readonly unknown[]): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error(`mylib: bun:ffi: ${name} was called after unload`));
-    const signature = this.#table[name]!;
-    const keep: unknown[] = [];
-    let callback: Job['callback'] = null;
-    const sent = args.map((arg, i) => {
-      const kind = signature.params[i];
-      if (kind === 'callback') {
-        if (typeof arg !== 'function') return null;
-        callback = arg as Job['callback'];
-        return true;
-      }
-      if (kind === 'scalar') return arg;
-      if (arg === null || arg === undefined) return null;
-      if (typeof arg === 'bigint') return Number(arg);
-      if (typeof arg === 'number') return arg;
-      if (ArrayBuffer.isView(arg)) {
-        keep.push(arg);
-        // ptr() refuses empty views; the library accepts NULL for a zero length.
-        return arg.byteLength === 0 ? null : this.#ffi.ptr(arg);
-      }
-      throw new TypeError(`mylib: bun:ffi: ${name} argument ${i} must be a TypedArray, an address or null`);
-    });
-    return new Promise((resolve, reject) => {
-      const job: Job = { id: this.#next++, name, args: sent, keep, callback, resolve, reject };
-      const result = signature.result;
-      if (result === 'handle') job.resolve = (value) => resolve(toPointer(value));
-      if (result === 'string') job.resolve = (value) => resolve(String(value));
-      this.#queue.push(job);
-      this.#dispatch();
-    });
-  }
-
-  #dispatch(): void {
-    while (this.#queue.length > 0) {
-      let slot = this.#workers.find((candidate) => candidate.job === undefined);
-      if (!slot && this.#workers.length < MAX_WORKERS) slot = this.#spawn();
-      if (!slot) return;
-      const job = this.#queue.shift()!;
-      slot.job = job;
-      slot.worker.ref();
-      slot.worker.postMessage({ type: 'call', id: job.id, name: job.name, args: job.args } satisfies ToWorker);
-    }
-  }
-
-  #spawn(): PoolWorker {
-    const flag = new SharedArrayBuffer(8);
-    const setup: WorkerSetup = { path: this.#path, flag };
-    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { [WORKER_MARK]: setup } });
-    const slot: PoolWorker = { worker, flag: new Int32Array(flag), job: undefined };
-    worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
-    worker.on('error', (error) => this.#fail(slot, error));
-    worker.on('exit', () => this.#fail(slot, new Error('mylib: bun:ffi: the async worker exited')));
-    this.#workers.push(slot);
-    return slot;
-  }
-
-  #onMessage(slot: PoolWorker, message: FromWorker): void {
-    const job = slot.job;
-    switch (message.type) {
-      case 'progress': {
-        let answer = false;
-        try {
-          answer = job?.callback?.(...message.args) !== false;
-        } catch {
-          // A throwing callback cancels; the typed layer records its error itself.
-          answer = false;
-        }
-        Atomics.store(slot.flag, 1, answer ? 1 : 0);
-        Atomics.store(slot.flag, 0, 1);
-        Atomics.notify(slot.flag, 0);
-        return;
-      }
-      case 'fatal':
-        this.#fail(slot, new Error(`mylib: bun:ffi: the async worker could not load ${this.#path}: ${message.message}`));
-        return;
-      case 'result':
-      case 'error':
-        if (!job || job.id !== message.id) return;
-        slot.job = undefined;
-        slot.worker.unref();
-        if (message.type === 'result') job.resolve(message.value);
-        else job.reject(new Error(message.message));
-        this.#dispatch();
-    }
-  }
-
-  /** A worker died: its call fails, the worker leaves the pool. */
-  #fail(slot: PoolWorker, error: unknown): void {
-    const index = this.#workers.indexOf(slot);
-    if (index === -1) return;
-    this.#workers.splice(index, 1);
-    const job = slot.job;
-    slot.job = undefined;
-    job?.reject(error);
-    if (!this.#closed) this.#dispatch();
-  }
-
-  /** Ends every worker; their own dlopen handles are closed first. Called when no call runs. */
-  close(): void {
-    this.#closed = true;
-    for (const job of this.#queue.splice(0)) job.reject(new Error(`mylib: bun:ffi: ${job.name} was cancelled by unload`));
-    for (const slot of this.#workers.splice(0)) {
-      slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
-      slot.worker.unref();
-      slot.job?.reject(new Error(`mylib: bun:ffi: ${slot.job.name} was interrupted by unload`));
-    }
-  }
-}
-
-/** The worker side: dlopen the same file, run calls, forward progress to the main thread. */
-function runWorker(setup: WorkerSetup): void {
-  const port = parentPort!;
-  const post = (message: FromWorker) => port.postMessage(message);
-  let library: BunLibrary;
-  let table: Record<string, Signature>;
-  let ffi: BunFfi;
-  try {
-    ffi = loadBunFfi();
-    table = signatures(ffi);
-    library = ffi.dlopen(setup.path, definitions(table));
-  } catch (error) {
-    post({ type: 'fatal', message: (error as Error).message });
-    return;
-  }
-  const flag = new Int32Array(setup.flag);
-  port.on('message', (message: ToWorker) => {
-    if (message.type === 'close') {
-      library.close();
-      port.close();
-      return;
-    }
-    const { id, name, args } = message;
-    const signature = table[name]!;
-    const made: BunJSCallback[] = [];
-    try {
-      for (let i = 0; i < args.length; i++) {
-        if (signature.params[i] !== 'callback' || args[i] !== true) continue;
-        // Runs on this worker's thread, inside the native call: ask the main thread and wait.
-        const callback = new ffi.JSCallback((...values: never[]) => {
-          Atomics.store(flag, 0, 0);
-          post({ type: 'progress', id, args: values });
-          Atomics.wait(flag, 0, 0);
-          return Atomics.load(flag, 1) === 1;
-        }, signature.callbacks[i]!);
-        made.push(callback);
-        args[i] = callback.ptr;
-      }
-      post({ type: 'result', id, value: library.symbols[name]!(...args) });
-    } catch (error) {
-      post({ type: 'error', id, message: (error as Error).message });
-    } finally {
-      for (const callback of made) callback.close();
-    }
+function workerPool(path: string, table: Record<string, Signature>): WorkerPool {
+  const data: WorkerData = {
+    path,
+    definitions: definitions(table),
+    callbacks: Object.fromEntries(Object.entries(table).map(([name, signature]) => [name, signature.callbacks])),
+  };
+  return new WorkerPool({
+    size: MAX_WORKERS,
+    workerLibrary: WORKER_LIBRARY,
+    data,
+    messages: {
+      unloaded: (name) => new Error(`mylib: bun:ffi: ${name} was called after unload`),
+      cancelled: (name) => new Error(`mylib: bun:ffi: ${name} was cancelled by unload`),
+      interrupted: (name) => new Error(`mylib: bun:ffi: ${name} was interrupted by unload`),
+      exited: () => new Error('mylib: bun:ffi: the async worker exited'),
+      loadFailed: (error) => new Error(`mylib: bun:ffi: the async worker could not load ${path}: ${(error as Error).message}`),
+    },
   });
+}
+
+/**
+ * One async call for the pool: arrays become their addresses (kept alive by the pool), handles
+ * Numbers. A progress callback's answer is false (cancel) when it returns false or throws; the
+ * typed layer records the exception itself.
+ */
+function poolCall(ffi: BunFfi, name: SymbolName, signature: Signature, args: readonly unknown[]): PoolCall {
+  const keep: unknown[] = [];
+  const callbacks: number[] = [];
+  const functions = new Map<number, (...values: unknown[]) => unknown>();
+  const sent = args.map((arg, i) => {
+    const kind = signature.params[i];
+    if (kind === 'callback') {
+      if (typeof arg === 'function') {
+        callbacks.push(i);
+        functions.set(i, arg as (...values: unknown[]) => unknown);
+      }
+      return null;
+    }
+    if (kind === 'scalar') return arg;
+    if (arg === null || arg === undefined) return null;
+    if (typeof arg === 'bigint') return Number(arg);
+    if (typeof arg === 'number') return arg;
+    if (ArrayBuffer.isView(arg)) {
+      keep.push(arg);
+      // ptr() refuses empty views; the library accepts NULL for a zero length.
+      return arg.byteLength === 0 ? null : ffi.ptr(arg);
+    }
+    throw new TypeError(`mylib: bun:ffi: ${name} argument ${i} must be a TypedArray, an address or null`);
+  });
+  const { result } = signature;
+  return {
+    args: sent,
+    callbacks,
+    keep,
+    // A throw answers 0 too (_pool.ts).
+    progress: (index, values) => (functions.get(index)!(...values) !== false ? 1 : 0),
+    result: result === 'handle' ? toPointer : result === 'string' ? String : undefined,
+    // The worker's message, as an Error made on this thread.
+    error: (error) => new Error((error as Error).message),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,12 +293,12 @@ function declare(path: string, ffi: BunFfi): EngineLibrary {
   // 32-36 ns for mylib_get_result's 7 arguments, measured on Bun 1.4.4.
   const addressed: Record<string, unknown> = {};
   for (const name of ADDRESS_FORMS) addressed[name] = raw[name];
-  const pool = new WorkerPool(path, ffi, table);
+  const pool = workerPool(path, table);
   return {
     engine: 'bun:ffi',
     raw: raw as RawFunctions,
     addressed: addressed as AddressFunctions,
-    callAsync: (name, args) => pool.call(name, args),
+    callAsync: (name, args) => pool.call(name, () => poolCall(ffi, name, table[name]!, args)),
     view: (pointer, length) => ffi.toArrayBuffer(Number(pointer), 0, length),
     unload: () => {
       pool.close();
@@ -463,6 +341,3 @@ export function registerBunEngine(): void {
     return bunEngine;
   });
 }
-
-const setup = isMainThread ? undefined : (workerData as Record<string, WorkerSetup | undefined> | null)?.[WORKER_MARK];
-if (setup !== undefined) runWorker(setup);

@@ -14,11 +14,10 @@
  *   sees 0 (cancel) and the exception is rethrown once the call has returned.
  * - one signature per symbol per DynamicLibrary: the address forms reuse the table's functions
  *   (a pointer parameter takes a BigInt address), no second declaration is needed.
- * - no async call: callAsync runs the call on a worker thread (see WorkerPool).
+ * - no async call: callAsync runs the call on a worker thread (the pool of _pool.ts).
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { type Engine, type EngineLibrary, type OpenedLibrary, currentRuntime, registerEngine } from '../engine.ts';
 import {
   ADDRESS_FORMS,
@@ -33,6 +32,7 @@ import {
   isStringResult,
   parsePrototype,
 } from '../raw.ts';
+import { type PoolCall, WorkerPool } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The part of node:ffi this engine uses (local: @types/node 20 has no node:ffi).
@@ -269,241 +269,116 @@ function converting(native: FfiFunction, converters: Convert[], result: Convert)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Async calls: node:ffi has none, so they run on worker threads that dlopen the same file (the
-// same mapping: memory and handles are process-wide). Buffers cross as raw addresses; the main
-// thread keeps them alive until the call settles. A callback runs on the main thread: the
-// worker posts its arguments and blocks in Atomics.wait until the main thread writes the answer.
+// Async calls: node:ffi has none, so they run on the worker pool (_pool.ts). Buffers cross as raw
+// addresses; the pool keeps the caller's arguments alive until the call settles.
 
-/** The worker's program (plain JS: it must not depend on how the main thread loads TypeScript). */
-const WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const ffi = require('node:ffi');
-const { path, signatures, callbacks } = workerData;
-// [0]: 0 while a callback waits for its answer, 1 once answered; [1]: the answer.
-const slot = new Int32Array(workerData.slot);
-const library = new ffi.DynamicLibrary(path);
-const functions = new Map();
-parentPort.on('message', (message) => {
-  if (message.type === 'close') {
-    library.close();
-    parentPort.close();
-    return;
-  }
-  const { id, name, args, functionArgs } = message;
-  const registered = [];
-  try {
-    let fn = functions.get(name);
-    if (fn === undefined) functions.set(name, (fn = library.getFunction(name, signatures[name])));
-    for (const index of functionArgs) {
-      const pointer = library.registerCallback(callbacks[name][index], (...values) => {
-        Atomics.store(slot, 0, 0);
-        parentPort.postMessage({ type: 'callback', id, index, values });
-        Atomics.wait(slot, 0, 0);
-        return Atomics.load(slot, 1);
-      });
-      registered.push(pointer);
-      args[index] = pointer;
-    }
-    const result = fn(...args);
-    parentPort.postMessage({ type: 'result', id, result });
-  } catch (error) {
-    parentPort.postMessage({ type: 'result', id, error });
-  } finally {
-    for (const pointer of registered) library.unregisterCallback(pointer);
-  }
-});
-`;
+/** The worker's node:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts): data is WorkerData. */
+const WORKER_LIBRARY = `(data) => {
+  const ffi = require('node:ffi');
+  const library = new ffi.DynamicLibrary(data.path);
+  const functions = new Map();
+  return {
+    call(name, args) {
+      let fn = functions.get(name);
+      if (fn === undefined) functions.set(name, (fn = library.getFunction(name, data.signatures[name])));
+      return fn(...args);
+    },
+    callback(name, index, answer) {
+      const pointer = library.registerCallback(data.callbacks[name][index], answer);
+      return { pointer, close: () => library.unregisterCallback(pointer) };
+    },
+    close: () => library.close(),
+  };
+}`;
 
-interface Job {
-  id: number;
-  name: SymbolName;
-  /** Converted arguments: addresses (BigInt), numbers, BigInts; callbacks filled in by the worker. */
-  args: unknown[];
-  functionArgs: number[];
-  /** The caller's arguments: TypedArrays stay reachable (their memory valid) until the call settles. */
-  keepAlive: readonly unknown[];
-  /** The JS functions of `callback` parameters, by index; they run on this thread. */
-  callbacks: Map<number, (...values: unknown[]) => unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  thrown?: { error: unknown };
+interface WorkerData {
+  path: string;
+  signatures: Record<string, FfiSignature>;
+  /** The signature of each callback parameter, by symbol and index. */
+  callbacks: Record<string, Record<number, FfiSignature>>;
 }
-
-interface PoolWorker {
-  worker: Worker;
-  slot: Int32Array;
-  job: Job | undefined;
-}
-
-/**
- * Up to `size` workers, started on first use and unref'd while idle (an idle pool does not keep
- * the process alive; a busy one does, so a pending promise always settles).
- */
-class WorkerPool {
-  readonly #path: string;
-  readonly #declarations: Map<SymbolName, Declaration>;
-  readonly #size: number;
-  readonly #workers: PoolWorker[] = [];
-  readonly #queue: Job[] = [];
-  #nextId = 1;
-  #closed = false;
-
-  constructor(path: string, declarations: Map<SymbolName, Declaration>, size: number) {
-    this.#path = path;
-    this.#declarations = declarations;
-    this.#size = size;
-  }
-
-  run(name: SymbolName, callerArgs: readonly unknown[], ffi: NodeFfi): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error(`mylib: ${name}: the library was unloaded`));
-    const declaration = this.#declarations.get(name)!;
-    const functionArgs: number[] = [];
-    const callbacks = new Map<number, (...values: unknown[]) => unknown>();
-    let args: unknown[];
-    try {
-      args = declaration.kinds.map((kind, index) => {
-        const value = callerArgs[index];
-        switch (kind) {
-          case 'pointer':
-            if (value === null || value === undefined) return 0n;
-            if (typeof value === 'bigint') return value;
-            if (typeof value === 'number') return BigInt(value);
-            // Reading .buffer moves a small on-heap TypedArray's bytes off the V8 heap, where GC
-            // never moves them (getRawPointer's address also stayed put across GC on 26.10).
-            void (value as ArrayBufferView).buffer;
-            return ffi.getRawPointer(value as ArrayBufferView);
-          case 'callback':
-            if (typeof value === 'function') {
-              functionArgs.push(index);
-              callbacks.set(index, value as (...values: unknown[]) => unknown);
-            }
-            return 0n;
-          case 'bigint':
-            return toBigInt(value);
-          case 'bool':
-            return toBool(value);
-          case 'int':
-            return toInt(value);
-          default:
-            return value === null ? 0n : value;
-        }
-      });
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise((resolve, reject) => {
-      const job: Job = {
-        id: this.#nextId++,
-        name,
-        args,
-        functionArgs,
-        keepAlive: callerArgs,
-        callbacks,
-        resolve: (value) =>
-          resolve(
-            declaration.stringResult
-              ? ffi.toString(value as bigint)
-              : declaration.pointerResult
-                ? nullPointer(value)
-                : declaration.boolResult
-                  ? value !== 0
-                  : value,
-          ),
-        reject,
-      };
-      this.#queue.push(job);
-      this.#dispatch();
-    });
-  }
-
-  /** Asks every worker to dlclose its handle and exit (unload(): no call is running). */
-  close(): void {
-    this.#closed = true;
-    for (const job of this.#queue.splice(0)) job.reject(new Error(`mylib: ${job.name}: the library was unloaded`));
-    for (const entry of this.#workers.splice(0)) {
-      entry.worker.postMessage({ type: 'close' });
-      entry.worker.unref();
-    }
-  }
-
-  #dispatch(): void {
-    while (this.#queue.length > 0) {
-      let entry = this.#workers.find((candidate) => candidate.job === undefined);
-      if (entry === undefined) {
-        if (this.#workers.length >= this.#size) return;
-        entry = this.#spawn();
-      }
-      const job = this.#queue.shift()!;
-      entry.job = job;
-      entry.worker.ref();
-      entry.worker.postMessage({ type: 'call', id: job.id, name: job.name, args: job.args, functionArgs: job.functionArgs });
-    }
-  }
-
-  #spawn(): PoolWorker {
-    const signatures: Record<string, FfiSignature> = {};
-    const callbacks: Record<string, Record<number, FfiSignature>> = {};
-    for (const [name, declaration] of this.#declarations) {
-      signatures[name] = declaration.signature;
-      callbacks[name] = Object.fromEntries([...declaration.callbacks].map(([index, type]) => [index, type.signature]));
-    }
-    const slot = new Int32Array(new SharedArrayBuffer(8));
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { path: this.#path, signatures, callbacks, slot: slot.buffer },
-    });
-    const entry: PoolWorker = { worker, slot, job: undefined };
-    worker.on('message', (message: WorkerMessage) => this.#receive(entry, message));
-    worker.on('error', (error) => this.#lost(entry, error));
-    worker.on('exit', (code) => {
-      if (!this.#closed) this.#lost(entry, new Error(`mylib: node:ffi worker exited with code ${code}`));
-    });
-    worker.unref();
-    this.#workers.push(entry);
-    return entry;
-  }
-
-  #receive(entry: PoolWorker, message: WorkerMessage): void {
-    const job = entry.job;
-    if (job === undefined || message.id !== job.id) return;
-    if (message.type === 'callback') {
-      let answer = 0;
-      const type = this.#declarations.get(job.name)!.callbacks.get(message.index)!;
-      if (!job.thrown) {
-        try {
-          answer = type.toNative(job.callbacks.get(message.index)!(...message.values)) as number;
-        } catch (error) {
-          job.thrown = { error };
-        }
-      }
-      Atomics.store(entry.slot, 1, answer);
-      Atomics.store(entry.slot, 0, 1);
-      Atomics.notify(entry.slot, 0);
-      return;
-    }
-    entry.job = undefined;
-    entry.worker.unref();
-    if (job.thrown) job.reject(job.thrown.error);
-    else if (message.error !== undefined) job.reject(message.error);
-    else job.resolve(message.result);
-    this.#dispatch();
-  }
-
-  #lost(entry: PoolWorker, error: unknown): void {
-    const index = this.#workers.indexOf(entry);
-    if (index === -1) return;
-    this.#workers.splice(index, 1);
-    entry.job?.reject(error);
-    entry.job = undefined;
-    this.#dispatch();
-  }
-}
-
-type WorkerMessage = { type: 'callback'; id: number; index: number; values: unknown[] } | { type: 'result'; id: number; result?: unknown; error?: unknown };
 
 /** Workers per library: async calls beyond this wait in order (the typed layer admits 128). */
 const POOL_SIZE = Math.max(1, Math.min(4, availableParallelism()));
+
+function workerPool(path: string, declarations: Map<SymbolName, Declaration>): WorkerPool {
+  const data: WorkerData = { path, signatures: {}, callbacks: {} };
+  for (const [name, declaration] of declarations) {
+    data.signatures[name] = declaration.signature;
+    data.callbacks[name] = Object.fromEntries([...declaration.callbacks].map(([index, type]) => [index, type.signature]));
+  }
+  const unloaded = (name: string) => new Error(`mylib: ${name}: the library was unloaded`);
+  return new WorkerPool({
+    size: POOL_SIZE,
+    workerLibrary: WORKER_LIBRARY,
+    data,
+    messages: {
+      unloaded,
+      cancelled: unloaded,
+      exited: (code) => new Error(`mylib: node:ffi worker exited with code ${code}`),
+      loadFailed: (error) => error,
+    },
+  });
+}
+
+/**
+ * One async call for the pool: arguments converted as the synchronous wrappers do, TypedArrays
+ * as their addresses. A callback that throws answers 0 (cancel), later ones are not called, and
+ * the call rejects with the exception instead of settling with the worker's answer.
+ */
+function poolCall(declaration: Declaration, callerArgs: readonly unknown[], ffi: NodeFfi): PoolCall {
+  const callbacks: number[] = [];
+  const functions = new Map<number, (...values: unknown[]) => unknown>();
+  const args = declaration.kinds.map((kind, index) => {
+    const value = callerArgs[index];
+    switch (kind) {
+      case 'pointer':
+        if (value === null || value === undefined) return 0n;
+        if (typeof value === 'bigint') return value;
+        if (typeof value === 'number') return BigInt(value);
+        // Reading .buffer moves a small on-heap TypedArray's bytes off the V8 heap, where GC
+        // never moves them (getRawPointer's address also stayed put across GC on 26.10).
+        void (value as ArrayBufferView).buffer;
+        return ffi.getRawPointer(value as ArrayBufferView);
+      case 'callback':
+        if (typeof value === 'function') {
+          callbacks.push(index);
+          functions.set(index, value as (...values: unknown[]) => unknown);
+        }
+        return 0n;
+      case 'bigint':
+        return toBigInt(value);
+      case 'bool':
+        return toBool(value);
+      case 'int':
+        return toInt(value);
+      default:
+        return value === null ? 0n : value;
+    }
+  });
+  let thrown: { error: unknown } | undefined;
+  return {
+    args,
+    callbacks,
+    keep: callerArgs,
+    progress: (index, values) => {
+      if (thrown) return 0;
+      try {
+        return declaration.callbacks.get(index)!.toNative(functions.get(index)!(...values)) as number;
+      } catch (error) {
+        thrown = { error };
+        return 0;
+      }
+    },
+    result: (value) => {
+      if (thrown) throw thrown.error;
+      if (declaration.stringResult) return ffi.toString(value as bigint);
+      if (declaration.pointerResult) return nullPointer(value);
+      return declaration.boolResult ? value !== 0 : value;
+    },
+    error: (error) => (thrown ? thrown.error : error),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -525,12 +400,12 @@ function declare(path: string, library: FfiLibrary, ffi: NodeFfi): EngineLibrary
   // (a second handle declaring the `uintptr_t` form measured no faster on Node 26.10).
   const addressed: Record<string, FfiFunction> = {};
   for (const name of ADDRESS_FORMS) addressed[name] = functions[name]!;
-  const pool = new WorkerPool(path, declarations, POOL_SIZE);
+  const pool = workerPool(path, declarations);
   return {
     engine: 'node:ffi',
     raw: functions as unknown as RawFunctions,
     addressed: addressed as unknown as AddressFunctions,
-    callAsync: (name, args) => pool.run(name, args, ffi),
+    callAsync: (name, args) => pool.call(name, () => poolCall(declarations.get(name)!, args, ffi)),
     view: (pointer: Pointer, length: number) => ffi.toArrayBuffer(pointer, length, false),
     unload: () => {
       pool.close();

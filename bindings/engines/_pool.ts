@@ -1,0 +1,261 @@
+/**
+ * Internal: the async calls of the engines whose FFI has none (bun:ffi, node:ffi). Not public API.
+ *
+ * A WorkerPool runs calls on up to `size` workers per loaded library, each with its own dlopen of
+ * the same file (memory and handles are process-wide, so the main thread passes addresses).
+ * Workers start on first use and are unref'd while idle: an idle pool does not keep the process
+ * alive, a busy one does, so a pending promise always settles. Calls beyond `size` queue in order.
+ *
+ * A callback during a call runs on the main thread: the worker posts its arguments and blocks in
+ * Atomics.wait on a SharedArrayBuffer until the main thread's message handler writes the answer,
+ * so the main event loop keeps turning while the native call waits.
+ *
+ * The worker is plain JavaScript evaluated from a string (`eval: true`, where `require` exists on
+ * Node and Bun): it loads no file of the bindings, so it works whatever runs the main thread's
+ * TypeScript (tsx, Bun, the compiled dist/) and wherever the files are. The engine's own part,
+ * WorkerLibrary, is JavaScript source too. This module imports no runtime-specific module.
+ */
+import { Worker } from 'node:worker_threads';
+
+/**
+ * What `PoolOptions.workerLibrary` evaluates to in the worker: `(data) => WorkerLibrary`, with
+ * `data` the structured clone of `PoolOptions.data`. A throw there fails the worker's first call
+ * with `messages.loadFailed`. Documented here; the source itself is not type-checked.
+ */
+export interface WorkerLibrary {
+  /** Calls `name` on the worker's thread; its return value is posted to the main thread. */
+  call(name: string, args: unknown[]): unknown;
+  /**
+   * A native callback for parameter `index` of `name` that calls `answer` (which blocks until
+   * the main thread's answer, an int32) and returns what the C caller expects. `close` runs
+   * once the call has returned.
+   */
+  callback(name: string, index: number, answer: (...values: unknown[]) => number): { pointer: unknown; close(): void };
+  /** dlclose; the worker then exits. */
+  close(): void;
+}
+
+/** The engine's errors, so that each engine keeps its own messages. */
+export interface PoolMessages {
+  /** A call made after close(). */
+  unloaded(name: string): unknown;
+  /** A queued call when close() runs. */
+  cancelled(name: string): unknown;
+  /** A running call when close() runs; without it, the call settles with the worker's answer. */
+  interrupted?(name: string): unknown;
+  /** A worker exited: its running call fails with this and it leaves the pool. */
+  exited(code: number): unknown;
+  /** A worker's workerLibrary threw `error` (a structured clone). */
+  loadFailed(error: unknown): unknown;
+}
+
+export interface PoolOptions {
+  /** Workers at most. */
+  size: number;
+  /** JavaScript source of `(data) => WorkerLibrary`, evaluated in each worker. */
+  workerLibrary: string;
+  /** Cloned into each worker: the library's path and what workerLibrary declares. */
+  data: unknown;
+  messages: PoolMessages;
+}
+
+/** One call as the engine prepared it for a worker. */
+export interface PoolCall {
+  /** What the worker passes to `call`: addresses instead of arrays, numbers, BigInts, null. */
+  args: unknown[];
+  /** The parameters the worker fills with `callback(name, index, ...)`. */
+  callbacks: number[];
+  /** Kept reachable until the call settles (the arrays whose addresses `args` holds). */
+  keep: unknown;
+  /** Runs on the main thread for each callback the worker makes; a throw answers 0. */
+  progress(index: number, values: unknown[]): number;
+  /** The worker's return value as the promise resolves it; a throw rejects it. Default: as is. */
+  result?(value: unknown): unknown;
+  /** The worker's error (a structured clone) as the promise rejects it. Default: as is. */
+  error?(error: unknown): unknown;
+}
+
+type ToWorker = { type: 'call'; id: number; name: string; args: unknown[]; callbacks: number[] } | { type: 'close' };
+type FromWorker =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: unknown }
+  | { type: 'progress'; id: number; index: number; values: unknown[] }
+  | { type: 'fatal'; error: unknown };
+
+/** The worker's program around the engine's part. Messages: ToWorker in, FromWorker out. */
+function workerProgram(workerLibrary: string): string {
+  return `'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+// [0]: 0 while a callback waits for its answer, 1 once answered; [1]: the answer.
+const flag = new Int32Array(workerData.flag);
+const post = (message) => parentPort.postMessage(message);
+let library;
+try {
+  library = (${workerLibrary})(workerData.data);
+} catch (error) {
+  post({ type: 'fatal', error });
+}
+if (library !== undefined) {
+  parentPort.on('message', (message) => {
+    if (message.type === 'close') {
+      library.close();
+      parentPort.close();
+      return;
+    }
+    const { id, name, args, callbacks } = message;
+    const made = [];
+    try {
+      for (const index of callbacks) {
+        // Runs on this thread, inside the native call: ask the main thread and wait.
+        const callback = library.callback(name, index, (...values) => {
+          Atomics.store(flag, 0, 0);
+          post({ type: 'progress', id, index, values });
+          Atomics.wait(flag, 0, 0);
+          return Atomics.load(flag, 1);
+        });
+        made.push(callback);
+        args[index] = callback.pointer;
+      }
+      post({ type: 'result', id, value: library.call(name, args) });
+    } catch (error) {
+      post({ type: 'error', id, error });
+    } finally {
+      for (const callback of made) callback.close();
+    }
+  });
+}
+`;
+}
+
+interface Job {
+  id: number;
+  name: string;
+  call: PoolCall;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  flag: Int32Array;
+  job: Job | undefined;
+}
+
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #program: string;
+  readonly #workers: PoolWorker[] = [];
+  readonly #queue: Job[] = [];
+  #next = 1;
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#program = workerProgram(options.workerLibrary);
+  }
+
+  /**
+   * Queues `name`. `prepare` runs now, unless the pool is closed; its throw rejects the call.
+   * Resolves with the worker's return value through `result`.
+   */
+  call(name: string, prepare: () => PoolCall): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.#options.messages.unloaded(name));
+    let call: PoolCall;
+    try {
+      call = prepare();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: this.#next++, name, call, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Rejects queued calls and ends every worker after its own dlclose. Called when no call runs. */
+  close(): void {
+    this.#closed = true;
+    const { messages } = this.#options;
+    for (const job of this.#queue.splice(0)) job.reject(messages.cancelled(job.name));
+    for (const slot of this.#workers.splice(0)) {
+      slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
+      slot.worker.unref();
+      if (slot.job !== undefined && messages.interrupted) slot.job.reject(messages.interrupted(slot.job.name));
+    }
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let slot = this.#workers.find((candidate) => candidate.job === undefined);
+      if (slot === undefined) {
+        if (this.#workers.length >= this.#options.size) return;
+        slot = this.#spawn();
+      }
+      const job = this.#queue.shift()!;
+      slot.job = job;
+      slot.worker.ref();
+      slot.worker.postMessage({ type: 'call', id: job.id, name: job.name, args: job.call.args, callbacks: job.call.callbacks } satisfies ToWorker);
+    }
+  }
+
+  #spawn(): PoolWorker {
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(this.#program, { eval: true, workerData: { flag: flag.buffer, data: this.#options.data } });
+    const slot: PoolWorker = { worker, flag, job: undefined };
+    worker.on('message', (message: FromWorker) => this.#receive(slot, message));
+    worker.on('error', (error) => this.#lost(slot, error));
+    worker.on('exit', (code) => this.#lost(slot, this.#options.messages.exited(code)));
+    worker.unref();
+    this.#workers.push(slot);
+    return slot;
+  }
+
+  #receive(slot: PoolWorker, message: FromWorker): void {
+    const job = slot.job;
+    switch (message.type) {
+      case 'progress': {
+        let answer = 0;
+        try {
+          if (job?.id === message.id) answer = job.call.progress(message.index, message.values);
+        } catch {
+          answer = 0;
+        }
+        Atomics.store(slot.flag, 1, answer);
+        Atomics.store(slot.flag, 0, 1);
+        Atomics.notify(slot.flag, 0);
+        return;
+      }
+      case 'fatal':
+        this.#lost(slot, this.#options.messages.loadFailed(message.error));
+        return;
+      case 'result':
+      case 'error': {
+        if (job === undefined || job.id !== message.id) return;
+        slot.job = undefined;
+        slot.worker.unref();
+        const { call } = job;
+        if (message.type === 'error') job.reject(call.error ? call.error(message.error) : message.error);
+        else if (!call.result) job.resolve(message.value);
+        else {
+          try {
+            job.resolve(call.result(message.value));
+          } catch (error) {
+            job.reject(error);
+          }
+        }
+        this.#dispatch();
+      }
+    }
+  }
+
+  /** A worker died or could not load: its call fails, it leaves the pool. */
+  #lost(slot: PoolWorker, error: unknown): void {
+    const index = this.#workers.indexOf(slot);
+    if (index === -1) return;
+    this.#workers.splice(index, 1);
+    const job = slot.job;
+    slot.job = undefined;
+    job?.reject(error);
+    this.#dispatch();
+  }
+}
