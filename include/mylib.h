@@ -291,8 +291,8 @@ int32_t mylib_levenshtein(
  * `out_cap` matches with distance <= `max_distance`, sorted by distance then index.
  *
  * - `packed`/`packed_len`: the candidates' UTF-8 bytes back to back; `offsets`: `count + 1`
- *   non-decreasing byte offsets, `offsets[0] == 0`, `offsets[count] == packed_len`, each on
- *   a character boundary. All borrowed for the call.
+ *   non-decreasing byte offsets (4-byte aligned), `offsets[0] == 0`,
+ *   `offsets[count] == packed_len`, each on a character boundary. All borrowed for the call.
  * - `max_distance`: `UINT32_MAX` for no limit.
  * - `threads`: threads to score on, the calling one included; 0 is the available parallelism
  *   (`std::thread::available_parallelism`), at most `MYLIB_MAX_THREADS` (1024). Small inputs

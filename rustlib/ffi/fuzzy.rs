@@ -204,8 +204,8 @@ unsafe fn write_closest(
 /// `out_cap` matches with distance <= `max_distance`, sorted by distance then index.
 ///
 /// - `packed`/`packed_len`: the candidates' UTF-8 bytes back to back; `offsets`: `count + 1`
-///   non-decreasing byte offsets, `offsets[0] == 0`, `offsets[count] == packed_len`, each on
-///   a character boundary. All borrowed for the call.
+///   non-decreasing byte offsets (4-byte aligned), `offsets[0] == 0`,
+///   `offsets[count] == packed_len`, each on a character boundary. All borrowed for the call.
 /// - `max_distance`: `UINT32_MAX` for no limit.
 /// - `threads`: threads to score on, the calling one included; 0 is the available parallelism
 ///   (`std::thread::available_parallelism`), at most `MYLIB_MAX_THREADS` (1024). Small inputs
@@ -458,6 +458,41 @@ mod tests {
         assert_eq!(status, Status::InvalidArgument as i32);
         assert!(
             message.starts_with("mylib_closest: argument 'threads'"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn misaligned_offsets_are_an_invalid_argument_not_a_misaligned_read() {
+        let packed = b"abcd";
+        // Offsets [0, 2, 4] stored one byte past a 4-byte boundary.
+        let mut storage = [0u32; 4];
+        let base = storage.as_mut_ptr().cast::<u8>();
+        for (i, offset) in [0u32, 2, 4].into_iter().enumerate() {
+            // SAFETY of the test: 1 + 4 * 3 bytes fit in the 16 of `storage`.
+            unsafe { base.add(1 + 4 * i).cast::<u32>().write_unaligned(offset) };
+        }
+        // SAFETY of the test: a pointer into `storage`, deliberately misaligned.
+        let offsets = unsafe { base.add(1) }.cast::<u32>().cast_const();
+        let mut index: *mut MylibFuzzyIndex = std::ptr::null_mut();
+        let mut err = [0u8; 256];
+        let status = unsafe {
+            mylib_fuzzy_index_new(
+                packed.as_ptr(),
+                packed.len(),
+                offsets,
+                2,
+                &mut index,
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert!(index.is_null(), "nothing written");
+        let message =
+            std::str::from_utf8(&err[..err.iter().position(|&b| b == 0).unwrap()]).unwrap();
+        assert!(
+            message.starts_with("mylib_fuzzy_index_new: argument 'offsets' is not 4-byte aligned"),
             "{message}"
         );
     }
