@@ -6,7 +6,7 @@
  * (library(), loaded on first use), passing its arguments on unchanged, so argument-count checks
  * see what the caller passed.
  */
-import { library } from './_default.ts';
+import { library } from './default-library.ts';
 import type { Mylib } from './library.ts';
 import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 

@@ -8,7 +8,7 @@
  * library, loaded on first use. `open()` gives an independent instance (an explicit path, the
  * REPL's hot reload). This module only re-exports.
  */
-export { library, load, open, unload } from './_default.ts';
+export { library, load, open, unload } from './default-library.ts';
 export * from './functions.ts';
 export { MylibError } from './errors.ts';
 export type { StatusName } from './raw.ts';

@@ -206,7 +206,7 @@ export function generateFunctionsModule(source: string): string {
     ' * (library(), loaded on first use), passing its arguments on unchanged, so argument-count checks',
     ' * see what the caller passed.',
     ' */',
-    "import { library } from './_default.ts';",
+    "import { library } from './default-library.ts';",
     "import type { Mylib } from './library.ts';",
     ...typeImports,
   ];
