@@ -82,6 +82,7 @@ export const STATIC_CHECKS = {
  * Runs every structural check of `target` on the file at `path`. Returns [{ check, ok, detail }].
  * @param {CrossTarget} target
  * @param {string} path
+ * @returns {Array<{ check: Check } & CheckResult>}
  */
 export function runStaticChecks(target, path) {
   /** @type {BinaryInfo} */

@@ -124,7 +124,10 @@ export const APT_PACKAGES = [
   'wine64', // runs the Windows Node and the DLL
   'wine', // /usr/bin/wine (wine64 alone ships only /usr/lib/wine/wine64)
 ];
-/** Debian packages of another architecture that are unpacked, never installed. */
+/**
+ * Debian packages of another architecture that are unpacked, never installed.
+ * @type {Array<{ pkg: string, dest: keyof typeof paths }>}
+ */
 export const FOREIGN_DEBS = [
   { pkg: 'libstd-rust-web-dev:arm64', dest: 'arm64Std' },
   { pkg: 'musl:arm64', dest: 'muslArm64' },
