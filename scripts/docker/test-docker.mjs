@@ -390,6 +390,7 @@ console.log(`${checks.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
 
 // ---- helpers ------------------------------------------------------------------------------
+/** @returns {Promise<number>} */
 async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
