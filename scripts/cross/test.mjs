@@ -275,7 +275,10 @@ if (argv.negative !== false) {
     return target;
   };
   const art = (/** @type {string} */ triple) => join(artifactsDir, byTriple(triple).fileName);
-  /** A copy of `from` with `find` replaced by `replace` (same length) everywhere. @type {(from: string, name: string, find: string, replace: string) => string} */
+  /**
+   * A copy of `from` with `find` replaced by `replace` (same length) everywhere.
+   * @type {(from: string, name: string, find: string, replace: string) => string}
+   */
   const patched = (from, name, find, replace) => {
     const buf = readFileSync(from);
     if (find.length !== replace.length) throw new Error(`patched(): '${find}' and '${replace}' differ in length`);

@@ -28,7 +28,10 @@ export { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, platformPackageName };
  *   files?: unknown, os?: string[], cpu?: string[], libc?: string[], [field: string]: unknown
  * }} Manifest
  */
-/** One row of the size table; `name` comes from a tarball's manifest. @typedef {{ name: string | undefined, files: number, packed: number, unpacked: number }} Sizes */
+/**
+ * One row of the size table; `name` comes from a tarball's manifest.
+ * @typedef {{ name: string | undefined, files: number, packed: number, unpacked: number }} Sizes
+ */
 
 /** @type {(path: string) => Manifest} */
 export const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));

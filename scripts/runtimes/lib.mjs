@@ -42,7 +42,10 @@ export const RUNTIMES = {
 };
 
 /** @typedef {keyof typeof RUNTIMES} RuntimeName */
-/** A runtime of the pairs: node20 is the node running the scripts, the others come from RUNTIMES. @typedef {'node20' | RuntimeName} Runtime */
+/**
+ * A runtime of the pairs: node20 is the node running the scripts, the others come from RUNTIMES.
+ * @typedef {'node20' | RuntimeName} Runtime
+ */
 /** @typedef {keyof (typeof RUNTIMES)[RuntimeName]['packages']} PlatformKey */
 
 /** Why a platform key has no packages (shown instead of a guess). */
