@@ -33,7 +33,7 @@ const tag = platformTag(platform);
 const fileName = libraryFileName(platform);
 const platformPackage = `${name}-${tag}`;
 const destination = join(root, 'artifacts', fileName);
-const say = (message) => console.log(`${name}: ${message}`);
+const say = (/** @type {string} */ message) => console.log(`${name}: ${message}`);
 
 /** The library file of the installed platform package, or undefined. */
 function prebuilt() {
@@ -46,7 +46,10 @@ function prebuilt() {
   }
 }
 
-/** In --auto mode a missing toolchain is not an error: the loader explains it at run time. */
+/**
+ * In --auto mode a missing toolchain is not an error: the loader explains it at run time.
+ * @param {string} message
+ */
 function giveUp(message) {
   if (auto) {
     say(`${message}\n${name}: the library will not load until a build succeeds; after fixing this, run: node "${script}"`);

@@ -11,8 +11,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+// @ts-expect-error autocannon ships no types (no @types/autocannon here): the part used is typed below.
+import autocannonUntyped from 'autocannon';
 import { argv, chalk, sleep } from 'zx';
+
+/**
+ * The slice of autocannon's API this script uses.
+ * @typedef {{ url: string, method: string, headers?: Record<string, string>, body?: string, connections: number, amount: number }} BenchOptions
+ * @typedef {{ errors: number, timeouts: number, non2xx: number, requests: { total: number, average: number }, latency: { p50: number, p99: number } }} BenchResult
+ */
+/** @type {(options: BenchOptions, done: (error: Error | null, result: BenchResult) => void) => { stop(): void, on(event: 'done', listener: () => void): void }} */
+const autocannon = autocannonUntyped;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const total = Number(argv.requests ?? 100_000);
@@ -114,6 +123,10 @@ await writeFile(join(out, 'last.json'), `${JSON.stringify({ node: process.versio
 console.log(`\nload: ${failed ? chalk.red('FAILED') : chalk.green('passed')} (results in .cache/load/last.json)`);
 process.exit(failed ? 1 : 0);
 
+/**
+ * @param {BenchOptions} options
+ * @returns {Promise<BenchResult>}
+ */
 function bench(options) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
@@ -122,11 +135,13 @@ function bench(options) {
   });
 }
 
+/** @param {string} base */
 async function rss(base) {
   const response = await fetch(`${base}/healthz`);
   return /** @type {{ rss: number }} */ (await response.json()).rss;
 }
 
+/** @param {string} base */
 async function waitHealthy(base) {
   for (let i = 0; i < 120; i++) {
     try {
@@ -137,6 +152,7 @@ async function waitHealthy(base) {
   throw new Error(`the service did not answer on ${base} within 30 s`);
 }
 
+/** @returns {Promise<number>} */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();

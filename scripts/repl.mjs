@@ -48,13 +48,14 @@ if (!existsSync(join(crateDir, 'Cargo.toml'))) {
 }
 
 const copies = new FreshCopies();
-const print = (text) => process.stdout.write(`${text}\n`);
+const print = (/** @type {string} */ text) => process.stdout.write(`${text}\n`);
 
 /** The current library, or a clear message when none is loaded yet. */
 function current() {
   return api.library();
 }
 
+/** @type {string | undefined} */
 let loadedPath;
 try {
   loadedPath = current().path;
@@ -65,7 +66,8 @@ try {
 print(`crate: ${crateDir} (target ${targetDir}, .rebuild profile ${profile}). Type .help for the functions.`);
 
 const server = repl.start({ prompt: 'mylib> ', useGlobal: true, ignoreUndefined: true });
-const define = (name, value) => Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true });
+const define = (/** @type {string} */ name, /** @type {unknown} */ value) =>
+  Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true });
 // Getters: `.rebuild` and `.load` swap the library behind these names.
 Object.defineProperty(server.context, 'mylib', { get: current, configurable: true, enumerable: true });
 /** Exports added to the Rust code since start, declared after `.rebuild` (see repl/new-exports.ts). */
@@ -114,7 +116,10 @@ server.on('line', (line) => {
   }
 });
 
-/** Loads `path` as the new current library; the old one is unloaded once its async calls settle. */
+/**
+ * Loads `path` as the new current library; the old one is unloaded once its async calls settle.
+ * @param {string} path
+ */
 function swapTo(path) {
   const previous = loadedPath;
   api.load({ path }); // opens the new one first: on failure the old stays loaded
@@ -129,7 +134,12 @@ const COMMANDS = [
   '  mem.cstring(ptr, maxLen), mem.hex(ptr, n), mem.bytes(ptr, n), mem.struct(ptr, type), mem.read(ptr, type, count).',
 ].join('\n');
 
-/** A workbench command: prints its result, or its error in red; never throws into the REPL. */
+/**
+ * A workbench command: prints its result, or its error in red; never throws into the REPL.
+ * @param {string} name
+ * @param {string} help
+ * @param {(args: string) => string} run
+ */
 function workbenchCommand(name, help, run) {
   server.defineCommand(name, {
     help,
@@ -194,7 +204,8 @@ server.defineCommand('rebuild', {
     if (/--debug/.test(options)) profile = 'debug';
     print(`rebuild: cargo build (${profile}) in ${crateDir} ...`);
     const result = await cargoBuild({ crateDir, targetDir, profile, cargo }, copies, (chunk) => process.stdout.write(chunk));
-    if (!result.ok) {
+    // BuildResult does not tie `path` to `ok`; api.load({ path: undefined }) would load the default library.
+    if (!result.ok || result.path === undefined) {
       print(chalk.red(`rebuild: FAILED after ${result.seconds.toFixed(1)} s; still using ${loadedPath ?? 'no library'}`));
     } else {
       try {

@@ -28,12 +28,19 @@ import {
   targetsOrExit,
 } from './lib.mjs';
 
+/** @import { CrossTarget } from '../../bindings/targets.ts' */
+
 const targets = targetsOrExit(argv.target);
 
-const envKey = (triple) => triple.toUpperCase().replace(/-/g, '_');
+const envKey = (/** @type {string} */ triple) => triple.toUpperCase().replace(/-/g, '_');
 
-/** The cargo command line and environment for one target. */
+/**
+ * The cargo command line and environment for one target.
+ * @param {CrossTarget} target
+ * @param {boolean} viaRustup
+ */
 async function plan(target, viaRustup) {
+  /** @type {NodeJS.ProcessEnv & { CARGO_TARGET_DIR: string }} */
   const env = { ...process.env, CARGO_TARGET_DIR: join(paths.target, target.triple), ...target.env };
   delete env.RUSTC;
   delete env.RUSTFLAGS;
@@ -64,6 +71,7 @@ async function plan(target, viaRustup) {
   }
   for (const [key, value] of Object.entries(target.profile)) args.push('--config', `profile.release.${key}=${value}`);
   const linker = await linkerCommand(target);
+  if (!linker) throw new Error(`${target.triple}: no linker for ${target.linker.kind} (npm run setup:cross)`);
   env[`CARGO_TARGET_${envKey(target.triple)}_LINKER`] = linker;
   switch (target.linker.kind) {
     case 'zig':
@@ -91,7 +99,11 @@ const rows = new Array(targets.length);
 let failed = 0;
 await mkdir(artifactsDir, { recursive: true });
 
-/** Builds, copies and structurally checks one target; fills rows[index]. */
+/**
+ * Builds, copies and structurally checks one target; fills rows[index].
+ * @param {CrossTarget} target
+ * @param {number} index
+ */
 async function buildOne(target, index) {
   const t = performance.now();
   const label = `[${index + 1}/${targets.length}] ${target.triple}`;
@@ -138,7 +150,8 @@ await Promise.all(
   Array.from({ length: Math.min(jobs, targets.length) }, async () => {
     while (next < targets.length) {
       const index = next++;
-      await buildOne(targets[index], index);
+      const target = targets[index];
+      if (target) await buildOne(target, index);
     }
   }),
 );

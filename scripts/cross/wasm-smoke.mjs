@@ -10,19 +10,35 @@ import { WebAssembly } from './webassembly.mjs';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * The exports the checks call. Pointers and size_t are 32-bit numbers on wasm32.
+ * @typedef {object} Exports
+ * @property {{ buffer: ArrayBuffer }} memory
+ * @property {(len: number) => number} mylib_bytes_alloc
+ * @property {(ptr: number, len: number) => void} mylib_bytes_free
+ * @property {() => number} mylib_abi_version
+ * @property {(input: number, len: number, out: number, cap: number, outLen: number, err: number, errCap: number) => number} mylib_get_result
+ * @property {(input: number, len: number, out: number, err: number, errCap: number) => number} mylib_count_doubles_utf8
+ * @property {(input: number, len: number, out: number, err: number, errCap: number) => number} mylib_count_doubles_bytes
+ * @property {(message: number, len: number, err: number, errCap: number) => number} mylib_debug_panic
+ */
+/** @typedef {ReturnType<typeof instantiate>} Wasm */
+
+/** @param {string} path */
 function instantiate(path) {
   const module = new WebAssembly.Module(readFileSync(path));
   const instance = new WebAssembly.Instance(module, {});
-  const x = instance.exports;
+  const x = /** @type {Exports} */ (instance.exports);
   const bytes = () => new Uint8Array(x.memory.buffer);
+  /** @type {Array<[ptr: number, len: number]>} */
   const allocated = [];
-  const alloc = (len) => {
+  const alloc = (/** @type {number} */ len) => {
     const ptr = x.mylib_bytes_alloc(len);
     if (!ptr) throw new Error(`mylib_bytes_alloc(${len}) returned NULL`);
     allocated.push([ptr, len]);
     return ptr;
   };
-  const put = (data) => {
+  const put = (/** @type {Uint8Array} */ data) => {
     const ptr = alloc(Math.max(data.length, 1));
     bytes().set(data, ptr);
     return ptr;
@@ -40,10 +56,19 @@ function instantiate(path) {
   return { x, bytes, alloc, put, err, ERR_CAP, message, free };
 }
 
+/**
+ * @param {unknown} actual
+ * @param {unknown} expected
+ * @param {string} what
+ */
 function assertEqual(actual, expected, what) {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
+/**
+ * @param {Wasm} w
+ * @param {string} text
+ */
 function getResult(w, text) {
   const input = encoder.encode(text);
   const inPtr = w.put(input);
@@ -57,6 +82,11 @@ function getResult(w, text) {
   return decoder.decode(w.bytes().slice(out, out + len));
 }
 
+/**
+ * @param {Wasm} w
+ * @param {'mylib_count_doubles_utf8' | 'mylib_count_doubles_bytes'} fn
+ * @param {Uint8Array} data
+ */
 function countDoubles(w, fn, data) {
   const ptr = w.put(data);
   const out = w.alloc(8);
@@ -64,6 +94,7 @@ function countDoubles(w, fn, data) {
   return { status, count: Number(new DataView(w.x.memory.buffer).getBigUint64(out, true)), message: w.message() };
 }
 
+/** @type {Array<{ name: string, last?: boolean, run: (w: Wasm, abi: number) => void }>} */
 const CHECKS = [
   { name: 'instantiate (no imports)', run: (w) => assertEqual(typeof w.x.memory, 'object', 'exported memory') },
   { name: 'abi version', run: (w, abi) => assertEqual(w.x.mylib_abi_version(), abi, 'mylib_abi_version()') },
@@ -115,8 +146,13 @@ const CHECKS = [
   },
 ];
 
-/** Runs the table on the module at `path`. Returns [{ name, status, detail }]. */
+/**
+ * Runs the table on the module at `path`. Returns [{ name, status, detail }].
+ * @param {string} path
+ * @param {number} abiVersion
+ */
 export function wasmSmoke(path, abiVersion) {
+  /** @type {Array<{ name: string, status: 'passed' | 'failed', detail: string }>} */
   const results = [];
   let w;
   try {

@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { $, argv, chalk, sleep, which } from 'zx';
 import { errorMessage } from '../errors.mjs';
 
+/** @import { ProcessPromise } from 'zx' */
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cache = join(root, '.cache', 'docker');
 const IMAGE = argv.image ?? 'localhost/mylib-service:test';
@@ -37,13 +39,18 @@ const SHUTDOWN_LIMIT_MS = 5000;
 
 $.verbose = false;
 const t0 = performance.now();
-const seconds = (from) => ((performance.now() - from) / 1000).toFixed(1);
-const log = (message) => console.log(`${chalk.cyan('test:docker')} [${seconds(t0).padStart(6)} s] ${message}`);
-const fail = (message) => {
+const seconds = (/** @type {number} */ from) => ((performance.now() - from) / 1000).toFixed(1);
+const log = (/** @type {string} */ message) => console.log(`${chalk.cyan('test:docker')} [${seconds(t0).padStart(6)} s] ${message}`);
+const fail = (/** @type {string} */ message) => {
   console.error(chalk.red(`test:docker: FAILED: ${message}`));
   process.exit(1);
 };
-/** Runs a long step, printing a line every 15 s so CI shows progress. */
+/**
+ * Runs a long step, printing a line every 15 s so CI shows progress.
+ * @template T
+ * @param {string} title
+ * @param {() => Promise<T>} fn
+ */
 async function step(title, fn) {
   const started = performance.now();
   log(`${title}...`);
@@ -124,9 +131,12 @@ async function preparePodman() {
   env.CONTAINERS_STORAGE_CONF = storageConf;
 }
 
+/** @typedef {(strings: TemplateStringsArray, ...values: unknown[]) => ProcessPromise} Command */
+/** @type {Command} */
 const run = (strings, ...values) => $({ env, cwd: root })(strings, ...values);
+/** @type {Command} */
 const tryRun = (strings, ...values) => $({ env, cwd: root, nothrow: true })(strings, ...values);
-const imageExists = async (name) =>
+const imageExists = async (/** @type {string} */ name) =>
   E === 'podman' ? (await tryRun`podman image exists ${name}`).exitCode === 0 : (await tryRun`docker image inspect ${name}`).exitCode === 0;
 
 // ---- base images --------------------------------------------------------------------------
@@ -303,8 +313,9 @@ process.on('exit', () => {
   if (!stopped) $.sync({ env, nothrow: true })`${E} rm -f ${name}`;
 });
 
+/** @type {Array<{ ok: boolean, what: string }>} */
 const checks = [];
-const check = (ok, what) => {
+const check = (/** @type {boolean} */ ok, /** @type {string} */ what) => {
   checks.push({ ok, what });
   console.log(`  ${ok ? chalk.green('ok  ') : chalk.red('FAIL')} ${what}`);
 };
@@ -379,6 +390,7 @@ console.log(`${checks.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
 
 // ---- helpers ------------------------------------------------------------------------------
+/** @returns {Promise<number>} */
 async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -391,6 +403,10 @@ async function freePort() {
   });
 }
 
+/**
+ * @param {string} url
+ * @param {number} timeoutMs
+ */
 async function waitHealthy(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -403,6 +419,10 @@ async function waitHealthy(url, timeoutMs) {
   return false;
 }
 
+/**
+ * @param {string} path
+ * @param {RequestInit} [init]
+ */
 async function request(path, init = {}) {
   const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
@@ -413,6 +433,10 @@ async function request(path, init = {}) {
   return { status: response.status, text, json };
 }
 
+/**
+ * @param {string} path
+ * @param {unknown} body a string is sent as it is (malformed JSON on purpose)
+ */
 function postJson(path, body) {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   return request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });

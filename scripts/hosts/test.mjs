@@ -18,6 +18,8 @@ import { DECLARATIONS } from '../../bindings/raw.ts';
 import { REGENERATE, staleFiles } from '../abi/header.ts';
 import { errorMessage } from '../errors.mjs';
 
+/** @import { Options } from 'zx' */
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const library = resolve(argv.lib ?? join(root, 'artifacts', libraryFileName(hostPlatform())));
 const out = join(root, '.cache', 'hosts');
@@ -25,7 +27,12 @@ const source = join(root, 'examples', 'c', 'all_exports.c');
 const include = join(root, 'include');
 const useValgrind = argv.valgrind !== false && (await $({ nothrow: true, quiet: true })`valgrind --version`).exitCode === 0;
 
+/** @type {Array<{ name: string, ok: boolean }>} */
 const results = [];
+/**
+ * @param {string} name
+ * @param {() => string | Promise<string>} body returns the detail printed after "passed"
+ */
 async function step(name, body) {
   const started = performance.now();
   process.stdout.write(chalk.dim(`hosts: ${name}... `));
@@ -42,7 +49,12 @@ async function step(name, body) {
   results.push({ name, ok });
 }
 
-/** Runs a command; throws its output when it fails. */
+/**
+ * Runs a command; throws its output when it fails.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {Partial<Options>} [options]
+ */
 async function run(command, args, options = {}) {
   const result = await $({ nothrow: true, quiet: true, ...options })`${command} ${args}`;
   if (result.exitCode !== 0) throw new Error(`${[command, ...args].join(' ')} exited ${result.exitCode}\n${result.stdout}${result.stderr}`.trim());
@@ -50,7 +62,7 @@ async function run(command, args, options = {}) {
 }
 
 /** The last line a program printed (its summary). */
-const lastLine = (text) => text.split('\n').filter(Boolean).pop() ?? '';
+const lastLine = (/** @type {string} */ text) => text.split('\n').filter(Boolean).pop() ?? '';
 
 if (!existsSync(library)) {
   console.error(chalk.red(`hosts: built library not found: ${library}\nRun \`npm run build\` first.`));

@@ -2,7 +2,7 @@
 // Each check script calls the installed package and writes its results as JSON to the file
 // named by its first argument (wine cannot pipe a Windows node's stdout), or the error.
 
-const body = (load) => `const out = process.argv[2];
+const body = (/** @type {string} */ load) => `const out = process.argv[2];
 const result = {};
 try {
   const m = ${load};

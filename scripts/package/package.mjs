@@ -38,8 +38,10 @@ import {
   withSizes,
 } from './lib.mjs';
 
-const say = (message) => console.log(chalk.cyan('package: ') + message);
-const warn = (message) => console.log(chalk.yellow('package: ') + message);
+/** @import { PlatformTarget } from './lib.mjs' */
+
+const say = (/** @type {string} */ message) => console.log(chalk.cyan('package: ') + message);
+const warn = (/** @type {string} */ message) => console.log(chalk.yellow('package: ') + message);
 const started = performance.now();
 const manifest = rootManifest();
 const { version } = manifest;
@@ -151,10 +153,14 @@ if (missing.length) {
 }
 for (const t of UNPACKAGED_TARGETS) say(`not packaged by design: ${t.triple} (${t.fileName}): ${t.reason}`);
 
-/** Every file under `dir`, relative, with forward slashes, sorted. */
+/**
+ * Every file under `dir`, relative, with forward slashes, sorted.
+ * @param {string} dir
+ */
 function listFiles(dir) {
+  /** @type {string[]} */
   const out = [];
-  const walk = (d) => {
+  const walk = (/** @type {string} */ d) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
       if (entry.isDirectory()) walk(full);
@@ -165,6 +171,7 @@ function listFiles(dir) {
   return out.sort();
 }
 
+/** @param {PlatformTarget} p */
 function platformReadme(p) {
   return `# ${p.name}
 

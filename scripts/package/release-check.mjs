@@ -18,10 +18,15 @@ import { statSync } from 'node:fs';
 import { PLATFORM_TARGETS, SIZES_DOC, UNPACKAGED_TARGETS, packagesDir, readHeader, readSizes, readTarball, root, rootManifest, sizesProblems } from './lib.mjs';
 import { packageProblems, versionProblems } from './release-rules.mjs';
 
-const say = (message) => console.log(chalk.cyan('release:check: ') + message);
+const say = (/** @type {string} */ message) => console.log(chalk.cyan('release:check: ') + message);
 const manifest = rootManifest();
 const { version } = manifest;
+/** @type {Array<{ name: string, problems: string[] }>} */
 const results = [];
+/**
+ * @param {string} name
+ * @param {string[]} problems
+ */
 function report(name, problems) {
   results.push({ name, problems });
   if (problems.length === 0) console.log(`  ${chalk.green('PASS')} ${name}`);

@@ -3,12 +3,17 @@
 // feeds them broken cases).
 import { BUILD_FROM_SOURCE_SCRIPT, DEV_ONLY_FIELDS, PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles } from './lib.mjs';
 
+/** @import { Manifest } from './lib.mjs' */
+/** @typedef {{ file: string, manifest: Manifest, files: string[], header?: { format: string, machine: string } }} Tarball */
+
 /**
  * Version agreement. `input`: { version (package.json), cargoVersion, cargoLockVersion,
  * lockVersions: [package-lock.json version, packages[""].version], tag (RELEASE_TAG or undefined) }.
  * Returns problems (strings).
+ * @param {{ version?: string, cargoVersion?: string, cargoLockVersion?: string, lockVersions: unknown[], tag?: string }} input
  */
 export function versionProblems({ version, cargoVersion, cargoLockVersion, lockVersions, tag }) {
+  /** @type {string[]} */
   const problems = [];
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version ?? '')) problems.push(`package.json version "${version}" is not a semver version`);
   if (cargoVersion !== version) problems.push(`Cargo.toml version is ${cargoVersion}, package.json is ${version}`);
@@ -25,14 +30,19 @@ export function versionProblems({ version, cargoVersion, cargoLockVersion, lockV
  * The tarballs. `tarballs`: [{ file, manifest, files, header: { format, machine } | undefined }]
  * (header of the platform library inside). `root`: { version, koffiRange, repository }.
  * Returns problems (strings).
+ * @param {Tarball[]} tarballs
+ * @param {{ version?: string, koffiRange?: string, repository?: unknown }} root
  */
 export function packageProblems(tarballs, root) {
+  /** @type {string[]} */
   const problems = [];
   if (!root.repository) problems.push('the root package.json has no "repository": npm provenance needs one in every package');
+  /** @type {Map<string | undefined, Tarball>} */
   const byName = new Map();
   for (const t of tarballs) {
     const name = t.manifest.name;
-    if (byName.has(name)) problems.push(`${name}: two tarballs (${byName.get(name).file}, ${t.file})`);
+    const other = byName.get(name);
+    if (other) problems.push(`${name}: two tarballs (${other.file}, ${t.file})`);
     byName.set(name, t);
     if (t.manifest.version !== root.version) problems.push(`${t.file}: ${name}@${t.manifest.version}, the release is ${root.version}`);
     if (root.repository && JSON.stringify(t.manifest.repository) !== JSON.stringify(root.repository)) {
@@ -46,7 +56,7 @@ export function packageProblems(tarballs, root) {
   else {
     const m = main.manifest;
     problems.push(...checkFileList(PACKAGE_NAME, main.files, { main: true }));
-    const wanted = Object.fromEntries(PLATFORM_TARGETS.map((p) => [p.name, root.version]).sort(([a], [b]) => a.localeCompare(b)));
+    const wanted = Object.fromEntries(PLATFORM_TARGETS.map((p) => /** @type {const} */ ([p.name, root.version])).sort(([a], [b]) => a.localeCompare(b)));
     const actual = Object.fromEntries(Object.entries(m.optionalDependencies ?? {}).sort(([a], [b]) => a.localeCompare(b)));
     if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
       const missing = Object.keys(wanted).filter((n) => actual[n] !== root.version);
@@ -77,7 +87,7 @@ export function packageProblems(tarballs, root) {
       continue;
     }
     const m = t.manifest;
-    for (const field of ['os', 'cpu', 'libc']) {
+    for (const field of /** @type {const} */ (['os', 'cpu', 'libc'])) {
       if (JSON.stringify(m[field]) !== JSON.stringify(p[field]))
         problems.push(`${p.name}: "${field}" is ${JSON.stringify(m[field])}, expected ${JSON.stringify(p[field])}`);
     }

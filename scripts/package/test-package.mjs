@@ -50,7 +50,16 @@ import { COUNT_INPUTS, CONSUMER_FILES, GET_RESULT_INPUT, TYPES_CONSUMER, WORDS_I
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, platformPackageName, root, rootManifest, tarballManifest } from './lib.mjs';
 import { errorMessage } from '../errors.mjs';
 
-const say = (message) => console.log(chalk.cyan('test:package: ') + message);
+/** @import { PlatformInfo } from '../../bindings/names.ts' */
+/** @import { Runner } from '../../bindings/targets.ts' */
+/**
+ * What a check script of consumer.mjs writes (or runCheck's `crashed` when it wrote nothing).
+ * @typedef {{ crashed?: string, getResult?: unknown, countDoubles?: unknown, top?: unknown, path?: string, abi?: unknown, error?: { name?: string, message: string, platformPackage?: string } }} ConsumerResult
+ */
+/** @typedef {ReturnType<typeof run>} RunResult */
+/** @typedef {(script: string, out: string) => RunResult} Launch */
+
+const say = (/** @type {string} */ message) => console.log(chalk.cyan('test:package: ') + message);
 /** The TypeScript 5 the types check installs beside the repository's TypeScript 7, and Node's types for `--types node`. */
 const TS5_RANGE = '5';
 const NODE_TYPES_RANGE = '20';
@@ -65,6 +74,7 @@ if (!existsSync(mainTarball)) {
   process.exit(1);
 }
 /** name -> absolute tarball path, for every platform package that was packed. */
+/** @type {Map<string, string>} */
 const platformTarballs = new Map();
 for (const p of PLATFORM_TARGETS) {
   const file = join(packagesDir, `${p.name}-${version}.tgz`);
@@ -81,16 +91,27 @@ if (unoffered.length) {
 }
 
 // ---------------------------------------------------------------- checks and results
+/** @type {Array<{ group: string, name: string, status: 'passed' | 'failed' | 'not run', detail: string }>} */
 const results = [];
+/**
+ * @param {string} group
+ * @param {string} name
+ * @param {string | null | undefined} problem
+ */
 function record(group, name, problem) {
   const status = problem ? 'failed' : 'passed';
   results.push({ group, name, status, detail: problem ?? '' });
   console.log(`  ${status === 'passed' ? chalk.green('PASS') : chalk.red('FAIL')} [${group}] ${name}${problem ? `: ${problem}` : ''}`);
 }
+/**
+ * @param {string} group
+ * @param {string} reason
+ */
 function notRun(group, reason) {
   results.push({ group, name: '(all)', status: 'not run', detail: reason });
   console.log(`  ${chalk.yellow('NOT RUN')} [${group}] ${reason}`);
 }
+/** @type {(group: string, name: string, fn: () => string | null | undefined) => void} */
 const check = (group, name, fn) => {
   let problem;
   try {
@@ -100,6 +121,7 @@ const check = (group, name, fn) => {
   }
   record(group, name, problem);
 };
+/** @type {(actual: unknown, expected: unknown, what: string) => string | null} */
 const same = (actual, expected, what) =>
   JSON.stringify(actual) === JSON.stringify(expected) ? null : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 
@@ -145,10 +167,16 @@ function withoutRust() {
 const baseEnv = { ...process.env };
 for (const k of [BUILD_FROM_SOURCE_ENV, LIBRARY_PATH_ENV]) delete baseEnv[k];
 const noRust = withoutRust();
+/** @type {(command: string, env: NodeJS.ProcessEnv) => boolean} */
 const found = (command, env) => !spawnSync(command, ['--version'], { env, encoding: 'utf8', shell: false }).error;
 const cargoHere = found('cargo', baseEnv);
 
 // ---------------------------------------------------------------- helpers
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd: string, env: NodeJS.ProcessEnv, timeout?: number, toFile?: boolean }} options
+ */
 function run(command, args, { cwd, env, timeout = 300_000, toFile = false }) {
   const shell = isWindows && command === 'npm';
   if (!toFile) {
@@ -165,9 +193,13 @@ function run(command, args, { cwd, env, timeout = 300_000, toFile = false }) {
     closeSync(fd);
   }
 }
-const tail = (text, n = 12) => text.trim().split('\n').slice(-n).join('\n');
+const tail = (/** @type {string} */ text, n = 12) => text.trim().split('\n').slice(-n).join('\n');
 
-/** A consumer project: package.json with every platform tarball as an override, and the check scripts. */
+/**
+ * A consumer project: package.json with every platform tarball as an override, and the check scripts.
+ * @param {string} name
+ * @param {Record<string, unknown>} [fields] more package.json fields
+ */
 function makeProject(name, fields = {}) {
   const dir = join(work, name);
   mkdirSync(dir);
@@ -177,6 +209,11 @@ function makeProject(name, fields = {}) {
   return dir;
 }
 
+/**
+ * @param {string} dir
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string[]} [extra] more npm install arguments
+ */
 function npmInstall(dir, env, extra = []) {
   say(`npm install ${PACKAGE_NAME} in ${dir}${extra.length ? ` (${extra.join(' ')})` : ''}...`);
   const t = performance.now();
@@ -185,16 +222,19 @@ function npmInstall(dir, env, extra = []) {
   return r;
 }
 
-const installed = (dir) =>
+const installed = (/** @type {string} */ dir) =>
   existsSync(join(dir, 'node_modules'))
     ? readdirSync(join(dir, 'node_modules'))
         .filter((n) => n.startsWith(`${PACKAGE_NAME}-`))
         .sort()
     : [];
-const koffiPackages = (dir) => (existsSync(join(dir, 'node_modules', '@koromix')) ? readdirSync(join(dir, 'node_modules', '@koromix')).sort() : []);
+const koffiPackages = (/** @type {string} */ dir) =>
+  existsSync(join(dir, 'node_modules', '@koromix')) ? readdirSync(join(dir, 'node_modules', '@koromix')).sort() : [];
+/** @param {string} dir */
 function nativeFiles(dir) {
+  /** @type {string[]} */
   const out = [];
-  const walk = (d) => {
+  const walk = (/** @type {string} */ d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(d, e.name));
       else if (e.name.endsWith('.node')) out.push(join(d, e.name));
@@ -216,7 +256,13 @@ function expectedResults() {
 }
 const expected = expectedResults();
 
-/** Runs check.mjs / check.cjs with `launch(script, out)`; returns the parsed result or { error }. */
+/**
+ * Runs check.mjs / check.cjs with `launch(script, out)`; returns the parsed result or { error }.
+ * @param {string} dir
+ * @param {string} script
+ * @param {Launch} launch
+ * @returns {ConsumerResult}
+ */
 function runCheck(dir, script, launch) {
   const out = join(dir, `${script}.json`);
   rmSync(out, { force: true });
@@ -225,7 +271,11 @@ function runCheck(dir, script, launch) {
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
-/** Problem with a successful result, or null. `libraryDir` is where the library must come from. */
+/**
+ * Problem with a successful result, or null. `libraryDir` is where the library must come from.
+ * @param {ConsumerResult} result
+ * @param {string} libraryDir
+ */
 function judge(result, libraryDir) {
   if (result.crashed) return result.crashed;
   if (result.error) return `${result.error.name}: ${result.error.message}`;
@@ -234,15 +284,20 @@ function judge(result, libraryDir) {
     same(result.countDoubles, expected.countDoubles, 'countDoubles'),
     same(result.top, expected.top, 'WordCounter.top(3)'),
   ].filter(Boolean);
-  const normalized = (p) => {
+  const normalized = (/** @type {string} */ p) => {
     const unixish = p.replace(/^Z:/i, '').replaceAll('\\', '/');
     return isWindows ? unixish.toLowerCase() : unixish;
   };
-  if (!normalized(result.path).startsWith(normalized(libraryDir))) problems.push(`loaded ${result.path}, expected a file under ${libraryDir}`);
+  if (!normalized(result.path ?? '').startsWith(normalized(libraryDir))) problems.push(`loaded ${result.path}, expected a file under ${libraryDir}`);
   return problems.join('; ') || null;
 }
 
-/** The negative result: the error must name the platform package and the source-build command. */
+/**
+ * The negative result: the error must name the platform package and the source-build command.
+ * @param {ConsumerResult} result
+ * @param {string} packageName
+ * @param {string} [besidePackage] the library path beside the main package, which the message must list
+ */
 function judgeMissing(result, packageName, besidePackage) {
   if (result.crashed) return result.crashed;
   if (!result.error) return `loaded ${result.path} although ${packageName} was removed`;
@@ -269,6 +324,7 @@ check('host', 'cargo and rustc are not on the PATH the install and scripts get',
   found('cargo', noRust) || found('rustc', noRust) ? `still found: ${['cargo', 'rustc'].filter((c) => found(c, noRust)).join(', ')}` : null,
 );
 const host = makeProject('host');
+/** @type {(dir: string, env: NodeJS.ProcessEnv) => Launch} */
 const nodeHere = (dir, env) => (script, out) => run(process.execPath, [script, out], { cwd: dir, env });
 if (!platformTarballs.has(hostPackage)) {
   record('host', `a platform package for ${hostTag} exists`, `no ${hostPackage}-${version}.tgz in dist/packages (build it, then npm run package)`);
@@ -381,11 +437,12 @@ console.log(chalk.bold(`\n[types] tsc --strict --module nodenext on the installe
 }
 
 // ---------------------------------------------------------------- emulated platforms
+/** @type {Array<{ group: string, npm: string[], platform: PlatformInfo, koffi: string, runner: Runner, needs: () => Promise<string[]>, launch: (dir: string) => Launch }>} */
 const emulated = [
   {
     group: 'arm64 (qemu)',
     npm: ['--os=linux', '--cpu=arm64', '--libc=glibc'],
-    platform: /** @type {import('../../bindings/names.ts').PlatformInfo} */ ({ platform: 'linux', arch: 'arm64', libc: 'gnu' }),
+    platform: { platform: 'linux', arch: 'arm64', libc: 'gnu' },
     koffi: 'koffi-linux-arm64',
     runner: 'qemu-aarch64',
     needs: async () => [
@@ -398,7 +455,7 @@ const emulated = [
   {
     group: 'win32 (wine)',
     npm: ['--os=win32', '--cpu=x64'],
-    platform: /** @type {import('../../bindings/names.ts').PlatformInfo} */ ({ platform: 'win32', arch: 'x64' }),
+    platform: { platform: 'win32', arch: 'x64' },
     koffi: 'koffi-win32-x64',
     runner: 'wine',
     needs: async () => ((await has('wine')) ? [] : ['wine (apt wine wine64)']),

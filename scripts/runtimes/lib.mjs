@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chalk } from 'zx';
 
+/** @import { EngineName } from '../../bindings/engine.ts' */
+
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Every runtime is unpacked into `<cache>/<name>-<version>/` (gitignored). */
 export const cache = join(root, '.cache', 'runtimes');
@@ -39,6 +41,13 @@ export const RUNTIMES = {
   },
 };
 
+/** @typedef {keyof typeof RUNTIMES} RuntimeName */
+/**
+ * A runtime of the pairs: node20 is the node running the scripts, the others come from RUNTIMES.
+ * @typedef {'node20' | RuntimeName} Runtime
+ */
+/** @typedef {keyof (typeof RUNTIMES)[RuntimeName]['packages']} PlatformKey */
+
 /** Why a platform key has no packages (shown instead of a guess). */
 const UNSUPPORTED = {
   musl: "musl libc: Deno and Node publish no musl package on npm, and Bun's -musl build needs a musl libstdc++ (not handled here)",
@@ -62,6 +71,7 @@ function isMusl() {
 /**
  * The host's platform key, or `{ key: undefined, reason }` when no package fits it. Exact keys
  * so that nothing is downloaded for the wrong platform.
+ * @returns {{ key: PlatformKey, reason?: undefined } | { key: undefined, reason: string }}
  */
 export function hostKey() {
   const { platform, arch } = process;
@@ -73,18 +83,26 @@ export function hostKey() {
   return { key: undefined, reason: `linux-${arch}: no Node, Bun or Deno package is mapped for this architecture` };
 }
 
-/** Where runtime `name` lives once unpacked, and its binary. */
+/**
+ * Where runtime `name` lives once unpacked, and its binary.
+ * @param {RuntimeName} name
+ */
 export function runtimeDir(name) {
   return join(cache, `${name}-${RUNTIMES[name].version}`);
 }
+/** @param {RuntimeName} name */
 export function runtimeBinary(name) {
   return join(runtimeDir(name), ...RUNTIMES[name].bin.split('/'));
 }
+/** @param {RuntimeName} name */
 export function installed(name) {
   return existsSync(runtimeBinary(name));
 }
 
-/** The conformance pairs, in the order they run and print. */
+/**
+ * The conformance pairs, in the order they run and print.
+ * @type {Array<{ id: string, runtime: Runtime, engine: EngineName }>}
+ */
 export const PAIRS = [
   { id: 'node20:koffi', runtime: 'node20', engine: 'koffi' },
   { id: 'node26:koffi', runtime: 'node26', engine: 'koffi' },
@@ -95,7 +113,11 @@ export const PAIRS = [
   { id: 'deno:deno', runtime: 'deno', engine: 'deno' },
 ];
 
-/** The command line that runs the TypeScript file `script` on `runtime`. */
+/**
+ * The command line that runs the TypeScript file `script` on `runtime`.
+ * @param {Runtime} runtime
+ * @param {string} script
+ */
 export function runtimeCommand(runtime, script) {
   switch (runtime) {
     case 'node20':
@@ -114,19 +136,23 @@ export function runtimeCommand(runtime, script) {
   }
 }
 
-export const say = (message) => console.log(chalk.cyan('runtimes: ') + message);
-export const warn = (message) => console.log(chalk.yellow('runtimes: ') + message);
-export const fail = (message) => console.error(chalk.red('runtimes: ') + message);
-export const seconds = (startMs) => ((performance.now() - startMs) / 1000).toFixed(1);
+export const say = (/** @type {string} */ message) => console.log(chalk.cyan('runtimes: ') + message);
+export const warn = (/** @type {string} */ message) => console.log(chalk.yellow('runtimes: ') + message);
+export const fail = (/** @type {string} */ message) => console.error(chalk.red('runtimes: ') + message);
+export const seconds = (/** @type {number} */ startMs) => ((performance.now() - startMs) / 1000).toFixed(1);
 
-/** A fixed-width table. */
+/**
+ * A fixed-width table.
+ * @param {string[]} header
+ * @param {unknown[][]} rows
+ */
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]?.length ?? 0)));
   return all
     .map((r, n) => {
       const line = r
-        .map((cell, i) => cell.padEnd(widths[i]))
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
         .join('  ')
         .trimEnd();
       return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;

@@ -16,17 +16,21 @@ import { errorMessage } from '../errors.mjs';
 
 const started = performance.now();
 const q = $({ quiet: true, nothrow: true });
-const names = argv.only
+/** @import { RuntimeName } from './lib.mjs' */
+
+const requested = argv.only
   ? String(argv.only)
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean)
   : Object.keys(RUNTIMES);
-const unknown = names.filter((name) => !(name in RUNTIMES));
+const isRuntime = /** @type {(name: string) => name is RuntimeName} */ ((name) => name in RUNTIMES);
+const unknown = requested.filter((name) => !isRuntime(name));
 if (unknown.length > 0) {
   fail(`unknown runtime ${unknown.join(', ')} (known: ${Object.keys(RUNTIMES).join(', ')})`);
   process.exit(2);
 }
+const names = requested.filter(isRuntime);
 
 const { key, reason } = hostKey();
 if (key === undefined) {
@@ -36,13 +40,17 @@ if (key === undefined) {
 say(`platform ${key}${key.endsWith('baseline') ? ' (no AVX2 in /proc/cpuinfo: Bun baseline build)' : ''}; cache ${cache}`);
 await mkdir(cache, { recursive: true });
 
-/** The first line of `<binary> --version`, or undefined when it does not run. */
+/**
+ * The first line of `<binary> --version`, or undefined when it does not run.
+ * @param {string} binary
+ */
 async function versionOf(binary) {
   const out = await q`${binary} --version`;
   return out.exitCode === 0 ? out.stdout.trim().split('\n')[0] : undefined;
 }
 
 /** `--version` prints `v26.10.0`, `1.4.4`, `deno 2.9.6 (stable, ...)`. */
+/** @type {(line: string | undefined, version: string) => boolean} */
 const matches = (line, version) => line !== undefined && new RegExp(`(^|[^0-9.])v?${version.replaceAll('.', '\\.')}([^0-9.]|$)`).test(line);
 
 const rows = [];
@@ -91,7 +99,7 @@ for (const name of names) {
 }
 
 // Leftovers of older pinned versions are not deleted: they cost disk, not correctness.
-const stale = (await readdir(cache)).filter((d) => !d.startsWith('.') && !Object.keys(RUNTIMES).some((n) => d === `${n}-${RUNTIMES[n].version}`));
+const stale = (await readdir(cache)).filter((d) => !d.startsWith('.') && !Object.entries(RUNTIMES).some(([n, runtime]) => d === `${n}-${runtime.version}`));
 if (stale.length > 0) say(`other folders in the cache (older versions? delete by hand): ${stale.join(', ')}`);
 
 console.log(`\n${table(['runtime', 'version', 'npm package', 'status', 'binary'], rows)}\n`);

@@ -12,15 +12,22 @@ import { spawn } from 'node:child_process';
 import { argv } from 'zx';
 import { PAIRS, RUNTIMES, fail, installed, root, runtimeCommand, say, seconds, table, warn } from './lib.mjs';
 
+/** @import { Runtime } from './lib.mjs' */
+/** @typedef {(typeof PAIRS)[number]} Pair */
+/** @typedef {{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timedOut: boolean, wallS: string }} PairRun */
+/** @typedef {{ ok: boolean, version: string, passed: number, failed: number, suiteS: string, note: string, wallS?: string }} Verdict */
+
 const SUITE = 'test/conformance/run.ts';
 const timeoutMs = Number(argv.timeout ?? 300) * 1000;
 
+/** @param {unknown} list the --pairs flag */
 function selectPairs(list) {
   if (!list) return PAIRS;
   const wanted = String(list)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  /** @type {Pair[]} */
   const chosen = [];
   for (const want of wanted) {
     const matched = PAIRS.filter((p) => p.id === want || (want === 'koffi' && p.engine === 'koffi') || p.runtime === want);
@@ -33,10 +40,17 @@ function selectPairs(list) {
   return PAIRS.filter((p) => chosen.includes(p));
 }
 
+/** @param {Runtime} runtime */
 function command(runtime) {
   return runtimeCommand(runtime, SUITE);
 }
 
+/**
+ * @param {Pair} pair
+ * @param {string} bin
+ * @param {string[]} args
+ * @returns {Promise<PairRun>}
+ */
 function runPair(pair, bin, args) {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -65,7 +79,12 @@ function runPair(pair, bin, args) {
   });
 }
 
-/** The verdict of one pair from its child's output. */
+/**
+ * The verdict of one pair from its child's output.
+ * @param {Pair} pair
+ * @param {PairRun} run
+ * @returns {Verdict}
+ */
 function judge(pair, run) {
   const line = run.stdout
     .split('\n')
@@ -98,13 +117,16 @@ function judge(pair, run) {
 
 const pairs = selectPairs(argv.pairs);
 const started = performance.now();
+/** @type {Array<[pair: string, runtime: string, engine: string, result: string, cases: number, passed: number, failed: number, suiteS: string, wallS: string, why: string]>} */
 const rows = [];
 let allOk = true;
 say(`${pairs.length} pair(s): ${pairs.map((p) => p.id).join(', ')}`);
 if (!process.version.startsWith('v20.')) warn(`the node20 pair runs on the node running this script, which is ${process.version}`);
 
 for (const pair of pairs) {
+  /** @type {Verdict} */
   let verdict;
+  /** @type {PairRun | undefined} */
   let run;
   if (pair.runtime !== 'node20' && !installed(pair.runtime)) {
     verdict = {
@@ -131,9 +153,9 @@ for (const pair of pairs) {
     const lines = run.stdout.split('\n');
     const shown = [];
     for (let i = 0; i < lines.length; i++) {
-      if (!lines[i].startsWith('  FAIL')) continue;
+      if (!lines[i]?.startsWith('  FAIL')) continue;
       shown.push(lines[i]);
-      for (let j = i + 1; j < lines.length && lines[j].startsWith('      '); j++) shown.push(lines[j]);
+      for (let j = i + 1; j < lines.length && lines[j]?.startsWith('      '); j++) shown.push(lines[j]);
     }
     if (shown.length > 0) console.log(shown.join('\n'));
     const errTail = run.stderr
