@@ -204,8 +204,7 @@ server.defineCommand('rebuild', {
     if (/--debug/.test(options)) profile = 'debug';
     print(`rebuild: cargo build (${profile}) in ${crateDir} ...`);
     const result = await cargoBuild({ crateDir, targetDir, profile, cargo }, copies, (chunk) => process.stdout.write(chunk));
-    // BuildResult does not tie `path` to `ok`; api.load({ path: undefined }) would load the default library.
-    if (!result.ok || result.path === undefined) {
+    if (!result.ok) {
       print(chalk.red(`rebuild: FAILED after ${result.seconds.toFixed(1)} s; still using ${loadedPath ?? 'no library'}`));
     } else {
       try {
@@ -216,7 +215,7 @@ server.defineCommand('rebuild', {
           ),
         );
         newExports = {};
-        for (const added of declareNewExports(koffi, crateDir, loadedPath ?? result.path ?? '')) {
+        for (const added of declareNewExports(koffi, crateDir, loadedPath ?? result.path)) {
           if (added.fn) {
             newExports[added.symbol] = added.fn;
             print(

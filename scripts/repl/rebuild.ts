@@ -19,14 +19,8 @@ export interface BuildConfig {
   cargo: string;
 }
 
-export interface BuildResult {
-  ok: boolean;
-  /** The fresh copy to load (on success). */
-  path?: string;
-  /** cargo's stderr (the compiler errors on failure). */
-  output: string;
-  seconds: number;
-}
+/** A build: on success the fresh copy to load, on failure none. */
+export type BuildResult = { ok: true; path: string; output: string; seconds: number } | { ok: false; output: string; seconds: number };
 
 /** Copies of built libraries, one per rebuild; removed when the session ends. */
 export class FreshCopies {
@@ -65,7 +59,7 @@ export function cargoBuild(config: BuildConfig, copies: FreshCopies, echo: (chun
     child.stderr.on('data', collect);
     const finish = (ok: boolean, extra = '') => {
       const seconds = (performance.now() - started) / 1000;
-      if (!ok) return resolve({ ok, output: output + extra, seconds });
+      if (!ok) return resolve({ ok: false, output: output + extra, seconds });
       const built = join(config.targetDir, config.profile, cargoArtifactName(hostPlatform().platform));
       if (!existsSync(built)) return resolve({ ok: false, output: `${output}cargo succeeded but ${built} does not exist\n`, seconds });
       resolve({ ok: true, path: copies.next(built), output, seconds });
