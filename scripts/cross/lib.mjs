@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { $, chalk, which } from 'zx';
 import { selectTargets } from '../../bindings/targets.ts';
 import { errorMessage } from '../errors.mjs';
+export { table } from '../table.mjs';
 
 /** @import { CrossTarget, Runner } from '../../bindings/targets.ts' */
 
@@ -90,22 +91,6 @@ export function targetsOrExit(names) {
 /** @param {number} startMs */
 export function seconds(startMs) {
   return ((performance.now() - startMs) / 1000).toFixed(1);
-}
-
-/**
- * A simple fixed-width table for summaries.
- * @param {string[]} header
- * @param {unknown[][]} rows
- */
-export function table(header, rows) {
-  const all = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]?.length ?? 0)));
-  const line = (/** @type {string[]} */ r) =>
-    r
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 
 /** Debian packages the routes need (installed with apt when root). */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, platformPackageName } from '../../bindings/loader.ts';
 import { LIB_NAME, platformTag } from '../../bindings/names.ts';
 import { TARGETS } from '../../bindings/targets.ts';
+export { table } from '../table.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const artifactsDir = join(root, 'artifacts');
@@ -363,21 +364,5 @@ export function tarballManifest(file) {
 }
 
 export const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-
-/**
- * A fixed-width table.
- * @param {string[]} header
- * @param {unknown[][]} rows
- */
-export function table(header, rows) {
-  const all = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]?.length ?? 0)));
-  const line = (/** @type {string[]} */ r) =>
-    r
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
-}
 
 export { LIB_NAME };

@@ -134,7 +134,7 @@ for (const dir of [...built.map((p) => p.dir), mainDir]) {
   sizes.push({ name: info.name, files: info.entryCount, packed: info.size, unpacked: info.unpackedSize });
 }
 
-console.log(`\n${table(['tarball (dist/packages/)', 'files', 'packed', 'unpacked'], rows)}\n`);
+console.log(`\n${table(['tarball (dist/packages/)', 'files', 'packed', 'unpacked'], rows, { numbers: true })}\n`);
 // The figures the docs show come from here, not from typing.
 writeFileSync(join(packagesDir, 'sizes.json'), `${JSON.stringify({ version, sizes }, null, 2)}\n`);
 if (missing.length === 0) {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chalk } from 'zx';
+export { table } from '../table.mjs';
 
 /** @import { EngineName } from '../../bindings/engine.ts' */
 
@@ -140,22 +141,3 @@ export const say = (/** @type {string} */ message) => console.log(chalk.cyan('ru
 export const warn = (/** @type {string} */ message) => console.log(chalk.yellow('runtimes: ') + message);
 export const fail = (/** @type {string} */ message) => console.error(chalk.red('runtimes: ') + message);
 export const seconds = (/** @type {number} */ startMs) => ((performance.now() - startMs) / 1000).toFixed(1);
-
-/**
- * A fixed-width table.
- * @param {string[]} header
- * @param {unknown[][]} rows
- */
-export function table(header, rows) {
-  const all = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]?.length ?? 0)));
-  return all
-    .map((r, n) => {
-      const line = r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd();
-      return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
-}
