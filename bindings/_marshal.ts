@@ -215,37 +215,49 @@ export interface Packed {
   offsets: Uint32Array;
 }
 
+/** UTF-16 units joined into one string at a time by packCandidates (a young-generation string). */
+export const PACK_CHUNK_UNITS = 16 * 1024;
+
 /** `text` as UTF-8 in a Buffer of its own (for calls whose callbacks may re-enter the library), and its length. */
 export function encodeOwned(text: string): [Buffer, number] {
   const bytes = Buffer.from(text);
   return [bytes, bytes.length];
 }
 
+/**
+ * `candidates` as UTF-8 back to back in `allocate(bound)` (lone surrogates become U+FFFD, each
+ * candidate on its own), with their byte offsets. `fn` names the caller in the size error.
+ */
 export function packCandidates(fn: string, candidates: readonly string[], allocate: (size: number) => Buffer): Packed {
   let units = 0;
   for (const candidate of candidates) units += candidate.length;
   // Each UTF-16 unit becomes at most 3 UTF-8 bytes.
   const buffer = allocate(units * 3);
   const offsets = new Uint32Array(candidates.length + 1);
-  const joined = candidates.join('');
-  let length = buffer.write(joined);
-  if (length === joined.length) {
-    // All ASCII: byte offsets equal UTF-16 offsets.
-    let offset = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      offsets[i] = offset;
-      offset += candidates[i]!.length;
+  let length = 0;
+  for (let start = 0; start < candidates.length; ) {
+    // Joined a chunk at a time: one string of the whole list lands in V8's large-object space
+    // on every call, which made packing 10,000 candidates take twice as long.
+    let end = start;
+    for (let chunkUnits = 0; end < candidates.length && chunkUnits < PACK_CHUNK_UNITS; end++) chunkUnits += candidates[end]!.length;
+    const joined = candidates.slice(start, end).join('');
+    const written = buffer.write(joined, length);
+    if (written === joined.length) {
+      // All ASCII: byte offsets equal UTF-16 offsets.
+      for (let i = start; i < end; i++) {
+        offsets[i] = length;
+        length += candidates[i]!.length;
+      }
+    } else {
+      // Encode one by one: joining can pair a lone high surrogate with the next candidate's low one.
+      for (let i = start; i < end; i++) {
+        offsets[i] = length;
+        length += buffer.write(candidates[i]!, length);
+      }
     }
-    offsets[candidates.length] = offset;
-  } else {
-    // Encode one by one: joining can pair a lone high surrogate with the next candidate's low one.
-    length = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      offsets[i] = length;
-      length += buffer.write(candidates[i]!, length);
-    }
-    offsets[candidates.length] = length;
+    start = end;
   }
+  offsets[candidates.length] = length;
   if (length > 0xffffffff) throw new RangeError(`${fn}: the candidates take ${length} bytes of UTF-8; the limit is 4 GiB`);
   return { bytes: buffer, length, offsets };
 }
