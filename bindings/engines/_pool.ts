@@ -57,6 +57,8 @@ export interface PoolOptions {
   /** Cloned into each worker: the library's path and what workerLibrary declares. */
   data: unknown;
   messages: PoolMessages;
+  /** Node options added to the inherited ones in each worker (Node only). */
+  execArgv?: readonly string[];
 }
 
 /** One call as the engine prepared it for a worker. */
@@ -200,7 +202,9 @@ export class WorkerPool {
 
   #spawn(): PoolWorker {
     const flag = new Int32Array(new SharedArrayBuffer(8));
-    const worker = new Worker(this.#program, { eval: true, workerData: { flag: flag.buffer, data: this.#options.data } });
+    const options = { eval: true, workerData: { flag: flag.buffer, data: this.#options.data } };
+    const { execArgv } = this.#options;
+    const worker = new Worker(this.#program, execArgv ? { ...options, execArgv: [...process.execArgv, ...execArgv] } : options);
     const slot: PoolWorker = { worker, flag, job: undefined };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#lost(slot, error));

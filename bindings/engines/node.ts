@@ -312,6 +312,9 @@ function workerPool(path: string, declarations: Map<SymbolName, Declaration>): W
     size: POOL_SIZE,
     workerLibrary: WORKER_LIBRARY,
     data,
+    // Each worker's require('node:ffi') would print the ExperimentalWarning again; the main
+    // thread's own load already printed it once.
+    execArgv: ['--disable-warning=ExperimentalWarning'],
     messages: {
       unloaded,
       cancelled: unloaded,

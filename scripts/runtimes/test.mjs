@@ -112,6 +112,9 @@ function judge(pair, run) {
   if (report.failed > 0) return { ...base, ok: false, note: `${report.failed} case(s) failed` };
   if (report.passed === 0) return { ...base, ok: false, note: 'no case ran' };
   if (run.code !== 0) return { ...base, ok: false, note: `exit ${run.code ?? run.signal} after all cases passed` };
+  // node:ffi warns when it is loaded; the engine's workers load it again with the warning off.
+  const warnings = run.stderr.match(/ExperimentalWarning/g)?.length ?? 0;
+  if (warnings > 1) return { ...base, ok: false, note: `${warnings} ExperimentalWarnings on stderr (at most one per process)` };
   return { ...base, ok: true, note: '' };
 }
 
