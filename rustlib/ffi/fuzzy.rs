@@ -364,6 +364,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ffi::message_of;
 
     unsafe extern "C" fn record(done: u64, total: u64, user_data: *mut c_void) -> bool {
         // SAFETY of the test: user_data is the Vec passed below.
@@ -441,9 +442,7 @@ mod tests {
                 err.len(),
             )
         };
-        let end = err.iter().position(|&b| b == 0).unwrap_or(0);
-        let message = String::from_utf8_lossy(&err[..end]).into_owned();
-        (status, message, matches[..len].to_vec())
+        (status, message_of(&err).to_owned(), matches[..len].to_vec())
     }
 
     #[test]

@@ -558,14 +558,16 @@ impl TextOut<'_> {
     }
 }
 
+/// Tests: the NUL-terminated UTF-8 message an export wrote to an `err` buffer.
+#[cfg(test)]
+pub(crate) fn message_of(buffer: &[u8]) -> &str {
+    let end = buffer.iter().position(|&b| b == 0).expect("NUL-terminated");
+    std::str::from_utf8(&buffer[..end]).expect("UTF-8")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn message_of(buffer: &[u8]) -> &str {
-        let end = buffer.iter().position(|&b| b == 0).expect("NUL-terminated");
-        std::str::from_utf8(&buffer[..end]).expect("UTF-8")
-    }
 
     #[test]
     fn boundary_maps_ok_failure_and_panic() {

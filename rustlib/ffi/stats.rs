@@ -116,10 +116,7 @@ pub unsafe extern "C" fn mylib_histogram(
 mod tests {
     use super::*;
 
-    fn message(err: &[u8]) -> &str {
-        let end = err.iter().position(|&b| b == 0).expect("NUL-terminated");
-        std::str::from_utf8(&err[..end]).expect("UTF-8")
-    }
+    use crate::ffi::message_of as message;
 
     /// 8-byte aligned storage viewed as bytes, so tests can build misaligned pointers.
     fn aligned_bytes(words: usize) -> Vec<u64> {
