@@ -90,6 +90,12 @@ describe('structural checks reject broken artifacts', () => {
     expect(result.detail).toMatch(message);
   });
 
+  it('glibc-baseline fails with a message, not a crash, for a target without glibcMax or an ELF without versions', () => {
+    const noBaseline = { ...gnu, glibcMax: undefined };
+    expect(STATIC_CHECKS['glibc-baseline']!(noBaseline, elfInfo())).toEqual({ ok: false, detail: expect.stringMatching(/has no glibcMax/) });
+    expect(STATIC_CHECKS['glibc-baseline']!(gnu, elfInfo({ versions: undefined })).ok).toBe(true);
+  });
+
   it('rejects a DLL importing bcryptprimitives.dll (ProcessPrng)', () => {
     const win = target('x86_64-pc-windows-gnu');
     const good = STATIC_CHECKS['no-processprng']!(win, { imports: { 'KERNEL32.dll': ['GetLastError'] } });
@@ -129,5 +135,16 @@ describe('inspect', () => {
     expect(info.machine).toBe(process.arch === 'arm64' ? 'aarch64' : 'x86_64');
     for (const name of REQUIRED_EXPORTS) expect(info.exports).toContain(name);
     expect(info.deps).toContain('libc.so.6');
+  });
+
+  it.runIf(process.platform === 'linux' && existsSync(hostLibrary))('names a string table section that does not exist instead of crashing', () => {
+    // The host library with .dynsym's sh_link (its string table) pointed past the last section.
+    const buf = readFileSync(hostLibrary);
+    const [shoff, shentsize, shnum] = [Number(buf.readBigUInt64LE(0x28)), buf.readUInt16LE(0x3a), buf.readUInt16LE(0x3c)];
+    const SHT_DYNSYM = 11;
+    const dynsym = Array.from({ length: shnum }, (_, i) => shoff + i * shentsize).find((at) => buf.readUInt32LE(at + 4) === SHT_DYNSYM);
+    expect(dynsym).toBeDefined();
+    buf.writeUInt32LE(shnum + 5, dynsym! + 40);
+    expect(() => inspect(buf)).toThrow(`ELF: string table section ${shnum + 5} does not exist`);
   });
 });
