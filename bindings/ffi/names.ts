@@ -1,6 +1,7 @@
 /**
- * `.open m`: from a bare name (`m`, `libm`, `c`, `z`) to the file the platform's dynamic loader
- * would open, and the file to read symbols from. A path is taken as it is.
+ * Library names: from a bare name (`m`, `libm`, `c`, `z`) to the file the platform's dynamic
+ * loader would open, and the file to read symbols from (`open('m')` of mylib-rust/ffi, the REPL's
+ * `.open m`). A path is taken as it is.
  *   Linux/glibc: libm.so.6, libc.so.6 (sonames), else lib<name>.so.<N> / lib<name>.so in the
  *   loader's directories; musl: m, c, dl, pthread, rt are all libc.
  *   macOS: m, c, System, pthread, dl -> /usr/lib/libSystem.B.dylib (in the dyld shared cache: no file).
@@ -8,9 +9,10 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import process from 'node:process';
 
 export interface ResolvedLibrary {
-  /** What koffi.load receives: an absolute path, or a name the dynamic loader searches for. */
+  /** What dlopen receives: an absolute path, or a name the dynamic loader searches for. */
   load: string;
   /** The file to read the symbol table from; undefined when there is none on disk (dyld shared cache). */
   file: string | undefined;
