@@ -9,6 +9,7 @@
  * bindings/.
  */
 
+import type { ArgsOf, HeadOf, SplitParams, Trim, Unconst } from './ffi/typed.ts';
 import { ABI_VERSION } from './names.ts';
 
 /**
@@ -110,9 +111,6 @@ export type StructOut = Uint8Array | Float64Array | BigUint64Array | Uint32Array
 /** A progress callback: return false to cancel. The third argument (`user_data`) is what was passed next to it: null from JS. */
 export type ProgressFn = (done: number | bigint, total: number | bigint, userData?: unknown) => boolean;
 
-type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
-type SplitParams<S extends string> = Trim<S> extends '' ? [] : S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...SplitParams<Tail>] : [Trim<S>];
-type Unconst<S extends string> = S extends `const ${infer R}` ? Unconst<R> : S;
 type BaseOf<P extends string> = Trim<Unconst<P> extends `${infer Base}*${string}` ? Base : never>;
 type Opaque = (typeof OPAQUES)[number];
 
@@ -156,8 +154,7 @@ type ResultType<Head extends string> = Head extends `${string}char *${string}`
 
 type MapParams<T> = T extends [infer Head extends string, ...infer Rest] ? [ParamType<Head>, ...MapParams<Rest>] : [];
 type AsNumbers<T> = T extends [unknown, ...infer Rest] ? [number, ...AsNumbers<Rest>] : [];
-type ParamsOf<P extends string> = P extends `${string}(${infer Args})` ? MapParams<SplitParams<Args>> : never;
-type HeadOf<P extends string> = P extends `${infer Head}(${string}` ? Head : never;
+type ParamsOf<P extends string> = MapParams<SplitParams<ArgsOf<P>>>;
 
 /** A raw function as every engine presents it: a synchronous call with the table's C types. */
 export type RawFunction<P extends string> = (...args: ParamsOf<P>) => ResultType<HeadOf<P>>;
