@@ -587,6 +587,7 @@ class Parser {
       }
       params.push({ name, type });
       if (this.accept(')')) return params;
+      if (this.atEnd) this.error(this.peek, "missing ')' at the end of the parameters");
       this.expect(',', 'between parameters');
     }
   }
