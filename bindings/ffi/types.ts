@@ -105,7 +105,10 @@ export interface Field {
 /** A struct or union. `fields` undefined: opaque (declared, never defined; used behind pointers). */
 export interface RecordType {
   readonly kind: 'struct' | 'union';
-  readonly name: string;
+  /** The tag (`tm` of `struct tm`), or the typedef name of an anonymous record. */
+  name: string;
+  /** The first typedef name given to it: how C code spells it (`MylibStats`), else `struct tag`. */
+  typedefName?: string | undefined;
   fields: readonly Field[] | undefined;
 }
 export interface ArrayType {
@@ -325,9 +328,10 @@ function qualified(type: CType, name: string, isConst: boolean): string {
     case 'void':
     case 'scalar':
     case 'enum':
+      return named(type.kind === 'void' ? 'void' : type.name);
     case 'struct':
     case 'union':
-      return named(type.kind === 'void' ? 'void' : type.name);
+      return named(recordName(type));
     case 'pointer': {
       const star = isConst ? `*const${name === '' ? '' : ` ${name}`}` : `*${name}`;
       const target = type.to;
@@ -341,6 +345,11 @@ function qualified(type: CType, name: string, isConst: boolean): string {
       return qualified(type.result, `${name}(${params})`, false);
     }
   }
+}
+
+/** How C code names a record: its typedef name, else `struct tag`. */
+export function recordName(record: RecordType): string {
+  return record.typedefName ?? `${record.kind} ${record.name}`;
 }
 
 /** True when two types have the same ABI and const-ness of pointer targets. */

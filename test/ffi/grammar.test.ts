@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { DeclarationError, Scope, parseDeclarations, parseFunction, parseType } from '../../bindings/ffi/grammar.ts';
+import { type RecordType, declaration, formatType, layoutOf, passing } from '../../bindings/ffi/types.ts';
+
+/** Parses `text` and prints it back in canonical C. */
+function roundTrip(text: string, scope = new Scope()): string {
+  const fn = parseFunction(text, scope);
+  return declaration(fn, fn.name);
+}
+
+function refusal(text: string): { reason: string; column: number; pretty: string } {
+  try {
+    parseDeclarations(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeclarationError);
+    const e = error as DeclarationError;
+    return { reason: e.reason, column: e.column, pretty: e.pretty('') };
+  }
+  throw new Error(`accepted: ${text}`);
+}
+
+describe('grammar: prototypes', () => {
+  it.each([
+    ['double cos(double x)', 'double cos(double x)'],
+    ['double cos(double);', 'double cos(double)'],
+    ['void f(void)', 'void f(void)'],
+    ['void f()', 'void f(void)'],
+    ['int abs(int)', 'int32_t abs(int32_t)'],
+    ['unsigned long long int f(long unsigned x)', 'uint64_t f(unsigned long x)'],
+    ['char const *getenv(const char *name)', 'const char *getenv(const char *name)'],
+    ['const uint8_t *const *f(uint8_t **out)', 'const uint8_t *const *f(uint8_t **out)'],
+    ['size_t strlen(const char *restrict s)', 'size_t strlen(const char *s)'],
+    ['int main(int argc, char *argv[])', 'int32_t main(int32_t argc, char **argv)'],
+    [
+      'void qsort(void *base, size_t n, size_t size, int (*compar)(const void *, const void *))',
+      'void qsort(void *base, size_t n, size_t size, int32_t (*compar)(const void *, const void *))',
+    ],
+    ['void (*signal(int sig, void (*handler)(int)))(int)', 'void (*signal(int32_t sig, void (*handler)(int32_t)))(int32_t)'],
+    ['extern _Bool f(volatile short s)', 'bool f(int16_t s)'],
+  ])('%s', (text, expected) => {
+    expect(roundTrip(text)).toBe(expected);
+  });
+
+  it('reads named types from the scope, across calls', () => {
+    const scope = new Scope();
+    parseDeclarations('typedef bool MylibProgressFn(uint64_t done, uint64_t total, void *user_data); typedef struct MylibFuzzyIndex MylibFuzzyIndex;', scope);
+    const fn = parseFunction('int32_t g(const MylibFuzzyIndex *index, MylibProgressFn *progress, void *user_data)', scope);
+    expect(declaration(fn, fn.name)).toBe('int32_t g(const MylibFuzzyIndex *index, MylibProgressFn *progress, void *user_data)');
+    expect(fn.params.map((p) => passing(p.type).as)).toEqual(['handle', 'callback', 'pointer']);
+  });
+});
+
+describe('grammar: types and layouts', () => {
+  it('structs, unions, arrays, nested and self-referencing records', () => {
+    const scope = new Scope();
+    const declared = parseDeclarations(
+      `struct node { int value; struct node *next; };
+       typedef union { int32_t i; double d; uint8_t bytes[12]; } Number;
+       typedef struct { char name[16]; struct { uint16_t x, y; } at; Number n; } Item;`,
+      scope,
+    );
+    expect(declared.map((d) => `${d.kind} ${d.name}`)).toEqual(['record node', 'typedef Number', 'typedef Item']);
+    const node = scope.type('struct node') as RecordType;
+    expect(node.fields?.[1]?.type).toEqual({ kind: 'pointer', to: node, constTarget: false });
+    expect(layoutOf(node)).toMatchObject({ size: 16, alignment: 8 });
+    expect(layoutOf(scope.type('Number')!)).toMatchObject({ size: 16, alignment: 8 });
+    const item = layoutOf(scope.type('Item')!);
+    expect(item.fields.map((f) => [f.name, f.offset])).toEqual([
+      ['name', 0],
+      ['at', 16],
+      ['n', 24],
+    ]);
+    expect(item.size).toBe(40);
+  });
+
+  it('enums become integer constants', () => {
+    const scope = new Scope();
+    parseDeclarations('enum mode { READ = 1, WRITE = READ << 1, BOTH = READ | WRITE, NEXT, NEG = -(2 * 3) };', scope);
+    expect(Object.fromEntries(scope.constants)).toEqual({ READ: 1, WRITE: 2, BOTH: 3, NEXT: 4, NEG: -6 });
+    expect(passing(parseType('enum mode', scope))).toMatchObject({ as: 'number' });
+  });
+
+  it('an opaque record is completed by its later definition (same object)', () => {
+    const scope = new Scope();
+    parseDeclarations('struct later; struct later *make(void);', scope);
+    const before = scope.type('struct later');
+    parseDeclarations('struct later { int x; };', scope);
+    expect(scope.type('struct later')).toBe(before);
+    expect(passing(scope.function('make')!.result, 'result')).toMatchObject({ as: 'pointer' });
+  });
+
+  it('formats type names', () => {
+    const scope = new Scope();
+    parseDeclarations('typedef bool Fn(int); struct tm { int x; };', scope);
+    expect(['const uint8_t *const *', 'char [16]', 'Fn *', 'struct tm *', 'void *(*)(size_t)'].map((t) => formatType(parseType(t, scope)))).toEqual([
+      'const uint8_t *const *',
+      'char [16]',
+      'Fn *',
+      'struct tm *',
+      'void *(*)(size_t)',
+    ]);
+  });
+});
+
+describe('grammar: refusals name the construct and the position', () => {
+  it.each([
+    ['int printf(const char *fmt, ...);', 'variadic', 28],
+    ['struct s { int a : 3; };', 'bit-fields', 17],
+    ['long double f(void);', 'long double', 0],
+    ['#define X 1', 'preprocessor', 0],
+    ['int f(int x) { return x; }', 'function bodies', 13],
+    ['int a = 3;', 'initializers', 6],
+    ['foo bar(int);', "unknown type 'foo'", 0],
+    ['int f(int x, int x);', "duplicate parameter 'x'", 17],
+    ['void f(void x);', "cannot be 'void'", 7],
+    ['struct { int x; };', 'declares nothing', 0],
+    ['int f(int', "missing ')'", 9],
+    ['struct s { int a; int a; };', "duplicate field 'a'", 22],
+    ['struct s { struct t inner; };', 'incomplete type', 20],
+    ['int __attribute__((cdecl)) f(void);', 'attributes', 4],
+    ['double double cos(double);', "'double double' is not a C type", 0],
+    ['int x[0];', 'positive integer', 5],
+  ])('%s', (text, reason, column) => {
+    const error = refusal(text);
+    expect(error.reason).toContain(reason);
+    expect(error.column).toBe(column);
+    expect(error.pretty.split('\n')[1]).toBe(`${' '.repeat(column)}^ ${error.reason}`);
+  });
+
+  it('positions on later lines of a multi-line text', () => {
+    try {
+      parseDeclarations('int ok(void);\nstruct s {\n  int a : 1;\n};');
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toMatchObject({ line: 3, column: 8 });
+      expect((error as Error).message).toContain('line 3, column 9');
+    }
+  });
+
+  it('pointer depth is bounded by the text, not by recursion', () => {
+    const deep = `void f(int ${'*'.repeat(100_000)}p);`;
+    expect(parseFunction(deep).params[0]?.type.kind).toBe('pointer');
+  });
+});
