@@ -44,9 +44,29 @@ export function defaultName(spec: string): string {
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
+let glibc: boolean | undefined;
+
+/**
+ * Whether this process runs on glibc (else musl): the C library mapped into it, from
+ * /proc/self/maps. process.report is the fallback only: it needs --allow-sys on Deno and costs
+ * milliseconds on Node.
+ */
 function isGlibc(): boolean {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return Boolean(report?.header?.glibcVersionRuntime);
+  if (glibc !== undefined) return glibc;
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    if (/\/(ld-musl-[^/\s]*|libc\.musl-[^/\s]*)$/m.test(maps)) return (glibc = false);
+    if (/\/libc\.so\.6$/m.test(maps)) return (glibc = true);
+  } catch {
+    // No /proc: ask the runtime below.
+  }
+  try {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    glibc = Boolean(report?.header?.glibcVersionRuntime);
+  } catch {
+    glibc = true;
+  }
+  return glibc;
 }
 
 function linuxDirectories(): string[] {
