@@ -13,7 +13,9 @@
  * bun:ffi itself accepts a TypedArray, an ArrayBuffer, null, a Number or a BigInt address for a
  * `ptr` parameter, and Numbers or BigInts for 64-bit ones, so a function whose parameters and
  * result need no conversion is bun:ffi's own function, nothing in between. What is converted:
- * strings (UTF-8 + NUL), JS functions (a JSCallback made for the call, closed when it returns),
+ * strings (UTF-8 + NUL), JS functions (a JSCallback made for the call, closed when it returns;
+ * with `foreignThreadCallbacks`, a threadsafe JSCallback, void callbacks only, whose JS function
+ * runs later on the JS thread, after the C caller has moved on),
  * records (lowered), and pointer results (a Number or null from bun, a BigInt or null out).
  * An empty TypedArray passes as a non-NULL pointer to zero bytes (bun's own behaviour, kept for
  * speed), not NULL.
@@ -165,7 +167,19 @@ function callbackPlan(ffi: BunFfi, owner: FunctionType, index: number, fn: Funct
     }),
     returns: codeOf(result, false, record),
   };
-  if (options.foreignThreadCallbacks) definition.threadsafe = true;
+  if (options.foreignThreadCallbacks) {
+    // Measured on Bun 1.4.4: a threadsafe JSCallback queues the JS function to the event loop and
+    // returns 0 to its C caller at once, even on the JS thread itself.
+    if (result.as !== 'void') {
+      throw refusal(
+        owner,
+        'bun:ffi',
+        `callbacks from foreign threads (${where}) returning a value`,
+        "bun:ffi's threadsafe JSCallback answers 0 at once and runs the JS function later on the JS thread; only void callbacks can be called from other threads",
+      );
+    }
+    definition.threadsafe = true;
+  }
   const toNative: Convert =
     result.as === 'void'
       ? () => undefined
