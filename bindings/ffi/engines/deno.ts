@@ -247,7 +247,10 @@ interface Plan {
 }
 
 class Values {
-  constructor(readonly ffi: DenoFfi) {}
+  readonly ffi: DenoFfi;
+  constructor(ffi: DenoFfi) {
+    this.ffi = ffi;
+  }
 
   address(value: ArrayBufferView | ArrayBuffer): bigint {
     if (value.byteLength === 0) return 0n;
@@ -365,7 +368,8 @@ function callbackEntry(values: Values, fn: FunctionType, label: string): NonNull
   if (params.every((how) => PLAIN.has(how.as)) && PLAIN.has(result.as)) return { signature, wrap: (user) => user };
   return {
     signature,
-    wrap: (user) =>
+    wrap:
+      (user) =>
       (...args: unknown[]) => {
         for (let i = 0; i < args.length; i++) args[i] = values.out(params[i]!, args[i]);
         const value = (user as (...a: unknown[]) => unknown)(...args);
@@ -410,7 +414,13 @@ function symbolsOf(make: (definition: DenoFunctionDefinition) => DenoSymbol, pla
 }
 
 /** The bound function of `type`, calling through `make`'s symbols. */
-function bindWith(values: Values, type: FunctionType, label: string, options: BindOptions, make: (definition: DenoFunctionDefinition) => DenoSymbol): BoundFunction {
+function bindWith(
+  values: Values,
+  type: FunctionType,
+  label: string,
+  options: BindOptions,
+  make: (definition: DenoFunctionDefinition) => DenoSymbol,
+): BoundFunction {
   const params = type.params.map((param, i) => {
     try {
       return passing(param.type, 'param');
@@ -488,23 +498,21 @@ function bindWith(values: Values, type: FunctionType, label: string, options: Bi
     call: params.some((how) => how.as === 'callback') ? generic : fastWrapper(values, plan, symbols.fast, generic),
     async callAsync(args: readonly unknown[]): Promise<unknown> {
       const call = prepare(args, true);
+      const entry = [args, call.values];
+      PENDING.add(entry);
       try {
         const symbol = call.address ? symbols.addressAsync() : symbols.fastAsync();
         return values.out(result, await (symbol(...call.values) as Promise<unknown>));
       } finally {
         for (const callback of call.made) callback.close();
-        // The arguments (and the strings and records encoded for them) stay reachable until here.
-        keep(args, call.values);
+        PENDING.delete(entry);
       }
     },
   };
 }
 
-let kept: unknown;
-function keep(...values: unknown[]): void {
-  kept = values;
-  kept = undefined;
-}
+/** The arguments of async calls in flight (and the strings and records encoded for them). */
+const PENDING = new Set<unknown>();
 
 /**
  * The synchronous call of a function without callbacks, straight-line: numbers and booleans as
@@ -512,9 +520,9 @@ function keep(...values: unknown[]): void {
  * strings encoded, records as bytes. A pointer given as an address or an empty view (passed as
  * NULL), or anything the fast form does not take, goes to `generic`.
  */
-function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (...args: unknown[]) => unknown): (...args: never[]) => unknown {
+function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
   const { params, result } = plan;
-  if (params.every((how) => PLAIN.has(how.as)) && PLAIN.has(result.as)) return direct as (...args: never[]) => unknown;
+  if (params.every((how) => PLAIN.has(how.as)) && PLAIN.has(result.as)) return direct;
   const names = params.map((_, i) => `a${i}`);
   const state: string[] = [];
   const guards: string[] = [];
@@ -564,7 +572,7 @@ function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (.
     params,
     result,
     names: plan.names,
-  }) as () => (...args: never[]) => unknown;
+  }) as () => (...args: unknown[]) => unknown;
   return factory();
 }
 
@@ -572,16 +580,15 @@ function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (.
 
 class DenoLibrary implements NativeLibrary {
   readonly engine = 'deno' as const;
+  readonly path: string;
   readonly #ffi: DenoFfi;
   readonly #values: Values;
   /** The dlopen that holds the library, then one per declared symbol; all closed by close(). */
   readonly #handles: DenoDynamicLibrary[];
   #open = true;
 
-  constructor(
-    ffi: DenoFfi,
-    readonly path: string,
-  ) {
+  constructor(ffi: DenoFfi, path: string) {
+    this.path = path;
     this.#ffi = ffi;
     this.#values = new Values(ffi);
     this.#handles = [ffi.dlopen(path, {})];
