@@ -18,8 +18,7 @@ import { type BindOptions, type BoundFunction, ENGINE_ENV, type Engine, type Eng
 import { registerBunEngine } from './engines/bun.ts';
 import { registerDenoEngine } from './engines/deno.ts';
 import { registerKoffiEngine } from './engines/koffi.ts';
-// TODO(api): import { registerNodeEngine } from './engines/node.ts' once the node:ffi engine is on the
-// Engine interface (branch bunnode); until then importing it fails (it still imports ../raw.ts).
+import { registerNodeEngine } from './engines/node.ts';
 import { type ErrnoAccess, errnoAccess } from './errno.ts';
 import { DeclarationError, type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
 import { checkAddress } from './memory.ts';
@@ -34,6 +33,7 @@ import { type CType, type FunctionType, type RecordType, declaration, layoutOf, 
 registerKoffiEngine();
 registerBunEngine();
 registerDenoEngine();
+registerNodeEngine();
 
 /** Options of `open()`. */
 export interface OpenOptions {
