@@ -29,12 +29,23 @@ const LINUX = process.platform === 'linux';
  * What an engine refuses, by design of its FFI: the case then expects a bind-time Error matching
  * the pattern. Keep in step with the table of docs/ffi.md.
  */
-type Feature = 'threadCallback' | 'largeRecordByValue' | 'floatRecordByValue';
+type Feature = 'threadCallback' | 'largeRecordByValue' | 'floatRecordByValue' | 'unexportedFunctionPointer';
 const CANNOT: Record<string, Partial<Record<Feature, RegExp>>> = {
-  // bun:ffi has no struct types: records of 1, 2, 4 or 8 bytes of integer fields are lowered to
-  // integers by the engine; others are refused when declared.
-  'bun:ffi': { largeRecordByValue: /bun:ffi cannot bind .*by value/, floatRecordByValue: /bun:ffi cannot bind .*floating-point/ },
-  'node:ffi': { threadCallback: /thread/i },
+  // bun:ffi and node:ffi have no struct types: the engines lower records of 1, 2, 4 or 8 bytes of
+  // integer fields to integers and refuse the others when they are declared.
+  'bun:ffi': {
+    largeRecordByValue: /bun:ffi cannot bind .*by value/,
+    floatRecordByValue: /bun:ffi cannot bind .*floating-point/,
+    // A threadsafe JSCallback answers 0 at once: only void callbacks may come from other threads.
+    threadCallback: /bun:ffi cannot bind .*foreign threads/,
+  },
+  'node:ffi': {
+    largeRecordByValue: /node:ffi cannot bind .*by value/,
+    floatRecordByValue: /node:ffi cannot bind .*floating-point/,
+    threadCallback: /node:ffi cannot bind .*thread/i,
+    // node:ffi binds by exported name: a pointer to a static function cannot be called.
+    unexportedFunctionPointer: /node:ffi cannot bind .*exported name only/,
+  },
 };
 function cannot(feature: Feature): RegExp | undefined {
   return ENGINE === undefined ? undefined : CANNOT[ENGINE]?.[feature];
@@ -315,10 +326,22 @@ group('foreign', () => {
       const mul = operation('mul');
       assert.equal(typeof mul, 'bigint');
       assert.equal(operation('nothing'), null);
+      const refused = cannot('unexportedFunctionPointer');
+      if (refused) {
+        assert.throws(() => fixture().funcAt(mul as bigint, 'int32_t mul(int32_t a, int32_t b)'), refused);
+        return;
+      }
       const callMul = fixture().funcAt(mul as bigint, 'int32_t mul(int32_t a, int32_t b)');
       assert.equal(callMul(6, 7), 42);
       const callAdd = fixture().funcAt(operation('add') as bigint, 'fx_binary_fn');
       assert.equal((callAdd as unknown as (a: number, b: number) => number)(6, 7), 13);
+    });
+
+    test('an exported function called through its address: address() + funcAt', () => {
+      const counter = fixture().funcAt(fixture().address('fx_check_positive'), 'int32_t check(int32_t value)');
+      assert.equal(counter(12), 12);
+      assert.throws(() => fixture().funcAt(0n, 'int32_t f(void)'), /^TypeError: funcAt: argument 'address' is NULL$/);
+      assert.throws(() => fixture().funcAt(-1, 'int32_t f(void)'), /^RangeError: funcAt: argument 'address'/);
     });
 
     // ---- strings and wide integers
