@@ -101,8 +101,10 @@ export function mappedFile(soname: string): string | undefined {
 export function resolveLibrary(spec: string, platform: string = process.platform): ResolvedLibrary {
   const tried: string[] = [];
   if (spec.includes('/') || spec.includes('\\') || /\.(so(\.\d+)*|dylib|dll)$/i.test(spec)) {
-    const path = isAbsolute(spec) || spec.startsWith('.') || spec.includes('/') || spec.includes('\\') ? resolve(spec) : spec;
-    if (path !== spec || existsSync(path)) {
+    const isPath = isAbsolute(spec) || spec.startsWith('.') || spec.includes('/') || spec.includes('\\');
+    const path = isPath ? resolve(spec) : spec;
+    // A path (absolute, relative or with a separator) must exist; a bare file name is searched for.
+    if (isPath || existsSync(path)) {
       if (!existsSync(path)) throw new Error(`file not found: ${path}`);
       return { load: path, file: path, name: defaultName(path), tried: [path] };
     }
