@@ -4,7 +4,7 @@
  * (bun:ffi) and Deno (Deno.dlopen). See docs/ffi.md.
  */
 export { ENGINES, ENGINE_ENV, type EngineName, currentRuntime, defaultEngine } from './engine.ts';
-export { type ErrnoAccess } from './errno.ts';
+export type { ErrnoAccess } from './errno.ts';
 export { DeclarationError, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
 export { type Declarations, ForeignLibrary, type FuncOptions, type OpenOptions, open } from './library.ts';
 export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, readCString, readRecord, writeBytes, writeRecord } from './memory.ts';

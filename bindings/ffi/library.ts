@@ -73,7 +73,8 @@ const OPEN_OPTION_KEYS = new Set(['engine']);
 
 function plainOptions<T extends object>(fn: string, value: unknown, keys: ReadonlySet<string>): T {
   if (value === undefined) return {} as T;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${fn}: argument 'options' must be an object, got ${value === null ? 'null' : typeof value}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new TypeError(`${fn}: argument 'options' must be an object, got ${value === null ? 'null' : typeof value}`);
   for (const key of Object.keys(value)) {
     if (!keys.has(key)) throw new TypeError(`${fn}: argument 'options' has an unknown key '${key}' (known: ${[...keys].join(', ')})`);
   }
@@ -344,11 +345,17 @@ function prepare(name: string, params: readonly RecordParam[], args: unknown[]):
     const view = new DataView(bytes.buffer);
     encodeRecord(param.record, value, view, 0, `${name}: argument ${param.index + 1}`);
     args[param.index] = bytes;
-    if (param.writes) (after ??= []).push(() => Object.assign(value, decodeRecord(param.record, view, 0)));
+    if (param.writes) {
+      after ??= [];
+      after.push(() => Object.assign(value, decodeRecord(param.record, view, 0)));
+    }
   }
-  return after && (() => {
-    for (const step of after) step();
-  });
+  return (
+    after &&
+    (() => {
+      for (const step of after) step();
+    })
+  );
 }
 
 /** The callable a library hands out for one bound function. */
@@ -366,12 +373,15 @@ function foreignFunction(
   let lastErrno: number | undefined;
   let lastError: number | undefined;
   const closedError = () => new Error(`${name}: library ${state.path} is closed`);
-  const arityError = (count: number) => new TypeError(`${name}: expected ${arity} argument${arity === 1 ? '' : 's'}, got ${count} (${declaration(type, name)})`);
+  const arityError = (count: number) =>
+    new TypeError(`${name}: expected ${arity} argument${arity === 1 ? '' : 's'}, got ${count} (${declaration(type, name)})`);
 
   let fn: (...args: unknown[]) => unknown;
   if (threadsafe) {
     fn = () => {
-      throw new Error(`${name}: declared with { threadsafe: true }: its callbacks run on the event loop, which a synchronous call would block; call ${name}.async(...)`);
+      throw new Error(
+        `${name}: declared with { threadsafe: true }: its callbacks run on the event loop, which a synchronous call would block; call ${name}.async(...)`,
+      );
     };
   } else if (records.length === 0 && errno === undefined) {
     // The fast path: the engine's own function after two checks.
@@ -402,7 +412,9 @@ function foreignFunction(
     const args = given.slice();
     if (args.length === arity + 1 && isAsyncOptions(args[arity])) options = args.pop() as AsyncOptions;
     if (errno) {
-      throw new Error(`${name}.async: errno is captured on the calling thread, and an asynchronous call runs on another one; declare it without { errno } to call it asynchronously`);
+      throw new Error(
+        `${name}.async: errno is captured on the calling thread, and an asynchronous call runs on another one; declare it without { errno } to call it asynchronously`,
+      );
     }
     if (state.closed) return Promise.reject(closedError());
     if (args.length !== arity) return Promise.reject(arityError(args.length));

@@ -56,7 +56,8 @@ export function checkAddress(value: unknown, fn: string, argument = 'address'): 
 /** A byte count from 0 to `max`, else a RangeError (TypeError for a non-number). */
 export function checkLength(value: unknown, fn: string, argument: string, max = MAX_LENGTH): number {
   if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${argument}' must be a byte count (a Number), got ${shown(value)}`);
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${fn}: argument '${argument}' must be an integer from 0 to ${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new RangeError(`${fn}: argument '${argument}' must be an integer from 0 to ${max}, got ${value}`);
   return value;
 }
 
@@ -64,8 +65,7 @@ const engines = new Map<string, Engine>();
 
 /** The engine that reads memory for these helpers. */
 export function memoryEngine(options?: MemoryOptions): Engine {
-  const choice =
-    options?.engine !== undefined ? engineChoice(options.engine, "option 'engine'") : engineChoice(process.env[ENGINE_ENV], ENGINE_ENV);
+  const choice = options?.engine !== undefined ? engineChoice(options.engine, "option 'engine'") : engineChoice(process.env[ENGINE_ENV], ENGINE_ENV);
   let engine = engines.get(choice);
   if (!engine) {
     engine = resolveEngine(choice);
@@ -104,7 +104,11 @@ export function readBytes(address: Address, length: number, options?: MemoryOpti
 /** Copies `bytes` to `address` (bytes.length of them). */
 export function writeBytes(address: Address, bytes: ArrayBufferView | ArrayBuffer, options?: MemoryOptions): void {
   const at = checkAddress(address, 'writeBytes', 'address');
-  const source = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : undefined;
+  const source = ArrayBuffer.isView(bytes)
+    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : bytes instanceof ArrayBuffer
+      ? new Uint8Array(bytes)
+      : undefined;
   if (!source) throw new TypeError(`writeBytes: argument 'bytes' must be an ArrayBuffer or a TypedArray, got ${shown(bytes)}`);
   checkLength(source.length, 'writeBytes', 'bytes.length');
   if (source.length === 0) return;
@@ -115,7 +119,9 @@ export function writeBytes(address: Address, bytes: ArrayBufferView | ArrayBuffe
 function recordType(type: unknown, fn: string): RecordType {
   const t = type as CType | undefined;
   if (!t || typeof t !== 'object' || (t.kind !== 'struct' && t.kind !== 'union')) {
-    throw new TypeError(`${fn}: argument 'type' must be a struct or union type (from lib.declare(...).types or parseType), got ${t && typeof t === 'object' && 'kind' in t ? formatType(t) : shown(type)}`);
+    throw new TypeError(
+      `${fn}: argument 'type' must be a struct or union type (from lib.declare(...).types or parseType), got ${t && typeof t === 'object' && 'kind' in t ? formatType(t) : shown(type)}`,
+    );
   }
   if (t.fields === undefined) throw new TypeError(`${fn}: ${t.kind} ${t.name} is opaque (declared without fields): it cannot be read`);
   return t;

@@ -55,8 +55,9 @@ function isGlibc(): boolean {
   if (glibc !== undefined) return glibc;
   try {
     const maps = readFileSync('/proc/self/maps', 'utf8');
-    if (/\/(ld-musl-[^/\s]*|libc\.musl-[^/\s]*)$/m.test(maps)) return (glibc = false);
-    if (/\/libc\.so\.6$/m.test(maps)) return (glibc = true);
+    if (/\/(ld-musl-[^/\s]*|libc\.musl-[^/\s]*)$/m.test(maps)) glibc = false;
+    else if (/\/libc\.so\.6$/m.test(maps)) glibc = true;
+    if (glibc !== undefined) return glibc;
   } catch {
     // No /proc: ask the runtime below.
   }

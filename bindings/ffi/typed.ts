@@ -33,11 +33,7 @@ export type Unconst<S extends string> = S extends `const ${infer R}` ? Unconst<R
  * The parameter declarations of a parameter list, split at top-level commas only (a function
  * pointer parameter `int (*f)(int, int)` stays whole). `''` and `'void'` give no parameters.
  */
-export type SplitParams<S extends string> = Trim<S> extends '' | 'void'
-  ? []
-  : S extends `${string}(${string}`
-    ? SplitNested<S>
-    : SplitFlat<S>;
+export type SplitParams<S extends string> = Trim<S> extends '' | 'void' ? [] : S extends `${string}(${string}` ? SplitNested<S> : SplitFlat<S>;
 
 type SplitFlat<S extends string> = S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...SplitFlat<Tail>] : [Trim<S>];
 
@@ -119,7 +115,11 @@ export type PointerResult = bigint | null;
 export type RecordValue = Record<string, unknown>;
 
 type Words<S extends string> = S extends `${infer W} ${infer Rest}` ? (W extends '' ? Words<Rest> : [W, ...Words<Rest>]) : S extends '' ? [] : [S];
-type Join<W extends string[]> = W extends [infer A extends string] ? A : W extends [infer A extends string, ...infer R extends string[]] ? `${A} ${Join<R>}` : '';
+type Join<W extends string[]> = W extends [infer A extends string]
+  ? A
+  : W extends [infer A extends string, ...infer R extends string[]]
+    ? `${A} ${Join<R>}`
+    : '';
 type DropLast<W extends string[]> = W extends [...infer Init extends string[], string] ? Init : [];
 type Last<W extends string[]> = W extends [...string[], infer L extends string] ? L : never;
 
@@ -136,8 +136,9 @@ type TypePart<S extends string> =
     : never;
 
 /** A value of a C type named without pointers, in one direction. */
-type ValueOf<T extends string, Result extends boolean> = T extends 'void'
-  ? void
+type ValueOf<T extends string> = T extends 'void'
+  ? // biome-ignore lint/suspicious/noConfusingVoidType: a C void result is a function that returns nothing
+    void
   : T extends 'bool' | '_Bool'
     ? boolean
     : T extends NumberScalar
@@ -148,9 +149,7 @@ type ValueOf<T extends string, Result extends boolean> = T extends 'void'
           ? number
           : T extends `struct ${string}` | `union ${string}`
             ? RecordValue
-            : Result extends true
-              ? unknown
-              : unknown;
+            : unknown;
 
 /** A pointer, from the text before its first `*` and whether there is more than one `*`. */
 type PointerOf<Base extends string, Deep extends boolean, Result extends boolean> = Deep extends true
@@ -185,7 +184,7 @@ export type CValue<D extends string, Result extends boolean> = D extends `${infe
     ? PointerOf<D extends `${infer Base}[${string}` ? DropName<Base> : never, false, Result>
     : D extends `${infer Base}*${infer After}`
       ? PointerOf<Base, After extends `${string}*${string}` ? true : false, Result>
-      : ValueOf<TypePart<D>, Result>;
+      : ValueOf<TypePart<D>>;
 
 type DropName<S extends string> = Join<DropLast<Words<Trim<S>>>>;
 

@@ -8,16 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import process from 'node:process';
-import {
-  DeclarationError,
-  type ForeignLibrary,
-  open,
-  readBytes,
-  readCString,
-  readRecord,
-  writeBytes,
-  writeRecord,
-} from '../../bindings/ffi/index.ts';
+import { DeclarationError, type ForeignLibrary, open, readBytes, readCString, readRecord, writeBytes, writeRecord } from '../../bindings/ffi/index.ts';
 import type { RecordType } from '../../bindings/ffi/types.ts';
 import { fixtureLibrary } from '../fixtures/ffi/build.ts';
 import { each, group, test } from './harness.ts';
@@ -258,8 +249,7 @@ group('foreign', () => {
 
     test('a callback called from a thread the fixture starts (async call), or a clear refusal', async () => {
       const refused = cannot('threadCallback');
-      const declare = () =>
-        fixture().func('int32_t fx_call_on_thread(int32_t (*fn)(int32_t a, int32_t b), int32_t a, int32_t b)', { threadsafe: true });
+      const declare = () => fixture().func('int32_t fx_call_on_thread(int32_t (*fn)(int32_t a, int32_t b), int32_t a, int32_t b)', { threadsafe: true });
       if (refused) {
         assert.throws(declare, refused);
         return;

@@ -33,17 +33,7 @@
  */
 import { createRequire } from 'node:module';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, registerEngine } from '../engine.ts';
-import {
-  type Convert,
-  type LoweredRecord,
-  argumentName,
-  converting,
-  lowered,
-  refusal,
-  same,
-  stringArgument,
-  wideResult,
-} from '../_lowering.ts';
+import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, stringArgument, wideResult } from '../_lowering.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
 import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
 
@@ -194,15 +184,17 @@ function callbackPlan(ffi: BunFfi, owner: FunctionType, index: number, fn: Funct
   const convertsArgs = fromNative.some((convert) => convert !== same);
   return {
     definition,
-    body: (js, state) => (...raw) => {
-      if (state.thrown) return zero;
-      try {
-        return toNative(js(...(convertsArgs ? raw.map((value, i) => fromNative[i]!(value)) : raw)));
-      } catch (error) {
-        state.thrown = { error };
-        return zero;
-      }
-    },
+    body:
+      (js, state) =>
+      (...raw) => {
+        if (state.thrown) return zero;
+        try {
+          return toNative(js(...(convertsArgs ? raw.map((value, i) => fromNative[i]!(value)) : raw)));
+        } catch (error) {
+          state.thrown = { error };
+          return zero;
+        }
+      },
     answer: (raw) => (typeof raw === 'bigint' ? raw : raw === true ? 1 : typeof raw === 'number' ? raw : 0),
   };
 }
