@@ -236,6 +236,18 @@ group('foreign', () => {
       );
     });
 
+    test('a callback during an async call runs on the main thread', async () => {
+      const fold = fixture().func('int32_t fx_fold(const int32_t *values, size_t count, int32_t init, int32_t (*fn)(int32_t a, int32_t b))');
+      const values = Int32Array.from([1, 2, 3, 4]);
+      let calls = 0;
+      const result = await fold.async(values, 4, 100, (a, b) => {
+        calls++;
+        return a - b;
+      });
+      assert.equal(result, 90);
+      assert.equal(calls, 4);
+    });
+
     test('a callback typedef with strings and user data: fx_visit', () => {
       types();
       const visit = fixture().func('void fx_visit(fx_visit_fn visit, void *user_data)');
