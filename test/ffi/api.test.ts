@@ -35,6 +35,14 @@ afterAll(() => {
   for (const library of opened) library.close();
 });
 
+describe('package', () => {
+  it('exports ./ffi with types, from the compiled bindings/ffi/index', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(manifest.exports['./ffi']).toEqual({ types: './dist/bindings/ffi/index.d.ts', default: './dist/bindings/ffi/index.js' });
+    expect(existsSync(join(ROOT, 'bindings', 'ffi', 'index.ts'))).toBe(true);
+  });
+});
+
 describe('types derived from the prototype text', () => {
   it('scalars, wide integers, booleans, void', () => {
     expectTypeOf<ParamsOf<'double cos(double x)'>>().toEqualTypeOf<[number]>();
