@@ -82,6 +82,24 @@ function packCandidates(words: readonly string[]): { packed: Buffer; offsets: Ui
   return { packed: Buffer.concat(parts), offsets };
 }
 
+describe('the table on koffi (bindings/_table.ts)', () => {
+  it("binds koffi's own functions: nothing between the typed layer and the call", () => {
+    const info = (f: unknown) => (f as { info: { name: string; arguments: Array<{ type: { name: string } }>; result: { name: string } } }).info;
+    expect(info(table.raw.mylib_add).name).toBe('mylib_add');
+    expect(info(table.raw.mylib_status_name).result.name).toBe('char *'); // koffi's name for 'const char *': a string
+    // The address form: every pointer parameter a uintptr_t.
+    expect(info(table.addressed.mylib_get_result).arguments.map((a) => a.type.name)).toEqual([
+      'uintptr_t',
+      'size_t',
+      'uintptr_t',
+      'size_t',
+      'uintptr_t',
+      'uintptr_t',
+      'size_t',
+    ]);
+  });
+});
+
 describe('status table', () => {
   it('MYLIB_ERR_OUT_OF_MEMORY is 7', () => {
     expect(Status.OUT_OF_MEMORY).toBe(7);
