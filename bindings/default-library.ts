@@ -10,7 +10,7 @@ import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts'
 /**
  * Loads the native library and returns an independent instance. `options` is LoadOptions or a
  * path string (`open(p)` is `open({ path: p })`); unknown keys or wrong types throw a TypeError.
- * The file is checked before it is loaded (see bindings/object-file.ts): a truncated or foreign
+ * The file is checked before it is loaded (see bindings/ffi/object-file.ts): a truncated or foreign
  * file is a LibraryLoadError, not a crash.
  */
 export function open(options?: LoadOptions | string): Mylib {

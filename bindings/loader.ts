@@ -9,7 +9,7 @@
  * an installed package); then the platform package `mylib-rust-<platform tag>` that npm picked
  * among the main package's optionalDependencies by its os/cpu/libc fields.
  *
- * Each file is checked before dlopen (bindings/object-file.ts: format, machine, and that the
+ * Each file is checked before dlopen (bindings/ffi/object-file.ts: format, machine, and that the
  * file holds every byte its headers declare), so a truncated or foreign file is one failed
  * attempt in the error, not a SIGBUS.
  */
@@ -24,8 +24,8 @@ import { registerDenoEngine } from './ffi/engines/deno.ts';
 import { registerKoffiEngine } from './ffi/engines/koffi.ts';
 import { registerNodeEngine } from './ffi/engines/node.ts';
 import { describe } from './errors.ts';
+import { objectFileProblem } from './ffi/object-file.ts';
 import { LIBRARY_PATH_ENV, LIB_NAME, type PlatformInfo, hostPlatform, libraryFileName, platformTag } from './names.ts';
-import { objectFileProblem } from './object-file.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
 export const PACKAGE_NAME = 'mylib-rust';

@@ -10,6 +10,7 @@
  */
 
 import { type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './ffi/grammar.ts';
+import type { ArgsOf, HeadOf, SplitParams, Trim, Unconst } from './ffi/typed.ts';
 import { type RecordType, type ScalarType as CScalar, declaration, formatType, layoutOf, scalar } from './ffi/types.ts';
 import { ABI_VERSION } from './names.ts';
 
@@ -112,9 +113,6 @@ export type StructOut = Uint8Array | Float64Array | BigUint64Array | Uint32Array
 /** A progress callback: return false to cancel. The third argument (`user_data`) is what was passed next to it: null from JS. */
 export type ProgressFn = (done: number | bigint, total: number | bigint, userData?: unknown) => boolean;
 
-type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
-type SplitParams<S extends string> = Trim<S> extends '' ? [] : S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...SplitParams<Tail>] : [Trim<S>];
-type Unconst<S extends string> = S extends `const ${infer R}` ? Unconst<R> : S;
 type BaseOf<P extends string> = Trim<Unconst<P> extends `${infer Base}*${string}` ? Base : never>;
 type Opaque = (typeof OPAQUES)[number];
 
@@ -158,8 +156,7 @@ type ResultType<Head extends string> = Head extends `${string}char *${string}`
 
 type MapParams<T> = T extends [infer Head extends string, ...infer Rest] ? [ParamType<Head>, ...MapParams<Rest>] : [];
 type AsNumbers<T> = T extends [unknown, ...infer Rest] ? [number, ...AsNumbers<Rest>] : [];
-type ParamsOf<P extends string> = P extends `${string}(${infer Args})` ? MapParams<SplitParams<Args>> : never;
-type HeadOf<P extends string> = P extends `${infer Head}(${string}` ? Head : never;
+type ParamsOf<P extends string> = MapParams<SplitParams<ArgsOf<P>>>;
 
 /** A raw function as every engine presents it: a synchronous call with the table's C types. */
 export type RawFunction<P extends string> = (...args: ParamsOf<P>) => ResultType<HeadOf<P>>;

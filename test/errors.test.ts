@@ -97,7 +97,7 @@ describe('loading', () => {
       message = (error as Error).message;
     }
     expect(message).toContain(garbage);
-    // The header check (bindings/object-file.ts) rejects it before dlopen on every platform.
+    // The header check (bindings/ffi/object-file.ts) rejects it before dlopen on every platform.
     expect(message).toMatch(/: not an? (ELF|Mach-O|PE) shared library \(starts with 6e6f7420\)/);
   });
 

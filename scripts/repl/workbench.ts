@@ -23,7 +23,7 @@ import {
   parsePrototype,
   parseStruct,
 } from './cdecl.ts';
-import { type ResolvedLibrary, mappedFile, resolveLibrary } from './libnames.ts';
+import { type ResolvedLibrary, mappedFile, resolveLibrary } from '../../bindings/ffi/names.ts';
 import { type ExportedSymbol, type SymbolTable, displayName, readSymbolTable } from './symbols.ts';
 
 type Koffi = typeof import('koffi').default;

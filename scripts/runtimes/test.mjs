@@ -10,6 +10,7 @@
 // Exit code 1 when any selected pair did not pass, 2 on a bad flag.
 import { spawn } from 'node:child_process';
 import { argv } from 'zx';
+import { fixtureLibrary } from '../../test/fixtures/ffi/build.ts';
 import { PAIRS, RUNTIMES, fail, installed, root, runtimeCommand, say, seconds, table, warn } from './lib.mjs';
 
 /** @import { Runtime } from './lib.mjs' */
@@ -120,6 +121,14 @@ function judge(pair, run) {
 
 const pairs = selectPairs(argv.pairs);
 const started = performance.now();
+// The foreign-library suite's C fixture, built once here: the pairs only read it (Deno runs
+// without --allow-run).
+try {
+  say(`C fixture: ${fixtureLibrary()}`);
+} catch (error) {
+  fail(/** @type {Error} */ (error).message);
+  process.exit(1);
+}
 /** @type {Array<[pair: string, runtime: string, engine: string, result: string, cases: number, passed: number, failed: number, suiteS: string, wallS: string, why: string]>} */
 const rows = [];
 let allOk = true;

@@ -19,6 +19,7 @@ import './words.ts';
 import './numeric.ts';
 import './errors.ts';
 import './loading.ts';
+import './foreign.ts';
 
 declare const Bun: { version: string } | undefined;
 declare const Deno: { version: { deno: string } } | undefined;

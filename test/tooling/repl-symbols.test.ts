@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
 import { DeclarationError, bindingResultText, koffiPrototype, parsePrototype, parseStruct } from '../../scripts/repl/cdecl.ts';
-import { defaultName, resolveLibrary } from '../../scripts/repl/libnames.ts';
+import { defaultName, resolveLibrary } from '../../bindings/ffi/names.ts';
 import { displayName, readSymbolTable } from '../../scripts/repl/symbols.ts';
 
 describe('parsePrototype', () => {

@@ -6,9 +6,13 @@
  * Workers start on first use and are unref'd while idle: an idle pool does not keep the process
  * alive, a busy one does, so a pending promise always settles. Calls beyond `size` queue in order.
  *
+ * Functions are bound in a worker on their first call there: the call's message carries the
+ * function's serialisable definition (made by the engine from the type vocabulary) the first time
+ * it goes to that worker, and its key afterwards.
+ *
  * A callback during a call runs on the main thread: the worker posts its arguments and blocks in
- * Atomics.wait on a SharedArrayBuffer until the main thread's message handler writes the answer,
- * so the main event loop keeps turning while the native call waits.
+ * Atomics.wait on a SharedArrayBuffer until the main thread's message handler writes the answer
+ * (a Number or a BigInt), so the main event loop keeps turning while the native call waits.
  *
  * The worker is plain JavaScript evaluated from a string (`eval: true`, where `require` exists on
  * Node and Bun): it loads no file of the bindings, so it works whatever runs the main thread's
@@ -23,16 +27,28 @@ import { Worker } from 'node:worker_threads';
  * with `messages.loadFailed`. Documented here; the source itself is not type-checked.
  */
 export interface WorkerLibrary {
-  /** Calls `name` on the worker's thread; its return value is posted to the main thread. */
-  call(name: string, args: unknown[]): unknown;
-  /**
-   * A native callback for parameter `index` of `name` that calls `answer` (which blocks until
-   * the main thread's answer, an int32) and returns what the C caller expects. `close` runs
-   * once the call has returned.
-   */
-  callback(name: string, index: number, answer: (...values: unknown[]) => number): { pointer: unknown; close(): void };
+  /** Binds a function from its definition (`PoolFunction.definition`), once per worker. */
+  bind(definition: unknown): WorkerFunction;
   /** dlclose; the worker then exits. */
   close(): void;
+}
+
+/** A function bound in a worker. */
+export interface WorkerFunction {
+  /** Calls it on the worker's thread; its return value is posted to the main thread. */
+  call(args: unknown[]): unknown;
+  /**
+   * A native callback for parameter `index` that calls `answer` (which blocks until the main
+   * thread's answer, a Number or a BigInt) and returns what the C caller expects. `close` runs
+   * once the call has returned.
+   */
+  callback(index: number, answer: (...values: unknown[]) => number | bigint): { pointer: unknown; close(): void };
+}
+
+/** A function as the pool knows it: `key` unique in the pool, `definition` cloned to workers. */
+export interface PoolFunction {
+  readonly key: number;
+  readonly definition: unknown;
 }
 
 /** The engine's errors, so that each engine keeps its own messages. */
@@ -54,7 +70,7 @@ export interface PoolOptions {
   size: number;
   /** JavaScript source of `(data) => WorkerLibrary`, evaluated in each worker. */
   workerLibrary: string;
-  /** Cloned into each worker: the library's path and what workerLibrary declares. */
+  /** Cloned into each worker: the library's path and what workerLibrary needs to open it. */
   data: unknown;
   messages: PoolMessages;
   /** Node options added to the inherited ones in each worker (Node only). */
@@ -63,21 +79,23 @@ export interface PoolOptions {
 
 /** One call as the engine prepared it for a worker. */
 export interface PoolCall {
+  /** The function called. */
+  fn: PoolFunction;
   /** What the worker passes to `call`: addresses instead of arrays, numbers, BigInts, null. */
   args: unknown[];
-  /** The parameters the worker fills with `callback(name, index, ...)`. */
+  /** The parameters the worker fills with `callback(index, ...)`. */
   callbacks: number[];
   /** Kept reachable until the call settles (the arrays whose addresses `args` holds). */
   keep: unknown;
   /** Runs on the main thread for each callback the worker makes; a throw answers 0. */
-  progress(index: number, values: unknown[]): number;
+  progress(index: number, values: unknown[]): number | bigint;
   /** The worker's return value as the promise resolves it; a throw rejects it. Default: as is. */
   result?(value: unknown): unknown;
   /** The worker's error (a structured clone) as the promise rejects it. Default: as is. */
   error?(error: unknown): unknown;
 }
 
-type ToWorker = { type: 'call'; id: number; name: string; args: unknown[]; callbacks: number[] } | { type: 'close' };
+type ToWorker = { type: 'call'; id: number; key: number; definition?: unknown; args: unknown[]; callbacks: number[] } | { type: 'close' };
 type FromWorker =
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: unknown }
@@ -88,8 +106,12 @@ type FromWorker =
 function workerProgram(workerLibrary: string): string {
   return `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-// [0]: 0 while a callback waits for its answer, 1 once answered; [1]: the answer.
+// Int32 [0]: 0 while a callback waits for its answer, 1 once answered; [1]: 1 when the answer
+// is a BigInt (BigInt64 [1]), 0 when a Number (Float64 [1]).
 const flag = new Int32Array(workerData.flag);
+const numberAnswer = new Float64Array(workerData.flag);
+const bigintAnswer = new BigInt64Array(workerData.flag);
+const functions = new Map();
 const post = (message) => parentPort.postMessage(message);
 let library;
 try {
@@ -104,21 +126,23 @@ if (library !== undefined) {
       parentPort.close();
       return;
     }
-    const { id, name, args, callbacks } = message;
+    const { id, key, definition, args, callbacks } = message;
     const made = [];
     try {
+      let fn = functions.get(key);
+      if (fn === undefined) functions.set(key, (fn = library.bind(definition)));
       for (const index of callbacks) {
         // Runs on this thread, inside the native call: ask the main thread and wait.
-        const callback = library.callback(name, index, (...values) => {
+        const callback = fn.callback(index, (...values) => {
           Atomics.store(flag, 0, 0);
           post({ type: 'progress', id, index, values });
           Atomics.wait(flag, 0, 0);
-          return Atomics.load(flag, 1);
+          return Atomics.load(flag, 1) === 1 ? bigintAnswer[1] : numberAnswer[1];
         });
         made.push(callback);
         args[index] = callback.pointer;
       }
-      post({ type: 'result', id, value: library.call(name, args) });
+      post({ type: 'result', id, value: fn.call(args) });
     } catch (error) {
       post({ type: 'error', id, error });
     } finally {
@@ -140,6 +164,10 @@ interface Job {
 interface PoolWorker {
   worker: Worker;
   flag: Int32Array;
+  numberAnswer: Float64Array;
+  bigintAnswer: BigInt64Array;
+  /** The keys of the functions this worker has the definition of. */
+  known: Set<number>;
   job: Job | undefined;
 }
 
@@ -149,11 +177,17 @@ export class WorkerPool {
   readonly #workers: PoolWorker[] = [];
   readonly #queue: Job[] = [];
   #next = 1;
+  #nextKey = 1;
   #closed = false;
 
   constructor(options: PoolOptions) {
     this.#options = options;
     this.#program = workerProgram(options.workerLibrary);
+  }
+
+  /** A function of this pool: `definition` goes to each worker before its first call there. */
+  define(definition: unknown): PoolFunction {
+    return { key: this.#nextKey++, definition };
   }
 
   /**
@@ -196,16 +230,27 @@ export class WorkerPool {
       const job = this.#queue.shift()!;
       slot.job = job;
       slot.worker.ref();
-      slot.worker.postMessage({ type: 'call', id: job.id, name: job.name, args: job.call.args, callbacks: job.call.callbacks } satisfies ToWorker);
+      const { fn, args, callbacks } = job.call;
+      const definition = slot.known.has(fn.key) ? undefined : fn.definition;
+      slot.known.add(fn.key);
+      slot.worker.postMessage({ type: 'call', id: job.id, key: fn.key, definition, args, callbacks } satisfies ToWorker);
     }
   }
 
   #spawn(): PoolWorker {
-    const flag = new Int32Array(new SharedArrayBuffer(8));
-    const options = { eval: true, workerData: { flag: flag.buffer, data: this.#options.data } };
+    const shared = new SharedArrayBuffer(16);
+    const flag = new Int32Array(shared);
+    const options = { eval: true, workerData: { flag: shared, data: this.#options.data } };
     const { execArgv } = this.#options;
     const worker = new Worker(this.#program, execArgv ? { ...options, execArgv: [...process.execArgv, ...execArgv] } : options);
-    const slot: PoolWorker = { worker, flag, job: undefined };
+    const slot: PoolWorker = {
+      worker,
+      flag,
+      numberAnswer: new Float64Array(shared),
+      bigintAnswer: new BigInt64Array(shared),
+      known: new Set(),
+      job: undefined,
+    };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#lost(slot, error));
     worker.on('exit', (code) => this.#lost(slot, this.#options.messages.exited(code)));
@@ -218,13 +263,15 @@ export class WorkerPool {
     const job = slot.job;
     switch (message.type) {
       case 'progress': {
-        let answer = 0;
+        let answer: number | bigint = 0;
         try {
           if (job?.id === message.id) answer = job.call.progress(message.index, message.values);
         } catch {
           answer = 0;
         }
-        Atomics.store(slot.flag, 1, answer);
+        if (typeof answer === 'bigint') slot.bigintAnswer[1] = BigInt.asIntN(64, answer);
+        else slot.numberAnswer[1] = answer;
+        Atomics.store(slot.flag, 1, typeof answer === 'bigint' ? 1 : 0);
         Atomics.store(slot.flag, 0, 1);
         Atomics.notify(slot.flag, 0);
         return;

@@ -1,58 +1,86 @@
 /**
- * The Deno engine: Deno.dlopen, Deno's own FFI (the default on Deno; needs --allow-ffi). Symbol
- * definitions are derived from the declaration table. Data pointers are declared `buffer` (a
- * TypedArray or null, the fast path); a call that passes an address or a library pointer there
- * goes through the function's address form instead, where every pointer is `usize` (the same
- * register on every 64-bit ABI). Opaque handles and returned pointers are `usize` too, so they
- * stay BigInts. Async calls are `nonblocking` symbols (Deno runs them on its own thread); their
- * callbacks are thread-safe and run on the main thread while the native thread waits.
+ * The Deno engine: Deno.dlopen, Deno's own FFI (the default on Deno; needs --allow-ffi). Any
+ * function type of the vocabulary (types.ts) is declared from `passing()` through ONE mapping,
+ * `denoType`, used for functions, callbacks and record fields alike.
+ *
+ * - Data pointers (and `const char *` parameters) are declared `buffer` (a TypedArray, a DataView,
+ *   an ArrayBuffer or null: Deno's fast path). A call that passes an address there (a BigInt or a
+ *   Number), or an empty view, goes through the function's ADDRESS FORM, where every pointer is
+ *   `usize` (the same register on every 64-bit ABI) and a view becomes its address. Opaque
+ *   handles and pointer results are `usize` too, so they stay BigInts.
+ * - 64-bit integer parameters are passed as BigInts: Deno's fast call takes a BigInt in ~5 ns and
+ *   converts a Number in ~30 ns (more with an i64 result). Each such parameter keeps its last
+ *   Number and the BigInt made from it, so a repeated value (an address in a scratch block, a
+ *   capacity) is converted once. 64-bit results come from Deno as BigInts and become Numbers
+ *   when they are safe integers.
+ * - Wrappers are built per function from its type (a fixed-arity function per signature): a
+ *   rest-parameter wrapper with a loop over the arguments cost 100-170 ns more per call. A
+ *   function whose values need no conversion (numbers and booleans only) is the Deno symbol.
+ * - Records by value are Deno `{ struct: [...] }` types, whose values are the record's bytes
+ *   (record.ts converts objects). Arrays in records are their elements repeated; a union is a
+ *   struct of pieces of its alignment's size, each an integer when an integer member overlaps it
+ *   and the members' float type otherwise, which classifies like the union on x86-64 SysV,
+ *   AArch64 and Windows x64; a union of floats of different sizes without an integer is refused.
+ * - Each function is declared by its own dlopen of the same file (the loader counts references;
+ *   a missing symbol is refused when bound): the blocking symbol when bound; the address form
+ *   and the `nonblocking` symbols (async calls, run on Deno's own threads) on first use.
+ *   Functions bound by address (`bindAddress`) are Deno.UnsafeFnPointers: Deno's slow path
+ *   (about 1.5 us per call).
+ * - Callbacks are `Deno.UnsafeCallback`s made for the call and closed after it. For async calls
+ *   they are `UnsafeCallback.threadSafe`: Deno's thread waits while the callback runs on the main
+ *   thread. A synchronous call cannot take a JS callback that a foreign thread calls (the main
+ *   thread would wait for itself): with `foreignThreadCallbacks`, `call` refuses a JS function
+ *   and `callAsync` takes it.
  */
-import { type Engine, type EngineLibrary, type OpenedLibrary, registerEngine } from '../engine.ts';
-import {
-  ADDRESS_FORMS,
-  type AddressFunctions,
-  CALLBACKS,
-  DECLARATIONS,
-  OPAQUES,
-  type ParsedParam,
-  type Pointer,
-  type RawFunctions,
-  type SymbolName,
-  isStringResult,
-  parsePrototype,
-} from '../raw.ts';
+import type { BindOptions, BoundFunction, Engine, NativeLibrary } from '../engine.ts';
+import { registerEngine } from '../engine.ts';
+import { decodeRecord, encodeRecord } from '../record.ts';
+import { type CType, type FunctionType, HOST, type Passing, type RecordType, type ScalarName, formatType, layoutOf, passing } from '../types.ts';
 
-/** The part of Deno's FFI this engine uses. */
-interface DenoPointerApi {
-  of(value: ArrayBufferView): object | null;
-  create(value: bigint): object | null;
-  value(pointer: object | null): bigint;
-}
-interface DenoCallback {
-  pointer: object;
-  close(): void;
-}
-interface DenoCallbackConstructor {
-  new (definition: DenoSignature, fn: (...args: never[]) => unknown): DenoCallback;
-  threadSafe(definition: DenoSignature, fn: (...args: never[]) => unknown): DenoCallback;
-}
+// ---------------------------------------------------------------------------------------------
+// The part of Deno's FFI used here (Deno's own types are not available to tsc).
+
+type DenoPointer = object;
+type DenoType = string | { struct: DenoType[] };
 interface DenoSignature {
-  parameters: string[];
-  result: string;
+  parameters: DenoType[];
+  result: DenoType;
 }
-interface DenoSymbolDefinition extends DenoSignature {
+interface DenoFunctionDefinition extends DenoSignature {
   name?: string;
   nonblocking?: boolean;
+  optional?: boolean;
 }
+interface DenoStaticDefinition {
+  name: string;
+  type: 'pointer';
+  optional?: boolean;
+}
+type DenoSymbol = (...args: unknown[]) => unknown;
 interface DenoDynamicLibrary {
-  symbols: Record<string, (...args: unknown[]) => unknown>;
+  symbols: Record<string, unknown>;
+  close(): void;
+}
+interface DenoCallback {
+  readonly pointer: DenoPointer;
   close(): void;
 }
 interface DenoFfi {
-  dlopen(path: string, symbols: Record<string, DenoSymbolDefinition>): DenoDynamicLibrary;
-  UnsafePointer: DenoPointerApi;
-  UnsafePointerView: { getArrayBuffer(pointer: object, length: number, offset?: number): ArrayBuffer; getCString(pointer: object): string };
-  UnsafeCallback: DenoCallbackConstructor;
+  dlopen(path: string, symbols: Record<string, DenoFunctionDefinition | DenoStaticDefinition>): DenoDynamicLibrary;
+  UnsafePointer: {
+    of(value: ArrayBufferView | ArrayBuffer): DenoPointer | null;
+    create(value: bigint): DenoPointer | null;
+    value(pointer: DenoPointer | null): bigint | number;
+  };
+  UnsafePointerView: {
+    getArrayBuffer(pointer: DenoPointer, length: number, offset?: number): ArrayBuffer;
+    getCString(pointer: DenoPointer): string;
+  };
+  UnsafeCallback: {
+    new (definition: DenoSignature, fn: (...args: never[]) => unknown): DenoCallback;
+    threadSafe(definition: DenoSignature, fn: (...args: never[]) => unknown): DenoCallback;
+  };
+  UnsafeFnPointer: new (pointer: DenoPointer, definition: DenoFunctionDefinition) => { call(...args: unknown[]): unknown };
 }
 
 function deno(): DenoFfi {
@@ -61,8 +89,12 @@ function deno(): DenoFfi {
   return global.Deno as DenoFfi;
 }
 
-const SCALARS: Record<string, string> = {
+// ---------------------------------------------------------------------------------------------
+// THE mapping from the vocabulary to Deno's types.
+
+const SCALAR_TYPES: Readonly<Record<ScalarName, string>> = {
   bool: 'bool',
+  char: 'i8',
   int8_t: 'i8',
   uint8_t: 'u8',
   int16_t: 'i16',
@@ -71,83 +103,278 @@ const SCALARS: Record<string, string> = {
   uint32_t: 'u32',
   int64_t: 'i64',
   uint64_t: 'u64',
-  size_t: 'usize',
-  uintptr_t: 'usize',
   float: 'f32',
   double: 'f64',
-  void: 'void',
+  size_t: 'usize',
+  ssize_t: 'isize',
+  intptr_t: 'isize',
+  uintptr_t: 'usize',
+  ptrdiff_t: 'isize',
+  long: HOST.longSize === 8 ? 'i64' : 'i32',
+  'unsigned long': HOST.longSize === 8 ? 'u64' : 'u32',
 };
-const OPAQUE_NAMES: ReadonlySet<string> = new Set(OPAQUES);
 
-type Kind = 'scalar' | 'wide' | 'data' | 'handle' | 'callback';
+/**
+ * Which way a value crosses: `fast` and `address` are JS -> C (arguments, callback results) with
+ * data pointers as `buffer` or as `usize`; `out` is C -> JS (results, callback arguments).
+ */
+type Direction = 'fast' | 'address' | 'out';
 
-/** 64-bit integer parameters: Deno's fast call path takes them as BigInts (~5 ns), Numbers cost ~30 ns each. */
-const WIDE: ReadonlySet<string> = new Set(['size_t', 'uintptr_t', 'uint64_t', 'int64_t']);
-
-function kindOf(param: ParsedParam): Kind {
-  if (param.pointers === 0) return WIDE.has(param.base) ? 'wide' : 'scalar';
-  if (param.pointers === 1 && param.base in CALLBACKS) return 'callback';
-  if (param.pointers === 1 && OPAQUE_NAMES.has(param.base)) return 'handle';
-  return 'data';
-}
-
-function denoType(param: ParsedParam, kind: Kind, address: boolean): string {
-  if (kind === 'scalar' || kind === 'wide') {
-    const type = SCALARS[param.base];
-    if (type === undefined) throw new Error(`mylib (deno engine): no Deno type for C type '${param.base}'`);
-    return type;
+/** The Deno type of a value passed as `how`, going `direction`. */
+function denoType(how: Passing, direction: Direction): DenoType {
+  switch (how.as) {
+    case 'void':
+      return 'void';
+    case 'number':
+    case 'wide':
+      return SCALAR_TYPES[how.scalar.name];
+    case 'bool':
+      return 'bool';
+    case 'string':
+      return direction === 'fast' ? 'buffer' : direction === 'address' ? 'usize' : 'pointer';
+    case 'pointer':
+      return direction === 'fast' ? 'buffer' : 'usize';
+    case 'handle':
+      return 'usize';
+    case 'callback':
+      return direction === 'out' ? 'usize' : 'function';
+    case 'record':
+      return { struct: recordFields(how.record) };
   }
-  if (kind === 'callback') return 'function';
-  if (kind === 'handle' || address) return 'usize';
-  return 'buffer';
 }
 
-/** Deno signatures of the callback types, from CALLBACKS. */
-const CALLBACK_SIGNATURES: Record<string, DenoSignature> = Object.fromEntries(
-  Object.entries(CALLBACKS).map(([name, prototype]) => {
-    const parsed = parsePrototype(prototype);
-    const type = (p: ParsedParam) => denoType(p, kindOf(p), true);
-    return [name, { parameters: parsed.params.map(type), result: type(parsed.result) }];
-  }),
-);
+/** The Deno struct fields of a record's bytes. */
+function recordFields(record: RecordType): DenoType[] {
+  if (record.kind === 'union') return unionPieces(record);
+  return layoutOf(record).fields.flatMap((field) => fieldTypes(field.type));
+}
 
+/** A field as Deno struct members: scalars by the mapping, arrays repeated, records nested. */
+function fieldTypes(type: CType): DenoType[] {
+  switch (type.kind) {
+    case 'array':
+      return Array.from({ length: type.length }, () => fieldTypes(type.of)).flat();
+    case 'struct':
+    case 'union':
+      return [{ struct: recordFields(type) }];
+    case 'pointer':
+      return ['pointer'];
+    default:
+      return [denoType(passing(type, 'param'), 'out')];
+  }
+}
+
+/** The scalar leaves of a type: offset, size and whether they are floats. */
+function leaves(type: CType, offset: number, out: Array<{ offset: number; size: number; float: string | undefined }>): void {
+  switch (type.kind) {
+    case 'scalar':
+      out.push({ offset, size: type.size, float: type.float ? SCALAR_TYPES[type.name] : undefined });
+      return;
+    case 'enum':
+    case 'pointer':
+      out.push({ offset, size: layoutOf(type).size, float: undefined });
+      return;
+    case 'array': {
+      const step = layoutOf(type.of).size;
+      for (let i = 0; i < type.length; i++) leaves(type.of, offset + i * step, out);
+      return;
+    }
+    case 'struct':
+    case 'union':
+      for (const field of layoutOf(type).fields) leaves(field.type, offset + field.offset, out);
+      return;
+    default:
+      return;
+  }
+}
+
+const INTEGER_OF_SIZE: Record<number, string> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
+
+/**
+ * A union as pieces of its alignment's size. With an integer member anywhere the union is not a
+ * homogeneous float aggregate (AArch64) and each eightbyte is INTEGER where an integer overlaps
+ * it (x86-64 SysV): an integer piece where one does, a float piece elsewhere. Without integers,
+ * all floats of one type: pieces of that type. Floats of two sizes and no integer: refused.
+ */
+function unionPieces(union: RecordType): DenoType[] {
+  const { size, alignment } = layoutOf(union);
+  const found: Array<{ offset: number; size: number; float: string | undefined }> = [];
+  leaves(union, 0, found);
+  const floats = new Set(found.flatMap((leaf) => (leaf.float === undefined ? [] : [leaf.float])));
+  const hasInteger = found.some((leaf) => leaf.float === undefined);
+  if (!hasInteger && floats.size > 1) {
+    throw new Error(`union ${union.name} mixes float and double members without an integer one: its registers differ by ABI (pass it by pointer)`);
+  }
+  const pieces: DenoType[] = [];
+  for (let start = 0; start < size; start += alignment) {
+    const overlapping = found.filter((leaf) => leaf.offset < start + alignment && leaf.offset + leaf.size > start);
+    const integer = overlapping.length === 0 || overlapping.some((leaf) => leaf.float === undefined);
+    pieces.push(integer ? (INTEGER_OF_SIZE[alignment] as string) : alignment === 8 ? 'f64' : 'f32');
+  }
+  return pieces;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values: JS -> Deno and Deno -> JS, by passing kind.
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const encoder = new TextEncoder();
+
+/** A BigInt from a 64-bit Deno value: a Number when safe. */
+function wideOut(value: unknown): unknown {
+  return typeof value === 'bigint' && value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/** The fixed facts about one bound function, shared by its call paths. */
 interface Plan {
-  kinds: Kind[];
-  /** Indexes of parameters passed as BigInt: 64-bit integers and handles. */
-  wide: number[];
-  callbackTypes: Array<string | undefined>;
-  /** Indexes of data-pointer parameters. */
-  data: number[];
-  callbacks: number[];
-  returnsPointer: boolean;
-  /** A `const char *` result, read as a string. */
-  returnsString: boolean;
+  /** `engine deno: name` for messages. */
+  label: string;
+  params: Passing[];
+  names: string[];
+  result: Passing;
+  /** Deno signatures of the callback parameters (undefined for others). */
+  callbackSignatures: Array<{ signature: DenoSignature; wrap: (fn: (...args: never[]) => unknown) => (...args: never[]) => unknown } | undefined>;
+  foreignThreads: boolean;
 }
 
-function planOf(prototype: string): Plan {
-  const parsed = parsePrototype(prototype);
-  const kinds = parsed.params.map(kindOf);
-  return {
-    kinds,
-    wide: kinds.flatMap((kind, i) => (kind === 'wide' || kind === 'handle' ? [i] : [])),
-    callbackTypes: parsed.params.map((p, i) => (kinds[i] === 'callback' ? p.base : undefined)),
-    data: kinds.flatMap((kind, i) => (kind === 'data' ? [i] : [])),
-    callbacks: kinds.flatMap((kind, i) => (kind === 'callback' ? [i] : [])),
-    returnsPointer: parsed.result.pointers > 0,
-    returnsString: isStringResult(parsed.result),
-  };
+class Values {
+  readonly ffi: DenoFfi;
+  constructor(ffi: DenoFfi) {
+    this.ffi = ffi;
+  }
+
+  address(value: ArrayBufferView | ArrayBuffer): bigint {
+    if (value.byteLength === 0) return 0n;
+    return BigInt(this.ffi.UnsafePointer.value(this.ffi.UnsafePointer.of(value)));
+  }
+
+  /** A NUL-terminated UTF-8 copy of `text`. */
+  cString(text: string, where: string): Uint8Array {
+    if (text.includes('\0')) throw new TypeError(`${where} contains U+0000: a C string ends at its first NUL`);
+    return encoder.encode(`${text}\0`);
+  }
+
+  /**
+   * One JS value as the Deno value of `how`, or a TypeError naming `where`. `made` collects the
+   * callbacks made for the call (the caller closes them).
+   */
+  in(how: Passing, value: unknown, address: boolean, where: string, made?: { list: DenoCallback[]; threadSafe: boolean; plan: Plan; index: number }): unknown {
+    switch (how.as) {
+      case 'number':
+        if (typeof value !== 'number') throw new TypeError(`${where} must be a number, got ${describe(value)}`);
+        return value;
+      case 'bool':
+        if (typeof value !== 'boolean') throw new TypeError(`${where} must be a boolean, got ${describe(value)}`);
+        return value;
+      case 'wide':
+        if (typeof value === 'bigint') return value;
+        if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+        throw new TypeError(`${where} must be an integer (a Number or a BigInt), got ${describe(value)}`);
+      case 'string':
+        if (typeof value === 'string') {
+          const bytes = this.cString(value, where);
+          return address ? this.address(bytes) : bytes;
+        }
+        return this.pointer(value, address, where, 'a string, ');
+      case 'pointer':
+        return this.pointer(value, address, where, '');
+      case 'handle':
+        if (value === null) return 0n;
+        if (typeof value === 'bigint') return value;
+        if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value);
+        throw new TypeError(`${where} must be a handle (a BigInt) or null, got ${describe(value)}`);
+      case 'callback': {
+        if (value === null) return null;
+        if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+          return this.ffi.UnsafePointer.create(BigInt(value));
+        }
+        const entry = made?.plan.callbackSignatures[made.index];
+        if (typeof value !== 'function' || entry === undefined || made === undefined) {
+          throw new TypeError(`${where} must be a function, an address (a BigInt) or null, got ${describe(value)}`);
+        }
+        const fn = entry.wrap(value as (...args: never[]) => unknown);
+        const callback = made.threadSafe ? this.ffi.UnsafeCallback.threadSafe(entry.signature, fn) : new this.ffi.UnsafeCallback(entry.signature, fn);
+        made.list.push(callback);
+        return callback.pointer;
+      }
+      case 'record': {
+        const bytes = new Uint8Array(layoutOf(how.record).size);
+        encodeRecord(how.record, value, new DataView(bytes.buffer), 0);
+        return bytes;
+      }
+      case 'void':
+        return undefined;
+    }
+  }
+
+  pointer(value: unknown, address: boolean, where: string, also: string): unknown {
+    if (value === null || value === undefined) return address ? 0n : null;
+    if (typeof value === 'bigint') return value;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value);
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+      if (address || value.byteLength === 0) return address ? this.address(value) : null;
+      return value;
+    }
+    throw new TypeError(`${where} must be ${also}an ArrayBuffer, a TypedArray, an address (a BigInt) or null, got ${describe(value)}`);
+  }
+
+  /** One Deno value of `how` as the JS value of the calling convention. */
+  out(how: Passing, value: unknown): unknown {
+    switch (how.as) {
+      case 'void':
+        return undefined;
+      case 'number':
+      case 'bool':
+        return value;
+      case 'wide':
+        return wideOut(value);
+      case 'string':
+        return value === null ? null : this.ffi.UnsafePointerView.getCString(value as DenoPointer);
+      case 'pointer':
+      case 'handle':
+      case 'callback': {
+        const address = typeof value === 'bigint' ? value : value === null ? 0n : BigInt(value as number);
+        return address === 0n ? null : address;
+      }
+      case 'record': {
+        const bytes = value as Uint8Array;
+        return decodeRecord(how.record, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+      }
+    }
+  }
 }
 
-function definitionsFor(name: string, prototype: string): Record<string, DenoSymbolDefinition> {
-  const parsed = parsePrototype(prototype);
-  const kinds = parsed.params.map(kindOf);
-  const result = parsed.result.pointers > 0 ? 'usize' : denoType(parsed.result, 'scalar', false);
-  const parameters = (address: boolean) => parsed.params.map((p, i) => denoType(p, kinds[i]!, address));
+/** Needs no conversion either way: the Deno symbol is the function. */
+const PLAIN: ReadonlySet<Passing['as']> = new Set(['number', 'bool', 'void']);
+
+/** The Deno definition of a callback type and the wrapper that converts its values. */
+function callbackEntry(values: Values, fn: FunctionType, label: string): NonNullable<Plan['callbackSignatures'][number]> {
+  const params = fn.params.map((param) => passing(param.type, 'param'));
+  const result = passing(fn.result, 'result');
+  if (result.as === 'string') {
+    throw new Error(`${label}: a callback returning const char * cannot be made from JS (nothing would own the string)`);
+  }
+  const signature = { parameters: params.map((how) => denoType(how, 'out')), result: denoType(result, 'address') };
+  const name = `the result of callback ${fn.name ?? formatType(fn)}`;
+  if (params.every((how) => PLAIN.has(how.as)) && PLAIN.has(result.as)) return { signature, wrap: (user) => user };
   return {
-    [name]: { name, parameters: parameters(false), result },
-    [`${name}$address`]: { name, parameters: parameters(true), result },
-    [`${name}$async`]: { name, parameters: parameters(false), result, nonblocking: true },
-    [`${name}$async$address`]: { name, parameters: parameters(true), result, nonblocking: true },
+    signature,
+    wrap:
+      (user) =>
+      (...args: unknown[]) => {
+        for (let i = 0; i < args.length; i++) args[i] = values.out(params[i]!, args[i]);
+        const value = (user as (...a: unknown[]) => unknown)(...args);
+        return result.as === 'void' ? undefined : values.in(result, value, true, name);
+      },
   };
 }
 
@@ -157,159 +384,270 @@ function definitionsFor(name: string, prototype: string): Record<string, DenoSym
  */
 function compile(params: string[], body: string, scope: Record<string, unknown>): (...args: never[]) => unknown {
   const names = Object.keys(scope);
-  // eslint-disable-next-line no-new-func -- built only from the table's parameter counts and kinds
+  // eslint-disable-next-line no-new-func -- built only from parameter counts and passing kinds
   const factory = new Function(...names, `return function (${params.join(', ')}) { ${body} };`) as (...values: unknown[]) => (...args: never[]) => unknown;
   return factory(...names.map((name) => scope[name]));
 }
 
-/**
- * The synchronous wrapper of a function without callbacks: 64-bit integers and handles become
- * BigInts inline; a call with an address or a pointer in a data parameter takes `generic`.
- */
-function fastWrapper(plan: Plan, direct: unknown, generic: unknown, finish: (value: unknown) => unknown): (...args: never[]) => unknown {
-  const names = plan.kinds.map((_, i) => `a${i}`);
-  const needsAddress = plan.data.map((i) => `(a${i} !== null && typeof a${i} !== 'object')`);
-  const converted = plan.kinds.map((kind, i) =>
-    kind === 'wide' ? `(typeof a${i} === 'number' ? BigInt(a${i}) : a${i})` : kind === 'handle' ? `(a${i} === null ? 0n : a${i})` : `a${i}`,
-  );
-  const call = `direct(${converted.join(', ')})`;
-  const body = `${needsAddress.length ? `if (${needsAddress.join(' || ')}) return generic(${names.join(', ')});` : ''} return ${plan.returnsPointer ? `finish(${call})` : call};`;
-  return compile(names, body, { direct, generic, finish });
+/** The four symbols of one function: fast or address form, blocking or not, made on first use. */
+interface Symbols {
+  fast: DenoSymbol;
+  address(): DenoSymbol;
+  fastAsync(): DenoSymbol;
+  addressAsync(): DenoSymbol;
 }
 
-function declare(ffi: DenoFfi, library: DenoDynamicLibrary): EngineLibrary {
-  const { symbols } = library;
-  const toAddress = (value: unknown): unknown => {
-    if (value === null || value === undefined) return 0;
-    if (ArrayBuffer.isView(value)) return ffi.UnsafePointer.value(ffi.UnsafePointer.of(value));
-    return value;
-  };
-  const wide = (value: unknown): unknown => (typeof value === 'number' ? BigInt(value) : value === null ? 0n : value);
-  const toPointer = (value: unknown): Pointer | null => {
-    const big = typeof value === 'bigint' ? value : BigInt(value as number);
-    return big === 0n ? null : big;
-  };
-  const toText = (value: unknown): unknown => {
-    const pointer = ffi.UnsafePointer.create(typeof value === 'bigint' ? value : BigInt(value as number));
-    if (pointer === null) throw new Error('mylib (deno engine): a string result was NULL');
-    return ffi.UnsafePointerView.getCString(pointer);
-  };
-  const finisher = (plan: Plan) => (plan.returnsString ? toText : plan.returnsPointer ? toPointer : (value: unknown) => value);
-
-  /** Arguments for the symbol: callbacks made (and returned for closing), addresses if needed. */
-  const prepare = (plan: Plan, args: unknown[], threadSafe: boolean): { args: unknown[]; address: boolean; made: DenoCallback[] } => {
-    let address = false;
-    for (const i of plan.data) {
-      const value = args[i];
-      if (value !== null && typeof value !== 'object') address = true;
-    }
-    const made: DenoCallback[] = [];
-    const out = args;
-    for (const i of plan.wide) out[i] = wide(args[i]);
-    if (plan.callbacks.length > 0 || address) {
-      for (const i of plan.callbacks) {
-        const fn = args[i];
-        if (typeof fn !== 'function') {
-          out[i] = null;
-          continue;
-        }
-        const signature = CALLBACK_SIGNATURES[plan.callbackTypes[i]!]!;
-        const callback = threadSafe
-          ? ffi.UnsafeCallback.threadSafe(signature, fn as (...a: never[]) => unknown)
-          : new ffi.UnsafeCallback(signature, fn as (...a: never[]) => unknown);
-        made.push(callback);
-        out[i] = callback.pointer;
-      }
-      if (address) for (const i of plan.data) out[i] = wide(toAddress(args[i]));
-    }
-    return { args: out, address, made };
-  };
-
-  const plans = new Map<string, Plan>();
-  const raw: Record<string, unknown> = {};
-  for (const [name, prototype] of Object.entries(DECLARATIONS)) {
-    const plan = planOf(prototype);
-    plans.set(name, plan);
-    const direct = symbols[name]!;
-    const viaAddress = symbols[`${name}$address`]!;
-    const finish = finisher(plan);
-    if (plan.data.length === 0 && plan.callbacks.length === 0 && plan.wide.length === 0 && !plan.returnsPointer) {
-      raw[name] = direct;
-      continue;
-    }
-    const generic = (...args: unknown[]) => {
-      const call = prepare(plan, args, false);
-      try {
-        return finish((call.address ? viaAddress : direct)(...call.args));
-      } finally {
-        for (const callback of call.made) callback.close();
-      }
+function symbolsOf(make: (definition: DenoFunctionDefinition) => DenoSymbol, plan: Plan): Symbols {
+  const definition = (direction: Direction, nonblocking: boolean): DenoFunctionDefinition => ({
+    parameters: plan.params.map((how) => denoType(how, direction)),
+    result: denoType(plan.result, 'out'),
+    nonblocking,
+  });
+  const lazy = (direction: Direction, nonblocking: boolean) => {
+    let symbol: DenoSymbol | undefined;
+    return () => {
+      symbol ??= make(definition(direction, nonblocking));
+      return symbol;
     };
-    raw[name] = plan.callbacks.length > 0 ? generic : fastWrapper(plan, direct, generic, finish);
+  };
+  return { fast: make(definition('fast', false)), address: lazy('address', false), fastAsync: lazy('fast', true), addressAsync: lazy('address', true) };
+}
+
+/** The bound function of `type`, calling through `make`'s symbols. */
+function bindWith(
+  values: Values,
+  type: FunctionType,
+  label: string,
+  options: BindOptions,
+  make: (definition: DenoFunctionDefinition) => DenoSymbol,
+): BoundFunction {
+  const params = type.params.map((param, i) => {
+    try {
+      return passing(param.type, 'param');
+    } catch (error) {
+      throw new Error(`${label}: parameter ${i + 1} (${formatType(param.type)}): ${(error as Error).message}`);
+    }
+  });
+  let result: Passing;
+  try {
+    result = passing(type.result, 'result');
+  } catch (error) {
+    throw new Error(`${label}: result (${formatType(type.result)}): ${(error as Error).message}`);
   }
-  const addressed: Record<string, unknown> = {};
-  for (const name of ADDRESS_FORMS) {
-    const count = planOf(DECLARATIONS[name]).kinds.length;
-    const names = Array.from({ length: count }, (_, i) => `a${i}`);
-    // Most arguments repeat from call to call (the scratch block's addresses, its capacity): each
-    // position keeps its last Number and BigInt, so only a changed value is converted.
-    const cache = names.map((a) => `if (${a} !== n_${a}) { n_${a} = ${a}; b_${a} = BigInt(${a}); }`).join(' ');
-    const state = names.map((a) => `let n_${a} = -1, b_${a} = 0n;`).join(' ');
-    const factory = compile([], `${state} return function (${names.join(', ')}) { ${cache} return symbol(${names.map((a) => `b_${a}`).join(', ')}); };`, {
-      symbol: symbols[`${name}$address`],
-    }) as () => unknown;
-    addressed[name] = factory();
+  const plan: Plan = {
+    label,
+    params,
+    names: type.params.map((param, i) => `${label}: argument ${i + 1}${param.name === undefined ? '' : ` (${param.name})`}`),
+    result,
+    callbackSignatures: params.map((how) => (how.as === 'callback' ? callbackEntry(values, how.fn, label) : undefined)),
+    foreignThreads: options.foreignThreadCallbacks === true,
+  };
+  let symbols: Symbols;
+  try {
+    symbols = symbolsOf(make, plan);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(message.startsWith(label) ? message : `${label}: ${message}`);
   }
+
+  /** Deno's arguments: converted, callbacks made, address form when any pointer is an address. */
+  const prepare = (args: readonly unknown[], threadSafe: boolean): { values: unknown[]; address: boolean; made: DenoCallback[] } => {
+    if (args.length !== params.length) throw new TypeError(`${label} takes ${params.length} arguments, got ${args.length}`);
+    let address = false;
+    for (let i = 0; i < params.length; i++) {
+      const as = params[i]!.as;
+      const value = args[i];
+      if ((as === 'pointer' || as === 'string') && (typeof value === 'bigint' || typeof value === 'number')) address = true;
+    }
+    const made = { list: [] as DenoCallback[], threadSafe, plan, index: 0 };
+    const out = new Array<unknown>(params.length);
+    try {
+      for (let i = 0; i < params.length; i++) {
+        made.index = i;
+        out[i] = values.in(params[i]!, args[i], address, plan.names[i]!, made);
+      }
+    } catch (error) {
+      for (const callback of made.list) callback.close();
+      throw error;
+    }
+    return { values: out, address, made: made.list };
+  };
+
+  const refuseForeign = (args: readonly unknown[]) => {
+    if (!plan.foreignThreads) return;
+    for (let i = 0; i < params.length; i++) {
+      if (params[i]!.as === 'callback' && typeof args[i] === 'function') {
+        throw new Error(
+          `${label}: its callbacks may run on another thread, and Deno runs a JS callback on the main thread, which this synchronous call blocks: use callAsync (or pass a C function's address)`,
+        );
+      }
+    }
+  };
+
+  const generic = (...args: unknown[]): unknown => {
+    refuseForeign(args);
+    const call = prepare(args, plan.foreignThreads);
+    try {
+      return values.out(result, (call.address ? symbols.address() : symbols.fast)(...call.values));
+    } finally {
+      for (const callback of call.made) callback.close();
+    }
+  };
 
   return {
-    engine: 'deno',
-    raw: raw as RawFunctions,
-    addressed: addressed as AddressFunctions,
-    async callAsync(name: SymbolName, args: readonly unknown[]): Promise<unknown> {
-      const plan = plans.get(name)!;
-      const call = prepare(plan, [...args], true);
+    call: params.some((how) => how.as === 'callback') ? generic : fastWrapper(values, plan, symbols.fast, generic),
+    async callAsync(args: readonly unknown[]): Promise<unknown> {
+      const call = prepare(args, true);
+      const entry = [args, call.values];
+      PENDING.add(entry);
       try {
-        const fn = symbols[call.address ? `${name}$async$address` : `${name}$async`]!;
-        const result = await (fn(...call.args) as Promise<unknown>);
-        return finisher(plan)(result);
+        const symbol = call.address ? symbols.addressAsync() : symbols.fastAsync();
+        return values.out(result, await (symbol(...call.values) as Promise<unknown>));
       } finally {
         for (const callback of call.made) callback.close();
+        PENDING.delete(entry);
       }
     },
-    view(pointer: Pointer, length: number): ArrayBuffer {
-      const native = ffi.UnsafePointer.create(pointer);
-      if (native === null) throw new Error('mylib (deno engine): view of a NULL pointer');
-      return ffi.UnsafePointerView.getArrayBuffer(native, length);
-    },
-    unload: () => library.close(),
   };
+}
+
+/** The arguments of async calls in flight (and the strings and records encoded for them). */
+const PENDING = new Set<unknown>();
+
+/**
+ * The synchronous call of a function without callbacks, straight-line: numbers and booleans as
+ * they are, 64-bit integers as BigInts (the last one per position kept), handles as BigInts,
+ * strings encoded, records as bytes. A pointer given as an address or an empty view (passed as
+ * NULL), or anything the fast form does not take, goes to `generic`.
+ */
+function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  const { params, result } = plan;
+  if (params.every((how) => PLAIN.has(how.as)) && PLAIN.has(result.as)) return direct;
+  const names = params.map((_, i) => `a${i}`);
+  const state: string[] = [];
+  const guards: string[] = [];
+  const converted = params.map((how, i) => {
+    const a = `a${i}`;
+    switch (how.as) {
+      case 'wide':
+        state.push(`let n${i} = NaN, b${i} = 0n;`);
+        return `(typeof ${a} === 'number' ? (${a} === n${i} ? b${i} : (b${i} = BigInt(n${i} = ${a}))) : ${a})`;
+      case 'pointer':
+        guards.push(`(${a} !== null && (typeof ${a} !== 'object' || ${a}.byteLength === 0))`);
+        return a;
+      case 'string':
+        guards.push(`typeof ${a} !== 'string'`);
+        return `values.cString(${a}, names[${i}])`;
+      case 'handle':
+        return `(typeof ${a} === 'bigint' ? ${a} : values.in(params[${i}], ${a}, false, names[${i}]))`;
+      case 'record':
+        return `values.in(params[${i}], ${a}, false, names[${i}])`;
+      default:
+        return a;
+    }
+  });
+  const call = `direct(${converted.join(', ')})`;
+  let finish: string;
+  switch (result.as) {
+    case 'wide':
+      finish = `const r = ${call}; return r <= ${Number.MAX_SAFE_INTEGER}n && r >= -${Number.MAX_SAFE_INTEGER}n ? Number(r) : r;`;
+      break;
+    case 'pointer':
+    case 'handle':
+    case 'callback':
+      finish = `const r = ${call}; return r === 0n ? null : r;`;
+      break;
+    case 'string':
+    case 'record':
+      finish = `return values.out(result, ${call});`;
+      break;
+    default:
+      finish = `return ${call};`;
+  }
+  const guard = guards.length > 0 ? `if (${guards.join(' || ')}) return generic(${names.join(', ')});` : '';
+  const factory = compile([], `${state.join(' ')} return function (${names.join(', ')}) { ${guard} ${finish} };`, {
+    direct,
+    generic,
+    values,
+    params,
+    result,
+    names: plan.names,
+  }) as () => (...args: unknown[]) => unknown;
+  return factory();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class DenoLibrary implements NativeLibrary {
+  readonly engine = 'deno' as const;
+  readonly path: string;
+  readonly #ffi: DenoFfi;
+  readonly #values: Values;
+  /** The dlopen that holds the library, then one per declared symbol; all closed by close(). */
+  readonly #handles: DenoDynamicLibrary[];
+  #open = true;
+
+  constructor(ffi: DenoFfi, path: string) {
+    this.path = path;
+    this.#ffi = ffi;
+    this.#values = new Values(ffi);
+    this.#handles = [ffi.dlopen(path, {})];
+  }
+
+  #dlopen(definition: DenoFunctionDefinition | DenoStaticDefinition, name: string): unknown {
+    if (!this.#open) throw new Error(`engine deno: ${this.path} is closed`);
+    const handle = this.#ffi.dlopen(this.path, { symbol: { ...definition, name, optional: true } });
+    const symbol = handle.symbols.symbol;
+    if (symbol === null || symbol === undefined) {
+      handle.close();
+      throw new Error(`engine deno: ${this.path} has no symbol '${name}'`);
+    }
+    this.#handles.push(handle);
+    return symbol;
+  }
+
+  bind(type: FunctionType & { name: string }, options: BindOptions = {}): BoundFunction {
+    const name = type.name;
+    return bindWith(this.#values, type, `engine deno: ${name}`, options, (definition) => this.#dlopen(definition, name) as DenoSymbol);
+  }
+
+  bindAddress(address: bigint, type: FunctionType, options: BindOptions = {}): BoundFunction {
+    const pointer = this.#ffi.UnsafePointer.create(address);
+    const label = `engine deno: ${type.name ?? 'function'} at 0x${address.toString(16)}`;
+    if (pointer === null) throw new Error(`${label}: NULL is not a function`);
+    return bindWith(this.#values, type, label, options, (definition) => {
+      const fn = new this.#ffi.UnsafeFnPointer(pointer, definition);
+      return (...args: unknown[]) => fn.call(...args);
+    });
+  }
+
+  symbol(name: string): bigint {
+    const pointer = this.#dlopen({ name, type: 'pointer' }, name) as DenoPointer;
+    this.#handles.pop()?.close();
+    return BigInt(this.#ffi.UnsafePointer.value(pointer));
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    for (const handle of this.#handles.splice(0).reverse()) handle.close();
+  }
 }
 
 export const denoEngine: Engine = {
   name: 'deno',
-  open(path: string): OpenedLibrary {
+  open(path: string): NativeLibrary {
+    return new DenoLibrary(deno(), path);
+  },
+  view(address: bigint, length: number): ArrayBuffer {
     const ffi = deno();
-    const handshake = ffi.dlopen(path, { mylib_abi_version: { parameters: [], result: 'u32' } });
-    let open = true;
-    const close = () => {
-      if (open) handshake.close();
-      open = false;
-    };
-    return {
-      abiVersion: () => handshake.symbols.mylib_abi_version!() as number,
-      declare(): EngineLibrary {
-        const definitions: Record<string, DenoSymbolDefinition> = {};
-        for (const [name, prototype] of Object.entries(DECLARATIONS)) Object.assign(definitions, definitionsFor(name, prototype));
-        let library: DenoDynamicLibrary;
-        try {
-          library = ffi.dlopen(path, definitions);
-        } finally {
-          close();
-        }
-        return declare(ffi, library);
-      },
-      unload: close,
-    };
+    const pointer = ffi.UnsafePointer.create(address);
+    if (pointer === null) throw new Error('engine deno: view of a NULL pointer');
+    return ffi.UnsafePointerView.getArrayBuffer(pointer, length);
+  },
+  addressOf(view: ArrayBufferView): bigint {
+    const ffi = deno();
+    return BigInt(ffi.UnsafePointer.value(ffi.UnsafePointer.of(view)));
   },
 };
 

@@ -1,6 +1,7 @@
 /**
- * `.open m`: from a bare name (`m`, `libm`, `c`, `z`) to the file the platform's dynamic loader
- * would open, and the file to read symbols from. A path is taken as it is.
+ * Library names: from a bare name (`m`, `libm`, `c`, `z`) to the file the platform's dynamic
+ * loader would open, and the file to read symbols from (`open('m')` of mylib-rust/ffi, the REPL's
+ * `.open m`). A path is taken as it is.
  *   Linux/glibc: libm.so.6, libc.so.6 (sonames), else lib<name>.so.<N> / lib<name>.so in the
  *   loader's directories; musl: m, c, dl, pthread, rt are all libc.
  *   macOS: m, c, System, pthread, dl -> /usr/lib/libSystem.B.dylib (in the dyld shared cache: no file).
@@ -8,9 +9,10 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import process from 'node:process';
 
 export interface ResolvedLibrary {
-  /** What koffi.load receives: an absolute path, or a name the dynamic loader searches for. */
+  /** What dlopen receives: an absolute path, or a name the dynamic loader searches for. */
   load: string;
   /** The file to read the symbol table from; undefined when there is none on disk (dyld shared cache). */
   file: string | undefined;
@@ -42,9 +44,30 @@ export function defaultName(spec: string): string {
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
+let glibc: boolean | undefined;
+
+/**
+ * Whether this process runs on glibc (else musl): the C library mapped into it, from
+ * /proc/self/maps. process.report is the fallback only: it needs --allow-sys on Deno and costs
+ * milliseconds on Node.
+ */
 function isGlibc(): boolean {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return Boolean(report?.header?.glibcVersionRuntime);
+  if (glibc !== undefined) return glibc;
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    if (/\/(ld-musl-[^/\s]*|libc\.musl-[^/\s]*)$/m.test(maps)) glibc = false;
+    else if (/\/libc\.so\.6$/m.test(maps)) glibc = true;
+    if (glibc !== undefined) return glibc;
+  } catch {
+    // No /proc: ask the runtime below.
+  }
+  try {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    glibc = Boolean(report?.header?.glibcVersionRuntime);
+  } catch {
+    glibc = true;
+  }
+  return glibc;
 }
 
 function linuxDirectories(): string[] {
@@ -79,8 +102,10 @@ export function mappedFile(soname: string): string | undefined {
 export function resolveLibrary(spec: string, platform: string = process.platform): ResolvedLibrary {
   const tried: string[] = [];
   if (spec.includes('/') || spec.includes('\\') || /\.(so(\.\d+)*|dylib|dll)$/i.test(spec)) {
-    const path = isAbsolute(spec) || spec.startsWith('.') || spec.includes('/') || spec.includes('\\') ? resolve(spec) : spec;
-    if (path !== spec || existsSync(path)) {
+    const isPath = isAbsolute(spec) || spec.startsWith('.') || spec.includes('/') || spec.includes('\\');
+    const path = isPath ? resolve(spec) : spec;
+    // A path (absolute, relative or with a separator) must exist; a bare file name is searched for.
+    if (isPath || existsSync(path)) {
       if (!existsSync(path)) throw new Error(`file not found: ${path}`);
       return { load: path, file: path, name: defaultName(path), tried: [path] };
     }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ObjectFileHost, objectFileProblem } from '../bindings/object-file.ts';
+import { type ObjectFileHost, objectFileProblem } from '../../bindings/ffi/object-file.ts';
 
 // Synthetic headers for every format, checked against any host: the parser is pure TypeScript,
 // so a Linux runner covers the macOS and Windows paths too.

@@ -1,0 +1,15 @@
+/**
+ * mylib-rust/ffi: open any shared library by path or platform name, list its exports, declare its
+ * functions from C text, and call them with the same values on Node (koffi, node:ffi), Bun
+ * (bun:ffi) and Deno (Deno.dlopen). See docs/ffi.md.
+ */
+export { ENGINES, ENGINE_ENV, type EngineName, currentRuntime, defaultEngine } from './engine.ts';
+export type { ErrnoAccess } from './errno.ts';
+export { DeclarationError, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
+export { type Declarations, ForeignLibrary, type FuncOptions, type OpenOptions, open } from './library.ts';
+export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, readCString, readRecord, writeBytes, writeRecord } from './memory.ts';
+export { type ResolvedLibrary, resolveLibrary } from './names.ts';
+export type { ExportedSymbol, SymbolKind } from './object-file.ts';
+export { decodeRecord, encodeRecord } from './record.ts';
+export type { AsyncOptions, ForeignFunction, ParamsOf, PointerArgument, PointerResult, RecordValue, ResultOf } from './typed.ts';
+export { type CType, type FunctionType, type RecordType, formatType, layoutOf, sizeOf } from './types.ts';
