@@ -1,17 +1,16 @@
 /**
  * Internal: the declaration table of bindings/raw.ts bound through any engine (bindings/ffi/):
- * the ONE adapter between the FFI core and the typed layer. It reads the table with the grammar,
- * checks the ABI version, binds every export with NativeLibrary.bind and the address forms, and
- * presents them as the typed layer uses them (MylibTable). Not public API.
+ * the ONE adapter between the FFI core and the typed layer. It checks the ABI version, binds
+ * every export (raw.ts FUNCTIONS, the table read by the grammar) with NativeLibrary.bind and the
+ * address forms, and presents them as the typed layer uses them (MylibTable). Not public API.
  *
  * Nothing here runs per call: `raw.<name>` IS the engine's bound `call`, so the adapter costs
  * nothing on a call.
  */
 import type { BoundFunction, Engine, EngineName, NativeLibrary } from './ffi/engine.ts';
-import { type NamedFunction, Scope, parseDeclarations, parseFunction } from './ffi/grammar.ts';
-import { type FunctionType, formatType, layoutOf, scalar } from './ffi/types.ts';
+import type { NamedFunction } from './ffi/grammar.ts';
 import { ABI_VERSION } from './names.ts';
-import { ADDRESS_FORMS, type AddressFunctions, CALLBACKS, DECLARATIONS, OPAQUES, type Pointer, type RawFunctions, STRUCTS, type SymbolName } from './raw.ts';
+import { ADDRESS_FORMS, type AddressFunctions, FUNCTIONS, type Pointer, type RawFunctions, type SymbolName, addressForm } from './raw.ts';
 
 /** One library as the typed layer uses it, whatever the engine. */
 export interface MylibTable {
@@ -39,62 +38,6 @@ export interface AddressFormHook {
   bindAddressForm(type: NamedFunction): BoundFunction;
 }
 
-let tableScope: Scope | undefined;
-
-/** The types of raw.ts (STRUCTS, CALLBACKS, OPAQUES) as C declarations read by the grammar, once. */
-export function declarationScope(): Scope {
-  if (tableScope) return tableScope;
-  const scope = new Scope();
-  const text = [
-    ...OPAQUES.map((name) => `typedef struct ${name} ${name};`),
-    ...Object.entries(STRUCTS).map(
-      ([name, fields]) =>
-        `typedef struct ${name} { ${Object.entries(fields)
-          .map(([field, type]) => `${type} ${field};`)
-          .join(' ')} } ${name};`,
-    ),
-    ...Object.values(CALLBACKS).map((prototype) => `typedef ${prototype};`),
-  ].join('\n');
-  parseDeclarations(text, scope);
-  tableScope = scope;
-  return scope;
-}
-
-/** Size, alignment and field offsets (with each field's C type) of a struct of raw.ts STRUCTS. */
-export interface Layout {
-  size: number;
-  alignment: number;
-  members: Record<string, { offset: number; type: string }>;
-}
-
-/** The layout of every struct in STRUCTS on this host, by the C rules (types.ts layoutOf). */
-export const LAYOUTS: Readonly<Record<keyof typeof STRUCTS, Layout>> = Object.fromEntries(
-  Object.keys(STRUCTS).map((name) => {
-    const layout = layoutOf(declarationScope().type(name)!);
-    const members = Object.fromEntries(layout.fields.map((f) => [f.name, { offset: f.offset, type: formatType(f.type) }]));
-    return [name, { size: layout.size, alignment: layout.alignment, members }];
-  }),
-) as Record<keyof typeof STRUCTS, Layout>;
-
-const functionTypes = new Map<SymbolName, NamedFunction>();
-
-/** The function type of export `name`, read from DECLARATIONS. */
-export function functionType(name: SymbolName): NamedFunction {
-  let type = functionTypes.get(name);
-  if (!type) {
-    type = parseFunction(DECLARATIONS[name], declarationScope());
-    functionTypes.set(name, type);
-  }
-  return type;
-}
-
-const UINTPTR = scalar('uintptr_t')!;
-
-/** `type` with every pointer parameter declared `uintptr_t` (raw.ts addressPrototype, on the vocabulary). */
-export function uintptrForm<T extends FunctionType>(type: T): T {
-  return { ...type, params: type.params.map((p) => (p.type.kind === 'pointer' ? { name: p.name, type: UINTPTR } : p)) };
-}
-
 /**
  * Opens `path` with `engine`, checks its ABI version, then binds the table. `mylib_abi_version`
  * is bound alone first, so an older library fails on its version, not on a missing symbol.
@@ -108,7 +51,7 @@ export function openTable(engine: Engine, path: string): MylibTable {
     throw new Error(`${engine.name}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    const abiVersion = library.bind(functionType('mylib_abi_version')).call() as number;
+    const abiVersion = library.bind(FUNCTIONS.mylib_abi_version).call() as number;
     if (abiVersion !== ABI_VERSION) {
       throw new Error(`ABI version mismatch: the library has ABI version ${abiVersion}, these bindings were written for ABI version ${ABI_VERSION}`);
     }
@@ -122,15 +65,15 @@ export function openTable(engine: Engine, path: string): MylibTable {
 function bindTable(engine: Engine, library: NativeLibrary): MylibTable {
   const bound = {} as Record<SymbolName, BoundFunction>;
   const raw: Record<string, unknown> = {};
-  for (const name of Object.keys(DECLARATIONS) as SymbolName[]) {
-    bound[name] = library.bind(functionType(name));
+  for (const name of Object.keys(FUNCTIONS) as SymbolName[]) {
+    bound[name] = library.bind(FUNCTIONS[name]);
     raw[name] = bound[name].call;
   }
   const hook = (library as Partial<AddressFormHook>).bindAddressForm;
   const addressed: Record<string, unknown> = {};
   for (const name of ADDRESS_FORMS) {
-    const type = functionType(name);
-    addressed[name] = (hook ? hook.call(library, type) : library.bind(uintptrForm(type))).call;
+    const type = FUNCTIONS[name];
+    addressed[name] = (hook ? hook.call(library, type) : library.bind(addressForm(type))).call;
   }
   return {
     engine: library.engine,

@@ -5,13 +5,13 @@
  * numeric edge cases, misaligned arrays, overlapping outputs, the final progress call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAYOUTS, type MylibTable, declarationScope } from '../bindings/_table.ts';
+import type { MylibTable } from '../bindings/_table.ts';
 import type { NativeLibrary } from '../bindings/ffi/engine.ts';
 import { koffiEngine } from '../bindings/ffi/engines/koffi.ts';
 import { parseFunction } from '../bindings/ffi/grammar.ts';
 import { loadLibrary } from '../bindings/loader.ts';
 import { readStats } from '../bindings/_marshal.ts';
-import { type RawFunctions, STATUS_NAMES, Status } from '../bindings/raw.ts';
+import { LAYOUTS, type RawFunctions, STATUS_NAMES, Status, TABLE_SCOPE } from '../bindings/raw.ts';
 
 const ERR_CAP = 512;
 let table: MylibTable;
@@ -33,7 +33,7 @@ let histogramAt: (
 beforeAll(() => {
   table = loadLibrary({ engine: 'koffi' });
   lib = { raw: table.raw, native: koffiEngine.open(table.path) };
-  const bind = (prototype: string) => lib.native.bind(parseFunction(prototype, declarationScope())).call;
+  const bind = (prototype: string) => lib.native.bind(parseFunction(prototype, TABLE_SCOPE)).call;
   statsAt = bind('int32_t mylib_stats(uintptr_t values, size_t len, MylibStats *out_stats, uint8_t *err, size_t err_cap)') as typeof statsAt;
   histogramAt = bind(
     'int32_t mylib_histogram(uintptr_t values, size_t len, double min, double max, uintptr_t bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
@@ -81,6 +81,24 @@ function packCandidates(words: readonly string[]): { packed: Buffer; offsets: Ui
   });
   return { packed: Buffer.concat(parts), offsets };
 }
+
+describe('the table on koffi (bindings/_table.ts)', () => {
+  it("binds koffi's own functions: nothing between the typed layer and the call", () => {
+    const info = (f: unknown) => (f as { info: { name: string; arguments: Array<{ type: { name: string } }>; result: { name: string } } }).info;
+    expect(info(table.raw.mylib_add).name).toBe('mylib_add');
+    expect(info(table.raw.mylib_status_name).result.name).toBe('char *'); // koffi's name for 'const char *': a string
+    // The address form: every pointer parameter a uintptr_t.
+    expect(info(table.addressed.mylib_get_result).arguments.map((a) => a.type.name)).toEqual([
+      'uintptr_t',
+      'size_t',
+      'uintptr_t',
+      'size_t',
+      'uintptr_t',
+      'uintptr_t',
+      'size_t',
+    ]);
+  });
+});
 
 describe('status table', () => {
   it('MYLIB_ERR_OUT_OF_MEMORY is 7', () => {

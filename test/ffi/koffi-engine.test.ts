@@ -89,6 +89,25 @@ describe('libc', () => {
     expect(libc.bind(fn('div', other, ['numer', t('int')], ['denom', t('int')])).call(9, 4)).toEqual({ quot: 2, rem: 1 });
   });
 
+  it('a union by value (alone, in a struct, with an array) comes back as plain objects', () => {
+    // llabs' `long long` comes back in the register an 8-byte all-integer union or struct uses
+    // too (x86-64 SysV and Windows, AArch64), so llabs can be declared to return one.
+    const halves: RecordType = {
+      kind: 'union',
+      name: 'Halves',
+      fields: [
+        { name: 'whole', type: t('int64_t') },
+        { name: 'half', type: { kind: 'array', of: t('int32_t'), length: 2 } },
+      ],
+    };
+    const llabs = libc.bind(fn('llabs', halves, ['n', t('int64_t')]));
+    const result = llabs.call(-5);
+    expect(result).toEqual({ whole: 5, half: [5, 0] });
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    const wrapped: RecordType = { kind: 'struct', name: 'Wrapped', fields: [{ name: 'u', type: halves }] };
+    expect(libc.bind(fn('llabs', wrapped, ['n', t('int64_t')])).call(-(2 ** 32) - 7)).toEqual({ u: { whole: 2 ** 32 + 7, half: [7, 1] } });
+  });
+
   it('pointer parameters take a TypedArray, an ArrayBuffer, an address (BigInt or Number) or null; results are BigInt or null', () => {
     const memchr = libc.bind(fn('memchr', pointer(VOID), ['s', pointer(VOID, true)], ['c', t('int')], ['n', t('size_t')]));
     const bytes = Buffer.from('abcdef');

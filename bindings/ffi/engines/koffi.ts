@@ -9,7 +9,8 @@
  * a JS function passed for a callback pointer is a transient C callback valid during the call
  * (from koffi's worker threads too, during async calls: the call is queued to the main thread;
  * an exception it throws gives C 0 and is rethrown when the call returns). So a bound function's
- * `call` IS koffi's function: no wrapper, no per-call cost.
+ * `call` IS koffi's function, with no wrapper and no per-call cost, except for a result holding a
+ * union by value (koffi gives a lazily decoded koffi.Union; it is copied into a plain object).
  *
  * The vocabulary (types.ts) is mapped to koffi types ONCE, by `koffiType` below: scalars by
  * PRIMITIVES, records to koffi.struct/union (cached per record), opaque records to koffi.opaque,
@@ -159,14 +160,41 @@ function signature(koffi: Koffi, fn: FunctionType, what: string): { result: Type
   }
 }
 
-function bound(fn: KoffiFunction): BoundFunction {
-  return {
-    call: fn,
-    callAsync: (args) =>
-      new Promise((resolve, reject) => {
-        fn.async(...args, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)));
-      }),
-  };
+/**
+ * koffi decodes a union by value (also inside a struct or an array) as a koffi.Union whose
+ * members decode when read; the convention wants plain objects. A reader for result types that
+ * hold a union, undefined for every other type (their results are koffi's as they are).
+ */
+function plainReader(type: CType): ((value: unknown) => unknown) | undefined {
+  switch (type.kind) {
+    case 'struct':
+    case 'union': {
+      if (type.fields === undefined) return undefined;
+      const readers = type.fields.map((field) => [field.name, plainReader(field.type)] as const);
+      if (type.kind === 'struct' && readers.every(([, read]) => read === undefined)) return undefined;
+      return (value) => {
+        const from = value as Record<string, unknown>;
+        const out: Record<string, unknown> = {};
+        for (const [name, read] of readers) out[name] = read ? read(from[name]) : from[name];
+        return out;
+      };
+    }
+    case 'array': {
+      const read = plainReader(type.of);
+      return read && ((value) => (value as unknown[]).map(read));
+    }
+    default:
+      return undefined;
+  }
+}
+
+function bound(fn: KoffiFunction, type: FunctionType): BoundFunction {
+  const read = plainReader(type.result);
+  const callAsync = (args: readonly unknown[]) =>
+    new Promise((resolve, reject) => {
+      fn.async(...args, (error: unknown, result: unknown) => (error ? reject(error) : resolve(read ? read(result) : result)));
+    });
+  return { call: read ? (...args) => read(fn(...args)) : fn, callAsync };
 }
 
 class KoffiLibrary implements NativeLibrary {
@@ -183,13 +211,13 @@ class KoffiLibrary implements NativeLibrary {
 
   bind(type: FunctionType & { name: string }): BoundFunction {
     const { result, params } = signature(this.#koffi, type, type.name);
-    return bound(this.#handle.func(type.name, result, params) as KoffiFunction);
+    return bound(this.#handle.func(type.name, result, params) as KoffiFunction, type);
   }
 
   bindAddress(address: bigint, type: FunctionType): BoundFunction {
     // koffi.decode of a pointer as a prototype gives a function (with .async) calling that address.
     signature(this.#koffi, type, `a function pointer of type ${formatType(type)}`);
-    return bound(this.#koffi.decode(address, protoType(this.#koffi, type)) as KoffiFunction);
+    return bound(this.#koffi.decode(address, protoType(this.#koffi, type)) as KoffiFunction, type);
   }
 
   symbol(name: string): bigint {
