@@ -30,7 +30,7 @@ for (const problem of problems) console.error(problem.message);
 const binary =
   result.library === undefined
     ? 'binary not checked'
-    : `${counts.symbols} symbol(s) ${result.symbolMethod === 'elf' ? 'read from the ELF dynamic symbol table' : 'probed through the dynamic loader (extra symbols not detectable)'}`;
+    : `${counts.symbols} symbol(s) read from the library's export table (${result.symbolSource})`;
 const summary =
   `check:abi: ${counts.exports} Rust export(s), ${counts.declarations} declaration(s), ${counts.structs} struct(s), ` +
   `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${counts.statuses} status(es), ${counts.constants} constant(s), ${ownSources ? 'generated files checked, ' : ''}${binary} (${Math.round(performance.now() - started)} ms)`;
