@@ -127,7 +127,7 @@ export function macho({ cpu = 0x01000007, filetype = 6, bigEndian = false } = {}
 }
 
 /** Load commands of a Mach-O image, each padded to 8 bytes. */
-function commands(list: Array<[number, Buffer]>): Buffer {
+export function commands(list: Array<[number, Buffer]>): Buffer {
   return Buffer.concat(
     list.map(([cmd, body]) => {
       const size = Math.ceil((8 + body.length) / 8) * 8;
