@@ -28,9 +28,7 @@ const ownSources = argv.rust === undefined && argv.bindings === undefined;
 const problems = [...result.problems, ...(ownSources ? staleDerivedFiles().map((message) => ({ kind: 'generated-stale', message })) : [])];
 for (const problem of problems) console.error(problem.message);
 const binary =
-  result.library === undefined
-    ? 'binary not checked'
-    : `${counts.symbols} symbol(s) ${result.symbolMethod === 'elf' ? 'read from the ELF dynamic symbol table' : 'probed through the dynamic loader (extra symbols not detectable)'}`;
+  result.library === undefined ? 'binary not checked' : `${counts.symbols} symbol(s) read from the library's export table (${result.symbolSource})`;
 const summary =
   `check:abi: ${counts.exports} Rust export(s), ${counts.declarations} declaration(s), ${counts.structs} struct(s), ` +
   `${counts.callbacks} callback(s), ${counts.opaques} opaque type(s), ${counts.statuses} status(es), ${counts.constants} constant(s), ${ownSources ? 'generated files checked, ' : ''}${binary} (${Math.round(performance.now() - started)} ms)`;

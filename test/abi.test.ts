@@ -10,7 +10,6 @@ import {
   checkAbi,
   parseRustSource,
   readDeclarations,
-  readElfDynamicSymbols,
   readLibrarySymbols,
   readRustApi,
   runCheck,
@@ -18,6 +17,7 @@ import {
 } from '../scripts/abi/index.ts';
 import { parseFunction } from '../bindings/ffi/grammar.ts';
 import { formatType } from '../bindings/ffi/types.ts';
+import { inspectObjectFile } from '../bindings/ffi/object-file.ts';
 import { compileFixtureLibrary } from './helpers.ts';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'abi');
@@ -37,7 +37,7 @@ let fixtureSymbols: LibrarySymbols;
 beforeAll(async () => {
   // The fixtures' "built library": base/ffi.rs compiled by rustc, symbols read from its ELF file.
   const path = compileFixtureLibrary(join(BASE, 'ffi.rs'), 'fixabi');
-  fixtureSymbols = await readLibrarySymbols(path, []);
+  fixtureSymbols = readLibrarySymbols(path);
   fixtureSymbols.path = 'fixture.so';
 });
 
@@ -115,7 +115,7 @@ describe('the real library', () => {
     expect(existsSync(LIBRARY), `${LIBRARY} is missing: run \`npm run build\` first`).toBe(true);
     const result = await runCheck();
     expect(result.problems.map((p) => p.message)).toEqual([]);
-    expect(result.symbolMethod).toBe('elf');
+    expect(result.symbolSource).toBe(process.platform === 'win32' ? 'export table' : process.platform === 'darwin' ? 'export trie' : '.dynsym');
     expect(result.counts.exports).toBeGreaterThanOrEqual(7);
     expect(result.counts.exports).toBe(result.counts.declarations);
     expect(result.counts.symbols).toBe(result.counts.exports);
@@ -162,15 +162,15 @@ describe('the real library', () => {
       .filter((parts) => parts.length === 3 && /[TDBRVWi]/.test(parts[1] as string))
       .map((parts) => (parts[2] as string).replace(/@.*$/, ''))
       .sort();
-    const ours = readElfDynamicSymbols(readFileSync(LIBRARY))
-      .map((s) => s.name)
+    const ours = inspectObjectFile(LIBRARY)
+      .exports.map((s) => s.name)
       .sort();
     expect(ours).toEqual(fromNm);
     expect(ours).toContain('mylib_get_result');
   });
 
-  it('rejects a file that is not ELF', () => {
-    expect(() => readElfDynamicSymbols(Buffer.from('not a library'), 'x.so')).toThrow('x.so: not an ELF file');
+  it('rejects a file that is not a library, naming it', () => {
+    expect(() => readLibrarySymbols(join(ROOT, 'package.json'))).toThrow(/package\.json: not an object file this reader knows .* starts with 7b0a2020/);
   });
 });
 
@@ -246,7 +246,7 @@ describe('npm run check:abi (CLI)', () => {
     const run = cli();
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/symbol\(s\) read from the ELF dynamic symbol table .*: no drift/);
+    expect(run.stdout).toMatch(/symbol\(s\) read from the library's export table \((\.dynsym|export table|export trie)\) .*: no drift/);
   });
 
   it('fails with one line per problem on a broken fixture', () => {

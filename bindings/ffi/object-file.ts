@@ -138,7 +138,7 @@ class Reader {
     this.size = size;
     this.#fetch = fetch;
     // Linear work in the file's size: tables that alias each other cannot make the reader quadratic.
-    this.#budget = budget ?? { left: 16 * size + (1 << 20) };
+    this.#budget = budget ?? { left: 4 * size + (1 << 20) };
   }
 
   fits(offset: number, length: number): boolean {
@@ -472,8 +472,10 @@ function readElfDetails(r: Reader, d: Draft, sections: ElfSection[], is64: boole
   const versyms = new Map<number, ElfSection>();
   for (const s of sections) if (s.type === SHT_GNU_VERSYM) versyms.set(s.link, s);
   d.exportSource = '.dynsym';
-  sections.forEach((s, index) => {
-    if (s.type !== SHT_DYNSYM) return;
+  // The gABI allows one SHT_DYNSYM: more (aliased) ones are not read.
+  const index = sections.findIndex((s) => s.type === SHT_DYNSYM);
+  const s = sections[index];
+  if (s) {
     const entsize = s.entsize || (is64 ? 24 : 16);
     if (entsize < (is64 ? 24 : 16)) throw new Problem(`corrupt ELF: .dynsym entries of ${entsize} bytes`);
     const table = r.view(s.offset, s.size, '.dynsym');
@@ -487,7 +489,6 @@ function readElfDetails(r: Reader, d: Draft, sections: ElfSection[], is64: boole
       const info = table.u8(at + (is64 ? 4 : 12));
       const other = table.u8(at + (is64 ? 5 : 13));
       const shndx = table.u16(at + (is64 ? 6 : 14));
-      const size = is64 ? table.u64(at + 16, 'st_size') : table.u32(at + 8, 'st_size');
       const binding = info >> 4;
       const visibility = other & 3;
       // Defined (not SHN_UNDEF), GLOBAL/WEAK/GNU_UNIQUE, default or protected visibility.
@@ -495,6 +496,7 @@ function readElfDetails(r: Reader, d: Draft, sections: ElfSection[], is64: boole
       const name = names.cstring(table.u32(at, 'st_name'), 'a symbol name');
       if (name === '') continue;
       const type = info & 0xf;
+      const size = is64 ? table.u64(at + 16, 'st_size') : table.u32(at + 8, 'st_size');
       const kind: SymbolKind = type === 2 || type === 10 ? 'function' : type === 1 || type === 5 || type === 6 ? 'data' : 'other';
       const symbol: ExportedSymbol = { name, kind };
       if (type === 10) symbol.detail = 'IFUNC';
@@ -513,7 +515,7 @@ function readElfDetails(r: Reader, d: Draft, sections: ElfSection[], is64: boole
       if (shndx === 0xfff1 && symbol.version === name) continue;
       d.exports.push(symbol);
     }
-  });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

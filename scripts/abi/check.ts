@@ -5,7 +5,6 @@
  */
 import type { DeclarationTables } from './declarations.ts';
 import { type NamedTypes, type RustApi, type RustEnum, type RustCallback, type RustParam, type RustStruct, type Token, rustToC, typeText } from './rust.ts';
-import type { LibrarySymbols } from './symbols.ts';
 import { type NamedFunction, Scope, parseFunction, parseType } from '../../bindings/ffi/grammar.ts';
 import { type CType, type HostModel, type Param, VOID, baseOf, formatType, layoutOf, sameType } from '../../bindings/ffi/types.ts';
 import { tableScope } from '../../bindings/raw.ts';
@@ -42,6 +41,14 @@ export interface Problem {
   /** The function, `struct X`, `callback X` or table entry the problem is about. */
   subject: string;
   message: string;
+}
+
+/** The built library's exported names, read from its export table. */
+export interface LibrarySymbols {
+  path: string;
+  /** The table read: `.dynsym`, `export table`, `export trie`, `symtab`. */
+  source: string;
+  names: Set<string>;
 }
 
 export interface CheckInput {
@@ -576,7 +583,7 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
   checkConstants(rust, tables, problems);
   checkErrorDocs(rust, tables, problems);
 
-  // The built library: every Rust export must be in it; with an ELF symbol table, nothing more.
+  // The built library: every Rust export must be in it, and nothing more.
   if (symbols) {
     for (const [symbol, fn] of exports) {
       if (!symbols.names.has(symbol)) {
@@ -587,15 +594,13 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
         });
       }
     }
-    if (symbols.method === 'elf') {
-      for (const symbol of [...symbols.names].sort()) {
-        if (!exports.has(symbol)) {
-          problems.push({
-            kind: 'symbol-extra',
-            subject: symbol,
-            message: `${symbol}: exported by the built library ${symbols.path} but by no Rust source (stale build? run \`npm run build\`)`,
-          });
-        }
+    for (const symbol of [...symbols.names].sort()) {
+      if (!exports.has(symbol)) {
+        problems.push({
+          kind: 'symbol-extra',
+          subject: symbol,
+          message: `${symbol}: exported by the built library ${symbols.path} but by no Rust source (stale build? run \`npm run build\`)`,
+        });
       }
     }
   }

@@ -6,16 +6,15 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
-import { type CheckResult, checkAbi } from './check.ts';
+import { type CheckResult, type LibrarySymbols, checkAbi } from './check.ts';
 import { readDeclarations } from './declarations.ts';
 import { readRustApi } from './rust.ts';
-import { type LibrarySymbols, readLibrarySymbols } from './symbols.ts';
 
-export { type CheckResult, type Problem, type ProblemKind, checkAbi, structLayout } from './check.ts';
+export { type CheckResult, type LibrarySymbols, type Problem, type ProblemKind, checkAbi, structLayout } from './check.ts';
 export { type DeclarationTables, readDeclarations, tablesFrom } from './declarations.ts';
 export { type RustApi, parseRustSource, readRustApi, rustToC, tokenize } from './rust.ts';
-export { type LibrarySymbols, isElf, probeSymbols, readElfDynamicSymbols, readLibrarySymbols } from './symbols.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -32,7 +31,8 @@ export interface RunOptions {
 
 export interface RunResult extends CheckResult {
   library: string | undefined;
-  symbolMethod: LibrarySymbols['method'] | undefined;
+  /** Where the symbols were read: `.dynsym`, `export table`, `export trie`, `symtab`. */
+  symbolSource: string | undefined;
 }
 
 /** Reads all three sides and compares them. Throws (clear message) when an input is missing. */
@@ -49,12 +49,15 @@ export async function runCheck(options: RunOptions = {}): Promise<RunResult> {
   if (library !== undefined) {
     if (!existsSync(library))
       throw new Error(`check:abi: built library not found: ${library}\nRun \`npm run build\` first (or pass --no-binary to skip the symbol check).`);
-    symbols = await readLibrarySymbols(
-      library,
-      rust.functions.map((f) => f.symbol),
-    );
+    symbols = readLibrarySymbols(library);
     symbols.path = relative(base, library);
   }
   const pointerSize = ['ia32', 'arm', 'mips', 'mipsel', 'ppc'].includes(process.arch) ? 4 : 8;
-  return { ...checkAbi({ rust, tables, symbols, pointerSize }), library, symbolMethod: symbols?.method };
+  return { ...checkAbi({ rust, tables, symbols, pointerSize }), library, symbolSource: symbols?.source };
+}
+
+/** Every symbol the built library exports, from its own export table (bindings/ffi/object-file.ts). */
+export function readLibrarySymbols(path: string): LibrarySymbols {
+  const file = inspectObjectFile(path);
+  return { path, source: file.exportSource, names: new Set(file.exports.map((s) => s.name)) };
 }

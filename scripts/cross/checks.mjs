@@ -1,15 +1,16 @@
-// The structural checks: each takes a target row (bindings/targets.ts) and what inspect.mjs
-// read from the artifact, and returns { ok, detail }. A failed check's detail says exactly
-// what is wrong. Runtime checks (node-smoke, musl-dlopen, wasm-smoke) live in test.mjs.
-import { readFileSync } from 'node:fs';
+// The structural checks: each takes a target row (bindings/targets.ts) and what the object-file
+// reader (bindings/ffi/object-file.ts) read from the artifact, and returns { ok, detail }. A
+// failed check's detail says exactly what is wrong. Runtime checks (node-smoke, musl-dlopen,
+// wasm-smoke) live in test.mjs.
+import { inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 import { LIB_NAME } from '../../bindings/names.ts';
 import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
-import { compareVersions, inspect } from './inspect.mjs';
 import { errorMessage } from '../errors.mjs';
 
 /** @import { Check, CrossTarget } from '../../bindings/targets.ts' */
-/** @import { BinaryInfo } from './inspect.mjs' */
+/** @import { ObjectFile } from '../../bindings/ffi/object-file.ts' */
 /** @typedef {{ ok: boolean, detail: string }} CheckResult */
+/** @typedef {Pick<ObjectFile, 'format' | 'machine' | 'exports' | 'deps'> & Partial<ObjectFile>} BinaryInfo */
 
 const FORBIDDEN_DLL = 'bcryptprimitives.dll';
 
@@ -20,8 +21,9 @@ export const STATIC_CHECKS = {
     return { ok, detail: ok ? `${info.format} ${info.machine}` : `expected ${target.format} ${target.machine}, the file is ${info.format} ${info.machine}` };
   },
   exports(_target, info) {
-    const missing = REQUIRED_EXPORTS.filter((name) => !info.exports.has(name));
-    const ours = [...info.exports].filter((n) => n.startsWith(`${LIB_NAME}_`));
+    const names = new Set(info.exports.map((s) => s.name));
+    const missing = REQUIRED_EXPORTS.filter((name) => !names.has(name));
+    const ours = [...names].filter((n) => n.startsWith(`${LIB_NAME}_`));
     return missing.length
       ? { ok: false, detail: `missing export(s): ${missing.join(', ')}` }
       : { ok: true, detail: `${REQUIRED_EXPORTS.length} required of ${ours.length} ${LIB_NAME}_* exports` };
@@ -36,7 +38,7 @@ export const STATIC_CHECKS = {
   'glibc-baseline'(target, info) {
     const max = target.glibcMax;
     if (!max) return { ok: false, detail: `${target.triple} lists glibc-baseline but has no glibcMax` };
-    const versions = info.versions ?? [];
+    const versions = info.versionNeeds ?? [];
     const glibc = versions
       .map((v) => v.version)
       .filter((v) => v.startsWith('GLIBC_') && /^GLIBC_\d/.test(v))
@@ -48,13 +50,11 @@ export const STATIC_CHECKS = {
       : { ok: true, detail: `highest GLIBC_${highest} <= ${target.glibcMax}` };
   },
   'no-processprng'(_target, info) {
-    // Functions per DLL (PE); a wasm file's imports are a plain list.
-    const imports = Array.isArray(info.imports) ? {} : (info.imports ?? {});
-    const dll = Object.keys(imports).find((d) => d.toLowerCase() === FORBIDDEN_DLL);
-    return dll
+    const forbidden = (info.imports ?? []).filter((i) => i.module.toLowerCase() === FORBIDDEN_DLL);
+    return forbidden.length
       ? {
           ok: false,
-          detail: `imports ${dll}!${imports[dll]?.join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows`,
+          detail: `imports ${forbidden[0]?.module}!${forbidden.map((i) => i.name).join(',')} (std's random seeding, e.g. HashMap RandomState): missing on wine 8 and old Windows`,
         }
       : { ok: true, detail: `no ${FORBIDDEN_DLL} import` };
   },
@@ -88,10 +88,12 @@ export function runStaticChecks(target, path) {
   /** @type {BinaryInfo} */
   let info;
   try {
-    info = inspect(readFileSync(path));
+    info = inspectObjectFile(path);
   } catch (error) {
-    return [{ check: 'header', ok: false, detail: `cannot read ${path}: ${errorMessage(error)}` }];
+    return [{ check: 'header', ok: false, detail: `cannot read ${errorMessage(error)}` }];
   }
+  // Bytes the headers declare but the file lacks: a truncated artifact fails its header check.
+  if (info.problems?.length) return [{ check: 'header', ok: false, detail: `${path}: ${info.problems.join('; ')}` }];
   return target.checks
     .filter(/** @returns {c is keyof typeof STATIC_CHECKS} */ (c) => c in STATIC_CHECKS)
     .map((check) => {
@@ -99,4 +101,19 @@ export function runStaticChecks(target, path) {
       if (check !== 'header' && info.format !== target.format) return { check, ok: false, detail: `not run: the file is ${info.format}` };
       return { check, ...STATIC_CHECKS[check](target, info) };
     });
+}
+
+/**
+ * Compares dotted versions numerically: -1, 0, 1.
+ * @param {string} a
+ * @param {string} b
+ */
+export function compareVersions(a, b) {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d) return Math.sign(d);
+  }
+  return 0;
 }

@@ -9,7 +9,6 @@
  * prototype that does not match the real function can still crash the process: the first
  * declaration says so once.
  */
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import type { LibraryHandle } from 'koffi';
 import { baseOf } from '../abi/types.ts';
@@ -24,7 +23,7 @@ import {
   parseStruct,
 } from './cdecl.ts';
 import { type ResolvedLibrary, mappedFile, resolveLibrary } from '../../bindings/ffi/names.ts';
-import { type ExportedSymbol, type SymbolTable, displayName, readSymbolTable } from './symbols.ts';
+import { type ExportedSymbol, type ObjectFile, inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 
 type Koffi = typeof import('koffi').default;
 
@@ -46,7 +45,7 @@ export interface ForeignLibrary {
   /** The object bound to the library's name at the prompt (`m`): its declared functions. */
   namespace: Record<string, unknown>;
   closed: boolean;
-  table?: SymbolTable | Error;
+  table?: ObjectFile | Error;
 }
 
 export type TypeDeclaration =
@@ -89,7 +88,7 @@ export class Workbench {
   #host: WorkbenchHost;
   #warned = false;
   #pending: { lines: string[]; next: number } | undefined;
-  #tables = new Map<string, SymbolTable>();
+  #tables = new Map<string, ObjectFile>();
 
   constructor(koffi: Koffi, host: WorkbenchHost) {
     this.#koffi = koffi;
@@ -139,7 +138,7 @@ export class Workbench {
     const summary =
       table instanceof Error
         ? `no symbol table: ${table.message} (declarations are not checked)`
-        : `${table.format} ${table.machine}, ${table.symbols.length} exported symbols (${table.source})`;
+        : `${formatOf(table)}, ${table.exports.length} exported symbols (${table.exportSource})`;
     return (
       `opened ${resolved.load}${resolved.file && resolved.file !== resolved.load ? ` (${resolved.file})` : ''} as \`${name}\`: ${summary}.\n` +
       `Next: .symbols ${name} [filter], .declare ${name} <C prototype>`
@@ -150,7 +149,7 @@ export class Workbench {
     if (this.libraries.size === 0) return 'No foreign library is open (.open <path | name>). mylib is `mylib`/`raw`.';
     const rows = [...this.libraries.values()].map((l) => {
       const table = this.#table(l);
-      const count = table instanceof Error ? 'no symbol table' : `${table.symbols.length} symbols`;
+      const count = table instanceof Error ? 'no symbol table' : `${table.exports.length} symbols`;
       return `  ${l.name.padEnd(10)} ${l.resolved.file ?? l.resolved.load}  (${count}, ${l.functions.size} declared: ${[...l.functions.keys()].join(', ') || 'none'})`;
     });
     return ['Open libraries:', ...rows].join('\n');
@@ -176,7 +175,7 @@ export class Workbench {
     return library;
   }
 
-  #table(library: ForeignLibrary): SymbolTable | Error {
+  #table(library: ForeignLibrary): ObjectFile | Error {
     if (library.table === undefined) {
       const file = library.resolved.file;
       if (file === undefined)
@@ -186,11 +185,11 @@ export class Workbench {
     return library.table;
   }
 
-  #readTable(file: string): SymbolTable | Error {
+  #readTable(file: string): ObjectFile | Error {
     const cached = this.#tables.get(file);
     if (cached) return cached;
     try {
-      const table = readSymbolTable(readFileSync(file), file);
+      const table = inspectObjectFile(file);
       this.#tables.set(file, table);
       return table;
     } catch (error) {
@@ -208,7 +207,7 @@ export class Workbench {
     const [target, filter] = words.filter((w) => w !== '--all');
     if (!target) throw new WorkbenchError('usage: .symbols <open library | path to a .so/.dll/.dylib/.wasm | mylib> [filter] [--all]');
     let file: string;
-    let table: SymbolTable | Error;
+    let table: ObjectFile | Error;
     const library = this.libraries.get(target);
     if (library) {
       table = this.#table(library);
@@ -227,14 +226,14 @@ export class Workbench {
     if (table instanceof Error) throw new WorkbenchError(`.symbols ${target}: ${table.message}`);
     // The name itself first, then names starting with the filter, then the rest; alphabetical within each.
     const rank = (s: ExportedSymbol) => (!filter ? 0 : s.name === filter ? 0 : s.name.startsWith(filter) ? 1 : 2);
-    const matches = table.symbols
+    const matches = table.exports
       .filter(symbolFilter(filter))
       .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || displayName(a).localeCompare(displayName(b)));
     const counts = { function: 0, data: 0, other: 0 };
     for (const s of matches) counts[s.kind]++;
     const header =
-      `${library || target === 'mylib' ? `${target}: ` : ''}${file} (${table.format} ${table.machine}, ${table.source}): ` +
-      `${filter ? `${matches.length} of ${table.symbols.length} symbols match '${filter}'` : `${table.symbols.length} symbols`}` +
+      `${library || target === 'mylib' ? `${target}: ` : ''}${file} (${formatOf(table)}, ${table.exportSource}): ` +
+      `${filter ? `${matches.length} of ${table.exports.length} symbols match '${filter}'` : `${table.exports.length} symbols`}` +
       ` (${counts.function} functions, ${counts.data} data, ${counts.other} other)`;
     const lines = matches.map((s) => `  ${s.kind.padEnd(8)}  ${displayName(s)}${s.detail ? `  (${s.detail})` : ''}`);
     this.#pending = { lines, next: 0 };
@@ -277,7 +276,7 @@ export class Workbench {
     if (table instanceof Error) {
       tableNote = ' (not checked: no symbol table)';
     } else {
-      const entries = table.symbols.filter((s) => s.name === prototype.name);
+      const entries = table.exports.filter((s) => s.name === prototype.name);
       if (entries.length === 0) {
         throw new WorkbenchError(
           `.declare refused: ${library.name} (${library.resolved.file}) exports no symbol '${prototype.name}'.${suggest(prototype.name, table)}`,
@@ -485,6 +484,20 @@ function makeCall(library: ForeignLibrary, prototype: Prototype, fn: (...args: u
   return call;
 }
 
+/** `cos@@GLIBC_2.2.5`, `memcpy@GLIBC_2.2.5`, or the bare name. */
+export function displayName(symbol: ExportedSymbol): string {
+  if (!symbol.version) return symbol.name;
+  return `${symbol.name}${symbol.defaultVersion === false ? '@' : '@@'}${symbol.version}`;
+}
+
+const FORMAT_NAMES = { elf: 'ELF', pe: 'PE', macho: 'Mach-O', 'macho-fat': 'Mach-O', wasm: 'wasm' } as const;
+
+/** `ELF x86_64`, `Mach-O aarch64 (universal: x86_64, aarch64)`. */
+export function formatOf(file: ObjectFile): string {
+  const universal = file.slices ? ` (universal: ${file.slices.map((s) => s.machine).join(', ')})` : '';
+  return `${FORMAT_NAMES[file.format]} ${file.machine}${universal}`;
+}
+
 function symbolFilter(filter: string | undefined): (s: ExportedSymbol) => boolean {
   if (!filter) return () => true;
   if (/[*?]/.test(filter)) {
@@ -502,9 +515,9 @@ function symbolFilter(filter: string | undefined): (s: ExportedSymbol) => boolea
 }
 
 /** ` Did you mean: cos, cosf?` from names that contain the wanted one or differ by little. */
-function suggest(name: string, table: SymbolTable): string {
+function suggest(name: string, table: ObjectFile): string {
   const lower = name.toLowerCase();
-  const names = [...new Set(table.symbols.filter((s) => s.kind !== 'data').map((s) => s.name))];
+  const names = [...new Set(table.exports.filter((s) => s.kind !== 'data').map((s) => s.name))];
   const near = names
     .map((n) => ({
       n,

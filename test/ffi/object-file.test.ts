@@ -1,11 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ObjectFileHost, objectFileProblem } from '../../bindings/ffi/object-file.ts';
+import { type ObjectFileHost, inspectObjectFile, objectFileProblem } from '../../bindings/ffi/object-file.ts';
+import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
+import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
+import { elf, fat, fullMacho, macho, pe, wasm } from './object-files.ts';
 
-// Synthetic headers for every format, checked against any host: the parser is pure TypeScript,
-// so a Linux runner covers the macOS and Windows paths too.
+// The one object-file reader. Synthetic files for every format, checked against any host: the
+// parser is pure TypeScript, so a Linux runner covers the macOS, Windows and wasm paths too.
+// The fuzz and hostile-input tests are in object-file-fuzz.test.ts.
 const dir = mkdtempSync(join(tmpdir(), 'mylib-object-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
@@ -19,111 +24,6 @@ const LINUX_X64: ObjectFileHost = { platform: 'linux', arch: 'x64', endianness: 
 const WIN_X64: ObjectFileHost = { platform: 'win32', arch: 'x64' };
 const MAC_X64: ObjectFileHost = { platform: 'darwin', arch: 'x64' };
 const MAC_ARM64: ObjectFileHost = { platform: 'darwin', arch: 'arm64' };
-
-/** A minimal ELF shared object: header, `phnum` PT_LOAD headers covering the file, section headers at the end. */
-function elf({ bits = 64, machine = 62, type = 3, size = 4096 } = {}): Buffer {
-  const b = Buffer.alloc(size);
-  const is64 = bits === 64;
-  b.writeUInt32BE(0x7f454c46, 0);
-  b[4] = is64 ? 2 : 1;
-  b[5] = 1;
-  b[6] = 1;
-  b.writeUInt16LE(type, 0x10);
-  b.writeUInt16LE(machine, 0x12);
-  const ehsize = is64 ? 64 : 52;
-  const phentsize = is64 ? 56 : 32;
-  const shentsize = is64 ? 64 : 40;
-  const shnum = 2;
-  const shoff = size - shnum * shentsize;
-  if (is64) {
-    b.writeBigUInt64LE(BigInt(ehsize), 0x20);
-    b.writeBigUInt64LE(BigInt(shoff), 0x28);
-  } else {
-    b.writeUInt32LE(ehsize, 0x1c);
-    b.writeUInt32LE(shoff, 0x20);
-  }
-  const base = is64 ? 0x36 : 0x2a;
-  b.writeUInt16LE(phentsize, base);
-  b.writeUInt16LE(1, base + 2);
-  b.writeUInt16LE(shentsize, base + 4);
-  b.writeUInt16LE(shnum, base + 6);
-  // PT_LOAD over [0, shoff); section 1 (PROGBITS) over [ehsize + phentsize, shoff).
-  b.writeUInt32LE(1, ehsize);
-  const s1 = shoff + shentsize;
-  b.writeUInt32LE(1, s1 + 4);
-  if (is64) {
-    b.writeBigUInt64LE(0n, ehsize + 8);
-    b.writeBigUInt64LE(BigInt(shoff), ehsize + 32);
-    b.writeBigUInt64LE(BigInt(ehsize + phentsize), s1 + 24);
-    b.writeBigUInt64LE(BigInt(shoff - ehsize - phentsize), s1 + 32);
-  } else {
-    b.writeUInt32LE(0, ehsize + 4);
-    b.writeUInt32LE(shoff, ehsize + 16);
-    b.writeUInt32LE(ehsize + phentsize, s1 + 16);
-    b.writeUInt32LE(shoff - ehsize - phentsize, s1 + 20);
-  }
-  return b;
-}
-
-/** A minimal PE DLL: headers in the first 512 bytes, one section of 512 bytes after them. */
-function pe({ machine = 0x8664, pe32plus = true, dll = true, certificate = 0 } = {}): Buffer {
-  const b = Buffer.alloc(1024);
-  b.write('MZ', 0, 'latin1');
-  b.writeUInt32LE(64, 0x3c);
-  b.writeUInt32BE(0x50450000, 64);
-  const coff = 68;
-  const optSize = pe32plus ? 240 : 224;
-  b.writeUInt16LE(machine, coff);
-  b.writeUInt16LE(1, coff + 2);
-  b.writeUInt16LE(optSize, coff + 16);
-  b.writeUInt16LE(dll ? 0x2022 : 0x0022, coff + 18);
-  const opt = coff + 20;
-  b.writeUInt16LE(pe32plus ? 0x20b : 0x10b, opt);
-  b.writeUInt32LE(512, opt + 60);
-  const directories = pe32plus ? 112 : 96;
-  b.writeUInt32LE(16, opt + directories - 4);
-  if (certificate) {
-    b.writeUInt32LE(1024, opt + directories + 32);
-    b.writeUInt32LE(certificate, opt + directories + 36);
-  }
-  const section = opt + optSize;
-  b.write('.text', section, 'latin1');
-  b.writeUInt32LE(512, section + 16);
-  b.writeUInt32LE(512, section + 20);
-  return b;
-}
-
-/** A thin 64-bit Mach-O dylib of 4096 bytes: one LC_SEGMENT_64 covering it. */
-function macho({ cpu = 0x01000007, filetype = 6, bigEndian = false } = {}): Buffer {
-  const b = Buffer.alloc(4096);
-  if (bigEndian) b.writeUInt32BE(0xfeedfacf, 0);
-  else b.writeUInt32LE(0xfeedfacf, 0);
-  b.writeUInt32LE(cpu, 4);
-  b.writeUInt32LE(filetype, 12);
-  b.writeUInt32LE(1, 16);
-  b.writeUInt32LE(72, 20);
-  b.writeUInt32LE(0x19, 32);
-  b.writeUInt32LE(72, 36);
-  b.write('__TEXT', 40, 'latin1');
-  b.writeBigUInt64LE(0n, 32 + 40);
-  b.writeBigUInt64LE(4096n, 32 + 48);
-  return b;
-}
-
-/** A fat file with one 4096-byte slice per cputype, at 4096, 8192... */
-function fat(slices: Buffer[]): Buffer {
-  const b = Buffer.alloc(4096 * (slices.length + 1));
-  b.writeUInt32BE(0xcafebabe, 0);
-  b.writeUInt32BE(slices.length, 4);
-  slices.forEach((slice, i) => {
-    const e = 8 + i * 20;
-    b.writeUInt32BE(slice.readUInt32LE(4), e);
-    b.writeUInt32BE(4096 * (i + 1), e + 8);
-    b.writeUInt32BE(slice.length, e + 12);
-    slice.copy(b, 4096 * (i + 1));
-  });
-  return b;
-}
 
 const cut = (b: Buffer, n: number) => b.subarray(0, n);
 
@@ -186,5 +86,169 @@ describe('objectFileProblem', () => {
     expect(objectFileProblem(sub, LINUX_X64)).toBe('not a regular file');
     expect(objectFileProblem(join(dir, 'missing'), LINUX_X64)).toMatch(/^cannot open: ENOENT/);
     expect(problem(Buffer.from('x'), { platform: 'aix', arch: 'ppc64' })).toBeUndefined();
+  });
+
+  it('refuses a character device before reading it', () => {
+    expect(objectFileProblem('/dev/zero', LINUX_X64)).toBe('not a regular file');
+  });
+
+  it('passes the full Mach-O and PE builders (the same files inspectObjectFile reads below)', () => {
+    expect(problem(fullMacho(), MAC_ARM64)).toBeUndefined();
+    expect(problem(fat([fullMacho({ cpu: 0x01000007 }), fullMacho()]), MAC_ARM64)).toBeUndefined();
+    expect(problem(pe(), WIN_X64)).toBeUndefined();
+  });
+});
+
+const LIBRARY = join(import.meta.dirname, '..', '..', 'artifacts', libraryFileName(hostPlatform()));
+
+describe('inspectObjectFile', () => {
+  it('reads the host library: format, machine, exports as functions, needs', () => {
+    const file = inspectObjectFile(LIBRARY);
+    expect(file).toMatchObject({ file: LIBRARY, bits: 64, byteOrder: 'LE', sharedLibrary: true, problems: [] });
+    expect(file.machine).toBe(process.arch === 'arm64' ? 'aarch64' : 'x86_64');
+    for (const name of REQUIRED_EXPORTS) expect(file.exports).toContainEqual({ name, kind: 'function' });
+    expect(file.exports.filter((s) => s.name.startsWith('mylib_')).every((s) => s.kind === 'function')).toBe(true);
+    if (file.format === 'elf') {
+      expect(file.deps).toContain('libc.so.6');
+      expect(file.versionNeeds?.some((v) => v.file === 'libc.so.6' && v.version.startsWith('GLIBC_'))).toBe(true);
+    }
+    // Bytes and path give the same answer.
+    expect(inspectObjectFile(readFileSync(LIBRARY), { name: LIBRARY })).toEqual(file);
+  });
+
+  it.runIf(process.platform === 'linux')('matches readelf --dyn-syms on the system libm and libc (names, versions, kinds)', () => {
+    const readelf = spawnSync('readelf', ['--version'], { encoding: 'utf8' });
+    if (readelf.status !== 0) {
+      console.warn('object-file.test.ts: readelf is not installed; the comparison with it is SKIPPED');
+      return;
+    }
+    // The libc and libm this process has mapped.
+    const mapped = readFileSync('/proc/self/maps', 'utf8').match(/\/\S*\/lib(c|m)\.so\.6$/gm) ?? [];
+    const files = [...new Set(mapped)];
+    expect(files.length, 'libc.so.6 and libm.so.6 mapped in this process').toBe(2);
+    for (const path of files) {
+      const ours = inspectObjectFile(path).exports.map(
+        (s) => `${s.name}${s.version ? `${s.defaultVersion === false ? '@' : '@@'}${s.version}` : ''} ${s.kind}`,
+      );
+      const theirs = spawnSync('readelf', ['--dyn-syms', '-W', path], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        // Num: Value Size Type Bind Vis Ndx Name
+        .filter(
+          (f) =>
+            f.length >= 8 &&
+            /^\d+:$/.test(f[0] as string) &&
+            f[6] !== 'UND' &&
+            !(f[6] === 'ABS' && /^GLIBC_/.test(f[7] as string)) &&
+            ['GLOBAL', 'WEAK', 'UNIQUE'].includes(f[4] as string) &&
+            !['HIDDEN', 'INTERNAL'].includes(f[5] as string),
+        )
+        .map(
+          (f) =>
+            `${(f[7] as string).replace(/ \(\d+\)$/, '')} ${['FUNC', 'IFUNC'].includes(f[3] as string) ? 'function' : ['OBJECT', 'TLS', 'COMMON'].includes(f[3] as string) ? 'data' : 'other'}`,
+        );
+      expect(ours.sort()).toEqual(theirs.sort());
+    }
+  });
+
+  it('reads a PE DLL: machine, exports, imports', () => {
+    expect(inspectObjectFile(pe(), { name: 'x.dll' })).toMatchObject({
+      format: 'pe',
+      machine: 'x86_64',
+      bits: 64,
+      sharedLibrary: true,
+      problems: [],
+      exportSource: 'export table',
+      exports: [
+        { name: 'mylib_add', kind: 'function' },
+        { name: 'mylib_sub', kind: 'function' },
+      ],
+      deps: ['KERNEL32.dll'],
+      imports: [{ module: 'KERNEL32.dll', name: 'GetLastError' }],
+    });
+    expect(inspectObjectFile(pe({ machine: 0x14c, pe32plus: false })).exports.map((s) => s.name)).toEqual(['mylib_add', 'mylib_sub']);
+    expect(inspectObjectFile(pe({ dll: false })).sharedLibrary).toBe(false);
+  });
+
+  it('reads a Mach-O dylib: export trie, symtab, install name, minimum OS, signature, needs', () => {
+    const expected = {
+      format: 'macho',
+      machine: 'aarch64',
+      bits: 64,
+      byteOrder: 'LE',
+      sharedLibrary: true,
+      problems: [],
+      installName: '@rpath/libmylib.dylib',
+      deps: ['/usr/lib/libSystem.B.dylib'],
+      platform: 1,
+      minos: '11.0',
+      sdk: '14.0',
+      codeSignature: { offset: 0x1400, size: 16 },
+    };
+    expect(inspectObjectFile(fullMacho())).toMatchObject({
+      ...expected,
+      exportSource: 'export trie',
+      exports: [
+        { name: 'mylib_add', kind: 'function' },
+        { name: 'mylib_tls', kind: 'data', detail: 'thread-local' },
+      ],
+    });
+    expect(inspectObjectFile(fullMacho({ trie: false }))).toMatchObject({
+      ...expected,
+      exportSource: 'symtab',
+      exports: [{ name: 'mylib_add', kind: 'function' }],
+    });
+  });
+
+  it("reads a universal file's slice for the asked architecture, else the first, and lists every slice", () => {
+    const universal = fat([fullMacho({ cpu: 0x01000007 }), fullMacho()]);
+    const arm = inspectObjectFile(universal, { arch: 'arm64' });
+    expect(arm).toMatchObject({ format: 'macho-fat', machine: 'aarch64', exports: [{ name: 'mylib_add' }, { name: 'mylib_tls' }] });
+    expect(arm.slices?.map((s) => s.machine)).toEqual(['x86_64', 'aarch64']);
+    expect(inspectObjectFile(universal, { arch: 'x64' }).machine).toBe('x86_64');
+    expect(inspectObjectFile(universal, { arch: 'riscv64' }).machine).toBe('x86_64');
+  });
+
+  it('reads a wasm module: exports with kinds, imports', () => {
+    expect(inspectObjectFile(wasm())).toMatchObject({
+      format: 'wasm',
+      machine: 'wasm32',
+      sharedLibrary: false,
+      exports: [
+        { name: 'mylib_add', kind: 'function' },
+        { name: 'memory', kind: 'other', detail: 'memory' },
+      ],
+      deps: ['env'],
+      imports: [{ module: 'env', name: 'log' }],
+    });
+  });
+
+  it('lists the bytes a truncated file lacks, and names the file when what it must read is missing', () => {
+    const cut = inspectObjectFile(pe().subarray(0, 800));
+    expect(cut.problems).toEqual(['truncated or corrupt: section .text (PointerToRawData 512 + SizeOfRawData 512) ends at byte 1024, the file has 800 bytes']);
+    expect(cut.exports.map((s) => s.name)).toEqual(['mylib_add', 'mylib_sub']);
+    // The ELF section table is what the exports come from: without it, an error.
+    expect(() => inspectObjectFile(elf().subarray(0, 2000), { name: 'e.so' })).toThrow(
+      'e.so: truncated or corrupt: the section header table (2 entries at 3968) ends at byte 4096, the file has 2000 bytes',
+    );
+    const bytes = readFileSync(LIBRARY);
+    expect(() => inspectObjectFile(bytes.subarray(0, 200), { name: 'cut.so' })).toThrow(/^cut\.so: truncated or corrupt: /);
+    expect(() => inspectObjectFile(Buffer.from('#!/bin/sh\n'), { name: 'script' })).toThrow(
+      /^script: not an object file this reader knows .* starts with 23212f62$/,
+    );
+    expect(() => inspectObjectFile(Buffer.alloc(0))).toThrow(/^bytes: .*nothing \(empty file\)$/);
+    expect(() => inspectObjectFile(join(dir, 'missing.so'))).toThrow(/missing\.so: cannot open: ENOENT/);
+    expect(() => inspectObjectFile(dir)).toThrow(`${dir}: not a regular file`);
+    expect(() => inspectObjectFile('/dev/zero')).toThrow('/dev/zero: not a regular file');
+  });
+
+  it.runIf(process.platform === 'linux')('names a string table section that does not exist instead of crashing', () => {
+    // The host library with .dynsym's sh_link (its string table) pointed past the last section.
+    const buf = readFileSync(LIBRARY);
+    const [shoff, shentsize, shnum] = [Number(buf.readBigUInt64LE(0x28)), buf.readUInt16LE(0x3a), buf.readUInt16LE(0x3c)];
+    const dynsym = Array.from({ length: shnum }, (_, i) => shoff + i * shentsize).find((at) => buf.readUInt32LE(at + 4) === 11);
+    expect(dynsym).toBeDefined();
+    buf.writeUInt32LE(shnum + 5, dynsym! + 40);
+    expect(() => inspectObjectFile(buf, { name: 'lib.so' })).toThrow(`lib.so: corrupt ELF: string table section ${shnum + 5} does not exist`);
   });
 });

@@ -1,15 +1,14 @@
 // The workbench's readers without a REPL: the C declaration parser's columns (table-driven), the
-// symbol-table reader on the host's system libraries (compared with readelf when it is there)
-// and on broken files, and the library-name rules.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// names `.symbols` shows, and the library-name rules. The symbol tables themselves are read by
+// bindings/ffi/object-file.ts (tested in test/ffi/).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
 import { DeclarationError, bindingResultText, koffiPrototype, parsePrototype, parseStruct } from '../../scripts/repl/cdecl.ts';
 import { defaultName, resolveLibrary } from '../../bindings/ffi/names.ts';
-import { displayName, readSymbolTable } from '../../scripts/repl/symbols.ts';
+import { displayName, formatOf } from '../../scripts/repl/workbench.ts';
+import { inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 
 describe('parsePrototype', () => {
   it.each([
@@ -83,50 +82,25 @@ describe('parseStruct', () => {
   });
 });
 
-describe('readSymbolTable', () => {
-  it('reads the host library: every DECLARATIONS export is a function', () => {
+describe('.symbols presentation', () => {
+  it('shows versions as readelf does (@@ default, @ hidden) and universal files with their slices', () => {
+    expect(displayName({ name: 'cos', kind: 'function' })).toBe('cos');
+    expect(displayName({ name: 'cos', kind: 'function', version: 'GLIBC_2.2.5', defaultVersion: true })).toBe('cos@@GLIBC_2.2.5');
+    expect(displayName({ name: 'memcpy', kind: 'function', version: 'GLIBC_2.2.5', defaultVersion: false })).toBe('memcpy@GLIBC_2.2.5');
     const path = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
-    const table = readSymbolTable(readFileSync(path), path);
-    expect(table.symbols.filter((s) => s.name.startsWith('mylib_')).every((s) => s.kind === 'function')).toBe(true);
-  });
-
-  it.runIf(process.platform === 'linux')('matches readelf --dyn-syms on the system libm and libc (names, versions, kinds)', () => {
-    const readelf = spawnSync('readelf', ['--version'], { encoding: 'utf8' });
-    if (readelf.status !== 0) {
-      console.warn('repl-symbols.test.ts: readelf is not installed; the comparison with it is SKIPPED');
-      return;
-    }
-    for (const spec of ['m', 'c']) {
-      const file = resolveLibrary(spec).file as string;
-      const ours = readSymbolTable(readFileSync(file), file);
-      const theirs = spawnSync('readelf', ['--dyn-syms', '-W', file], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .map((l) => l.trim().split(/\s+/))
-        // Num: Value Size Type Bind Vis Ndx Name
-        .filter(
-          (f) =>
-            f.length >= 8 &&
-            /^\d+:$/.test(f[0] as string) &&
-            f[6] !== 'UND' &&
-            !(f[6] === 'ABS' && /^GLIBC_/.test(f[7] as string)) &&
-            ['GLOBAL', 'WEAK', 'UNIQUE'].includes(f[4] as string) &&
-            !['HIDDEN', 'INTERNAL'].includes(f[5] as string),
-        )
-        .map(
-          (f) =>
-            `${(f[7] as string).replace(/ \(\d+\)$/, '')} ${['FUNC', 'IFUNC'].includes(f[3] as string) ? 'function' : ['OBJECT', 'TLS', 'COMMON'].includes(f[3] as string) ? 'data' : 'other'}`,
-        )
-        .sort();
-      expect(ours.symbols.map((s) => `${displayName(s)} ${s.kind}`).sort()).toEqual(theirs);
-    }
-  });
-
-  it('turns a truncated or foreign file into a message, not a RangeError', () => {
-    const path = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
-    const bytes = readFileSync(path);
-    expect(() => readSymbolTable(bytes.subarray(0, 200), 'cut.so')).toThrow(/^cut\.so: truncated or corrupt (ELF|PE|Mach-O) file: /);
-    expect(() => readSymbolTable(Buffer.from('#!/bin/sh\n'), 'script')).toThrow(/script: not a shared library this reader knows .* starts with 23212f62/);
-    expect(() => readSymbolTable(Buffer.alloc(0), 'empty')).toThrow(/empty file/);
+    const file = inspectObjectFile(path);
+    expect(formatOf(file)).toMatch(/^(ELF|PE|Mach-O) (x86_64|aarch64)/);
+    expect(
+      formatOf({
+        ...file,
+        format: 'macho-fat',
+        machine: 'aarch64',
+        slices: [
+          { machine: 'x86_64', machineCode: 0, offset: 0, size: 0 },
+          { machine: 'aarch64', machineCode: 0, offset: 0, size: 0 },
+        ],
+      }),
+    ).toBe('Mach-O aarch64 (universal: x86_64, aarch64)');
   });
 });
 
