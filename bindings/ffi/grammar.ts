@@ -402,7 +402,7 @@ class Parser {
     if (this.peek.text !== '{') {
       if (!tag) this.error(this.peek, "expected a name or '{' after 'enum'");
       const known = this.#scope.tag(key as string);
-      if (!known || known.kind !== 'enum') this.error(tag, `unknown enum '${tag.text}'`);
+      if (known?.kind !== 'enum') this.error(tag, `unknown enum '${tag.text}'`);
       return known;
     }
     this.next();

@@ -124,7 +124,7 @@ export function generate(rust: RustApi = readRustApi(join(ROOT, 'rustlib'), ROOT
     push(...block(statusDoc.get(key) ?? missing(`Status variant for ${name}`)), `#define ${name} ${code}`);
   }
   push('', '/* ---- Structs: plain data, laid out as C lays them out ------------------------------ */', '');
-  for (const [name, fields] of Object.entries(table.STRUCTS)) {
+  for (const name of Object.keys(table.STRUCTS)) {
     const rustStruct = structDoc.get(name);
     push(...block(rustStruct?.doc ?? missing(`struct ${name}`)), `typedef struct ${name} {`);
     const record = table.TABLE_SCOPE.type(name) as RecordType;

@@ -173,8 +173,7 @@ check('refusals at bind time name the function, the engine and the construct', (
 });
 
 check('foreign-thread callbacks: bound where the engine can, refused by name where it cannot', async () => {
-  const refused = (construct: RegExp) => (error: Error) =>
-    error.message.includes(engine.name) && /qsort/.test(error.message) && construct.test(error.message);
+  const refused = (construct: RegExp) => (error: Error) => error.message.includes(engine.name) && /qsort/.test(error.message) && construct.test(error.message);
   if (engine.name === 'node:ffi') {
     assert.throws(() => libc.bind(declared('qsort'), { foreignThreadCallbacks: true }), refused(/foreign threads/));
     return;
@@ -185,7 +184,10 @@ check('foreign-thread callbacks: bound where the engine can, refused by name whe
   if (process.platform !== 'linux') return; // pthread_once_t is an int on Linux only.
   const once = libc.bind(parseFunction('int pthread_once(int *control, void (*init)(void))'), { foreignThreadCallbacks: true });
   let ran = 0;
-  assert.equal(once.call(new Int32Array(1), () => ran++), 0);
+  assert.equal(
+    once.call(new Int32Array(1), () => ran++),
+    0,
+  );
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(ran, 1);
 });
