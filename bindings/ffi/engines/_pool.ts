@@ -20,6 +20,8 @@
  * WorkerLibrary, is JavaScript source too. This module imports no runtime-specific module.
  */
 import { Worker } from 'node:worker_threads';
+import { argumentName } from '../_lowering.ts';
+import type { FunctionType, Passing } from '../types.ts';
 
 /**
  * What `PoolOptions.workerLibrary` evaluates to in the worker: `(data) => WorkerLibrary`, with
@@ -93,6 +95,86 @@ export interface PoolCall {
   result?(value: unknown): unknown;
   /** The worker's error (a structured clone) as the promise rejects it. Default: as is. */
   error?(error: unknown): unknown;
+}
+
+/** A call's state shared by its callbacks: the first exception one of them threw. */
+export interface CallState {
+  thrown?: { error: unknown };
+}
+
+/** What the pool needs from an engine's plan of a function. */
+export interface PoolPlan {
+  readonly params: ReadonlyArray<{
+    readonly passing: Passing;
+    /** The value the engine's sync call gets (strings encoded, records lowered). */
+    readonly sync: (value: unknown) => unknown;
+    readonly callback?: {
+      /** The JS function as the callback's body; a throw is kept in `state`, the C caller sees 0. */
+      body(fn: (...args: unknown[]) => unknown, state: CallState): (...raw: unknown[]) => unknown;
+      /** The body's value as the worker's answer; default: a Number or a BigInt as is, else 0. */
+      answer?(raw: unknown): number | bigint;
+    };
+  }>;
+  readonly result: (value: unknown) => unknown;
+}
+
+/** How an engine turns a pointer argument into an address a worker can use. */
+export interface PoolAddresses {
+  /** An address; `keep` holds the buffer alive until the call settles. */
+  address(value: unknown, keep: unknown[], where: string): unknown;
+  /** NULL as the worker's FFI takes it. */
+  readonly nullPointer: unknown;
+  /** The worker's error (a structured clone) as the promise rejects it. */
+  error(error: unknown): unknown;
+}
+
+/**
+ * One async call for the pool: arguments converted as the engine's sync call converts them,
+ * buffers and strings as addresses kept alive until the call settles, JS functions as callbacks
+ * the worker makes. A callback that throws answers 0, later calls of it answer 0 without running,
+ * and the call rejects with the exception instead of settling with the worker's answer.
+ */
+export function preparePoolCall(type: FunctionType, plan: PoolPlan, fn: PoolFunction, args: readonly unknown[], addresses: PoolAddresses): PoolCall {
+  const keep: unknown[] = [];
+  const callbacks: number[] = [];
+  const bodies = new Map<number, (...raw: unknown[]) => unknown>();
+  const state: CallState = {};
+  const sent = plan.params.map((param, index) => {
+    const value = args[index];
+    const where = argumentName(type, index);
+    switch (param.passing.as) {
+      case 'callback':
+        if (typeof value === 'function' && param.callback) {
+          callbacks.push(index);
+          bodies.set(index, param.callback.body(value as (...a: unknown[]) => unknown, state));
+          return addresses.nullPointer;
+        }
+        return addresses.address(value, keep, where);
+      case 'string':
+      case 'pointer':
+      case 'handle':
+        return addresses.address(param.sync(value), keep, where);
+      default:
+        return param.sync(value);
+    }
+  });
+  return {
+    fn,
+    args: sent,
+    callbacks,
+    keep,
+    progress: (index, values) => {
+      const answer = (bodies.get(index) as (...raw: unknown[]) => unknown)(...values);
+      const custom = plan.params[index]?.callback?.answer;
+      if (custom) return custom(answer);
+      return typeof answer === 'bigint' || typeof answer === 'number' ? answer : 0;
+    },
+    result: (value) => {
+      if (state.thrown) throw state.thrown.error;
+      return plan.result(value);
+    },
+    error: (error) => (state.thrown ? state.thrown.error : addresses.error(error)),
+  };
 }
 
 type ToWorker = { type: 'call'; id: number; key: number; definition?: unknown; args: unknown[]; callbacks: number[] } | { type: 'close' };

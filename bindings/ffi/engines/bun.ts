@@ -35,7 +35,7 @@ import { createRequire } from 'node:module';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, registerEngine } from '../engine.ts';
 import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, stringArgument, wideResult } from '../_lowering.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
-import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
+import { type CallState, type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The parts of bun:ffi used here (@types/bun is not a dependency).
@@ -118,10 +118,6 @@ interface CallbackPlan {
   body(fn: (...args: unknown[]) => unknown, state: CallState): (...raw: unknown[]) => unknown;
   /** The body's value as the worker's answer (a Number or a BigInt). */
   answer(raw: unknown): number | bigint;
-}
-
-interface CallState {
-  thrown?: { error: unknown };
 }
 
 function callbackPlan(ffi: BunFfi, owner: FunctionType, index: number, fn: FunctionType, options: BindOptions): CallbackPlan {
@@ -357,50 +353,6 @@ function addressFor(ffi: BunFfi, value: unknown, keep: unknown[], where: string)
   throw new TypeError(`mylib: bun:ffi: ${where} must be an ArrayBuffer, a TypedArray, an address or null`);
 }
 
-/**
- * One async call for the pool: arrays become their addresses (kept alive by the pool), JS
- * functions callbacks made by the worker. A callback that throws answers 0, later calls of it
- * answer 0 without running, and the call rejects with the exception.
- */
-function poolCall(ffi: BunFfi, type: FunctionType, plan: FunctionPlan, fn: PoolFunction, args: readonly unknown[]): PoolCall {
-  const keep: unknown[] = [];
-  const callbacks: number[] = [];
-  const bodies = new Map<number, (...raw: unknown[]) => unknown>();
-  const state: CallState = {};
-  const sent = plan.params.map((param, index) => {
-    const value = args[index];
-    const where = argumentName(type, index);
-    switch (param.passing.as) {
-      case 'callback':
-        if (typeof value === 'function') {
-          callbacks.push(index);
-          bodies.set(index, param.callback!.body(value as (...a: unknown[]) => unknown, state));
-          return null;
-        }
-        return addressFor(ffi, value, keep, where);
-      case 'string':
-      case 'pointer':
-      case 'handle':
-        return addressFor(ffi, param.sync(value), keep, where);
-      default:
-        return param.sync(value);
-    }
-  });
-  return {
-    fn,
-    args: sent,
-    callbacks,
-    keep,
-    progress: (index, values) => plan.params[index]!.callback!.answer(bodies.get(index)!(...values)),
-    result: (value) => {
-      if (state.thrown) throw state.thrown.error;
-      return plan.result(value);
-    },
-    // The worker's message, as an Error made on this thread.
-    error: (error) => (state.thrown ? state.thrown.error : new Error((error as Error).message)),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The platform loader, called through bun:ffi.
 
@@ -532,6 +484,12 @@ class BunLibrary implements NativeLibrary {
     };
     let fn: PoolFunction | undefined;
     const label = type.name ?? `function at 0x${address.toString(16)}`;
+    const addresses: PoolAddresses = {
+      address: (value, keep, where) => addressFor(ffi, value, keep, where),
+      nullPointer: null,
+      // The worker's message, as an Error made on this thread.
+      error: (error) => new Error((error as Error).message),
+    };
     return {
       call: syncCall(ffi, native, plan),
       callAsync: (args) => {
@@ -540,7 +498,7 @@ class BunLibrary implements NativeLibrary {
         const pool = this.#pool;
         fn ??= pool.define(definition);
         const poolFunction = fn;
-        return pool.call(label, () => poolCall(ffi, type, plan, poolFunction, args));
+        return pool.call(label, () => preparePoolCall(type, plan, poolFunction, args, addresses));
       },
     };
   }

@@ -32,7 +32,7 @@ import { availableParallelism } from 'node:os';
 import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, wideResult } from '../_lowering.ts';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, currentRuntime, registerEngine } from '../engine.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
-import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
+import { type CallState, type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The part of node:ffi this engine uses (local: @types/node 20 has no node:ffi).
@@ -163,10 +163,6 @@ function exactly(code: Code): Convert {
 
 // ---------------------------------------------------------------------------------------------
 // Callbacks: one plan per callback type, for the sync registerCallback and the worker's alike.
-
-interface CallState {
-  thrown?: { error: unknown };
-}
 
 interface CallbackPlan {
   signature: FfiSignature;
@@ -422,52 +418,6 @@ function addressFor(ffi: NodeFfi, value: unknown, keep: unknown[], where: string
   throw new TypeError(`mylib: node:ffi: ${where} must be an ArrayBuffer, a TypedArray, an address or null`);
 }
 
-/**
- * One async call for the pool: arguments converted as the synchronous wrappers do, buffers and
- * strings as addresses. A callback that throws answers 0, later calls of it answer 0 without
- * running, and the call rejects with the exception instead of settling with the worker's answer.
- */
-function poolCall(ffi: NodeFfi, type: FunctionType, plan: FunctionPlan, fn: PoolFunction, args: readonly unknown[]): PoolCall {
-  const keep: unknown[] = [];
-  const callbacks: number[] = [];
-  const bodies = new Map<number, (...raw: unknown[]) => unknown>();
-  const state: CallState = {};
-  const sent = plan.params.map((param, index) => {
-    const value = args[index];
-    const where = argumentName(type, index);
-    switch (param.passing.as) {
-      case 'callback':
-        if (typeof value === 'function') {
-          callbacks.push(index);
-          bodies.set(index, param.callback!.body(value as (...a: unknown[]) => unknown, state));
-          return 0n;
-        }
-        return addressFor(ffi, value, keep, where);
-      case 'string':
-      case 'pointer':
-      case 'handle':
-        return addressFor(ffi, param.sync(value), keep, where);
-      default:
-        return param.sync(value);
-    }
-  });
-  return {
-    fn,
-    args: sent,
-    callbacks,
-    keep,
-    progress: (index, values) => {
-      const answer = bodies.get(index)!(...values);
-      return typeof answer === 'bigint' || typeof answer === 'number' ? answer : 0;
-    },
-    result: (value) => {
-      if (state.thrown) throw state.thrown.error;
-      return plan.result(value);
-    },
-    error: (error) => (state.thrown ? state.thrown.error : error),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 
 /** `dladdr` of the C library, through node:ffi (Linux, macOS); undefined where there is none. */
@@ -600,6 +550,7 @@ class NodeLibrary implements NativeLibrary {
     };
     let fn: PoolFunction | undefined;
     const label = type.name ?? name;
+    const addresses: PoolAddresses = { address: (value, keep, where) => addressFor(ffi, value, keep, where), nullPointer: 0n, error: (error) => error };
     return {
       call: syncCall(resolved.library, resolved.native, plan),
       callAsync: (args) => {
@@ -608,7 +559,7 @@ class NodeLibrary implements NativeLibrary {
         const pool = this.#pool;
         fn ??= pool.define(definition);
         const poolFunction = fn;
-        return pool.call(label, () => poolCall(ffi, type, plan, poolFunction, args));
+        return pool.call(label, () => preparePoolCall(type, plan, poolFunction, args, addresses));
       },
     };
   }
