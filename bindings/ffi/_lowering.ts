@@ -156,3 +156,45 @@ export function converting(native: (...args: unknown[]) => unknown, converters: 
       return (...args: unknown[]) => r(native(...args.map((value, index) => (converters[index] ?? same)(value))));
   }
 }
+
+/** A call's state shared by its callbacks: the first exception one of them threw. */
+export interface CallState {
+  thrown?: { error: unknown };
+}
+
+/** A callback parameter of a sync call, and its body around the JS function passed for it. */
+export interface CallbackParam {
+  readonly index: number;
+  body(fn: (...args: unknown[]) => unknown, state: CallState): (...raw: unknown[]) => unknown;
+}
+
+/**
+ * A sync call whose JS-function arguments become native callbacks valid for that call only:
+ * `make` turns a body into a C function pointer, released when the call returns. A callback's
+ * exception is rethrown once the native call has returned (the C caller saw 0).
+ */
+export function withCallbacks<C extends CallbackParam>(
+  call: (...args: unknown[]) => unknown,
+  callbacks: readonly C[],
+  make: (callback: C, body: (...raw: unknown[]) => unknown) => { pointer: unknown; release(): void },
+): (...args: unknown[]) => unknown {
+  if (callbacks.length === 0) return call;
+  return (...args: unknown[]) => {
+    const made: Array<{ release(): void }> = [];
+    const state: CallState = {};
+    try {
+      for (const callback of callbacks) {
+        const fn = args[callback.index];
+        if (typeof fn !== 'function') continue;
+        const native = make(callback, callback.body(fn as (...a: unknown[]) => unknown, state));
+        made.push(native);
+        args[callback.index] = native.pointer;
+      }
+      const result = call(...args);
+      if (state.thrown) throw state.thrown.error;
+      return result;
+    } finally {
+      for (const native of made) native.release();
+    }
+  };
+}

@@ -20,7 +20,7 @@
  * WorkerLibrary, is JavaScript source too. This module imports no runtime-specific module.
  */
 import { Worker } from 'node:worker_threads';
-import { argumentName } from '../_lowering.ts';
+import { type CallState, argumentName } from '../_lowering.ts';
 import type { FunctionType, Passing } from '../types.ts';
 
 /**
@@ -95,11 +95,6 @@ export interface PoolCall {
   result?(value: unknown): unknown;
   /** The worker's error (a structured clone) as the promise rejects it. Default: as is. */
   error?(error: unknown): unknown;
-}
-
-/** A call's state shared by its callbacks: the first exception one of them threw. */
-export interface CallState {
-  thrown?: { error: unknown };
 }
 
 /** What the pool needs from an engine's plan of a function. */

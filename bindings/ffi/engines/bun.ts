@@ -33,9 +33,21 @@
  */
 import { createRequire } from 'node:module';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, registerEngine } from '../engine.ts';
-import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, stringArgument, wideResult } from '../_lowering.ts';
+import {
+  type Convert,
+  type LoweredRecord,
+  argumentName,
+  type CallState,
+  converting,
+  lowered,
+  refusal,
+  same,
+  stringArgument,
+  wideResult,
+  withCallbacks,
+} from '../_lowering.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
-import { type CallState, type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
+import { type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The parts of bun:ffi used here (@types/bun is not a dependency).
@@ -253,27 +265,14 @@ function syncCall(ffi: BunFfi, native: NativeFunction, plan: FunctionPlan): (...
     plan.params.map((param) => param.sync),
     plan.result,
   );
-  const callbacks = plan.params.flatMap((param, index) => (param.callback ? [{ index, plan: param.callback }] : []));
-  if (callbacks.length === 0) return call;
-  return (...args: unknown[]) => {
-    const made: BunJSCallback[] = [];
-    const state: CallState = {};
-    try {
-      for (const { index, plan: callback } of callbacks) {
-        const fn = args[index];
-        if (typeof fn !== 'function') continue;
-        const native = new ffi.JSCallback(callback.body(fn as (...a: unknown[]) => unknown, state) as (...a: never[]) => unknown, callback.definition);
-        made.push(native);
-        args[index] = native.ptr;
-      }
-      const result = call(...args);
-      if (state.thrown) throw state.thrown.error;
-      return result;
-    } finally {
-      // A callback is valid for the call only: it dies with it.
-      for (const native of made) native.close();
-    }
-  };
+  const callbacks = plan.params.flatMap((param, index) =>
+    param.callback ? [{ index, body: param.callback.body, definition: param.callback.definition }] : [],
+  );
+  return withCallbacks(call, callbacks, (callback, body) => {
+    const native = new ffi.JSCallback(body as (...a: never[]) => unknown, callback.definition);
+    // A callback is valid for the call only: it dies with it.
+    return { pointer: native.ptr, release: () => native.close() };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,10 +29,10 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, wideResult } from '../_lowering.ts';
+import { type Convert, type LoweredRecord, argumentName, type CallState, converting, lowered, refusal, same, wideResult, withCallbacks } from '../_lowering.ts';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, currentRuntime, registerEngine } from '../engine.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
-import { type CallState, type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
+import { type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The part of node:ffi this engine uses (local: @types/node 20 has no node:ffi).
@@ -303,26 +303,11 @@ function syncCall(library: FfiLibrary, native: FfiFunction, plan: FunctionPlan):
     plan.params.map((param) => param.sync),
     plan.result,
   );
-  const callbacks = plan.params.flatMap((param, index) => (param.callback ? [{ index, plan: param.callback }] : []));
-  if (callbacks.length === 0) return call;
-  return (...args: unknown[]) => {
-    const registered: bigint[] = [];
-    const state: CallState = {};
-    try {
-      for (const { index, plan: callback } of callbacks) {
-        const fn = args[index];
-        if (typeof fn !== 'function') continue;
-        const pointer = library.registerCallback(callback.signature, callback.body(fn as (...a: unknown[]) => unknown, state));
-        registered.push(pointer);
-        args[index] = pointer;
-      }
-      const result = call(...args);
-      if (state.thrown) throw state.thrown.error;
-      return result;
-    } finally {
-      for (const pointer of registered) library.unregisterCallback(pointer);
-    }
-  };
+  const callbacks = plan.params.flatMap((param, index) => (param.callback ? [{ index, body: param.callback.body, signature: param.callback.signature }] : []));
+  return withCallbacks(call, callbacks, (callback, body) => {
+    const pointer = library.registerCallback(callback.signature, body);
+    return { pointer, release: () => library.unregisterCallback(pointer) };
+  }) as FfiFunction;
 }
 
 // ---------------------------------------------------------------------------------------------
