@@ -26,7 +26,12 @@ export function encodeRecord(type: RecordType, value: unknown, view: DataView, o
 export function decodeRecord(type: RecordType, view: DataView, offset: number): Record<string, unknown> {
   const layout = layoutOf(type);
   const result: Record<string, unknown> = {};
-  for (const field of layout.fields) result[field.name] = read(field.type, view, offset + field.offset);
+  for (const field of layout.fields) {
+    const value = read(field.type, view, offset + field.offset);
+    // A field named `__proto__` is an own property, not the object's prototype.
+    if (field.name === '__proto__') Object.defineProperty(result, field.name, { value, writable: true, enumerable: true, configurable: true });
+    else result[field.name] = value;
+  }
   return result;
 }
 
