@@ -450,8 +450,8 @@ export class Workbench {
         const at = text.search(new RegExp(`\\b${fn.name}\\b`));
         throw new DeclarationError(text, Math.max(at, 0), `'${fn.name}' is a ${fn.kind}: declare it on its library with .declare <library> <C prototype>`);
       }
-      if (declared.length === 0) throw new DeclarationError(text, 0, 'this text declares nothing');
-      const reason = refuse?.(declared);
+      // Nothing declared: the same definitions again (a header read twice), which C allows.
+      const reason = declared.length === 0 ? undefined : refuse?.(declared);
       if (reason) throw new DeclarationError(text, Math.max(text.search(/\S/), 0), reason);
     } catch (error) {
       for (const key of Object.keys(saved) as Array<keyof typeof saved>) {
@@ -464,6 +464,7 @@ export class Workbench {
       }
       throw error;
     }
+    if (declared.length === 0) return declared;
     const names = declared
       .filter((d) => d.kind !== 'constant')
       .map((d) => (d.kind === 'record' ? `${d.type.kind} ${d.name}` : d.kind === 'enum' ? `enum ${d.name}` : d.name));
@@ -519,7 +520,7 @@ export class Workbench {
         out.push(`typedef ${declaration(item.type, item.name)}.`);
       }
     }
-    return out.join('\n') || `declared ${this.types.at(-1)?.names.join(', ')}.`;
+    return out.join('\n') || 'nothing new: declared already, with the same definition.';
   }
 
   /**
@@ -532,6 +533,7 @@ export class Workbench {
       throw new WorkbenchError('usage: .callback int CmpFn(const void *a, const void *b), or .callback typedef int (*cmp_fn)(const void *, const void *)');
     const isTypedef = /^typedef\b/.test(typed);
     const declared = isTypedef ? this.#readCallback(typed, '') : this.#readCallback(typed, 'typedef ');
+    if (declared.length === 0) return 'nothing new: declared already, with the same definition.';
     const item = declared[0] as { name: string; type: CType };
     const fn = (item.type.kind === 'pointer' ? item.type.to : item.type) as CType;
     const usage = item.type.kind === 'pointer' ? item.name : `${item.name} *`;
@@ -551,6 +553,7 @@ export class Workbench {
     const typed = args.trim().replace(/\s*;\s*$/, '');
     if (/^typedef\b/.test(typed)) {
       const declared = this.#read('typedef', typed);
+      if (declared.length === 0) return 'nothing new: declared already, with the same definition.';
       return declared
         .filter((d) => d.kind === 'typedef')
         .map((d) => `typedef ${declaration(d.type as CType, d.name)}${sizeText(d.type as CType)}.`)
