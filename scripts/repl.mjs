@@ -8,16 +8,17 @@
 // In scope: mylib (the current library: a Mylib instance), api (bindings/index.ts), unsafe
 // (bindings/unsafe.ts, the package's mylib-rust/unsafe: add, debugPanic, rawFunctions), raw (the
 // current library's raw functions), tables (bindings/raw.ts), FuzzyIndex, WordCounter,
-// MylibError, koffi. Top-level await works. The REPL evaluates in the main realm (useGlobal) so
+// MylibError, ffi (bindings/ffi, the package's mylib-rust/ffi). Top-level await works. The REPL evaluates in the main realm (useGlobal) so
 // typed arrays typed at the prompt pass the bindings' instanceof checks. Commands: .help [name], .rebuild, .load <path>.
 // Foreign libraries (docs/repl.md, "A workbench for any shared library"): .open, .libs, .close,
-// .symbols, .more, .declare, .struct, .callback, .typedef, .save; `mem` reads memory behind pointers.
+// .symbols, .more, .declare, .struct, .callback, .typedef, .save, all on mylib-rust/ffi; `mem` reads
+// memory behind pointers (bounded reads of bindings/ffi/memory.ts).
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import repl from 'node:repl';
 import { fileURLToPath } from 'node:url';
-import koffi from 'koffi';
 import { argv, chalk } from 'zx';
+import * as ffi from '../bindings/ffi/index.ts';
 import * as api from '../bindings/index.ts';
 import * as tables from '../bindings/raw.ts';
 import * as unsafe from '../bindings/unsafe.ts';
@@ -25,7 +26,7 @@ import { helpFor, helpList, readHelpSources } from './repl/help.ts';
 import { FreshCopies, cargoBuild } from './repl/rebuild.ts';
 import { declareNewExports } from './repl/new-exports.ts';
 import { memoryHelpers } from './repl/memory.ts';
-import { savedModule } from './repl/save.ts';
+import { saveProblem, savedModule } from './repl/save.ts';
 import { Workbench, WorkbenchError } from './repl/workbench.ts';
 import { errorMessage } from './errors.mjs';
 
@@ -73,6 +74,9 @@ Object.defineProperty(server.context, 'mylib', { get: current, configurable: tru
 /** Exports added to the Rust code since start, declared after `.rebuild` (see repl/new-exports.ts). */
 /** @type {Record<string, (...args: unknown[]) => unknown>} */
 let newExports = {};
+/** The library those were declared on (mylib-rust/ffi), closed when the next `.rebuild` replaces them. */
+/** @type {import('../bindings/ffi/index.ts').ForeignLibrary | undefined} */
+let newExportsLibrary;
 Object.defineProperty(server.context, 'raw', {
   get: () => ({ ...unsafe.rawFunctions(current()), ...newExports }),
   configurable: true,
@@ -84,18 +88,18 @@ define('tables', tables);
 define('FuzzyIndex', api.FuzzyIndex);
 define('WordCounter', api.WordCounter);
 define('MylibError', api.MylibError);
-define('koffi', koffi);
-define('mem', memoryHelpers(koffi));
+define('ffi', ffi);
 
 // The foreign-library workbench: its libraries are bound at the prompt by name (`m`, `c`).
-const workbench = new Workbench(koffi, {
+const workbench = new Workbench({
   bind(name, value) {
     if (value === undefined) delete server.context[name];
     else Object.defineProperty(server.context, name, { value, configurable: true, enumerable: true, writable: false });
   },
-  taken: (name) => name in server.context || ['mylib', 'raw', 'api', 'tables', 'mem', 'koffi'].includes(name),
+  taken: (name) => name in server.context || ['mylib', 'raw', 'api', 'tables', 'mem', 'ffi'].includes(name),
   mylibPath: () => loadedPath,
 });
+define('mem', memoryHelpers(workbench.scope));
 
 // History: one line per entry, appended as typed; loaded into the line editor on a terminal.
 try {
@@ -131,7 +135,8 @@ const COMMANDS = [
   'REPL commands: .rebuild [--release|--debug], .load <path>, .help [name], .exit (Ctrl+D).',
   'Any shared library: .open <path|name> [as <name>], .libs, .close <name>, .symbols <name|path|mylib> [filter] [--all], .more,',
   '  .declare <name> <C prototype>, .struct <C struct>, .callback <C prototype>, .typedef <name> <type>, .save <file.ts>;',
-  '  mem.cstring(ptr, maxLen), mem.hex(ptr, n), mem.bytes(ptr, n), mem.struct(ptr, type), mem.read(ptr, type, count).',
+  '  <name>.<function>(...) or await <name>.<function>.async(...);',
+  '  mem.cstring(ptr, maxLen), mem.hex(ptr, n), mem.bytes(ptr, n), mem.struct(ptr, type, count?), mem.read(ptr, type, count?).',
 ].join('\n');
 
 /**
@@ -154,26 +159,39 @@ function workbenchCommand(name, help, run) {
   });
 }
 
-workbenchCommand('open', 'Load any shared library (no ABI handshake): .open <path | m | c | z ...> [as <name>]', (args) => workbench.open(args));
+workbenchCommand('open', 'Open any shared library with mylib-rust/ffi (no ABI handshake): .open <path | m | c | z ...> [as <name>]', (args) =>
+  workbench.open(args),
+);
 workbenchCommand('libs', 'List the open foreign libraries', () => workbench.libs());
 workbenchCommand('close', 'Unload a foreign library: .close <name> (its functions refuse calls afterwards)', (args) => workbench.close(args));
 workbenchCommand('symbols', "A library's exported functions and data from its symbol table: .symbols <name | path | mylib> [filter] [--all]", (args) =>
   workbench.symbols(args),
 );
 workbenchCommand('more', 'The next page of .symbols', () => workbench.more());
-workbenchCommand('declare', 'Bind a C function: .declare <library> <C prototype>, e.g. .declare m double cos(double x)', (args) => workbench.declare(args));
-workbenchCommand('struct', 'Declare a C struct (.struct struct tm { int tm_sec; ... }) or an opaque type (.struct FILE)', (args) => workbench.struct(args));
-workbenchCommand('callback', 'Declare a callback type: .callback int CmpFn(const void *a, const void *b); use it as CmpFn *', (args) =>
+workbenchCommand(
+  'declare',
+  'Bind a C function: .declare <library> <C prototype>, e.g. .declare m double cos(double x); call m.cos(0) or m.cos.async(0)',
+  (args) => workbench.declare(args),
+);
+workbenchCommand('struct', 'Declare C types (.struct struct tm { int tm_sec; ... }, .struct Point { double x, y; }) or an opaque type (.struct FILE)', (args) =>
+  workbench.struct(args),
+);
+workbenchCommand('callback', 'Declare a callback type: .callback int CmpFn(const void *a, const void *b) (use it as CmpFn *), or a C typedef', (args) =>
   workbench.callback(args),
 );
-workbenchCommand('typedef', 'Name a type: .typedef time_t int64_t', (args) => workbench.typedef(args));
+workbenchCommand('typedef', 'Name a type: .typedef time_t int64_t, or C: .typedef typedef unsigned long ino_t', (args) => workbench.typedef(args));
 workbenchCommand('save', "Write the session's declarations as a TypeScript module: .save <file.ts>", (args) => {
   const file = args.trim();
   if (!file) throw new WorkbenchError('usage: .save <file.ts>');
+  const problem = saveProblem(workbench);
+  if (problem) throw new WorkbenchError(`.save: ${problem}`);
   const target = resolve(file);
   const declared = [...workbench.libraries.values()].reduce((n, l) => n + l.functions.size, 0);
   writeFileSync(target, savedModule(workbench, `Written by the mylib REPL's .save on ${new Date().toISOString().slice(0, 10)}`));
-  return `saved ${declared} declaration(s) from ${workbench.libraries.size} librar${workbench.libraries.size === 1 ? 'y' : 'ies'} to ${target}\n  import { load } from '${target}'; const libs = load(); ... libs.close();`;
+  return (
+    `saved ${declared} declaration(s) from ${workbench.libraries.size} librar${workbench.libraries.size === 1 ? 'y' : 'ies'} to ${target}\n` +
+    `  import { load } from '${target}'; using libs = load(); ...  (imports mylib-rust/ffi only: Node, Bun, Deno)`
+  );
 });
 
 server.defineCommand('help', {
@@ -215,7 +233,10 @@ server.defineCommand('rebuild', {
           ),
         );
         newExports = {};
-        for (const added of declareNewExports(koffi, crateDir, loadedPath ?? result.path)) {
+        newExportsLibrary?.close();
+        const fresh = declareNewExports(crateDir, loadedPath ?? result.path);
+        newExportsLibrary = fresh.library;
+        for (const added of fresh.exports) {
           if (added.fn) {
             newExports[added.symbol] = added.fn;
             print(
@@ -253,6 +274,8 @@ server.defineCommand('load', {
 
 server.on('exit', () => {
   try {
+    workbench.dispose();
+    newExportsLibrary?.close();
     api.unload();
   } finally {
     copies.dispose();

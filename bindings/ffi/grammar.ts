@@ -140,7 +140,7 @@ const SCALAR_WORDS = new Set(['void', 'char', 'short', 'int', 'long', 'signed', 
 /** Qualifiers that do not change the ABI of what they qualify. */
 const IGNORED_QUALIFIERS = new Set(['volatile', 'restrict', '__restrict', '__restrict__', 'extern']);
 /** Constructs recognised only to be refused with a clear reason. */
-const REFUSED: Record<string, string> = {
+const REFUSED: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
   _Complex: 'complex numbers (_Complex) are not supported',
   __int128: '128-bit integers are not supported',
   __attribute__: 'attributes (__attribute__) are not read here: remove them',
@@ -150,7 +150,7 @@ const REFUSED: Record<string, string> = {
   inline: 'inline functions are not read here (they have no exported symbol)',
   static: 'static declarations are not read here (they have no exported symbol)',
   _Atomic: '_Atomic types are not supported',
-};
+});
 
 /** A type in the making: its base, then the declarator's derivations applied inside out. */
 type Derive = (type: CType) => CType;

@@ -143,7 +143,10 @@ const SCALARS = new Map<ScalarName, ScalarType>();
 
 /** The scalar type of a canonical name or alias, or undefined. */
 export function scalar(name: string, host: HostModel = HOST): ScalarType | undefined {
-  const canonical = (name in SCALAR_TABLE ? name : SCALAR_ALIASES[name]) as ScalarName | undefined;
+  // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+  const canonical = (Object.hasOwn(SCALAR_TABLE, name) ? name : Object.hasOwn(SCALAR_ALIASES, name) ? SCALAR_ALIASES[name] : undefined) as
+    | ScalarName
+    | undefined;
   if (canonical === undefined) return undefined;
   const row = SCALAR_TABLE[canonical];
   const size = row.size === 'ptr' ? host.pointerSize : row.size === 'long' ? host.longSize : row.size;

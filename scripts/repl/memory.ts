@@ -1,16 +1,30 @@
 /**
- * `mem`: reading memory behind a pointer a foreign call returned (a BigInt in koffi 3), always
- * within a bound the caller gives. Nothing here frees: memory is freed by an explicit call to the
- * allocating library's own free (`c.free(p)` after `.declare c void free(void *p)`).
+ * `mem`: reading memory behind a pointer a foreign call returned (a BigInt), on the bounded reads
+ * of mylib-rust/ffi (bindings/ffi/memory.ts): every read stops at a bound the caller gives.
+ * Nothing here frees: memory is freed by an explicit call to the allocating library's own free
+ * (`c.free(p)` after `.declare c void free(void *p)`).
+ *
+ * Types are named as C names them, read by the grammar against the workbench's scope (the types
+ * of `.struct`, `.typedef`, `.callback` and the platform typedefs): `mem.struct(p, 'tm')` (a
+ * typedef name, or a struct/union tag), `mem.read(p, 'int32_t', 3)`, `mem.read(p, 'const char *')`.
  *
  * A bound only limits how far the read goes; it cannot make a wrong pointer valid. Reading an
  * address that is not mapped crashes the process, like in C.
  */
 import { inspect } from 'node:util';
-
-type Koffi = typeof import('koffi').default;
-
-export type PointerLike = bigint | number;
+import {
+  type Address,
+  type CType,
+  type RecordType,
+  type Scope,
+  decodeRecord,
+  formatType,
+  parseType,
+  readBytes,
+  readCString,
+  readRecord,
+  sizeOf,
+} from '../../bindings/ffi/index.ts';
 
 /** A hex dump that prints as one in the REPL (not as an escaped string). */
 export class HexDump {
@@ -35,66 +49,104 @@ export class HexDump {
   }
 }
 
-function checkPointer(where: string, pointer: unknown): bigint | null {
-  if (pointer === null || pointer === 0n || pointer === 0) return null;
-  if (typeof pointer === 'number' && Number.isSafeInteger(pointer) && pointer > 0) return BigInt(pointer);
-  if (typeof pointer === 'bigint' && pointer > 0n) return pointer;
-  throw new TypeError(`${where}: expected a pointer (a BigInt returned by a foreign call), got ${inspect(pointer)}`);
-}
-
-function checkBound(where: string, name: string, value: unknown, max = 1 << 30): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new TypeError(`${where}: ${name} must be a byte count from 0 to ${max} (the most bytes to read), got ${inspect(value)}`);
+/** Runs `body`; an error of the API (`readBytes: ...`) is renamed after the helper (`mem.hex: ...`). */
+function as<T>(helper: string, api: string, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith(`${api}: `)) error.message = `${helper}: ${error.message.slice(api.length + 2)}`;
+    throw error;
   }
-  return value;
 }
 
-export function memoryHelpers(koffi: Koffi) {
-  const view = (pointer: bigint, length: number) => new Uint8Array(koffi.view(pointer, length));
+/** The most bytes `mem.hex` dumps (1 MiB). */
+const HEX_MAX = 1 << 20;
+
+/** The `mem` object of the REPL; types are read against `scope` (the workbench's). */
+export function memoryHelpers(scope: Scope) {
+  /** A type from its C name (or a type value from the grammar, passed through). */
+  const typeOf = (helper: string, type: unknown): CType => {
+    if (type !== null && typeof type === 'object' && 'kind' in type) return type as CType;
+    if (typeof type !== 'string') throw new TypeError(`${helper}: the type must be a C type name ('tm', 'struct tm', 'int32_t'), got ${inspect(type)}`);
+    const name = type.trim();
+    // A bare tag (`tm` for `struct tm`) when no typedef has the name.
+    const tagged = /^[A-Za-z_]\w*$/.test(name) && scope.type(name) === undefined ? (scope.tag(`struct ${name}`) ?? scope.tag(`union ${name}`)) : undefined;
+    if (tagged) return tagged;
+    try {
+      return parseType(name, scope);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TypeError(`${helper}: cannot read the type '${name}': ${reason} (declare it first with .struct, .typedef or .callback)`);
+    }
+  };
+  const recordOf = (helper: string, type: unknown): RecordType => {
+    const t = typeOf(helper, type);
+    if (t.kind !== 'struct' && t.kind !== 'union') throw new TypeError(`${helper}: '${formatType(t)}' is not a struct or union (mem.read reads any type)`);
+    if (t.fields === undefined) throw new TypeError(`${helper}: ${t.kind} ${t.name} is opaque (declared without fields): it cannot be read`);
+    return t;
+  };
+  const countOf = (helper: string, count: unknown, size: number): number => {
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count * size > 2 ** 30) {
+      throw new RangeError(`${helper}: count must be an integer from 0 to ${Math.floor(2 ** 30 / Math.max(size, 1))} (at most 1 GiB), got ${inspect(count)}`);
+    }
+    return count;
+  };
+  /** One value of any sized type at `address`, through the record codec (a one-field record). */
+  const readValue = (type: CType, address: bigint, size: number): unknown => {
+    const wrapper: RecordType = { kind: 'struct', name: '(mem.read)', fields: [{ name: 'value', type }] };
+    const bytes = readBytes(address, size);
+    return decodeRecord(wrapper, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0).value;
+  };
+  const address = (helper: string, ptr: unknown): bigint => {
+    if (ptr === null || ptr === 0 || ptr === 0n) throw new TypeError(`${helper}: the pointer is NULL`);
+    if (typeof ptr === 'number' && Number.isSafeInteger(ptr) && ptr > 0) return BigInt(ptr);
+    if (typeof ptr === 'bigint' && ptr > 0n) return ptr;
+    throw new TypeError(`${helper}: expected a pointer (a BigInt returned by a foreign call), got ${inspect(ptr)}`);
+  };
+
   return {
     /** The NUL-terminated UTF-8 string at `ptr`, reading at most `maxLen` bytes (no NUL within them: the first maxLen bytes). null for NULL. */
-    cstring(ptr: PointerLike | null, maxLen: number): string | null {
-      const pointer = checkPointer('mem.cstring(ptr, maxLen)', ptr);
-      const bound = checkBound('mem.cstring(ptr, maxLen)', 'maxLen', maxLen);
-      if (pointer === null) return null;
-      if (bound === 0) return '';
-      const bytes = view(pointer, bound);
-      let end = 0;
-      // Byte by byte: nothing past the NUL is touched.
-      while (end < bound && bytes[end] !== 0) end++;
-      return Buffer.from(bytes.subarray(0, end)).toString('utf8');
+    cstring(ptr: Address | null, maxLen: number): string | null {
+      return as('mem.cstring', 'readCString', () => readCString(ptr, maxLen));
     },
-    /** `n` bytes at `ptr` as a hex dump (`.bytes` holds a copy). */
-    hex(ptr: PointerLike, n: number): HexDump {
-      const pointer = checkPointer('mem.hex(ptr, n)', ptr);
-      const bound = checkBound('mem.hex(ptr, n)', 'n', n, 1 << 20);
-      if (pointer === null) throw new TypeError('mem.hex(ptr, n): ptr is NULL');
-      return new HexDump(pointer, Uint8Array.from(view(pointer, bound)));
+    /** `n` bytes at `ptr` as a hex dump (`.bytes` holds a copy); at most 1 MiB. */
+    hex(ptr: Address, n: number): HexDump {
+      const at = address('mem.hex', ptr);
+      if (typeof n === 'number' && n > HEX_MAX) throw new RangeError(`mem.hex: at most ${HEX_MAX} bytes are dumped, got ${n} (mem.bytes copies more)`);
+      return new HexDump(
+        at,
+        as('mem.hex', 'readBytes', () => readBytes(at, n)),
+      );
     },
     /** A copy of `n` bytes at `ptr`. */
-    bytes(ptr: PointerLike, n: number): Uint8Array {
-      const pointer = checkPointer('mem.bytes(ptr, n)', ptr);
-      const bound = checkBound('mem.bytes(ptr, n)', 'n', n);
-      if (pointer === null) throw new TypeError('mem.bytes(ptr, n): ptr is NULL');
-      return Uint8Array.from(view(pointer, bound));
+    bytes(ptr: Address, n: number): Uint8Array {
+      return as('mem.bytes', 'readBytes', () => readBytes(address('mem.bytes', ptr), n));
     },
-    /** The struct `type` (declared with .struct, or a koffi type name) at `ptr`: reads sizeof(type) bytes. */
-    struct(ptr: PointerLike, type: string, count?: number): unknown {
-      const pointer = checkPointer('mem.struct(ptr, type)', ptr);
-      if (pointer === null) throw new TypeError('mem.struct(ptr, type): ptr is NULL');
+    /** The struct or union `type` at `ptr` (reads exactly sizeof(type) bytes), or `count` of them in a row. */
+    struct(ptr: Address, type: string | RecordType, count?: number): unknown {
+      const at = address('mem.struct', ptr);
+      const record = recordOf('mem.struct', type);
+      if (count === undefined) return as('mem.struct', 'readRecord', () => readRecord(at, record));
+      const size = sizeOf(record);
+      return Array.from({ length: countOf('mem.struct', count, size) }, (_, i) =>
+        as('mem.struct', 'readRecord', () => readRecord(at + BigInt(i * size), record)),
+      );
+    },
+    /**
+     * A value of any C type at `ptr` (`mem.read(p, 'int32_t')`, `mem.read(p, 'double', 4)`,
+     * `mem.read(p, 'const char *')` gives the pointer), or `count` of them in a row as an Array.
+     */
+    read(ptr: Address, type: string | CType, count?: number): unknown {
+      const at = address('mem.read', ptr);
+      const t = typeOf('mem.read', type);
       let size: number;
       try {
-        size = koffi.sizeof(type);
+        size = sizeOf(t);
       } catch (error) {
-        throw new TypeError(`mem.struct(ptr, ${inspect(type)}): ${(error as Error).message} (declare it with .struct)`);
+        throw new TypeError(`mem.read: ${(error as Error).message}`);
       }
-      if (count === undefined) return koffi.decode(pointer, type);
-      checkBound('mem.struct(ptr, type, count)', 'count', count, Math.floor((1 << 30) / Math.max(size, 1)));
-      return koffi.decode(pointer, type, count);
-    },
-    /** A value of a primitive type at `ptr` (`mem.read(p, 'int32_t')`), or `count` of them as an array. */
-    read(ptr: PointerLike, type: string, count?: number): unknown {
-      return this.struct(ptr, type, count);
+      if (count === undefined) return as('mem.read', 'readBytes', () => readValue(t, at, size));
+      return Array.from({ length: countOf('mem.read', count, size) }, (_, i) => as('mem.read', 'readBytes', () => readValue(t, at + BigInt(i * size), size)));
     },
   };
 }

@@ -1,244 +1,109 @@
 /**
  * `.save <file.ts>`: the session's declarations as a TypeScript module, the step from experiment
- * to code. The module holds a typed declaration table (in the shape of bindings/raw.ts:
- * LIBRARIES, TYPEDEFS, STRUCTS, OPAQUES, CALLBACKS, DECLARATIONS), an interface per library with
- * a TypeScript signature per function, and `load()` (koffi, no other import). It binds exactly
- * as the workbench did, including its one rule: a non-const `char *` result is a pointer
- * (caller-owned memory), a `const char *` result a JS string copy.
+ * to code. The module imports only `mylib-rust/ffi`, so it runs unchanged on Node (koffi), Bun
+ * (bun:ffi) and Deno (Deno.dlopen):
+ * - `TYPES`: one C text block (the platform typedefs, `.struct`, `.callback`, `.typedef`, in the
+ *   order they were typed), read by `lib.declare()` on every library;
+ * - one binder per library: `lib.func('<prototype as typed>')` per function, so each function's
+ *   TypeScript type is derived from its text by mylib-rust/ffi;
+ * - `load(paths?, options?)`: opens every library (closing those already open when one fails) and
+ *   returns them with `close()` and `[Symbol.dispose]` (`using libs = load()`).
+ *
+ * Names are data, never syntax: a library or function called `__proto__` (or `constructor`) is an
+ * own property of the objects `load()` builds (computed keys, a null-prototype object), and struct
+ * fields live in the C text only. The module uses erasable TypeScript only (no enum, no
+ * namespace), so Node's type stripping runs it too.
  */
-import type { CType } from '../abi/types.ts';
-import { type Prototype, koffiPrototype } from './cdecl.ts';
 import type { Workbench } from './workbench.ts';
 
-const NUMBER_TYPES = new Set(['int8_t', 'uint8_t', 'int16_t', 'uint16_t', 'int32_t', 'uint32_t', 'float', 'double', 'char', 'char16_t', 'char32_t', 'wchar_t']);
-const WIDE_TYPES = new Set(['int64_t', 'uint64_t', 'size_t', 'intptr_t', 'uintptr_t', 'long', 'unsigned long', 'long long', 'unsigned long long']);
+/** A single-quoted string literal. */
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\r?\n/g, '\\n')}'`;
+/** A template literal's body (for the C text block). */
+const template = (value: string) => value.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** An object-literal key: an identifier, else a computed string (never `__proto__:`, which sets the prototype). */
+const key = (name: string) => (IDENTIFIER.test(name) && name !== '__proto__' ? name : `[${quote(name)}]`);
+/** A property key in a type: an identifier or a quoted name (types have no prototype to set). */
+const typeKey = (name: string) => (IDENTIFIER.test(name) ? name : quote(name));
 
-function tsType(type: CType, workbench: Workbench, position: 'param' | 'result', aliases: Map<string, string>): string {
-  if (type.kind === 'named') {
-    const name = aliases.get(type.name) ?? type.name;
-    if (name === 'void') return 'void';
-    if (name === 'bool') return 'boolean';
-    if (NUMBER_TYPES.has(name)) return 'number';
-    if (WIDE_TYPES.has(name)) return position === 'param' ? 'number | bigint' : 'number | bigint';
-    const declared = workbench.types.find((t) => t.name === name);
-    if (declared?.kind === 'struct') return `${name}Struct`;
-    return 'unknown';
-  }
-  const to = type.to;
-  if (to.kind === 'named' && to.name === 'char') {
-    if (position === 'param') return 'string | Uint8Array | null';
-    return to.isConst ? 'string | null' : 'bigint | null';
-  }
-  if (to.kind === 'named') {
-    const declared = workbench.types.find((t) => t.name === to.name);
-    if (declared?.kind === 'callback' && position === 'param') return `${to.name}Function | null`;
-  }
-  return position === 'param' ? 'bigint | ArrayBufferView | null' : 'bigint | null';
+/** Why the session cannot be saved, or undefined. */
+export function saveProblem(workbench: Workbench): string | undefined {
+  if (workbench.libraries.has('close'))
+    return "a library is named 'close', which is the saved module's close(): .close close, then .open it again as another name";
+  return undefined;
 }
-
-function signature(prototype: Prototype, workbench: Workbench, aliases: Map<string, string>): string {
-  const params = prototype.params.map((p, i) => `${p.name && !RESERVED.has(p.name) ? p.name : `arg${i}`}: ${tsType(p.type, workbench, 'param', aliases)}`);
-  if (prototype.variadic) params.push('...variadic: unknown[]');
-  const result = tsType(prototype.result.type, workbench, 'result', aliases);
-  return `(${params.join(', ')}) => ${result}`;
-}
-
-const RESERVED = new Set([
-  'break',
-  'case',
-  'catch',
-  'class',
-  'const',
-  'continue',
-  'default',
-  'delete',
-  'do',
-  'else',
-  'enum',
-  'export',
-  'extends',
-  'false',
-  'finally',
-  'for',
-  'function',
-  'if',
-  'import',
-  'in',
-  'instanceof',
-  'new',
-  'null',
-  'return',
-  'super',
-  'switch',
-  'this',
-  'throw',
-  'true',
-  'try',
-  'typeof',
-  'var',
-  'void',
-  'while',
-  'with',
-  'yield',
-  'let',
-  'static',
-  'await',
-]);
-
-const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : quote(name));
 
 /** The module text; `generatedBy` names the command for the header comment. */
 export function savedModule(workbench: Workbench, generatedBy: string): string {
-  const aliases = new Map(workbench.types.flatMap((t) => (t.kind === 'typedef' ? [[t.name, t.target] as [string, string]] : [])));
+  const problem = saveProblem(workbench);
+  if (problem) throw new Error(problem);
   const libraries = [...workbench.libraries.values()];
-  const out: string[] = [];
-  out.push(
-    `// ${generatedBy}. Declarations typed at the mylib REPL's prompt: check them against`,
-    "// the library's header before relying on them; a wrong prototype can crash the process.",
-    '//   import { load } from "./this-file.ts";  const libs = load();  libs.m.cos(0);  libs.close();',
-    "import koffi from 'koffi';",
+  const types = workbench.types.map((t) => `// ${t.command === 'platform' ? 'platform typedefs' : `.${t.command}`}\n${t.text}`).join('\n');
+  const out: string[] = [
+    `// ${generatedBy}: the declarations typed at the mylib REPL's prompt.`,
+    "// Check them against the library's header before relying on them: a wrong prototype can crash the process.",
+    '// Runs on Node (koffi), Bun (bun:ffi) and Deno (Deno.dlopen --allow-ffi --allow-read --allow-env):',
+    "//   import { load } from './this-file.ts';",
+    '//   using libs = load(); // or load({ m: "/other/libm.so.6" }), load({}, { engine: "koffi" })',
+    `//   ${libraries[0] ? `libs.${libraries[0].name}.${[...libraries[0].functions.keys()][0] ?? 'f'}(...), await libs.${libraries[0].name}.${[...libraries[0].functions.keys()][0] ?? 'f'}.async(...)` : 'libs.<library>.<function>(...)'}`,
+    "import { type ForeignLibrary, type OpenOptions, open } from 'mylib-rust/ffi';",
     '',
-    '/** Library name -> what koffi.load opened in the session (override per library in load()). */',
+    '/** The C types of the session, declared on every library before its functions. */',
+    `export const TYPES = \`\n${template(types)}\n\`;`,
+    '',
+    '/** What each library name opened in the session: a platform name (`m`, `c`) stays a name, found again on every host. */',
     'export const LIBRARIES = {',
-    ...libraries.map((l) => `  ${key(l.name)}: ${quote(l.resolved.load)},`),
+    ...libraries.map((l) => `  ${key(l.name)}: ${quote(l.spec)},`),
     '} as const;',
     '',
-    '/** C typedefs (koffi.alias), in declaration order. */',
-    'export const TYPEDEFS = {',
-    ...workbench.types.flatMap((t) => (t.kind === 'typedef' ? [`  ${key(t.name)}: ${quote(t.target)},`] : [])),
-    '} as const satisfies Record<string, string>;',
+    'export type LibraryName = keyof typeof LIBRARIES;',
     '',
-    '/** Structs field by field (C types), like bindings/raw.ts STRUCTS. */',
-    'export const STRUCTS = {',
-    ...workbench.types.flatMap((t) =>
-      t.kind === 'struct'
-        ? [
-            `  ${key(t.name)}: { ${Object.entries(t.fields)
-              .map(([f, type]) => `${key(f)}: ${quote(type)}`)
-              .join(', ')} },`,
-          ]
-        : [],
-    ),
-    '} as const satisfies Record<string, Record<string, string>>;',
-    '',
-    '/** Opaque types, only used behind pointers. */',
-    `export const OPAQUES = [${workbench.types.flatMap((t) => (t.kind === 'opaque' ? [quote(t.name)] : [])).join(', ')}] as const;`,
-    '',
-    '/** Callback prototypes, used as `Name *` in DECLARATIONS. */',
-    'export const CALLBACKS = {',
-    ...workbench.types.flatMap((t) => (t.kind === 'callback' ? [`  ${key(t.name)}: ${quote(t.prototype)},`] : [])),
-    '} as const satisfies Record<string, string>;',
-    '',
-    '/** The C prototype of every declared function, per library, as typed at the prompt. */',
-    'export const DECLARATIONS = {',
-    ...libraries.map(
-      (l) =>
-        `  ${key(l.name)}: {\n${[...l.functions.values()].map((d) => `    ${key(d.prototype.name)}: ${quote(koffiPrototype(d.prototype))},`).join('\n')}\n  },`,
-    ),
-    '} as const;',
-    '',
-  );
-  for (const type of workbench.types) {
-    if (type.kind === 'struct') {
-      out.push(`export interface ${type.name}Struct {`);
-      for (const [field, fieldType] of Object.entries(type.fields)) {
-        const array = /\[(\d+)\]$/.exec(fieldType);
-        const base = fieldType.replace(/\s*\[\d+\]$/, '');
-        const parsed: CType = base.endsWith('*')
-          ? {
-              kind: 'pointer',
-              to: { kind: 'named', name: base.replace(/^const\s+/, '').replace(/\s*\*+$/, ''), isConst: base.startsWith('const') },
-              isConst: false,
-            }
-          : { kind: 'named', name: base, isConst: false };
-        const ts = tsType(parsed, workbench, 'result', aliases);
-        out.push(`  ${key(field)}: ${array ? (base === 'char' ? 'string' : `${ts.includes('|') ? `(${ts})` : ts}[]`) : ts};`);
-      }
-      out.push('}', '');
-    }
-    if (type.kind === 'callback') out.push(`export type ${type.name}Function = ${signature(type.parsed, workbench, aliases)};`, '');
-  }
-  for (const library of libraries) {
-    out.push(`export interface ${interfaceName(library.name)} {`);
-    for (const declared of library.functions.values())
-      out.push(`  /** ${declared.prototype.source} */`, `  ${key(declared.prototype.name)}: ${signature(declared.prototype, workbench, aliases)};`);
-    out.push('}', '');
-  }
+  ];
+  libraries.forEach((library, index) => {
+    out.push(`/** ${library.name}: ${library.file ?? library.resolved.load} */`, `function bind${index}(lib: ForeignLibrary) {`, '  return {');
+    for (const declared of library.functions.values()) out.push(`    ${key(declared.type.name)}: lib.func(${quote(declared.text)}),`);
+    out.push('  };', '}', '');
+  });
   out.push(
+    '/** Every library, opened and declared; `close()` (or `using`) closes them all. */',
     'export interface Libraries {',
-    ...libraries.map((l) => `  ${key(l.name)}: ${interfaceName(l.name)};`),
-    '  /** Unloads every library; calls afterwards throw. */',
+    ...libraries.map((l, index) => `  readonly ${typeKey(l.name)}: ReturnType<typeof bind${index}>;`),
+    '  /** dlclose every library (idempotent); their functions throw when called afterwards. */',
     '  close(): void;',
+    '  [Symbol.dispose](): void;',
     '}',
     '',
-    LOADER,
+    `const BINDERS: ReadonlyArray<readonly [LibraryName, (lib: ForeignLibrary) => object]> = [${libraries.map((l, index) => `[${quote(l.name)}, bind${index}]`).join(', ')}];`,
+    '',
+    '/**',
+    ' * Opens every library (`paths` overrides LIBRARIES, own properties only), declares TYPES on it,',
+    ' * then its functions. When one fails, the libraries opened before it are closed and the error',
+    ' * is thrown. `options` go to open() (`{ engine }`).',
+    ' */',
+    'export function load(paths: { readonly [name in LibraryName]?: string } = {}, options?: OpenOptions): Libraries {',
+    '  const opened: ForeignLibrary[] = [];',
+    '  // No prototype: a library named `__proto__` is an own property like any other.',
+    '  const libraries: Record<string, unknown> = Object.create(null);',
+    '  try {',
+    '    for (const [name, bind] of BINDERS) {',
+    '      const path = Object.hasOwn(paths, name) ? paths[name] : LIBRARIES[name];',
+    "      if (typeof path !== 'string') throw new TypeError('load: the path of ' + name + ' must be a string');",
+    '      const lib = open(path, options);',
+    '      opened.push(lib);',
+    '      lib.declare(TYPES);',
+    '      libraries[name] = bind(lib);',
+    '    }',
+    '  } catch (error) {',
+    '    for (const lib of opened) lib.close();',
+    '    throw error;',
+    '  }',
+    '  const close = (): void => {',
+    '    for (const lib of opened) lib.close();',
+    '  };',
+    "  Object.defineProperty(libraries, 'close', { value: close });",
+    '  Object.defineProperty(libraries, Symbol.dispose, { value: close });',
+    '  return libraries as unknown as Libraries;',
+    '}',
   );
   return `${out.join('\n')}\n`;
 }
-
-function interfaceName(name: string): string {
-  return `${name.replace(/^[a-z]/, (c) => c.toUpperCase()).replace(/[^\w$]/g, '_')}Functions`;
-}
-
-const LOADER = `let typesDefined = false;
-
-/** Registers the types once per process (koffi types are global; a name defined elsewhere is reused). */
-function defineTypes(): void {
-  if (typesDefined) return;
-  const define = (name: string, make: () => unknown) => {
-    try {
-      make();
-    } catch (error) {
-      if (!/Duplicate type name/.test((error as Error).message)) throw error;
-    }
-  };
-  for (const [name, target] of Object.entries(TYPEDEFS)) define(name, () => koffi.alias(name, target));
-  for (const name of OPAQUES) define(name, () => koffi.opaque(name));
-  for (const [name, fields] of Object.entries(STRUCTS)) define(name, () => koffi.struct(name, fields as Record<string, string>));
-  for (const [name, prototype] of Object.entries(CALLBACKS)) define(name, () => koffi.proto(prototype as string));
-  typesDefined = true;
-}
-
-/** A non-const \`char *\` result is caller-owned memory: bound as \`void *\` (a BigInt pointer), not copied. */
-function bindingPrototype(prototype: string): string {
-  return prototype.replace(/^\\s*(?:(?:struct|enum|union)\\s+)?char\\s*\\*(?!\\s*\\*)\\s*/, 'void *').replace(/\\b(?:struct|enum|union)\\s+/g, '');
-}
-
-/** Opens every library (paths override LIBRARIES) and binds its declarations. */
-export function load(paths: Partial<Record<keyof typeof LIBRARIES, string>> = {}): Libraries {
-  defineTypes();
-  const handles: Array<ReturnType<typeof koffi.load>> = [];
-  let closed = false;
-  const result: Record<string, unknown> = {};
-  try {
-    for (const [name, table] of Object.entries(DECLARATIONS)) {
-      const path = paths[name as keyof typeof LIBRARIES] ?? LIBRARIES[name as keyof typeof LIBRARIES];
-      let handle: ReturnType<typeof koffi.load>;
-      try {
-        handle = koffi.load(path);
-      } catch (error) {
-        throw new Error(\`cannot load \${name} from \${path}: \${(error as Error).message}\`);
-      }
-      handles.push(handle);
-      const functions: Record<string, unknown> = {};
-      for (const [fn, prototype] of Object.entries(table as Record<string, string>)) {
-        const bound = handle.func(bindingPrototype(prototype)) as (...args: unknown[]) => unknown;
-        functions[fn] = (...args: unknown[]) => {
-          if (closed) throw new Error(\`\${name}.\${fn}: the libraries are closed\`);
-          return bound(...args);
-        };
-      }
-      result[name] = functions;
-    }
-  } catch (error) {
-    for (const handle of handles) handle.unload();
-    throw error;
-  }
-  result.close = () => {
-    if (closed) return;
-    closed = true;
-    for (const handle of handles) handle.unload();
-  };
-  return result as unknown as Libraries;
-}`;

@@ -1,58 +1,81 @@
 /**
- * The REPL's foreign-library workbench: `.open` any shared library next to mylib, `.symbols`
- * from its own symbol table, `.declare` C prototypes and call them as `m.cos(0)`, `.struct`,
- * `.callback`, `.typedef`, `.save` as a TypeScript module. Independent of mylib's loader, so
- * `.rebuild` and `.load` leave it alone.
+ * The REPL's foreign-library workbench, on mylib-rust/ffi (bindings/ffi): `.open` any shared
+ * library next to mylib (`open()`), `.symbols` from its own symbol table (the one object-file
+ * reader), `.declare` C prototypes (`lib.func()`) and call them as `m.cos(0)` or
+ * `await m.cos.async(0)`, `.struct`, `.callback`, `.typedef` (C text read by the one grammar into
+ * a workbench-wide Scope every library's declarations see), `.save` as a TypeScript module that
+ * runs on Node, Bun and Deno (save.ts). Independent of mylib's loader, so `.rebuild` and `.load`
+ * leave it alone.
  *
  * Safety rails: a declaration is refused when the symbol table says the name is missing or is
- * data; a call through a closed library is refused (koffi would jump into unmapped code). A
- * prototype that does not match the real function can still crash the process: the first
- * declaration says so once.
+ * data; a call through a closed library is refused by the API (it would jump into unmapped
+ * code). A prototype that does not match the real function can still crash the process: the
+ * first declaration says so once.
  */
 import { inspect } from 'node:util';
-import type { LibraryHandle } from 'koffi';
-import { baseOf } from '../abi/types.ts';
 import {
+  type CType,
   DeclarationError,
-  type Prototype,
-  type StructDeclaration,
-  bindingResultText,
-  koffiPrototype,
-  ownsResultString,
-  parsePrototype,
-  parseStruct,
-} from './cdecl.ts';
+  type ForeignFunction,
+  type ForeignLibrary,
+  type RecordType,
+  Scope,
+  formatType,
+  layoutOf,
+  open,
+  parseDeclarations,
+  parseFunction,
+  parseType,
+  sizeOf,
+} from '../../bindings/ffi/index.ts';
+import type { NamedFunction } from '../../bindings/ffi/grammar.ts';
 import { type ResolvedLibrary, mappedFile, resolveLibrary } from '../../bindings/ffi/names.ts';
 import { type ExportedSymbol, type ObjectFile, inspectObjectFile } from '../../bindings/ffi/object-file.ts';
-
-type Koffi = typeof import('koffi').default;
+import { declaration } from '../../bindings/ffi/types.ts';
 
 /** A message for the user (printed in red, no stack). */
 export class WorkbenchError extends Error {}
 
 export interface Declared {
-  prototype: Prototype;
+  /** The prototype as typed (trimmed, without the trailing `;`): what `.save` writes. */
+  text: string;
+  type: NamedFunction;
+  fn: ForeignFunction;
   /** The symbol-table entry the declaration was checked against, if there is a table. */
   symbol: ExportedSymbol | undefined;
-  call: (...args: unknown[]) => unknown;
 }
 
-export interface ForeignLibrary {
+export interface OpenLibrary {
+  /** The name at the prompt (`m`). */
   name: string;
+  /** What `.open` was given, for `.save`: a platform name stays a name, a path becomes absolute. */
+  spec: string;
+  library: ForeignLibrary;
   resolved: ResolvedLibrary;
-  handle: LibraryHandle;
+  /** The file the symbol table is read from, when there is one on disk. */
+  file: string | undefined;
   functions: Map<string, Declared>;
-  /** The object bound to the library's name at the prompt (`m`): its declared functions. */
+  /** The object bound to the library's name at the prompt (`m`): its declared functions. No prototype: `__proto__` is a name like any other. */
   namespace: Record<string, unknown>;
-  closed: boolean;
-  table?: ObjectFile | Error;
+  table?: SymbolTable | Error;
 }
 
-export type TypeDeclaration =
-  | { kind: 'struct'; name: string; fields: Record<string, string>; source: string }
-  | { kind: 'opaque'; name: string; source: string }
-  | { kind: 'callback'; name: string; prototype: string; parsed: Prototype }
-  | { kind: 'typedef'; name: string; target: string };
+/** One `.struct`, `.callback` or `.typedef` (or the platform typedefs): C text the grammar read, in order. */
+export interface TypeText {
+  command: 'platform' | 'struct' | 'callback' | 'typedef';
+  text: string;
+  /** What it declared: `struct tm`, `CmpFn`, `time_t`. */
+  names: string[];
+}
+
+export interface SymbolTable {
+  /** `ELF`, `PE`, `Mach-O`, `wasm`. */
+  format: string;
+  machine: string;
+  /** The table read: `.dynsym`, `export table`, `export trie`, `symtab`, `export section`. */
+  source: string;
+  symbols: ExportedSymbol[];
+}
 
 export interface WorkbenchHost {
   /** Binds `name` at the prompt (undefined removes it). */
@@ -67,39 +90,67 @@ export const PAGE_SIZE = 40;
 const CRASH_WARNING =
   'note: a prototype that does not match the real function can crash this process (the whole REPL, and the session with it).\n' +
   '      `.save <file.ts>` keeps the declarations made so far.';
+const UNKNOWN_TYPE_HINT = 'declare it first (.struct struct X { ... }, .struct X for an opaque type, .typedef X <type>, or .callback)';
 
-/** Platform typedefs koffi does not know, registered on first use (64-bit hosts: LP64, and LLP64 on Windows). */
-function platformTypedefs(): Record<string, string> {
-  if (!['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el'].includes(process.arch)) return {};
-  const posix = process.platform !== 'win32';
-  return {
-    time_t: 'int64_t',
-    ...(posix
-      ? { off_t: 'int64_t', pid_t: 'int32_t', uid_t: 'uint32_t', gid_t: 'uint32_t', mode_t: process.platform === 'darwin' ? 'uint16_t' : 'uint32_t' }
-      : {}),
-  };
+/** Platform typedefs, as C (64-bit hosts: LP64, and LLP64 on Windows). */
+export function platformTypedefs(arch: string = process.arch, platform: string = process.platform): string {
+  if (!['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el'].includes(arch)) return '';
+  const lines = ['typedef int64_t time_t;'];
+  if (platform !== 'win32') {
+    lines.push(
+      'typedef int64_t off_t;',
+      'typedef int32_t pid_t;',
+      'typedef uint32_t uid_t;',
+      'typedef uint32_t gid_t;',
+      `typedef ${platform === 'darwin' ? 'uint16_t' : 'uint32_t'} mode_t;`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const FORMATS: Record<ObjectFile['format'], string> = { elf: 'ELF', pe: 'PE', macho: 'Mach-O', 'macho-fat': 'Mach-O', wasm: 'wasm' };
+
+/** `cos@@GLIBC_2.2.5`, `memcpy@GLIBC_2.2.5`, or the bare name. */
+export function displayName(symbol: ExportedSymbol): string {
+  if (!symbol.version) return symbol.name;
+  return `${symbol.name}${symbol.defaultVersion === false ? '@' : '@@'}${symbol.version}`;
+}
+
+/** The exports of a file, with what the header of `.symbols` shows. */
+export function readSymbolTable(file: string): SymbolTable {
+  const object = inspectObjectFile(file);
+  return { format: FORMATS[object.format], machine: object.machine, source: object.exportSource, symbols: object.exports };
+}
+
+/** A DeclarationError with another reason (same text and position). */
+function withReason(error: DeclarationError, reason: string): DeclarationError {
+  return new DeclarationError(error.text, error.offset, reason);
+}
+
+/** The error of a text read with `prefix` before it: positions inside the typed text point into it. */
+function typedPosition(error: DeclarationError, typed: string, prefix: string): DeclarationError {
+  const offset = error.offset - prefix.length;
+  if (prefix === '' || offset < 0 || offset > typed.length) return error;
+  return new DeclarationError(typed, offset, error.reason);
 }
 
 export class Workbench {
-  readonly libraries = new Map<string, ForeignLibrary>();
-  /** Types in declaration order (structs can use earlier ones), for `.save`. */
-  readonly types: TypeDeclaration[] = [];
-  #koffi: Koffi;
+  readonly libraries = new Map<string, OpenLibrary>();
+  /** The types every library's declarations see: platform typedefs, `.struct`, `.callback`, `.typedef`. */
+  readonly scope = new Scope();
+  /** The C text of those types, in declaration order, for `.save`. */
+  readonly types: TypeText[] = [];
   #host: WorkbenchHost;
   #warned = false;
   #pending: { lines: string[]; next: number } | undefined;
-  #tables = new Map<string, ObjectFile>();
+  #tables = new Map<string, SymbolTable>();
 
-  constructor(koffi: Koffi, host: WorkbenchHost) {
-    this.#koffi = koffi;
+  constructor(host: WorkbenchHost) {
     this.#host = host;
-    for (const [name, target] of Object.entries(platformTypedefs())) {
-      try {
-        koffi.alias(name, target);
-        this.types.push({ kind: 'typedef', name, target });
-      } catch {
-        // Already known to koffi (another workbench, or the user's own alias).
-      }
+    const platform = platformTypedefs();
+    if (platform) {
+      const declared = parseDeclarations(platform, this.scope);
+      this.types.push({ command: 'platform', text: platform, names: declared.map((d) => d.name) });
     }
   }
 
@@ -123,24 +174,34 @@ export class Workbench {
         `.open: '${name}' is open already (${this.libraries.get(name)?.resolved.load}); .close ${name} first, or .open ${spec} as <another name>`,
       );
     if (this.#host.taken(name)) throw new WorkbenchError(`.open: the name '${name}' is taken at the prompt; choose one: .open ${spec} as <name>`);
-    let handle: LibraryHandle;
+    let library: ForeignLibrary;
     try {
-      handle = this.#koffi.load(resolved.load);
+      library = open(spec);
     } catch (error) {
-      const tried = resolved.tried.length > 1 ? `\n  looked for: ${resolved.tried.join('\n              ')}` : '';
-      throw new WorkbenchError(`.open ${spec}: ${(error as Error).message} (loading ${resolved.load})${tried}`);
+      const tried = resolved.file === undefined && resolved.tried.length > 1 ? `\n  looked for: ${resolved.tried.join('\n              ')}` : '';
+      throw new WorkbenchError(`.open ${spec}: ${(error as Error).message.replace(/^open: /, '')}${tried}`);
     }
-    if (resolved.file === undefined) resolved.file = mappedFile(resolved.load);
-    const library: ForeignLibrary = { name, resolved, handle, functions: new Map(), namespace: makeNamespace(name), closed: false };
-    this.libraries.set(name, library);
-    this.#host.bind(name, library.namespace);
-    const table = this.#table(library);
+    // Found by the loader only (its cache): the file it mapped.
+    const file = resolved.file ?? mappedFile(resolved.load);
+    const isPath = /[/\\]/.test(spec);
+    const opened: OpenLibrary = {
+      name,
+      spec: isPath ? resolved.load : spec,
+      library,
+      resolved,
+      file,
+      functions: new Map(),
+      namespace: makeNamespace(name),
+    };
+    this.libraries.set(name, opened);
+    this.#host.bind(name, opened.namespace);
+    const table = this.#table(opened);
     const summary =
       table instanceof Error
         ? `no symbol table: ${table.message} (declarations are not checked)`
-        : `${formatOf(table)}, ${table.exports.length} exported symbols (${table.exportSource})`;
+        : `${table.format} ${table.machine}, ${table.symbols.length} exported symbols (${table.source})`;
     return (
-      `opened ${resolved.load}${resolved.file && resolved.file !== resolved.load ? ` (${resolved.file})` : ''} as \`${name}\`: ${summary}.\n` +
+      `opened ${resolved.load}${file && file !== resolved.load ? ` (${file})` : ''} as \`${name}\` (engine ${library.engine}): ${summary}.\n` +
       `Next: .symbols ${name} [filter], .declare ${name} <C prototype>`
     );
   }
@@ -149,47 +210,51 @@ export class Workbench {
     if (this.libraries.size === 0) return 'No foreign library is open (.open <path | name>). mylib is `mylib`/`raw`.';
     const rows = [...this.libraries.values()].map((l) => {
       const table = this.#table(l);
-      const count = table instanceof Error ? 'no symbol table' : `${table.exports.length} symbols`;
-      return `  ${l.name.padEnd(10)} ${l.resolved.file ?? l.resolved.load}  (${count}, ${l.functions.size} declared: ${[...l.functions.keys()].join(', ') || 'none'})`;
+      const count = table instanceof Error ? 'no symbol table' : `${table.symbols.length} symbols`;
+      return `  ${l.name.padEnd(10)} ${l.file ?? l.resolved.load}  (${count}, ${l.functions.size} declared: ${[...l.functions.keys()].join(', ') || 'none'})`;
     });
     return ['Open libraries:', ...rows].join('\n');
   }
 
   close(args: string): string {
     const name = args.trim();
-    const library = this.#library(name, '.close');
-    library.closed = true;
+    const opened = this.#library(name, '.close');
     this.libraries.delete(name);
     this.#host.bind(name, undefined);
-    library.handle.unload();
-    return `closed ${name} (${library.resolved.load}); its ${library.functions.size} function(s) now refuse calls. Its declarations are dropped from .save.`;
+    opened.library.close();
+    return `closed ${name} (${opened.resolved.load}); its ${opened.functions.size} function(s) now refuse calls. Its declarations are dropped from .save.`;
   }
 
-  #library(name: string, command: string): ForeignLibrary {
+  /** Closes every library (the REPL's exit). */
+  dispose(): void {
+    for (const opened of this.libraries.values()) opened.library.close();
+    this.libraries.clear();
+  }
+
+  #library(name: string, command: string): OpenLibrary {
     if (!name) throw new WorkbenchError(`usage: ${command} <name> (open libraries: ${[...this.libraries.keys()].join(', ') || 'none'})`);
-    const library = this.libraries.get(name);
-    if (!library)
+    const opened = this.libraries.get(name);
+    if (!opened)
       throw new WorkbenchError(
         `${command}: no open library named '${name}' (open: ${[...this.libraries.keys()].join(', ') || 'none'}; .open <path | name> first)`,
       );
-    return library;
+    return opened;
   }
 
-  #table(library: ForeignLibrary): ObjectFile | Error {
-    if (library.table === undefined) {
-      const file = library.resolved.file;
-      if (file === undefined)
-        library.table = new Error(`${library.resolved.load} has no file on disk to read (dyld shared cache, or found by the loader only)`);
-      else library.table = this.#readTable(file);
+  #table(opened: OpenLibrary): SymbolTable | Error {
+    if (opened.table === undefined) {
+      if (opened.file === undefined)
+        opened.table = new Error(`${opened.resolved.load} has no file on disk to read (dyld shared cache, or found by the loader only)`);
+      else opened.table = this.#readTable(opened.file);
     }
-    return library.table;
+    return opened.table;
   }
 
-  #readTable(file: string): ObjectFile | Error {
+  #readTable(file: string): SymbolTable | Error {
     const cached = this.#tables.get(file);
     if (cached) return cached;
     try {
-      const table = inspectObjectFile(file);
+      const table = readSymbolTable(file);
       this.#tables.set(file, table);
       return table;
     } catch (error) {
@@ -207,11 +272,11 @@ export class Workbench {
     const [target, filter] = words.filter((w) => w !== '--all');
     if (!target) throw new WorkbenchError('usage: .symbols <open library | path to a .so/.dll/.dylib/.wasm | mylib> [filter] [--all]');
     let file: string;
-    let table: ObjectFile | Error;
-    const library = this.libraries.get(target);
-    if (library) {
-      table = this.#table(library);
-      file = library.resolved.file ?? library.resolved.load;
+    let table: SymbolTable | Error;
+    const opened = this.libraries.get(target);
+    if (opened) {
+      table = this.#table(opened);
+      file = opened.file ?? opened.resolved.load;
     } else if (target === 'mylib') {
       const path = this.#host.mylibPath();
       if (!path) throw new WorkbenchError('.symbols mylib: no mylib library is loaded (.rebuild or .load first)');
@@ -226,14 +291,14 @@ export class Workbench {
     if (table instanceof Error) throw new WorkbenchError(`.symbols ${target}: ${table.message}`);
     // The name itself first, then names starting with the filter, then the rest; alphabetical within each.
     const rank = (s: ExportedSymbol) => (!filter ? 0 : s.name === filter ? 0 : s.name.startsWith(filter) ? 1 : 2);
-    const matches = table.exports
+    const matches = table.symbols
       .filter(symbolFilter(filter))
       .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || displayName(a).localeCompare(displayName(b)));
     const counts = { function: 0, data: 0, other: 0 };
     for (const s of matches) counts[s.kind]++;
     const header =
-      `${library || target === 'mylib' ? `${target}: ` : ''}${file} (${formatOf(table)}, ${table.exportSource}): ` +
-      `${filter ? `${matches.length} of ${table.exports.length} symbols match '${filter}'` : `${table.exports.length} symbols`}` +
+      `${opened || target === 'mylib' ? `${target}: ` : ''}${file} (${table.format} ${table.machine}, ${table.source}): ` +
+      `${filter ? `${matches.length} of ${table.symbols.length} symbols match '${filter}'` : `${table.symbols.length} symbols`}` +
       ` (${counts.function} functions, ${counts.data} data, ${counts.other} other)`;
     const lines = matches.map((s) => `  ${s.kind.padEnd(8)}  ${displayName(s)}${s.detail ? `  (${s.detail})` : ''}`);
     this.#pending = { lines, next: 0 };
@@ -255,57 +320,61 @@ export class Workbench {
   }
 
   // -------------------------------------------------------------------------------------------
-  // .declare / .struct / .callback / .typedef
+  // .declare
 
   /** `.declare <library> <C prototype>` */
   declare(args: string): string {
     const match = /^\s*([A-Za-z_$][\w$]*)\s+(.*)$/s.exec(args);
     if (!match) throw new WorkbenchError('usage: .declare <library> <C prototype>, e.g. .declare m double cos(double x)');
-    const library = this.#library(match[1] as string, '.declare');
-    const text = (match[2] as string).trim();
-    const prototype = this.#parse(() => parsePrototype(text));
-    this.#checkTypes(
-      prototype.source,
-      [prototype.result, ...prototype.params].map((d) => ({ type: d.type, column: d.baseColumn })),
-    );
+    const opened = this.#library(match[1] as string, '.declare');
+    const text = (match[2] as string).trim().replace(/\s*;\s*$/, '');
+    const library = opened.library;
+    this.#share(library);
+    let type: NamedFunction;
+    try {
+      type = parseFunction(text, library.scope);
+    } catch (error) {
+      throw new WorkbenchError(`cannot read the declaration:\n${this.#explain(error, text, library.scope).pretty()}`);
+    }
 
-    // The symbol table's word on the name, before koffi resolves it.
-    const table = this.#table(library);
+    // The symbol table's word on the name, before the engine resolves it.
+    const table = this.#table(opened);
     let symbol: ExportedSymbol | undefined;
     let tableNote = '';
     if (table instanceof Error) {
       tableNote = ' (not checked: no symbol table)';
     } else {
-      const entries = table.exports.filter((s) => s.name === prototype.name);
+      const entries = table.symbols.filter((s) => s.name === type.name);
       if (entries.length === 0) {
         throw new WorkbenchError(
-          `.declare refused: ${library.name} (${library.resolved.file}) exports no symbol '${prototype.name}'.${suggest(prototype.name, table)}`,
+          `.declare refused: ${opened.name} (${opened.file}) exports no symbol '${type.name}'.${suggest(type.name, table, opened.name)}`,
         );
       }
       symbol = entries.find((s) => s.defaultVersion !== false) ?? entries[0];
       const data = entries.find((s) => s.kind === 'data');
       if (data && !entries.some((s) => s.kind === 'function')) {
         throw new WorkbenchError(
-          `.declare refused: '${displayName(data)}' in ${library.name} is a data symbol (${data.detail ?? 'object'}), not a function; ` +
+          `.declare refused: '${displayName(data)}' in ${opened.name} is a data symbol (${data.detail ?? 'object'}), not a function; ` +
             'calling it would jump into data. Read it with mem.* on a pointer instead.',
         );
       }
     }
-    const bound = koffiPrototype(prototype, bindingResultText(prototype));
-    let fn: (...args: unknown[]) => unknown;
+    let fn: ForeignFunction;
     try {
-      fn = library.handle.func(bound) as (...args: unknown[]) => unknown;
+      fn = library.func(text);
     } catch (error) {
-      throw new WorkbenchError(`.declare: koffi refused '${bound}': ${(error as Error).message}`);
+      if (error instanceof DeclarationError) throw new WorkbenchError(`cannot read the declaration:\n${error.pretty()}`);
+      throw new WorkbenchError(`.declare: engine ${library.engine} refused '${declaration(type, type.name)}': ${(error as Error).message}`);
     }
-    const call = makeCall(library, prototype, fn);
-    const replaced = library.functions.has(prototype.name);
-    library.functions.set(prototype.name, { prototype, symbol, call });
-    library.namespace[prototype.name] = call;
+    Object.defineProperty(fn, inspect.custom, { value: () => `[Function ${opened.name}.${type.name}: ${text}]`, configurable: true });
+    const replaced = opened.functions.has(type.name);
+    opened.functions.set(type.name, { text, type, fn, symbol });
+    opened.namespace[type.name] = fn;
     const lines = [
-      `${replaced ? 'redeclared' : 'declared'} ${library.name}.${prototype.name}: ${prototype.source}${symbol ? `  [${displayName(symbol)}, ${symbol.kind}${symbol.detail ? ` (${symbol.detail})` : ''}]` : tableNote}`,
+      `${replaced ? 'redeclared' : 'declared'} ${opened.name}.${type.name}: ${text}${symbol ? `  [${displayName(symbol)}, ${symbol.kind}${symbol.detail ? ` (${symbol.detail})` : ''}]` : tableNote}`,
     ];
-    if (ownsResultString(prototype)) {
+    const result = type.result;
+    if (result.kind === 'pointer' && !result.constTarget && result.to.kind === 'scalar' && result.to.name === 'char') {
       lines.push(
         `  its 'char *' result comes back as a pointer (BigInt): read it with mem.cstring(p, maxLen), free it with the library's own free. Declare 'const char *' to get a JS string copy instead.`,
       );
@@ -313,155 +382,255 @@ export class Workbench {
     if (!this.#warned) {
       this.#warned = true;
       lines.push(CRASH_WARNING);
+      lines.push(`      ${opened.name}.${type.name}.async(...) makes the same call off the main thread (a Promise).`);
     }
     return lines.join('\n');
   }
 
-  /** `.struct <C struct>` or `.struct Name` (opaque). */
-  struct(args: string): string {
-    const declaration: StructDeclaration = this.#parse(() => parseStruct(args));
-    const koffi = this.#koffi;
-    if (declaration.fields === undefined) {
-      this.#register(declaration.source, declaration.nameColumn, () => koffi.opaque(declaration.name));
-      this.types.push({ kind: 'opaque', name: declaration.name, source: declaration.source });
-      return `opaque type ${declaration.name}: use it behind a pointer (${declaration.name} *).`;
-    }
-    this.#checkTypes(
-      declaration.source,
-      declaration.fields.map((f) => ({ name: f.base, column: f.baseColumn })),
-    );
-    const fields = Object.fromEntries(declaration.fields.map((f) => [f.name, f.type]));
-    const type = this.#register(declaration.source, declaration.nameColumn, () => koffi.struct(declaration.name, fields));
-    this.types.push({ kind: 'struct', name: declaration.name, fields, source: declaration.source });
-    const layout = declaration.fields.map((f) => `${f.name}@${koffi.offsetof(type, f.name)} ${f.type}`).join(', ');
-    return `struct ${declaration.name}: ${koffi.sizeof(type)} bytes, alignment ${koffi.alignof(type)} (${layout}). Read one with mem.struct(ptr, '${declaration.name}').`;
+  /** The workbench's types, seen by `library`'s declarations (the same objects: a struct is one type). */
+  #share(library: ForeignLibrary): void {
+    const into = library.scope;
+    for (const [k, v] of this.scope.typedefs) into.typedefs.set(k, v);
+    for (const [k, v] of this.scope.tags) into.tags.set(k, v);
+    for (const [k, v] of this.scope.constants) into.constants.set(k, v);
   }
 
-  /** `.callback <C prototype>`: a function type, used as `Name *` in declarations. */
-  callback(args: string): string {
-    const prototype = this.#parse(() => parsePrototype(args));
-    this.#checkTypes(
-      prototype.source,
-      [prototype.result, ...prototype.params].map((d) => ({ type: d.type, column: d.baseColumn })),
-    );
-    const text = koffiPrototype(prototype);
-    this.#register(prototype.source, prototype.nameColumn, () => this.#koffi.proto(text));
-    this.types.push({ kind: 'callback', name: prototype.name, prototype: prototype.source, parsed: prototype });
-    return `callback ${prototype.name}: ${prototype.source}. Declare parameters as \`${prototype.name} *\` and pass a JS function (valid during the call only).`;
-  }
-
-  /** `.typedef <name> <existing type>` (koffi.alias). */
-  typedef(args: string): string {
-    const match = /^\s*([A-Za-z_]\w*)\s+(.+?)\s*;?\s*$/.exec(args);
-    if (!match) throw new WorkbenchError('usage: .typedef <new name> <existing C type>, e.g. .typedef time_t int64_t');
-    const [, name, target] = match as unknown as [string, string, string];
-    try {
-      this.#koffi.alias(name, target);
-    } catch (error) {
-      throw new WorkbenchError(`.typedef ${name}: ${(error as Error).message}`);
-    }
-    this.types.push({ kind: 'typedef', name, target });
-    return `typedef ${target} ${name} (${this.#koffi.sizeof(name)} bytes).`;
-  }
-
-  #parse<T>(parse: () => T): T {
-    try {
-      return parse();
-    } catch (error) {
-      if (error instanceof DeclarationError) throw new WorkbenchError(`cannot parse the declaration:\n${error.pretty()}`);
-      throw error;
-    }
-  }
-
-  /** Every base type must be known to koffi; a caret under the first one that is not. */
-  #checkTypes(source: string, uses: Array<{ type?: import('../abi/types.ts').CType; name?: string; column: number }>): void {
-    for (const use of uses) {
-      const name = use.name ?? (use.type ? baseOf(use.type).name : 'void');
-      if (name === 'void') continue;
+  /** A grammar error with the workbench's hints; anything else is rethrown. */
+  #explain(error: unknown, text: string, scope: Scope): DeclarationError {
+    if (!(error instanceof DeclarationError)) throw error;
+    if (error.reason.startsWith('unknown type')) return withReason(error, `${error.reason}: ${UNKNOWN_TYPE_HINT}`);
+    if (error.reason === 'expected exactly one function prototype') {
+      // `struct foo *f(void)` with `struct foo` never declared: the grammar reads a forward declaration too.
       try {
-        this.#koffi.type(name);
+        const declared = parseDeclarations(text, new Scope(scope));
+        const record = declared.find((d) => d.kind === 'record');
+        if (record && declared.some((d) => d.kind === 'function')) {
+          const at = text.search(new RegExp(`\\b(struct|union)\\s+${record.name}\\b`));
+          return new DeclarationError(
+            text,
+            Math.max(at, 0),
+            `${record.type.kind} ${record.name} is not declared: .struct ${record.type.kind} ${record.name} { ... } first (or .struct ${record.type.kind} ${record.name} for an opaque type)`,
+          );
+        }
       } catch {
-        const error = new DeclarationError(
-          source,
-          use.column,
-          `unknown type '${name}': declare it first (.struct ${name} { ... }, .struct ${name} for an opaque type, .typedef ${name} <type>, or .callback)`,
-        );
-        throw new WorkbenchError(`cannot use the declaration:\n${error.pretty()}`);
+        // The original error says more.
       }
     }
+    return error;
   }
 
-  #register<T>(source: string, column: number, define: () => T): T {
+  // -------------------------------------------------------------------------------------------
+  // .struct / .callback / .typedef: C text read into the workbench's scope
+
+  /**
+   * Reads `text` into the workbench's scope, all or nothing: the grammar adds as it reads, so the
+   * scope is restored when it fails half way. `prefix` is what the command put before the typed
+   * text (its error positions are moved back into the typed text).
+   */
+  #read(
+    command: TypeText['command'],
+    typed: string,
+    prefix = '',
+    suffix = '',
+    refuse?: (declared: ReturnType<typeof parseDeclarations>) => string | undefined,
+  ): ReturnType<typeof parseDeclarations> {
+    const text = `${prefix}${typed}${suffix}`;
+    const saved = {
+      typedefs: new Map(this.scope.typedefs),
+      tags: new Map(this.scope.tags),
+      functions: new Map(this.scope.functions),
+      variables: new Map(this.scope.variables),
+      constants: new Map(this.scope.constants),
+    };
+    let declared: ReturnType<typeof parseDeclarations>;
     try {
-      return define();
+      declared = parseDeclarations(text, this.scope);
+      const fn = declared.find((d) => d.kind === 'function' || d.kind === 'variable');
+      if (fn) {
+        const at = text.search(new RegExp(`\\b${fn.name}\\b`));
+        throw new DeclarationError(text, Math.max(at, 0), `'${fn.name}' is a ${fn.kind}: declare it on its library with .declare <library> <C prototype>`);
+      }
+      // Nothing declared: the same definitions again (a header read twice), which C allows.
+      const reason = declared.length === 0 ? undefined : refuse?.(declared);
+      if (reason) throw new DeclarationError(text, Math.max(text.search(/\S/), 0), reason);
     } catch (error) {
-      const message = (error as Error).message;
-      const reason = /Duplicate type name/.test(message)
-        ? `${message}: koffi types cannot be redefined in a process; pick another name (or restart the REPL)`
-        : message;
-      throw new WorkbenchError(`cannot define the type:\n${new DeclarationError(source, column, reason).pretty()}`);
+      for (const key of Object.keys(saved) as Array<keyof typeof saved>) {
+        const map = this.scope[key] as Map<string, unknown>;
+        map.clear();
+        for (const [k, v] of saved[key]) map.set(k, v);
+      }
+      if (error instanceof DeclarationError) {
+        throw new WorkbenchError(`cannot read the declaration:\n${this.#explain(typedPosition(error, typed, prefix), typed, this.scope).pretty()}`);
+      }
+      throw error;
     }
+    if (declared.length === 0) return declared;
+    const names = declared
+      .filter((d) => d.kind !== 'constant')
+      .map((d) => (d.kind === 'record' ? `${d.type.kind} ${d.name}` : d.kind === 'enum' ? `enum ${d.name}` : d.name));
+    this.types.push({ command, text: `${text.trim().replace(/;?\s*$/, '')};`, names: [...new Set(names)] });
+    return declared;
+  }
+
+  /**
+   * `.struct <C>`: `struct tm { int tm_sec; ... }`, `typedef struct { double x, y; } Point`,
+   * unions and enums too; `.struct Name { fields }` (also usable as `Name`); `.struct FILE`
+   * (opaque, used behind pointers).
+   */
+  struct(args: string): string {
+    const typed = args.trim().replace(/\s*;\s*$/, '');
+    if (!typed) throw new WorkbenchError('usage: .struct struct tm { int tm_sec; ... }, .struct Point { double x; double y; }, or .struct FILE (opaque)');
+    let declared: ReturnType<typeof parseDeclarations>;
+    const shorthand = /^([A-Za-z_]\w*)\s*(\{|$)/.exec(typed);
+    if (/^(typedef|struct|union|enum)\b/.test(typed) || !shorthand) declared = this.#read('struct', typed);
+    else {
+      // `Name { ... }` and `Name`: a struct usable as `Name` and `struct Name`.
+      const name = shorthand[1] as string;
+      declared = this.#read('struct', typed, 'typedef struct ', ` ${name}`);
+    }
+    const out: string[] = [];
+    const shown = new Set<RecordType>();
+    for (const item of declared) {
+      // An anonymous record is declared by its typedef only.
+      const anonymous =
+        item.kind === 'typedef' &&
+        (item.type.kind === 'struct' || item.type.kind === 'union') &&
+        !declared.some((d) => d.kind === 'record' && d.type === item.type);
+      if (item.kind === 'record' || anonymous) {
+        const record = item.type as RecordType;
+        if (shown.has(record)) continue;
+        shown.add(record);
+        if (record.fields === undefined) {
+          const alias = declared.find((d) => d.kind === 'typedef' && d.type === record)?.name;
+          out.push(`opaque type ${alias ?? `${record.kind} ${record.name}`}: use it behind a pointer (${alias ?? `${record.kind} ${record.name}`} *).`);
+          continue;
+        }
+        const layout = layoutOf(record);
+        const fields = layout.fields.map((f) => `${f.name}@${f.offset} ${formatType(f.type)}`).join(', ');
+        out.push(
+          `${record.kind} ${record.name}: ${layout.size} bytes, alignment ${layout.alignment} (${fields}). Read one with mem.struct(ptr, '${record.typedefName ?? record.name}').`,
+        );
+      } else if (item.kind === 'enum') {
+        out.push(
+          `enum ${item.name}: ${Object.entries(item.type.values)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')} (passed as an int).`,
+        );
+      } else if (item.kind === 'typedef' && item.type.kind !== 'struct' && item.type.kind !== 'union') {
+        out.push(`typedef ${declaration(item.type, item.name)}.`);
+      }
+    }
+    return out.join('\n') || 'nothing new: declared already, with the same definition.';
+  }
+
+  /**
+   * `.callback <C prototype>` (`int CmpFn(const void *a, const void *b)`: a function type, used as
+   * `CmpFn *`), or a C typedef (`typedef int cmp(const void *, const void *)`, `typedef int (*cmp_fn)(int)`).
+   */
+  callback(args: string): string {
+    const typed = args.trim().replace(/\s*;\s*$/, '');
+    if (!typed)
+      throw new WorkbenchError('usage: .callback int CmpFn(const void *a, const void *b), or .callback typedef int (*cmp_fn)(const void *, const void *)');
+    const isTypedef = /^typedef\b/.test(typed);
+    const declared = isTypedef ? this.#readCallback(typed, '') : this.#readCallback(typed, 'typedef ');
+    if (declared.length === 0) return 'nothing new: declared already, with the same definition.';
+    const item = declared[0] as { name: string; type: CType };
+    const fn = (item.type.kind === 'pointer' ? item.type.to : item.type) as CType;
+    const usage = item.type.kind === 'pointer' ? item.name : `${item.name} *`;
+    return `callback ${item.name}: ${declaration(fn, item.name)}. Declare parameters as \`${usage}\` and pass a JS function (valid during the call only).`;
+  }
+
+  #readCallback(typed: string, prefix: string): ReturnType<typeof parseDeclarations> {
+    return this.#read('callback', typed, prefix, '', (declared) =>
+      declared.length === 1 && declared[0]?.kind === 'typedef' && isFunctionType(declared[0].type)
+        ? undefined
+        : 'a callback is one function type: int CmpFn(const void *a, const void *b), or typedef int (*cmp_fn)(const void *, const void *)',
+    );
+  }
+
+  /** `.typedef <new name> <existing type>` (`.typedef time_t int64_t`), or a C typedef (`.typedef typedef unsigned long ino_t`). */
+  typedef(args: string): string {
+    const typed = args.trim().replace(/\s*;\s*$/, '');
+    if (/^typedef\b/.test(typed)) {
+      const declared = this.#read('typedef', typed);
+      if (declared.length === 0) return 'nothing new: declared already, with the same definition.';
+      return declared
+        .filter((d) => d.kind === 'typedef')
+        .map((d) => `typedef ${declaration(d.type as CType, d.name)}${sizeText(d.type as CType)}.`)
+        .join('\n');
+    }
+    const match = /^([A-Za-z_]\w*)\s+(.+)$/s.exec(typed);
+    if (!match) throw new WorkbenchError('usage: .typedef <new name> <existing C type>, e.g. .typedef time_t int64_t (or C: .typedef typedef int64_t time_t)');
+    const [, name, target] = match as unknown as [string, string, string];
+    let type: CType;
+    try {
+      type = parseType(target, this.scope);
+    } catch (error) {
+      throw new WorkbenchError(`cannot read the type:\n${this.#explain(error, target, this.scope).pretty()}`);
+    }
+    this.#read('typedef', `typedef ${declaration(type, name)}`);
+    return `typedef ${declaration(type, name)}${sizeText(type)}.`;
   }
 
   // -------------------------------------------------------------------------------------------
   // .help
 
-  /** The workbench part of `.help`; empty when nothing is open. */
+  /** The workbench part of `.help`; empty when nothing is open or declared. */
   helpList(): string {
-    if (this.libraries.size === 0 && !this.types.some((t) => t.kind !== 'typedef')) return '';
-    const out = ['Foreign libraries (.open; functions declared with .declare, called as <library>.<function>(...)):'];
-    for (const library of this.libraries.values()) {
-      out.push(`  ${library.name}: ${library.resolved.file ?? library.resolved.load}`);
-      for (const [name, declared] of library.functions)
+    const own = this.types.filter((t) => t.command !== 'platform');
+    if (this.libraries.size === 0 && own.length === 0) return '';
+    const out = ['Foreign libraries (.open; functions declared with .declare, called as <library>.<function>(...) or <library>.<function>.async(...)):'];
+    for (const opened of this.libraries.values()) {
+      out.push(`  ${opened.name}: ${opened.file ?? opened.resolved.load}`);
+      for (const [name, declared] of opened.functions)
         out.push(
-          `    ${declared.prototype.source}`,
-          `        ${library.name}.${name}(${declared.prototype.params
-            .map((p, i) => p.name ?? `arg${i}`)
-            .concat(declared.prototype.variadic ? ['...'] : [])
-            .join(', ')})${declared.symbol ? `  [${displayName(declared.symbol)}]` : ''}`,
+          `    ${declared.text}`,
+          `        ${opened.name}.${name}(${declared.type.params.map((p, i) => p.name ?? `arg${i}`).join(', ')})${declared.symbol ? `  [${displayName(declared.symbol)}]` : ''}`,
         );
-      if (library.functions.size === 0) out.push(`    (nothing declared yet: .declare ${library.name} <C prototype>)`);
+      if (opened.functions.size === 0) out.push(`    (nothing declared yet: .declare ${opened.name} <C prototype>)`);
     }
-    for (const type of this.types) {
-      if (type.kind === 'struct')
-        out.push(
-          `  struct ${type.name} { ${Object.entries(type.fields)
-            .map(([f, t]) => `${t}${t.endsWith('*') ? '' : ' '}${f};`)
-            .join(' ')} }`,
-        );
-      if (type.kind === 'opaque') out.push(`  opaque ${type.name}`);
-      if (type.kind === 'callback') out.push(`  callback ${type.prototype}`);
-    }
+    if (own.length) out.push('  Types (seen by every library):');
+    for (const type of own) out.push(`    ${type.text.replace(/\s*\n\s*/g, ' ')}`);
     return out.join('\n');
   }
 
-  /** `.help m.cos`, `.help cos`, `.help m`; undefined when the name is not the workbench's. */
+  /** `.help m.cos`, `.help cos`, `.help m`, `.help tm`; undefined when the name is not the workbench's. */
   helpFor(name: string): string | undefined {
     const [libraryName, functionName] = name.includes('.') ? name.split('.', 2) : [undefined, name];
     if (libraryName === undefined && this.libraries.has(name)) {
-      const library = this.libraries.get(name) as ForeignLibrary;
-      return `${library.name}: ${library.resolved.file ?? library.resolved.load}\n${[...library.functions.values()].map((d) => `  ${d.prototype.source}`).join('\n') || '  (nothing declared)'}`;
+      const opened = this.libraries.get(name) as OpenLibrary;
+      return `${opened.name}: ${opened.file ?? opened.resolved.load} (engine ${opened.library.engine})\n${[...opened.functions.values()].map((d) => `  ${d.text}`).join('\n') || '  (nothing declared)'}`;
     }
     const out: string[] = [];
-    for (const library of this.libraries.values()) {
-      if (libraryName !== undefined && library.name !== libraryName) continue;
-      const declared = library.functions.get(functionName as string);
+    for (const opened of this.libraries.values()) {
+      if (libraryName !== undefined && opened.name !== libraryName) continue;
+      const declared = opened.functions.get(functionName as string);
       if (!declared) continue;
-      out.push(`${library.name}.${functionName}: ${declared.prototype.source}`);
-      out.push(
-        `  from ${library.resolved.file ?? library.resolved.load}${declared.symbol ? ` (${displayName(declared.symbol)}, ${declared.symbol.kind})` : ''}`,
-      );
-      out.push(`  koffi binds: ${koffiPrototype(declared.prototype, bindingResultText(declared.prototype))}`);
+      out.push(`${opened.name}.${functionName}: ${declared.text}`);
+      out.push(`  from ${opened.file ?? opened.resolved.load}${declared.symbol ? ` (${displayName(declared.symbol)}, ${declared.symbol.kind})` : ''}`);
+      out.push(`  read as: ${declared.fn.declaration}; ${opened.name}.${functionName}.async(...) for the call off the main thread`);
     }
-    const type = this.types.find((t) => t.name === name && t.kind !== 'typedef');
-    if (type?.kind === 'struct') out.push(`struct ${type.name}: ${type.source}`);
-    if (type?.kind === 'callback') out.push(`callback ${type.prototype}`);
+    for (const type of this.types) {
+      if (type.names.includes(name) || type.names.includes(`struct ${name}`) || type.names.includes(`union ${name}`)) out.push(`${type.command}: ${type.text}`);
+    }
     return out.length ? out.join('\n') : undefined;
   }
 }
 
+function isFunctionType(type: CType): boolean {
+  return type.kind === 'function' || (type.kind === 'pointer' && type.to.kind === 'function');
+}
+
+function sizeText(type: CType): string {
+  try {
+    return ` (${sizeOf(type)} bytes)`;
+  } catch {
+    return '';
+  }
+}
+
 function makeNamespace(name: string): Record<string, unknown> {
-  const namespace: Record<string, unknown> = {};
+  const namespace: Record<string, unknown> = Object.create(null);
   Object.defineProperty(namespace, inspect.custom, {
     value: () => {
       const names = Object.keys(namespace);
@@ -469,33 +638,6 @@ function makeNamespace(name: string): Record<string, unknown> {
     },
   });
   return namespace;
-}
-
-/** The function the prompt calls: refuses calls after .close (koffi would call into unmapped code). */
-function makeCall(library: ForeignLibrary, prototype: Prototype, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-  const call = {
-    [prototype.name](...args: unknown[]) {
-      if (library.closed) throw new Error(`${library.name}.${prototype.name}: ${library.name} is closed (.open it again)`);
-      return fn(...args);
-    },
-  }[prototype.name] as (...args: unknown[]) => unknown;
-  Object.defineProperty(call, 'cdecl', { value: prototype.source });
-  Object.defineProperty(call, inspect.custom, { value: () => `[Function ${library.name}.${prototype.name}: ${prototype.source}]` });
-  return call;
-}
-
-/** `cos@@GLIBC_2.2.5`, `memcpy@GLIBC_2.2.5`, or the bare name. */
-export function displayName(symbol: ExportedSymbol): string {
-  if (!symbol.version) return symbol.name;
-  return `${symbol.name}${symbol.defaultVersion === false ? '@' : '@@'}${symbol.version}`;
-}
-
-const FORMAT_NAMES = { elf: 'ELF', pe: 'PE', macho: 'Mach-O', 'macho-fat': 'Mach-O', wasm: 'wasm' } as const;
-
-/** `ELF x86_64`, `Mach-O aarch64 (universal: x86_64, aarch64)`. */
-export function formatOf(file: ObjectFile): string {
-  const universal = file.slices ? ` (universal: ${file.slices.map((s) => s.machine).join(', ')})` : '';
-  return `${FORMAT_NAMES[file.format]} ${file.machine}${universal}`;
 }
 
 function symbolFilter(filter: string | undefined): (s: ExportedSymbol) => boolean {
@@ -515,9 +657,9 @@ function symbolFilter(filter: string | undefined): (s: ExportedSymbol) => boolea
 }
 
 /** ` Did you mean: cos, cosf?` from names that contain the wanted one or differ by little. */
-function suggest(name: string, table: ObjectFile): string {
+function suggest(name: string, table: SymbolTable, library: string): string {
   const lower = name.toLowerCase();
-  const names = [...new Set(table.exports.filter((s) => s.kind !== 'data').map((s) => s.name))];
+  const names = [...new Set(table.symbols.filter((s) => s.kind !== 'data').map((s) => s.name))];
   const near = names
     .map((n) => ({
       n,
@@ -527,7 +669,7 @@ function suggest(name: string, table: ObjectFile): string {
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 5)
     .map((x) => x.n);
-  return near.length ? ` Did you mean: ${near.join(', ')}?` : ` (.symbols ${'<library>'} ${name.slice(0, 3)} lists similar names)`;
+  return near.length ? ` Did you mean: ${near.join(', ')}?` : ` (.symbols ${library} ${name.slice(0, 3)} lists similar names)`;
 }
 
 function distance(a: string, b: string): number {

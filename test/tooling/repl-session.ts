@@ -1,6 +1,8 @@
 // Drives `npm run repl` as a child process, line by line, as a user at the prompt would: send a
 // line, wait for the output up to the next prompt. Shared by the repl*.test.ts files.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/abi/index.ts';
 
@@ -54,4 +56,37 @@ export class Session {
     this.child.stdin.write('.exit\n');
     return exited;
   }
+}
+
+export const RUNTIMES_DIR = join(ROOT, '.cache', 'runtimes');
+/** The runtimes of `npm run setup:runtimes` (scripts/runtimes/lib.mjs pins the versions). */
+export const RUNTIME_BINARIES = {
+  node26: join(RUNTIMES_DIR, 'node26-26.10.0', 'bin', 'node'),
+  bun: join(RUNTIMES_DIR, 'bun-1.4.4', 'bin', 'bun'),
+  deno: join(RUNTIMES_DIR, 'deno-2.9.6', 'deno'),
+} as const;
+
+/**
+ * A fresh project outside the repository where `mylib-rust/ffi` resolves as an installed package
+ * does: node_modules/mylib-rust holds the package.json and a `dist` compiled now from bindings/
+ * (tsconfig.build.json, about 2 s), node_modules/koffi links the repository's. A `.save`d module
+ * written there imports what a user's project would. Returns the folder; remove it afterwards.
+ */
+export function scratchProject(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const pkg = join(dir, 'node_modules', 'mylib-rust');
+  mkdirSync(pkg, { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  if (tsc.status !== 0) throw new Error(`scratchProject: tsc -p tsconfig.build.json failed:\n${tsc.stdout}${tsc.stderr}`);
+  symlinkSync(join(ROOT, 'node_modules', 'koffi'), join(dir, 'node_modules', 'koffi'), 'dir');
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'scratch', private: true, type: 'module' }, null, 2)}\n`);
+  return dir;
 }

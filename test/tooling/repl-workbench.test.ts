@@ -1,17 +1,19 @@
 // The REPL as a workbench for any shared library, driven through stdin/stdout like a
-// user at the prompt: open the system's libm and libc next to mylib, list symbols, declare C
-// prototypes and call them, read returned memory with `mem`, the safety rails (data symbol,
-// missing symbol, caret under a parse error), declarations that survive `.rebuild`, and `.save`
-// imported by a fresh process. Linux only for now: the expectations name glibc/musl files and
+// user at the prompt: open the system's libm and libc next to mylib (mylib-rust/ffi's open()),
+// list symbols (the object-file reader), declare C prototypes (lib.func) and call them, sync and
+// async, read returned memory with `mem` (bounded reads), C types read by the grammar into the
+// workbench's scope, the safety rails (data symbol, missing symbol, caret under a grammar error),
+// declarations that survive `.rebuild`, and `.save` imported by a fresh process in a scratch
+// project (test/tooling/repl-save.test.ts runs a saved module on Node, Bun and Deno). Linux only for now: the expectations name glibc/musl files and
 // versions (macOS keeps libSystem in the dyld shared cache, with no file to read symbols from).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { Session, TSX } from './repl-session.ts';
+import { Session, TSX, scratchProject } from './repl-session.ts';
 
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
 const LINUX = process.platform === 'linux';
@@ -40,9 +42,8 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     for (const entry of ['Cargo.toml', 'Cargo.lock', 'build.rs', 'rustlib']) {
       if (existsSync(join(ROOT, entry))) cpSync(join(ROOT, entry), join(crate, entry), { recursive: true });
     }
-    // The saved module imports koffi: save it where the repository's node_modules resolves it.
-    mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
-    saveDir = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'mylib-repl-save-'));
+    // The saved module imports mylib-rust/ffi: save it in a project where that package is installed.
+    saveDir = scratchProject('mylib-repl-workbench-save-');
     session = new Session({
       MYLIB_CRATE_DIR: crate,
       MYLIB_REPL_TARGET_DIR: join(work, 'target'),
@@ -61,7 +62,7 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
 
   it('.open m finds the system libm; .symbols m cos lists cos with its version; .declare; m.cos(0) is 1', async () => {
     const opened = await session.send('.open m');
-    expect(opened).toMatch(/opened \/\S*lib[mc][.\w-]*so[.\d]* as `m`: ELF \w+, \d+ exported symbols \(\.dynsym\)/);
+    expect(opened).toMatch(/opened \/\S*lib[mc][.\w-]*so[.\d]* as `m` \(engine koffi\): ELF \w+, \d+ exported symbols \(\.dynsym\)/);
 
     const listing = await session.send('.symbols m cos');
     expect(listing).toMatch(/^m: \/\S+ \(ELF \w+, \.dynsym\): \d+ of \d+ symbols match 'cos'/);
@@ -82,6 +83,9 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     expect(declared).toContain('.save <file.ts>');
     expect(await session.send('m.cos(0)')).toBe('1\n');
     expect(await session.send('m.cos(Math.PI)')).toBe('-1\n');
+    // The same call off the main thread.
+    expect(await session.send('await m.cos.async(Math.PI)')).toBe('-1\n');
+    expect(await session.send('m.cos')).toBe('[Function m.cos: double cos(double)]\n');
   });
 
   it('libc: strlen; getenv and strdup return pointers read with mem.cstring / mem.hex; free is an explicit call', async () => {
@@ -97,7 +101,8 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     // The bound is the user's: no more than maxLen bytes are read.
     expect(await session.send('mem.cstring(value, 3)')).toBe("'set'\n");
     expect(await session.send('mem.cstring(c.getenv("MYLIB_NO_SUCH_VARIABLE"), 64)')).toBe('null\n');
-    expect(await session.send('mem.cstring(value)')).toMatch(/TypeError: mem\.cstring\(ptr, maxLen\): maxLen must be a byte count/);
+    expect(await session.send('mem.cstring(value)')).toMatch(/TypeError: mem\.cstring: argument 'maxLength' must be a byte count/);
+    expect(await session.send('mem.cstring(-1n, 4)')).toMatch(/RangeError: mem\.cstring: argument 'address' must be an address from 0 to 2\^64 - 1/);
 
     await session.send('.declare c char *strdup(const char *s)');
     await session.send('.declare c void free(void *p)');
@@ -112,14 +117,22 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     expect(session.output.match(/can crash this process/g)).toHaveLength(1);
   });
 
-  it('.struct and .callback use the declaration-table grammar: gmtime read with mem.struct, qsort with a JS comparator', async () => {
+  it('.struct, .callback and .typedef are C read by the grammar into one scope: gmtime read with mem.struct, qsort with a JS comparator', async () => {
     const struct = await session.send(
       '.struct struct tm { int tm_sec; int tm_min; int tm_hour; int tm_mday; int tm_mon; int tm_year; int tm_wday; int tm_yday; int tm_isdst; long tm_gmtoff; const char *tm_zone; }',
     );
-    expect(struct).toMatch(/struct tm: 56 bytes, alignment 8/);
+    expect(struct).toMatch(/struct tm: 56 bytes, alignment 8 \(tm_sec@0 int32_t, .* tm_zone@48 const char \*\)/);
+    // time_t is a platform typedef (C text read by the grammar when the workbench starts).
     await session.send('.declare c struct tm *gmtime(const time_t *t)');
     await session.send('const when = c.gmtime(new BigInt64Array([86400n * 365n + 3600n * 5n]))');
-    expect(await session.send('JSON.stringify(mem.struct(when, "tm"))')).toContain('"tm_hour":5,"tm_mday":1,"tm_mon":0,"tm_year":71');
+    expect(await session.send('const { tm_zone, ...tm } = mem.struct(when, "tm"); JSON.stringify(tm)')).toContain(
+      '"tm_hour":5,"tm_mday":1,"tm_mon":0,"tm_year":71',
+    );
+    expect(await session.send('mem.cstring(tm_zone, 16)')).toBe("'GMT'\n");
+    expect(await session.send('mem.read(when, "int32_t", 3)')).toBe('[ 0, 0, 5 ]\n');
+    // The shorthand struct form is usable by its name.
+    expect(await session.send('.struct Span { int32_t start; int32_t end; }')).toMatch(/struct Span: 8 bytes, alignment 4/);
+    expect(await session.send('.typedef span_ref const Span *')).toBe('typedef const Span *span_ref (8 bytes).\n');
 
     expect(await session.send('.callback int CmpFn(const void *a, const void *b)')).toContain('callback CmpFn');
     await session.send('.declare c void qsort(void *base, size_t n, size_t size, CmpFn *cmp)');
@@ -137,20 +150,28 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     expect(missing).toMatch(/\.declare refused: m \(\/\S+\) exports no symbol 'coss'\. Did you mean: cos\b/);
   });
 
-  it('a bad prototype is shown with a caret under the column that failed', async () => {
+  it("a bad declaration is shown with the grammar's caret under the column that failed", async () => {
     expectCaretUnder(await session.send('.declare m double cos(dou$ble x)'), 'double cos(dou$ble x)', '$');
     const unclosed = await session.send('.declare m double cos(double x');
     expect(unclosed).toContain("^ missing ')' at the end of the parameters");
     expectCaretUnder(await session.send('.declare m double cos(FILE *f)'), 'double cos(FILE *f)', 'FILE');
     expect(session.output).toContain("^ unknown type 'FILE': declare it first");
     expectCaretUnder(await session.send('.declare m double cos(double x) extra'), 'double cos(double x) extra', 'extra');
+    expectCaretUnder(await session.send('.declare c int printf(const char *format, ...)'), 'int printf(const char *format, ...)', '...');
     expectCaretUnder(await session.send('.struct struct Point { double x; double y: 3; }'), 'struct Point { double x; double y: 3; }', ':');
+    // The shorthand form's caret points into what was typed.
+    expectCaretUnder(await session.send('.struct Point { double x; double y: 3; }'), 'Point { double x; double y: 3; }', ':');
+    expectCaretUnder(await session.send('.struct struct tm { int other; }'), 'struct tm { int other; }', 'tm');
+    expect(session.output).toContain('struct tm is already defined with other fields');
+    // A failed text declares nothing: Point is still unknown.
+    expect(await session.send('.typedef p Point *')).toContain("unknown type 'Point'");
   });
 
   it('.help shows the declared prototypes; they survive a .rebuild of mylib', { timeout: 300_000 }, async () => {
     const help = await session.send('.help');
     expect(help).toContain('Foreign libraries');
     expect(help).toMatch(/ {4}double cos\(double\)\n {8}m\.cos\(arg0\)/);
+    expect(help).toContain('typedef int CmpFn(const void *a, const void *b);');
     expect(help).toContain('size_t strlen(const char *s)');
     expect(await session.send('.help m.cos')).toMatch(/^m\.cos: double cos\(double\)\n {2}from \/\S+/);
 
@@ -162,13 +183,15 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     expect(await session.send('.help')).toContain('double cos(double)');
   });
 
-  it('.save writes a TypeScript module that a fresh process imports and calls through', async () => {
+  it('.save writes a TypeScript module on mylib-rust/ffi that a fresh process imports and calls through', async () => {
     const file = join(saveDir, 'libs.ts');
     const saved = await session.send(`.save ${file}`);
     expect(saved).toMatch(/saved 7 declaration\(s\) from 2 libraries to /);
     const source = readFileSync(file, 'utf8');
-    expect(source).toContain("cos: 'double cos(double)'");
-    expect(source).toContain('strdup: (s: string | Uint8Array | null) => bigint | null;');
+    expect(source).toContain("import { type ForeignLibrary, type OpenOptions, open } from 'mylib-rust/ffi';");
+    expect(source).toContain("    cos: lib.func('double cos(double)'),");
+    expect(source).toContain("    strdup: lib.func('char *strdup(const char *s)'),");
+    expect(source).toContain('struct tm { int tm_sec;');
     writeFileSync(
       join(saveDir, 'use.ts'),
       [
@@ -189,7 +212,13 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
       env: { ...process.env, MYLIB_WORKBENCH_VALUE: 'fresh process' },
     });
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ cos: 1, strlen: 5, env: 'fresh process', copy: 'bigint', closed: 'm.cos: the libraries are closed' });
+    expect(JSON.parse(run.stdout)).toEqual({
+      cos: 1,
+      strlen: 5,
+      env: 'fresh process',
+      copy: 'bigint',
+      closed: expect.stringMatching(/^cos: library \/\S+ is closed$/),
+    });
   });
 
   it('.libs lists what is open; .close refuses later calls instead of crashing', async () => {
@@ -198,7 +227,7 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
     expect(libs).toMatch(/^ {2}c +\/\S+ +\(\d+ symbols, 6 declared: strlen, getenv, strdup, free, gmtime, qsort\)$/m);
     await session.send('const keptCos = m.cos');
     expect(await session.send('.close m')).toMatch(/closed m/);
-    expect(await session.send('keptCos(0)')).toMatch(/Error: m\.cos: m is closed/);
+    expect(await session.send('keptCos(0)')).toMatch(/Error: cos: library \/\S+ is closed/);
     expect(await session.send('typeof m')).toBe("'undefined'\n");
     expect(await session.send('.close m')).toContain("no open library named 'm'");
     expect(await session.send('.open m as libm2')).toMatch(/as `libm2`/);

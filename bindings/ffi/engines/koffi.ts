@@ -86,7 +86,8 @@ function recordType(koffi: Koffi, record: RecordType): TypeObject {
   if (fields === undefined) {
     type = uniqueName(record.name, (name) => koffi.opaque(name));
   } else {
-    const members: Record<string, TypeObject | string> = {};
+    // No prototype: a field named `__proto__` is a member like any other.
+    const members: Record<string, TypeObject | string> = Object.create(null);
     for (const field of fields) members[field.name] = koffiType(koffi, field.type, 'field');
     const declare = (name: string | null) => (record.kind === 'struct' ? koffi.struct(name, members) : koffi.union(name, members));
     type = record.name === '' ? declare(null) : uniqueName(record.name, declare);
