@@ -406,7 +406,7 @@ class Parser {
       return known;
     }
     this.next();
-    const values: Record<string, number> = {};
+    const values: Record<string, number> = Object.create(null);
     let value = -1;
     while (!this.accept('}')) {
       const name = this.next();
@@ -690,7 +690,8 @@ export function parseDeclarations(text: string, scope: Scope = new Scope()): Dec
 /** One function prototype (`double cos(double x)`, with or without `;`), read against `scope`. */
 export function parseFunction(text: string, scope: Scope = new Scope()): NamedFunction {
   const local = new Scope(scope);
-  const declared = parseDeclarations(text, local);
+  // A tag first named here (`struct foo *f(void)`) declares an incomplete type: not a second declaration.
+  const declared = parseDeclarations(text, local).filter((d) => d.kind !== 'record' || d.type.fields !== undefined);
   const functions = declared.filter((d) => d.kind === 'function');
   const first = declared[0];
   if (functions.length !== 1 || declared.length !== 1 || !first) {

@@ -227,7 +227,8 @@ export class ForeignLibrary {
     // Read into a child scope first: a text that fails half way declares nothing.
     const local = new Scope(this.scope);
     const declared = parseDeclarations(text, local);
-    const result: Declarations = { functions: {}, types: {}, constants: {} };
+    // Null-prototype objects: a C name like `__proto__` is an ordinary key.
+    const result: Declarations = { functions: Object.create(null), types: Object.create(null), constants: Object.create(null) };
     for (const item of declared) {
       switch (item.kind) {
         case 'function': {

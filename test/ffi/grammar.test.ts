@@ -41,6 +41,12 @@ describe('grammar: prototypes', () => {
     expect(roundTrip(text)).toBe(expected);
   });
 
+  it('a struct first named in a prototype is an incomplete type, not a second declaration', () => {
+    const fn = parseFunction('struct foo *make_foo(const struct foo *from)');
+    expect(declaration(fn, fn.name)).toBe('struct foo *make_foo(const struct foo *from)');
+    expect(passing(fn.result, 'result')).toMatchObject({ as: 'handle' });
+  });
+
   it('reads named types from the scope, across calls', () => {
     const scope = new Scope();
     parseDeclarations('typedef bool MylibProgressFn(uint64_t done, uint64_t total, void *user_data); typedef struct MylibFuzzyIndex MylibFuzzyIndex;', scope);
@@ -78,6 +84,17 @@ describe('grammar: types and layouts', () => {
     parseDeclarations('enum mode { READ = 1, WRITE = READ << 1, BOTH = READ | WRITE, NEXT, NEG = -(2 * 3) };', scope);
     expect(Object.fromEntries(scope.constants)).toEqual({ READ: 1, WRITE: 2, BOTH: 3, NEXT: 4, NEG: -6 });
     expect(passing(parseType('enum mode', scope))).toMatchObject({ as: 'number' });
+  });
+
+  it('C names that are JavaScript property names are ordinary names', () => {
+    const scope = new Scope();
+    parseDeclarations('enum e { __proto__ = 7, constructor }; struct constructor { int __proto__; };', scope);
+    const type = parseType('enum e', scope);
+    expect(type.kind === 'enum' && Object.entries(type.values)).toEqual([
+      ['__proto__', 7],
+      ['constructor', 8],
+    ]);
+    expect((scope.type('struct constructor') as RecordType).fields?.map((f) => f.name)).toEqual(['__proto__']);
   });
 
   it('an opaque record is completed by its later definition (same object)', () => {
