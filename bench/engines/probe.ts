@@ -129,13 +129,17 @@ function timeFfi(calls: number): number {
   return ns;
 }
 
-/** Pairs of batches (raw, mylib-rust/ffi) per process: odd, so the median is one of them. */
-const COS_SAMPLES = 11;
+/**
+ * Pairs of batches (raw, mylib-rust/ffi) per process, of CALLS / 4 calls each: many short pairs
+ * rather than a few long ones, so that a burst of another process's work spoils few pairs and the
+ * median ratio skips them. Odd, so the median is one of them.
+ */
+const COS_SAMPLES = 31;
 
 /** Warm-up, then COS_SAMPLES pairs of batches in alternating order; medians, and the median of the per-pair ratios. */
 function cosVersusRaw(calls: number): { raw: number; ffi: number; ratio: number } {
-  timeRaw(calls / 4);
-  timeFfi(calls / 4);
+  timeRaw(calls);
+  timeFfi(calls);
   const raws: number[] = [];
   const ffis: number[] = [];
   const ratios: number[] = [];
@@ -157,7 +161,7 @@ function cosVersusRaw(calls: number): { raw: number; ffi: number; ratio: number 
   return { raw: mid(raws), ffi: mid(ffis), ratio: mid(ratios) };
 }
 
-result.cos = cosVersusRaw(CALLS);
+result.cos = cosVersusRaw(CALLS / 4);
 libm.close();
 if (!Number.isFinite(sink)) throw new Error('engine bench: cos sums are not finite');
 console.log(`ENGINE-BENCH ${JSON.stringify(result)}`);
