@@ -1,7 +1,10 @@
 #!/usr/bin/env -S npx tsx
 /**
  * npm run bench:engines [-- options]: the typed API's small calls (add, getResult 10 B and
- * 1 KiB) per runtime x engine, beside the N-API reference addon on every runtime that loads it.
+ * 1 KiB) per runtime x engine, beside the N-API reference addon on every runtime that loads it;
+ * and libm's `double cos(double)` declared through mylib-rust/ffi against the engine's raw call of
+ * the same function (koffi.load().func, bun:ffi dlopen, Deno.dlopen, node:ffi dlopen), measured
+ * side by side in alternating batches in the same process (goal: at most 1.5x the raw call).
  * Each pair runs bench/engines/probe.ts in its own process; the pairs run in turn, round after
  * round, so every ratio pairs measurements of the same round.
  *   --quick        one round of short batches (checks that every pair runs); writes under .cache/bench/
@@ -29,10 +32,17 @@ interface Calls {
   getResult10: number;
   getResult1k: number;
 }
+/** One process's cos figures: median ns of each, and the median of its per-batch-pair ratios. */
+interface CosVersusRaw {
+  raw: number;
+  ffi: number;
+  ratio: number;
+}
 interface Probe {
   runtime: string;
   engine: string;
   typed: Calls;
+  cos: CosVersusRaw;
   napi?: Calls;
   napiAbsent?: string;
 }
@@ -88,7 +98,10 @@ for (let round = 1; round <= rounds; round++) {
       continue;
     }
     samples.get(pair.id)!.push(result);
-    say(`round ${round}/${rounds} ${pair.id}: add ${result.typed.add.toFixed(1)} ns, getResult 10 B ${result.typed.getResult10.toFixed(1)} ns`);
+    say(
+      `round ${round}/${rounds} ${pair.id}: add ${result.typed.add.toFixed(1)} ns, getResult 10 B ${result.typed.getResult10.toFixed(1)} ns, ` +
+        `cos ${result.cos.ffi.toFixed(1)} ns (mylib-rust/ffi) vs ${result.cos.raw.toFixed(1)} ns (raw ${pair.engine}): ${result.cos.ratio.toFixed(2)}x`,
+    );
   }
 }
 
@@ -98,7 +111,9 @@ const median = (values: number[]) => {
 };
 const spread = (values: number[]) => (values.length ? `${Math.min(...values).toFixed(2)}..${Math.max(...values).toFixed(2)}` : '-');
 
-type Row = { pair: string; runtime: string; engine: string; typed: Calls; napi?: Calls; napiAbsent?: string };
+/** The cos row of a pair over the rounds: medians of the per-round figures, and the per-round ratios' spread. */
+type CosRow = { raw: number; ffi: number; ratio: number; ratioSpread: string; rounds: number[] };
+type Row = { pair: string; runtime: string; engine: string; typed: Calls; cos: CosRow; napi?: Calls; napiAbsent?: string };
 const rows: Row[] = [];
 for (const pair of pairs) {
   const list = samples.get(pair.id)!;
@@ -109,6 +124,13 @@ for (const pair of pairs) {
     runtime: list[0]!.runtime,
     engine: pair.engine,
     typed: { add: pick('add', 'typed'), getResult10: pick('getResult10', 'typed'), getResult1k: pick('getResult1k', 'typed') },
+    cos: {
+      raw: median(list.map((p) => p.cos.raw)),
+      ffi: median(list.map((p) => p.cos.ffi)),
+      ratio: median(list.map((p) => p.cos.ratio)),
+      ratioSpread: spread(list.map((p) => p.cos.ratio)),
+      rounds: list.map((p) => p.cos.ratio),
+    },
     ...(list[0]!.napi ? { napi: { add: pick('add', 'napi'), getResult10: pick('getResult10', 'napi'), getResult1k: pick('getResult1k', 'napi') } } : {}),
     ...(list[0]!.napiAbsent ? { napiAbsent: list[0]!.napiAbsent } : {}),
   });
@@ -152,6 +174,17 @@ nsTarget('deno:deno', 10);
 ratioTarget('bun:bun:ffi', 'getResult10', 0.6, 'typed getResult 10 B on Bun (bun:ffi) vs N-API on Node 20');
 ratioTarget('deno:deno', 'getResult10', 0.6, 'typed getResult 10 B on Deno (Deno.dlopen) vs N-API on Node 20');
 ratioTarget('node20:koffi', 'getResult10', 2.0, 'typed getResult 10 B on Node 20 (koffi) vs N-API on Node 20');
+/** mylib-rust/ffi's cos against the raw engine call, on every pair. */
+const COS_LIMIT = 1.5;
+for (const pair of pairs) {
+  const row = rows.find((r) => r.pair === pair.id);
+  targets.push({
+    what: `mylib-rust/ffi cos vs raw ${pair.engine} cos on ${pair.id}`,
+    target: `<= ${COS_LIMIT}x`,
+    value: row ? `${row.cos.ratio.toFixed(2)}x (rounds ${row.cos.ratioSpread})` : `not measured: ${(absent.get(pair.id) ?? 'no samples').replaceAll('|', '/')}`,
+    met: row ? row.cos.ratio <= COS_LIMIT : undefined,
+  });
+}
 
 const ns = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(1));
 const md = [
@@ -167,6 +200,19 @@ const md = [
       `| ${r.pair} | ${r.runtime} | ${ns(r.typed.add)} | ${ns(r.typed.getResult10)} | ${ns(r.typed.getResult1k)} | ${ns(r.napi?.add)} | ${ns(r.napi?.getResult10)} | ${ns(r.napi?.getResult1k)} |`,
   ),
   ...[...absent].map(([id, why]) => `| ${id} | absent: ${why.replaceAll('|', '/')} | | | | | | |`),
+  '',
+  "libm's `double cos(double)` declared through mylib-rust/ffi (`open('m').func('double cos(double x)')`) against the",
+  "engine's raw call of the same function (koffi: `koffi.load(path).func(...)`; bun:ffi, Deno and node:ffi: their `dlopen`),",
+  `in the same process, in alternating batches; median ns over the rounds; ratio: the median of the per-round ratios (each the`,
+  `median of one process's per-batch ratios), with their spread; goal <= ${COS_LIMIT}x.`,
+  '',
+  '| runtime x engine | raw cos | mylib-rust/ffi cos | ratio | spread over rounds | goal |',
+  '| --- | ---: | ---: | ---: | --- | --- |',
+  ...rows.map(
+    (r) =>
+      `| ${r.pair} | ${ns(r.cos.raw)} | ${ns(r.cos.ffi)} | ${r.cos.ratio.toFixed(2)}x | ${r.cos.ratioSpread} | ${r.cos.ratio <= COS_LIMIT ? 'met' : 'short'} |`,
+  ),
+  ...[...absent].map(([id, why]) => `| ${id} | absent: ${why.replaceAll('|', '/')} | | | | |`),
   '',
   '| target | goal | measured | |',
   '| --- | --- | --- | --- |',

@@ -44,6 +44,12 @@ import {
   LAYOUTS, Status, add, debugPanic, rawFunctions, unsafeAccess,
   type Pointer, type RawFunction, type RawFunctions, type SymbolName, type UnsafeAccess,
 } from 'mylib-rust/unsafe';
+import {
+  DeclarationError, ENGINES, Scope, addressOf, currentRuntime, defaultEngine, formatType, open as openForeign, parseFunction, parseType, readCString,
+  readRecord, sizeOf,
+  type CType, type Declarations, type EngineName as FfiEngineName, type ExportedSymbol, type ForeignFunction, type ForeignLibrary, type FuncOptions,
+  type OpenOptions, type RecordType, type SymbolKind,
+} from 'mylib-rust/ffi';
 
 const text: string = getResult('x');
 const count: number = countDoubles(new Uint8Array([97, 97])) + countDoubles('bb') + levenshtein('a', 'b');
@@ -88,7 +94,40 @@ const symbol: SymbolName = 'mylib_add';
 const handle: Pointer | null = null;
 const sum: number = add(1, 2) + access.add(1, 2) + one(1, 2) + Status.PANIC + LAYOUTS.MylibStats.size;
 
+// mylib-rust/ffi: open, symbols, func (types derived from the prototype text), declare, memory.
+const libm: ForeignLibrary = openForeign('m', { engine: 'auto' } satisfies OpenOptions);
+const runtimeName: 'node' | 'bun' | 'deno' = currentRuntime();
+const ffiEngine: FfiEngineName = libm.engine === defaultEngine() ? ENGINES[0] : libm.engine;
+const exported: ExportedSymbol[] = libm.symbols();
+const kind: SymbolKind | undefined = exported.find((s) => s.name === 'cos')?.kind;
+const cos: ForeignFunction<'double cos(double x)'> = libm.func('double cos(double x)', { errno: false } satisfies FuncOptions);
+const cosValue: number = cos(0);
+const cosLater: Promise<number> = cos.async(Math.PI, { signal: controller.signal });
+const strlen = openForeign('c').func('size_t strlen(const char *s)');
+const length: number | bigint = strlen('abc');
+const declared: Declarations = openForeign('c').declare('typedef struct { int quot; int rem; } div_t; div_t div(int numerator, int denominator);');
+const divT: CType | undefined = declared.types.div_t;
+const record: Record<string, unknown> | undefined = divT?.kind === 'struct' ? readRecord(addressOf(new Uint8Array(8)), divT as RecordType) : undefined;
+const parsed: string = formatType(parseType('const char *', new Scope())) + parseFunction('int f(int a)').name + sizeOf(parseType('void *'));
+const fromC: string | null = readCString(null, 16);
+try {
+  parseFunction('int printf(const char *format, ...)');
+} catch (error) {
+  if (error instanceof DeclarationError) {
+    const where: string = \`\${error.line}:\${error.column}: \${error.reason}\`;
+    void [where, error.pretty()];
+  }
+}
+
 // What must NOT type-check.
+// @ts-expect-error cos takes a number
+cos('zero');
+// @ts-expect-error cos returns a number
+const notAString: string = cos(0);
+// @ts-expect-error strlen takes a string or null
+strlen(42);
+// @ts-expect-error an engine name is one of ENGINES
+openForeign('m', { engine: 'ctypes' });
 // @ts-expect-error getResult takes a string
 getResult(42);
 // @ts-expect-error the constructor is private: open() makes a Mylib
@@ -105,6 +144,7 @@ const notACode: MylibError['code'] = 'NOPE';
 await import('mylib-rust/reference/text');
 
 export { byPath, bins, count, engine, later, matches, name, notACode, pending, summary, summaryLater, symbol, handle, sum, text, top };
+export { cosLater, cosValue, divT, ffiEngine, fromC, kind, length, notAString, parsed, record, runtimeName };
 `;
 
 /** The expected WordCounter input, the same text as the check scripts feed. */
@@ -112,3 +152,17 @@ export const WORDS_INPUT = ['The cat and the hat. ', 'THE END, the end'];
 export const GET_RESULT_INPUT = 'Hello from an installed package ✓';
 /** @type {[string, string]} */
 export const COUNT_INPUTS = ['aabbb', 'xxyyz'];
+
+/** The module test-package.mjs copies from this folder into the [ffi] project and runs on every runtime x engine pair. */
+export const FFI_CONSUMER = 'ffi-consumer.mjs';
+/** What ffi-consumer.mjs must see: cos(0), cos(pi); cos(pi / 3) within 1e-12; the div_t of each div call. */
+export const FFI_EXPECTED = {
+  cos: [1, -1],
+  cosThird: 0.5,
+  cosAsync: -1,
+  div: [
+    { quot: 3, rem: 2 },
+    { quot: -3, rem: -2 },
+    { quot: -2147483647, rem: 0 },
+  ],
+};

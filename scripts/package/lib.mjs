@@ -75,6 +75,10 @@ export function rootManifestProblems(manifest) {
   );
   want(!manifest.exports?.['./reference/*'], 'reference/ is test code, not public API: no export for it');
   want(
+    manifest.exports?.['./ffi']?.types === './dist/bindings/ffi/index.d.ts' && manifest.exports?.['./ffi']?.default === './dist/bindings/ffi/index.js',
+    'exports["./ffi"] must be { types: "./dist/bindings/ffi/index.d.ts", default: "./dist/bindings/ffi/index.js" } (mylib-rust/ffi)',
+  );
+  want(
     JSON.stringify(Object.keys(manifest.dependencies ?? {})) === '["koffi"]',
     `dependencies must be koffi only (the service's go in service/package.json), got ${JSON.stringify(manifest.dependencies)}`,
   );
@@ -85,6 +89,18 @@ export function rootManifestProblems(manifest) {
   );
   want(Array.isArray(manifest.files) && manifest.files.includes(BUILD_FROM_SOURCE_SCRIPT), `"files" must list ${BUILD_FROM_SOURCE_SCRIPT}`);
   return problems;
+}
+
+/**
+ * The files an exports map names (string targets, and the `types`/`default` of condition
+ * objects), relative to the package root, without `./`; `*` patterns are left out.
+ * @param {Manifest['exports']} exports
+ */
+export function exportedFiles(exports) {
+  return Object.values(exports ?? {})
+    .flatMap((target) => (typeof target === 'string' ? [target] : target ? [target.types, target.default] : []))
+    .filter((file) => typeof file === 'string' && !file.includes('*'))
+    .map((file) => String(file).replace(/^\.\//, ''));
 }
 
 /** The files of the root package as npm packs them (`npm pack --dry-run`), relative, sorted. */
@@ -143,6 +159,12 @@ export const MAIN_REQUIRED = [
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
   'dist/bindings/ffi/engines/koffi.js',
+  // mylib-rust/ffi (exports["./ffi"]): every engine, and the types of the entry.
+  'dist/bindings/ffi/index.js',
+  'dist/bindings/ffi/index.d.ts',
+  'dist/bindings/ffi/engines/bun.js',
+  'dist/bindings/ffi/engines/deno.js',
+  'dist/bindings/ffi/engines/node.js',
 ];
 export const MAIN_ALLOWED = [
   /^package\.json$/,

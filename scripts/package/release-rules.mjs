@@ -1,7 +1,7 @@
 // The rules of `npm run release:check`, as pure functions over data read from the repository
 // and the tarballs (release-check.mjs does the reading; test/tooling/release-rules.test.ts
 // feeds them broken cases).
-import { BUILD_FROM_SOURCE_SCRIPT, DEV_ONLY_FIELDS, PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, platformFiles } from './lib.mjs';
+import { BUILD_FROM_SOURCE_SCRIPT, DEV_ONLY_FIELDS, PACKAGE_NAME, PLATFORM_TARGETS, checkFileList, exportedFiles, platformFiles } from './lib.mjs';
 
 /** @import { Manifest } from './lib.mjs' */
 /** @typedef {{ file: string, manifest: Manifest, files: string[], header?: { format: string, machine: string } }} Tarball */
@@ -74,6 +74,8 @@ export function packageProblems(tarballs, root) {
     const install = `node ${BUILD_FROM_SOURCE_SCRIPT} --auto`;
     if (JSON.stringify(m.scripts) !== JSON.stringify({ install }))
       problems.push(`${PACKAGE_NAME}: scripts must be exactly { install: "${install}" } (the source-build hook), got ${JSON.stringify(m.scripts)}`);
+    const unshipped = exportedFiles(m.exports).filter((file) => !main.files.includes(file));
+    if (unshipped.length) problems.push(`${PACKAGE_NAME}: the exports map names files the tarball lacks: ${unshipped.join(', ')}`);
     if (Object.keys(m.exports ?? {}).some((key) => key.startsWith('./reference')))
       problems.push(`${PACKAGE_NAME}: exports reference/, which is test code, not public API`);
   }

@@ -7,9 +7,15 @@
 //            platform package and koffi's binary package; ESM and CommonJS scripts call
 //            getResult/countDoubles/WordCounter (expected values from reference/); the library
 //            came from the platform package.
+//   ffi      mylib-rust/ffi from the installed package: ffi-consumer.mjs (copied from this folder)
+//            on every runtime x engine pair of scripts/runtimes/lib.mjs (Node 20 and Node 26 with
+//            koffi, node:ffi, Bun with bun:ffi and koffi, Deno with Deno.dlopen and koffi): libm's
+//            exports list cos as a function; cos() and .async; libc's div() returns a div_t. A
+//            runtime missing from .cache/runtimes fails the check with the reason.
 //   types    `tsc --noEmit --strict --module nodenext --moduleResolution nodenext consumer.ts`
 //            on TypeScript 7 (the repository's) and 5.x (from the registry), with and without
-//            `--types node`; then declarations.cjs checks the installed .d.ts (no @internal, no
+//            `--types node` (the consumer uses mylib-rust, mylib-rust/unsafe and mylib-rust/ffi);
+//            then declarations.cjs checks the installed .d.ts (no @internal, no
 //            private or internal names, every public type nameable, no Node types needed).
 //   negative the platform package removed: the error names it and the source-build command;
 //            the install hook (cargo hidden) leaves the install working and says why.
@@ -46,12 +52,15 @@ import { LIBRARY_PATH_ENV, hostPlatform, libraryFileName, platformTag } from '..
 import { getResult as referenceGetResult, countDoubles as referenceCountDoubles } from '../../reference/text.ts';
 import { WordCounter as ReferenceWordCounter } from '../../reference/words.ts';
 import { arm64GnuRoot, foreignNode, has, paths as crossPaths, qemuArm64 } from '../cross/lib.mjs';
-import { COUNT_INPUTS, CONSUMER_FILES, GET_RESULT_INPUT, TYPES_CONSUMER, WORDS_INPUT } from './consumer.mjs';
+import { ENGINE_ENV } from '../../bindings/ffi/engine.ts';
+import { PAIRS as RUNTIME_PAIRS, RUNTIMES, installed as runtimeInstalled, runtimeBinary, runtimeCommand } from '../runtimes/lib.mjs';
+import { COUNT_INPUTS, CONSUMER_FILES, FFI_CONSUMER, FFI_EXPECTED, GET_RESULT_INPUT, TYPES_CONSUMER, WORDS_INPUT } from './consumer.mjs';
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, platformPackageName, root, rootManifest, tarballManifest } from './lib.mjs';
 import { errorMessage } from '../errors.mjs';
 
 /** @import { PlatformInfo } from '../../bindings/names.ts' */
 /** @import { Runner } from '../../bindings/targets.ts' */
+/** @import { Runtime } from '../runtimes/lib.mjs' */
 /**
  * What a check script of consumer.mjs writes (or runCheck's `crashed` when it wrote nothing).
  * @typedef {{ crashed?: string, getResult?: unknown, countDoubles?: unknown, top?: unknown, path?: string, abi?: unknown, error?: { name?: string, message: string, platformPackage?: string } }} ConsumerResult
@@ -316,6 +325,33 @@ function judgeMissing(result, packageName, besidePackage) {
   return problems.join('; ') || null;
 }
 
+/**
+ * Problems of one run of ffi-consumer.mjs (its `FFI-CONSUMER {json}` line) on `pair`, or null.
+ * @param {RunResult} r
+ * @param {{ id: string, runtime: Runtime, engine: string }} pair
+ */
+function judgeFfi(r, pair) {
+  const line = r.out.split('\n').find((l) => l.startsWith('FFI-CONSUMER '));
+  if (!line) return `no FFI-CONSUMER line (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}): ${tail(r.out)}`;
+  /** @type {{ runtime?: string, engine?: string, libm?: string, cosKind?: unknown, cos?: number[], cosAsync?: unknown, divType?: unknown, div?: unknown, error?: { name?: string, message: string, stack?: string } }} */
+  const seen = JSON.parse(line.slice('FFI-CONSUMER '.length));
+  if (seen.error) return `${seen.error.name}: ${seen.error.message}${seen.error.stack ? ` (${seen.error.stack.split('\n')[1]?.trim()})` : ''}`;
+  const runtime = pair.runtime.startsWith('node') ? 'node' : pair.runtime;
+  const cos = seen.cos ?? [];
+  const problems = [
+    r.status === 0 ? null : `exit ${r.status}: ${tail(r.out, 4)}`,
+    same(seen.runtime, runtime, 'currentRuntime()'),
+    same(seen.engine, pair.engine, 'the engine'),
+    same(seen.cosKind, 'function', `libm's (${seen.libm}) export cos: kind`),
+    same(cos.slice(0, 2), FFI_EXPECTED.cos, 'cos(0), cos(pi)'),
+    Math.abs((cos[2] ?? Number.NaN) - FFI_EXPECTED.cosThird) <= 1e-12 ? null : `cos(pi / 3): expected ${FFI_EXPECTED.cosThird}, got ${cos[2]}`,
+    same(seen.cosAsync, FFI_EXPECTED.cosAsync, 'await cos.async(pi)'),
+    same(seen.divType, 'struct', 'the kind of div_t'),
+    same(seen.div, FFI_EXPECTED.div, 'div(17, 5), div(-17, 5), div(2147483647, -1)'),
+  ].filter(Boolean);
+  return problems.join('; ') || null;
+}
+
 // ---------------------------------------------------------------- host
 const hostTag = platformTag(hostPlatform());
 const hostPackage = platformPackageName();
@@ -397,6 +433,34 @@ if (!platformTarballs.has(hostPackage)) {
       check('source', `${script}: calls work with the source build (cargo hidden again at run time)`, () =>
         judge(runCheck(host, script, nodeHere(host, noRust)), built),
       );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- ffi
+// mylib-rust/ffi from the installed package: ffi-consumer.mjs (a module of this folder, copied
+// into the project) on every runtime x engine pair of scripts/runtimes/lib.mjs: Node 20 (the node
+// running this script) and Node 26 from .cache/runtimes with koffi (and node:ffi on Node 26), Bun
+// and Deno with their own FFI and with koffi. A runtime missing from .cache/runtimes is a FAILED
+// check with the reason, never a pass.
+console.log(chalk.bold('\n[ffi] mylib-rust/ffi from the installed package on Node, Bun and Deno'));
+{
+  const dir = makeProject('ffi', { type: 'module' });
+  copyFileSync(join(root, 'scripts', 'package', FFI_CONSUMER), join(dir, FFI_CONSUMER));
+  const install = npmInstall(dir, noRust);
+  check('ffi', `npm install ${PACKAGE_NAME} succeeds`, () => (install.status === 0 ? null : tail(install.out)));
+  if (install.status === 0) {
+    for (const pair of /** @type {Array<{ id: string, runtime: Runtime, engine: string }>} */ (RUNTIME_PAIRS)) {
+      const label = pair.runtime === 'node20' ? `Node ${process.versions.node}` : `${RUNTIMES[pair.runtime].label} ${RUNTIMES[pair.runtime].version}`;
+      check('ffi', `${pair.id} (${label}): libm's exports list cos; cos() and div() from the installed package`, () => {
+        if (pair.runtime !== 'node20' && !runtimeInstalled(pair.runtime))
+          return `${label} is missing: ${runtimeBinary(pair.runtime)} not found (npm run setup:runtimes)`;
+        const { bin, args } = runtimeCommand(pair.runtime, FFI_CONSUMER);
+        // Node: the plain .mjs, without the repository's tsx; Bun and Deno: lib.mjs's flags.
+        const argv = pair.runtime === 'node20' || pair.runtime === 'node26' ? [FFI_CONSUMER] : args;
+        const r = run(bin, argv, { cwd: dir, env: { ...noRust, [ENGINE_ENV]: pair.engine, NODE_NO_WARNINGS: '1' }, timeout: 120_000 });
+        return judgeFfi(r, pair);
+      });
     }
   }
 }

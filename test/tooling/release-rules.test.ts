@@ -44,6 +44,11 @@ const MAIN_FILES = [
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
   'dist/bindings/ffi/engines/koffi.js',
+  'dist/bindings/ffi/index.js',
+  'dist/bindings/ffi/index.d.ts',
+  'dist/bindings/ffi/engines/bun.js',
+  'dist/bindings/ffi/engines/deno.js',
+  'dist/bindings/ffi/engines/node.js',
 ];
 
 function release(): Tarball[] {
@@ -158,6 +163,20 @@ describe('packageProblems', () => {
       /dist\/reference\/text\.js is not a file the main package ships/,
     ],
     [
+      'mylib-rust/ffi missing',
+      (t) => (byName(t, PACKAGE_NAME).files = MAIN_FILES.filter((f) => !f.startsWith('dist/bindings/ffi/index.'))),
+      /mylib-rust: dist\/bindings\/ffi\/index\.js is missing/,
+    ],
+    [
+      'an export naming a file the tarball lacks',
+      (t) =>
+        ((byName(t, PACKAGE_NAME).manifest.exports as Record<string, unknown>)['./extra'] = {
+          types: './dist/bindings/extra.d.ts',
+          default: './dist/bindings/extra.js',
+        }),
+      /the exports map names files the tarball lacks: dist\/bindings\/extra\.d\.ts, dist\/bindings\/extra\.js/,
+    ],
+    [
       'reference/ exported',
       (t) => ((byName(t, PACKAGE_NAME).manifest.exports as Record<string, string>)['./reference/*'] = './dist/reference/*.js'),
       /exports reference\//,
@@ -216,6 +235,7 @@ describe('the root package.json is the main package', () => {
     ['optionalDependencies by hand', { optionalDependencies: { 'mylib-rust-linux-x64-gnu': '0.1.0' } }, /optionalDependencies are computed/],
     ['an install script in the root', { scripts: { install: 'node build-from-source.mjs --auto' } }, /no install scripts in the root/],
     ['exports and main disagree', { main: './index.js' }, /exports\["\."\] must name the same files/],
+    ['no ./ffi export', { exports: { ...manifest.exports, './ffi': undefined } }, /exports\["\.\/ffi"\] must be/],
   ])('%s is reported', (_name, change, message) => {
     const problems: string[] = rootManifestProblems({ ...manifest, ...change });
     expect(
