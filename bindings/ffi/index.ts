@@ -5,11 +5,28 @@
  */
 export { ENGINES, ENGINE_ENV, type EngineName, currentRuntime, defaultEngine } from './engine.ts';
 export type { ErrnoAccess } from './errno.ts';
-export { DeclarationError, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
+export { DeclarationError, type Declared, type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
 export { type Declarations, ForeignLibrary, type FuncOptions, type OpenOptions, open } from './library.ts';
 export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, readCString, readRecord, writeBytes, writeRecord } from './memory.ts';
 export { type ResolvedLibrary, resolveLibrary } from './names.ts';
 export type { ExportedSymbol, SymbolKind } from './object-file.ts';
 export { decodeRecord, encodeRecord } from './record.ts';
 export type { AsyncOptions, ForeignFunction, ParamsOf, PointerArgument, PointerResult, RecordValue, ResultOf } from './typed.ts';
-export { type CType, type FunctionType, type RecordType, formatType, layoutOf, sizeOf } from './types.ts';
+export {
+  type ArrayType,
+  type CType,
+  type EnumType,
+  type Field,
+  type FieldLayout,
+  type FunctionType,
+  type HostModel,
+  type Layout,
+  type Param,
+  type PointerType,
+  type RecordType,
+  type ScalarType,
+  type VoidType,
+  formatType,
+  layoutOf,
+  sizeOf,
+} from './types.ts';

@@ -140,6 +140,7 @@ export class ForeignLibrary {
   readonly #state: LibraryState;
   #symbols: ExportedSymbol[] | undefined;
 
+  /** @internal Made by open(). */
   constructor(native: NativeLibrary, engine: Engine, resolved: ResolvedLibrary) {
     this.#native = native;
     this.#engine = engine;
