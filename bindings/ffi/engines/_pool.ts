@@ -95,9 +95,7 @@ export interface PoolCall {
   error?(error: unknown): unknown;
 }
 
-type ToWorker =
-  | { type: 'call'; id: number; key: number; definition?: unknown; args: unknown[]; callbacks: number[] }
-  | { type: 'close' };
+type ToWorker = { type: 'call'; id: number; key: number; definition?: unknown; args: unknown[]; callbacks: number[] } | { type: 'close' };
 type FromWorker =
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: unknown }

@@ -33,17 +33,7 @@
  */
 import { createRequire } from 'node:module';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, registerEngine } from '../engine.ts';
-import {
-  type Convert,
-  type LoweredRecord,
-  argumentName,
-  converting,
-  lowered,
-  refusal,
-  same,
-  stringArgument,
-  wideResult,
-} from '../_lowering.ts';
+import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, stringArgument, wideResult } from '../_lowering.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
 import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
 
@@ -194,15 +184,17 @@ function callbackPlan(ffi: BunFfi, owner: FunctionType, index: number, fn: Funct
   const convertsArgs = fromNative.some((convert) => convert !== same);
   return {
     definition,
-    body: (js, state) => (...raw) => {
-      if (state.thrown) return zero;
-      try {
-        return toNative(js(...(convertsArgs ? raw.map((value, i) => fromNative[i]!(value)) : raw)));
-      } catch (error) {
-        state.thrown = { error };
-        return zero;
-      }
-    },
+    body:
+      (js, state) =>
+      (...raw) => {
+        if (state.thrown) return zero;
+        try {
+          return toNative(js(...(convertsArgs ? raw.map((value, i) => fromNative[i]!(value)) : raw)));
+        } catch (error) {
+          state.thrown = { error };
+          return zero;
+        }
+      },
     answer: (raw) => (typeof raw === 'bigint' ? raw : raw === true ? 1 : typeof raw === 'number' ? raw : 0),
   };
 }
@@ -498,14 +490,18 @@ class BunLibrary implements NativeLibrary {
   }
 
   bind(type: FunctionType & { name: string }, options: BindOptions = {}): BoundFunction {
+    // The type first: what bun:ffi cannot do is refused whether or not the symbol exists.
+    const plan = planOf(this.#ffi, type, options);
     const address = this.#find(type.name);
     if (address === 0n) throw new Error(`Symbol "${type.name}" not found in "${this.path}"`);
-    return this.#bound(type, address, type.name, options);
+    return this.#bound(type, plan, address, type.name);
   }
 
   bindAddress(address: bigint, type: FunctionType, options: BindOptions = {}): BoundFunction {
+    const plan = planOf(this.#ffi, type, options);
     if (address === 0n) throw new TypeError(`mylib: bun:ffi cannot bind ${type.name ?? 'a function'} at address 0 (NULL)`);
-    return this.#bound(type, address, undefined, options);
+    this.#check();
+    return this.#bound(type, plan, address, undefined);
   }
 
   symbol(name: string): bigint {
@@ -523,14 +519,17 @@ class BunLibrary implements NativeLibrary {
     this.#handle = 0n;
   }
 
-  #find(name: string): bigint {
+  #check(): void {
     if (this.#handle === 0n) throw new Error(`mylib: bun:ffi: ${this.path} is closed`);
+  }
+
+  #find(name: string): bigint {
+    this.#check();
     return this.#loader.find(this.#handle, name);
   }
 
-  #bound(type: FunctionType, address: bigint, name: string | undefined, options: BindOptions): BoundFunction {
+  #bound(type: FunctionType, plan: FunctionPlan, address: bigint, name: string | undefined): BoundFunction {
     const ffi = this.#ffi;
-    const plan = planOf(ffi, type, options);
     const native = ffi.CFunction({ ...plan.definition, ptr: Number(address) });
     this.#natives.push(native);
     const definition: WorkerDefinition = {

@@ -29,16 +29,7 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import {
-  type Convert,
-  type LoweredRecord,
-  argumentName,
-  converting,
-  lowered,
-  refusal,
-  same,
-  wideResult,
-} from '../_lowering.ts';
+import { type Convert, type LoweredRecord, argumentName, converting, lowered, refusal, same, wideResult } from '../_lowering.ts';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, currentRuntime, registerEngine } from '../engine.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
 import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
@@ -222,15 +213,17 @@ function callbackPlan(ffi: NodeFfi, owner: FunctionType, index: number, fn: Func
   const zero = exact(0);
   return {
     signature,
-    body: (js, state) => (...raw) => {
-      if (state.thrown) return zero;
-      try {
-        return toNative(js(...raw.map((value, i) => fromNative[i]!(value))));
-      } catch (error) {
-        state.thrown = { error };
-        return zero;
-      }
-    },
+    body:
+      (js, state) =>
+      (...raw) => {
+        if (state.thrown) return zero;
+        try {
+          return toNative(js(...raw.map((value, i) => fromNative[i]!(value))));
+        } catch (error) {
+          state.thrown = { error };
+          return zero;
+        }
+      },
   };
 }
 
