@@ -84,7 +84,7 @@ function write(type: CType, value: unknown, view: DataView, offset: number, wher
         throw new TypeError(`${where} must be an Array of ${type.length} elements, got ${describe(value)}`);
       }
       const step = layoutOf(type.of).size;
-      for (const [index, element] of value.entries()) write(type.of, element, view, offset + index * step, `${where}[${index}]`);
+      for (let index = 0; index < type.length; index++) write(type.of, value[index], view, offset + index * step, `${where}[${index}]`);
       return;
     }
     case 'void':

@@ -1,7 +1,7 @@
 /**
  * The Engine interface (bindings/ffi/engine.ts) exercised directly on libraries this project did
  * not write: libm (`cos`, `ldexp`, `lgamma` and its data symbol `signgam`) and libc (`strlen`,
- * `div` -> div_t by value, `getenv`'s string result, `strtoull`'s 64-bit result, `qsort` with a
+ * `div` -> div_t by value, `inet_ntoa` taking a struct by value, `getenv`'s string result, `strtoull`'s 64-bit result, `qsort` with a
  * comparator callback, `abs` through its address). Runtime-neutral, no test framework: run it on
  * Bun (`bun test/engines/ffi-engine.ts`, engine bun:ffi) or Node >= 26.1
  * (`node --import tsx test/engines/ffi-engine.ts`, engine node:ffi). Each check prints `ok`;
@@ -41,6 +41,8 @@ parseDeclarations(
   typedef struct { int quot; int rem; } div_t;
   struct point { double x; double y; };
   typedef int compare_fn(const void *a, const void *b);
+  struct in_addr { uint32_t s_addr; };
+  const char *inet_ntoa(struct in_addr address);
   div_t div(int numerator, int denominator);
   size_t strlen(const char *s);
   const char *getenv(const char *name);
@@ -89,6 +91,14 @@ check('div: a div_t returned by value is a plain object', async () => {
   assert.deepEqual(div.call(7, 2), { quot: 3, rem: 1 });
   assert.deepEqual(div.call(-7, 2), { quot: -3, rem: -1 });
   assert.deepEqual(await div.callAsync([100, 7]), { quot: 14, rem: 2 });
+});
+
+check('inet_ntoa: a struct in_addr passed by value is a plain object', async () => {
+  const inetNtoa = libc.bind(declared('inet_ntoa'));
+  // s_addr is in network order: 127.0.0.1 is the bytes 7f 00 00 01, 0x0100007f on this little-endian host.
+  assert.equal(inetNtoa.call({ s_addr: 0x0100007f }), '127.0.0.1');
+  assert.equal(await inetNtoa.callAsync([{ s_addr: 0x04030201 }]), '1.2.3.4');
+  assert.throws(() => inetNtoa.call({ addr: 1 }), { name: 'TypeError', message: /s_addr is missing/ });
 });
 
 check('getenv: a const char * result is a string, NULL is null', async () => {
@@ -153,6 +163,14 @@ check('bindAddress: a call through the address of an exported function', async (
   const abs = libc.bindAddress(libc.symbol('abs'), parseFunction('int abs(int value)'));
   assert.equal(abs.call(-42), 42);
   assert.equal(await abs.callAsync([-7]), 7);
+  if (engine.name === 'node:ffi') {
+    // node:ffi binds by exported name only: an address that is no export is refused (never called).
+    const notAnExport = engine.addressOf(new Uint8Array(16));
+    assert.throws(
+      () => libc.bindAddress(notAnExport, parseFunction('int f(void)')),
+      (error: Error) => error.message.includes('node:ffi') && /function pointer \(bindAddress/.test(error.message),
+    );
+  }
 });
 
 check('view and addressOf: the same bytes, no copy', () => {

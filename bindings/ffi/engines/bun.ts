@@ -441,14 +441,26 @@ class BunLibrary implements NativeLibrary {
   }
 
   bind(type: FunctionType & { name: string }, options: BindOptions = {}): BoundFunction {
+    // The type first: what bun:ffi cannot do is refused whether or not the symbol exists.
+    const plan = planOf(this.#ffi, type, options);
     const address = this.#find(type.name);
     if (address === 0n) throw new Error(`Symbol "${type.name}" not found in "${this.path}"`);
-    return this.#bound(type, address, type.name, options);
+    return this.#bound(type, plan, address, type.name);
+  }
+
+  /**
+   * The address form of a function for bindings/_table.ts (AddressFormHook): the function itself,
+   * because a `ptr` parameter takes a Number address as it is, 7-10 ns cheaper per call than `uintptr_t` declared as u64 (Bun 1.4.4).
+   */
+  bindAddressForm(type: FunctionType & { name: string }): BoundFunction {
+    return this.bind(type);
   }
 
   bindAddress(address: bigint, type: FunctionType, options: BindOptions = {}): BoundFunction {
+    const plan = planOf(this.#ffi, type, options);
     if (address === 0n) throw new TypeError(`mylib: bun:ffi cannot bind ${type.name ?? 'a function'} at address 0 (NULL)`);
-    return this.#bound(type, address, undefined, options);
+    this.#check();
+    return this.#bound(type, plan, address, undefined);
   }
 
   symbol(name: string): bigint {
@@ -466,14 +478,17 @@ class BunLibrary implements NativeLibrary {
     this.#handle = 0n;
   }
 
-  #find(name: string): bigint {
+  #check(): void {
     if (this.#handle === 0n) throw new Error(`mylib: bun:ffi: ${this.path} is closed`);
+  }
+
+  #find(name: string): bigint {
+    this.#check();
     return this.#loader.find(this.#handle, name);
   }
 
-  #bound(type: FunctionType, address: bigint, name: string | undefined, options: BindOptions): BoundFunction {
+  #bound(type: FunctionType, plan: FunctionPlan, address: bigint, name: string | undefined): BoundFunction {
     const ffi = this.#ffi;
-    const plan = planOf(ffi, type, options);
     const native = ffi.CFunction({ ...plan.definition, ptr: Number(address) });
     this.#natives.push(native);
     const definition: WorkerDefinition = {

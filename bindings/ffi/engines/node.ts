@@ -447,6 +447,14 @@ class NodeLibrary implements NativeLibrary {
     return this.#bound(type, this.path, type.name, options);
   }
 
+  /**
+   * The address form of a function for bindings/_table.ts (AddressFormHook): the function itself,
+   * because a `pointer` parameter gets the Number address as a BigInt, as a `uintptr_t` one would (no faster on Node 26.10), and a second signature for the symbol would need a second DynamicLibrary.
+   */
+  bindAddressForm(type: FunctionType & { name: string }): BoundFunction {
+    return this.bind(type);
+  }
+
   bindAddress(address: bigint, type: FunctionType, options: BindOptions = {}): BoundFunction {
     const { file, name } = this.#exportAt(address, type);
     return this.#bound(type, file, name, options);
