@@ -226,7 +226,7 @@ function wideOut(value: unknown): unknown {
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
