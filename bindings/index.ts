@@ -17,5 +17,5 @@ export { Mylib } from './library.ts';
 export type { AsyncClosestOptions, ClosestOptions, HandleOptions, LevenshteinOptions, Match, Stats, WordCount } from './types.ts';
 export { LibraryLoadError, type LoadOptions } from './loader.ts';
 export { ABI_VERSION, LIB_NAME } from './names.ts';
-export type { EngineName } from './engine.ts';
+export type { EngineName } from './ffi/engine.ts';
 export { MAX_ASYNC_CALLS } from './limits.ts';

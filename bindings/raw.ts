@@ -9,6 +9,8 @@
  * bindings/.
  */
 
+import { type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './ffi/grammar.ts';
+import { type RecordType, type ScalarType as CScalar, declaration, formatType, layoutOf, scalar } from './ffi/types.ts';
 import { ABI_VERSION } from './names.ts';
 
 /**
@@ -166,23 +168,62 @@ export type RawFunction<P extends string> = (...args: ParamsOf<P>) => ResultType
 export type RawFunctions = { [K in SymbolName]: RawFunction<(typeof DECLARATIONS)[K]> };
 
 // ---------------------------------------------------------------------------------------------
-// Struct layouts, computed from STRUCTS with the C rules (natural alignment, 64-bit hosts).
+// The table read by the grammar of mylib-rust/ffi: one Scope with the table's types, and the
+// parsed prototype of every export. Engines bind these; the header and the drift check read them.
 
-const C_SIZES: Record<string, number> = {
-  bool: 1,
-  int8_t: 1,
-  uint8_t: 1,
-  int16_t: 2,
-  uint16_t: 2,
-  int32_t: 4,
-  uint32_t: 4,
-  float: 4,
-  int64_t: 8,
-  uint64_t: 8,
-  double: 8,
-  size_t: 8,
-  uintptr_t: 8,
-};
+/** The table's tables, as the drift check also reads them from fixtures. */
+export interface TypeTables {
+  STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  CALLBACKS: Readonly<Record<string, string>>;
+  OPAQUES: readonly string[];
+}
+
+/**
+ * A Scope holding the table's opaque types, callback types and structs (in that order, so that a
+ * struct field may point to either). `report` receives each entry that cannot be read (default:
+ * throw); the scope keeps the others.
+ */
+export function tableScope(
+  tables: TypeTables = { STRUCTS, CALLBACKS, OPAQUES },
+  report: (subject: string, error: Error) => void = (subject, error) => {
+    throw new Error(`mylib: ${subject}: ${error.message}`);
+  },
+): Scope {
+  const scope = new Scope();
+  for (const name of tables.OPAQUES) {
+    try {
+      parseDeclarations(`typedef struct ${name} ${name};`, scope);
+    } catch (error) {
+      report(`OPAQUES ${name}`, error as Error);
+    }
+  }
+  for (const [name, prototype] of Object.entries(tables.CALLBACKS)) {
+    try {
+      parseDeclarations(`typedef ${prototype};`, scope);
+    } catch (error) {
+      report(`CALLBACKS.${name}`, error as Error);
+    }
+  }
+  for (const [name, fields] of Object.entries(tables.STRUCTS)) {
+    const record: RecordType = { kind: 'struct', name, typedefName: name, fields: undefined };
+    try {
+      record.fields = Object.entries(fields).map(([field, type]) => ({ name: field, type: parseType(type, scope) }));
+      scope.tags.set(`struct ${name}`, record);
+      scope.typedefs.set(name, record);
+    } catch (error) {
+      report(`STRUCTS.${name}`, error as Error);
+    }
+  }
+  return scope;
+}
+
+/** The table's types. */
+export const TABLE_SCOPE: Scope = tableScope();
+
+/** The parsed prototype of every export. */
+export const FUNCTIONS: Readonly<Record<SymbolName, NamedFunction>> = Object.fromEntries(
+  Object.entries(DECLARATIONS).map(([name, prototype]) => [name, parseFunction(prototype, TABLE_SCOPE)]),
+) as Record<SymbolName, NamedFunction>;
 
 export interface Layout {
   size: number;
@@ -190,66 +231,14 @@ export interface Layout {
   members: Record<string, { offset: number; type: string }>;
 }
 
-function layoutOf(name: string, fields: Record<string, string>): Layout {
-  let offset = 0;
-  let alignment = 1;
-  const members: Layout['members'] = {};
-  for (const [field, type] of Object.entries(fields)) {
-    const size = C_SIZES[type];
-    if (size === undefined) throw new Error(`mylib: struct ${name}.${field} has a type without a known size: ${type}`);
-    offset = Math.ceil(offset / size) * size;
-    members[field] = { offset, type };
-    offset += size;
-    alignment = Math.max(alignment, size);
-  }
-  return { size: Math.ceil(offset / alignment) * alignment, alignment, members };
-}
-
-/** Size, alignment and field offsets of every struct in STRUCTS. */
+/** Size, alignment and field offsets of every struct in STRUCTS (the host's C rules, types.ts). */
 export const LAYOUTS: Readonly<Record<keyof typeof STRUCTS, Layout>> = Object.fromEntries(
-  Object.entries(STRUCTS).map(([name, fields]) => [name, layoutOf(name, fields)]),
+  Object.keys(STRUCTS).map((name) => {
+    const layout = layoutOf(TABLE_SCOPE.type(name) as RecordType);
+    const members = Object.fromEntries(layout.fields.map((f) => [f.name, { offset: f.offset, type: formatType(f.type) }]));
+    return [name, { size: layout.size, alignment: layout.alignment, members }];
+  }),
 ) as Record<keyof typeof STRUCTS, Layout>;
-
-// ---------------------------------------------------------------------------------------------
-// A small parser of the table's prototypes, for engines that declare types themselves.
-
-export interface ParsedParam {
-  name: string;
-  /** The base type without `const` and stars: `uint8_t`, `MylibFuzzyIndex`, `size_t`. */
-  base: string;
-  /** Number of `*`. */
-  pointers: number;
-}
-
-export interface ParsedPrototype {
-  name: string;
-  result: ParsedParam;
-  params: ParsedParam[];
-}
-
-function parseDeclarator(text: string, where: string): ParsedParam {
-  const match = /^(?:const\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*((?:\*\s*(?:const\s*)?)*)([A-Za-z_][A-Za-z0-9_]*)?$/.exec(text.trim());
-  if (!match) throw new Error(`mylib: cannot read '${text}' in ${where}`);
-  return { base: match[1]!, pointers: (match[2]!.match(/\*/g) ?? []).length, name: match[3] ?? '' };
-}
-
-/**
- * A `const char *` result: a static NUL-terminated string the library owns. Every engine returns
- * it as a JS string (koffi does so by itself).
- */
-export function isStringResult(result: ParsedParam): boolean {
-  return result.base === 'char' && result.pointers === 1;
-}
-
-/** `int32_t f(const uint8_t *a, size_t n)` -> its name, result and parameters. */
-export function parsePrototype(prototype: string): ParsedPrototype {
-  const open = prototype.indexOf('(');
-  const close = prototype.lastIndexOf(')');
-  const head = parseDeclarator(prototype.slice(0, open), prototype);
-  const inside = prototype.slice(open + 1, close).trim();
-  const params = inside === '' ? [] : inside.split(',').map((part) => parseDeclarator(part, prototype));
-  return { name: head.name, result: { ...head, name: '' }, params };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -281,16 +270,14 @@ export type AddressFunctions = {
   [K in TextOutSymbol]: (...args: AsNumbers<ParamsOf<(typeof DECLARATIONS)[K]>>) => number;
 };
 
+/** The address form of a function: every pointer parameter becomes `uintptr_t`. */
+export function addressForm(fn: NamedFunction): NamedFunction {
+  const address = scalar('uintptr_t') as CScalar;
+  return { ...fn, params: fn.params.map((p) => (p.type.kind === 'pointer' ? { name: p.name, type: address } : p)) };
+}
+
 /** `int32_t f(const uint8_t *a, size_t n)` -> `int32_t f(uintptr_t a, size_t n)`. */
 export function addressPrototype(prototype: string): string {
-  const open = prototype.indexOf('(');
-  const close = prototype.lastIndexOf(')');
-  const parameters = prototype
-    .slice(open + 1, close)
-    .split(',')
-    .map((parameter) => {
-      const star = parameter.lastIndexOf('*');
-      return star === -1 ? parameter.trim() : `uintptr_t ${parameter.slice(star + 1).trim()}`;
-    });
-  return `${prototype.slice(0, open)}(${parameters.join(', ')})`;
+  const fn = addressForm(parseFunction(prototype, TABLE_SCOPE));
+  return declaration(fn, fn.name);
 }

@@ -8,8 +8,6 @@ import {
   type LibrarySymbols,
   ROOT,
   checkAbi,
-  formatC,
-  parseCPrototype,
   parseRustSource,
   readDeclarations,
   readElfDynamicSymbols,
@@ -18,6 +16,8 @@ import {
   runCheck,
   tablesFrom,
 } from '../scripts/abi/index.ts';
+import { parseFunction } from '../bindings/ffi/grammar.ts';
+import { formatType } from '../bindings/ffi/types.ts';
 import { compileFixtureLibrary } from './helpers.ts';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'abi');
@@ -220,14 +220,18 @@ describe('parsers', () => {
 
   it.each([
     ['int32_t f(const uint8_t *a, size_t n)', ['const uint8_t *', 'size_t'], 'int32_t'],
-    ['void f(_Out_ MylibStats *s, MylibWordCounter **out)', ['MylibStats *', 'MylibWordCounter **'], 'void'],
-    ['int f(unsigned int a, long long b, str s, const uint8_t *const *pp)', ['uint32_t', 'int64_t', 'const char *', 'const uint8_t *const *'], 'int32_t'],
+    ['void f(MylibStats *s, MylibWordCounter **out)', ['MylibStats *', 'MylibWordCounter **'], 'void'],
+    [
+      'int f(unsigned int a, long long b, const char *s, const uint8_t *const *pp)',
+      ['uint32_t', 'int64_t', 'const char *', 'const uint8_t *const *'],
+      'int32_t',
+    ],
     ['uint8_t *f()', [], 'uint8_t *'],
   ])('C prototype %s', (text, params, result) => {
-    const proto = parseCPrototype(text, 'test');
+    const proto = parseFunction(text, realTables.TABLE_SCOPE);
     expect(proto.params.map((p) => p.type)).toHaveLength(params.length);
-    expect(proto.params.map((p) => formatC(p.type))).toEqual(params);
-    expect(formatC(proto.result)).toBe(result);
+    expect(proto.params.map((p) => formatType(p.type))).toEqual(params);
+    expect(formatType(proto.result)).toBe(result);
   });
 });
 

@@ -6,7 +6,9 @@
 import type { DeclarationTables } from './declarations.ts';
 import { type NamedTypes, type RustApi, type RustEnum, type RustCallback, type RustParam, type RustStruct, type Token, rustToC, typeText } from './rust.ts';
 import type { LibrarySymbols } from './symbols.ts';
-import { type CParam, type CPrototype, type CType, RUST_TO_C, baseOf, formatC, parseCDeclarator, parseCPrototype, primitiveLayout, sameC } from './types.ts';
+import { type NamedFunction, Scope, parseFunction, parseType } from '../../bindings/ffi/grammar.ts';
+import { type CType, type HostModel, type Param, VOID, baseOf, formatType, layoutOf, sameType } from '../../bindings/ffi/types.ts';
+import { tableScope } from '../../bindings/raw.ts';
 
 export type ProblemKind =
   | 'param-type'
@@ -65,7 +67,17 @@ export interface CheckResult {
   };
 }
 
-const KNOWN_C = new Set([...Object.values(RUST_TO_C), 'void', 'char', 'int', 'uintptr_t', 'long', 'unsigned long']);
+/** The data model of a host with `pointerSize`-byte pointers (`long` is 4 bytes on Windows). */
+function hostWith(pointerSize: number): HostModel {
+  const size = pointerSize === 4 ? 4 : 8;
+  return { pointerSize: size, longSize: process.platform === 'win32' ? 4 : size };
+}
+
+/** The name of the type at the bottom of a pointer chain; undefined for scalars and void. */
+function namedBase(type: CType): string | undefined {
+  const { base } = baseOf(type);
+  return base.kind === 'struct' || base.kind === 'union' || base.kind === 'function' || base.kind === 'enum' ? base.name : undefined;
+}
 
 function where(item: { file: string; line: number }): string {
   return `${item.file}:${item.line}`;
@@ -123,7 +135,7 @@ function compareSignature(
   subject: string,
   rustParams: RustParam[],
   rustResult: { text: string; tokens: Token[] },
-  proto: CPrototype,
+  proto: NamedFunction,
   named: NamedTypes,
   problems: Problem[],
   used: Map<string, string>,
@@ -131,8 +143,8 @@ function compareSignature(
   const toC = (tokens: Token[], what: string): CType | undefined => {
     try {
       const type = rustToC(tokens, named);
-      const base = baseOf(type).name;
-      if (!used.has(base)) used.set(base, `${subject} ${what}`);
+      const base = namedBase(type);
+      if (base !== undefined && !used.has(base)) used.set(base, `${subject} ${what}`);
       return type;
     } catch (error) {
       problems.push({ kind: 'rust-type', subject, message: `${subject}: ${what}: ${(error as Error).message}` });
@@ -140,13 +152,13 @@ function compareSignature(
     }
   };
   const counts = `Rust has ${rustParams.length} parameter(s), declared ${proto.params.length}`;
-  for (const { r, ri, d, di } of alignParams<RustParam, CParam>(rustParams, proto.params)) {
+  for (const { r, ri, d, di } of alignParams<RustParam, Param>(rustParams, [...proto.params])) {
     if (r && !d) {
       const c = toC(r.tokens, `parameter ${ri + 1} '${r.name}'`);
       problems.push({
         kind: 'param-missing',
         subject,
-        message: `${subject}: parameter ${ri + 1} '${r.name}' (Rust ${r.rust} -> ${c ? formatC(c) : '?'}) is missing from the declaration (${counts})`,
+        message: `${subject}: parameter ${ri + 1} '${r.name}' (Rust ${r.rust} -> ${c ? formatType(c) : '?'}) is missing from the declaration (${counts})`,
       });
       continue;
     }
@@ -154,7 +166,7 @@ function compareSignature(
       problems.push({
         kind: 'param-extra',
         subject,
-        message: `${subject}: declared parameter ${di + 1}${quoteName(d.name)} (${formatC(d.type)}) has no Rust parameter (${counts})`,
+        message: `${subject}: declared parameter ${di + 1}${quoteName(d.name)} (${formatType(d.type)}) has no Rust parameter (${counts})`,
       });
       continue;
     }
@@ -162,23 +174,23 @@ function compareSignature(
     const label = `parameter ${ri + 1} '${r.name}'`;
     const c = toC(r.tokens, label);
     if (!c) continue;
-    if (!sameC(c, d.type)) {
-      problems.push({ kind: 'param-type', subject, message: `${subject}: ${label}: Rust ${r.rust} -> ${formatC(c)}, declared ${formatC(d.type)}` });
+    if (!sameType(c, d.type)) {
+      problems.push({ kind: 'param-type', subject, message: `${subject}: ${label}: Rust ${r.rust} -> ${formatType(c)}, declared ${formatType(d.type)}` });
     } else if (d.name !== undefined && d.name !== r.name) {
       problems.push({
         kind: 'param-name',
         subject,
-        message: `${subject}: parameter ${ri + 1}: Rust name '${r.name}', declared '${d.name}' (both ${formatC(c)}; swapped parameters?)`,
+        message: `${subject}: parameter ${ri + 1}: Rust name '${r.name}', declared '${d.name}' (both ${formatType(c)}; swapped parameters?)`,
       });
     }
   }
-  const result = rustResult.tokens.length === 0 ? ({ kind: 'named', name: 'void', isConst: false } as CType) : toC(rustResult.tokens, 'return type');
-  if (result && !sameC(result, proto.result)) {
+  const result = rustResult.tokens.length === 0 ? VOID : toC(rustResult.tokens, 'return type');
+  if (result && !sameType(result, proto.result)) {
     const rustText = rustResult.tokens.length === 0 ? '() (no return value)' : rustResult.text;
     problems.push({
       kind: 'return-type',
       subject,
-      message: `${subject}: return type: Rust ${rustText} -> ${formatC(result)}, declared ${formatC(proto.result)}`,
+      message: `${subject}: return type: Rust ${rustText} -> ${formatType(result)}, declared ${formatType(proto.result)}`,
     });
   }
 }
@@ -199,10 +211,10 @@ function typeLayout(tokens: Token[], named: NamedTypes, pointerSize: number, see
     return { size: element.size * count, alignment: element.alignment };
   }
   const c = rustToC(tokens, named);
-  if (c.kind === 'pointer') return { size: pointerSize, alignment: pointerSize };
-  const primitive = primitiveLayout(c.name, pointerSize);
-  if (primitive) return primitive;
-  const struct = named.structs.get(c.name);
+  if (c.kind === 'pointer' || c.kind === 'scalar') {
+    return layoutOf(c, hostWith(pointerSize));
+  }
+  const struct = c.kind === 'struct' ? named.structs.get(c.name) : undefined;
   if (struct?.reprC) {
     const layout = structLayout(struct, named, pointerSize, seen);
     return { size: layout.size, alignment: layout.alignment };
@@ -229,22 +241,25 @@ export function structLayout(struct: RustStruct, named: NamedTypes, pointerSize:
   return { size: Math.ceil(offset / alignment) * alignment, alignment, offsets };
 }
 
-/** Canonical C spelling of a struct field (arrays as `T[N]`). */
-function rustFieldC(tokens: Token[], named: NamedTypes): string {
+/** The C type of a struct field's Rust type (arrays included). */
+function rustFieldType(tokens: Token[], named: NamedTypes): CType {
   if (tokens[0]?.text === '[') {
     const semi = tokens.findIndex((t) => t.text === ';');
-    return `${rustFieldC(tokens.slice(1, semi), named)}[${tokens[semi + 1]?.text.replace(/usize$/, '')}]`;
+    const length = Number(tokens[semi + 1]?.text.replace(/_/g, '').replace(/usize$/, ''));
+    return { kind: 'array', of: rustFieldType(tokens.slice(1, semi), named), length };
   }
-  return formatC(rustToC(tokens, named));
+  return rustToC(tokens, named);
 }
 
-function declaredFieldC(text: string, where: string): string {
-  const array = /^(.*?)\s*\[\s*(\d+)\s*\]$/.exec(text.trim());
-  if (array) return `${declaredFieldC(array[1] as string, where)}[${array[2]}]`;
-  return formatC(parseCDeclarator(text, where).type);
-}
-
-function checkStruct(name: string, rust: RustStruct | undefined, tables: DeclarationTables, named: NamedTypes, pointerSize: number, problems: Problem[]) {
+function checkStruct(
+  name: string,
+  rust: RustStruct | undefined,
+  tables: DeclarationTables,
+  scope: Scope,
+  named: NamedTypes,
+  pointerSize: number,
+  problems: Problem[],
+) {
   const subject = `struct ${name}`;
   const push = (kind: ProblemKind, message: string) => problems.push({ kind, subject, message: `${subject}: ${message}` });
   if (!rust) {
@@ -272,8 +287,8 @@ function checkStruct(name: string, rust: RustStruct | undefined, tables: Declara
     let rustC: string;
     let declC: string;
     try {
-      rustC = rustFieldC(field.tokens, named);
-      declC = declaredFieldC(declaredType, `STRUCTS.${name}.${field.name}`);
+      rustC = formatType(rustFieldType(field.tokens, named));
+      declC = formatType(parseType(declaredType, scope));
     } catch (error) {
       push('struct-field', `field '${field.name}': ${(error as Error).message}`);
       continue;
@@ -291,15 +306,13 @@ function checkStruct(name: string, rust: RustStruct | undefined, tables: Declara
     push('struct-layout', `cannot compute the Rust layout: ${(error as Error).message}`);
     return;
   }
-  const tableType = tables.TYPES[name];
-  if (!tableType) {
-    push('struct-layout', `no layout in LAYOUTS (computed from STRUCTS) for this struct`);
-    return;
-  }
-  if (tableType.size !== layout.size) push('struct-layout', `size: Rust #[repr(C)] ${layout.size} bytes, table ${tableType.size} bytes`);
-  if (tableType.alignment !== layout.alignment) push('struct-layout', `alignment: Rust #[repr(C)] ${layout.alignment}, table ${tableType.alignment}`);
+  const record = scope.type(name);
+  if (record?.kind !== 'struct' || record.fields === undefined) return; // reported when the scope was read
+  const table = layoutOf(record, hostWith(pointerSize));
+  if (table.size !== layout.size) push('struct-layout', `size: Rust #[repr(C)] ${layout.size} bytes, table ${table.size} bytes`);
+  if (table.alignment !== layout.alignment) push('struct-layout', `alignment: Rust #[repr(C)] ${layout.alignment}, table ${table.alignment}`);
   for (const [field, offset] of layout.offsets) {
-    const tableOffset = tableType.members?.[field]?.offset;
+    const tableOffset = table.fields.find((f) => f.name === field)?.offset;
     if (tableOffset !== undefined && tableOffset !== offset) push('struct-layout', `field '${field}' offset: Rust ${offset}, table ${tableOffset}`);
   }
 }
@@ -434,10 +447,18 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
     }
   }
 
-  const declared = new Map<string, CPrototype>();
+  const scope = tableScope(tables, (subject, error) =>
+    problems.push({ kind: 'declaration-invalid', subject, message: `${subject}: cannot read the declaration: ${error.message}` }),
+  );
+  // Types Rust defines and the table does not: read as placeholders, so that the prototypes using
+  // them are still compared and the missing table entry is reported once, with its first use.
+  const reading = new Scope(scope);
+  for (const name of structs.keys()) if (!scope.type(name)) reading.typedefs.set(name, { kind: 'struct', name, typedefName: name, fields: undefined });
+  for (const name of callbacks.keys()) if (!scope.type(name)) reading.typedefs.set(name, { kind: 'function', name, result: VOID, params: [] });
+  const declared = new Map<string, NamedFunction>();
   for (const [key, prototype] of Object.entries(tables.DECLARATIONS)) {
     try {
-      const proto = parseCPrototype(prototype, `DECLARATIONS.${key}`);
+      const proto = parseFunction(prototype, reading);
       if (proto.name !== key) {
         problems.push({
           kind: 'declaration-invalid',
@@ -478,9 +499,9 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
   // Callbacks: every declared one against its Rust alias.
   for (const [key, prototype] of Object.entries(tables.CALLBACKS)) {
     const subject = `callback ${key}`;
-    let proto: CPrototype;
+    let proto: NamedFunction;
     try {
-      proto = parseCPrototype(prototype, `CALLBACKS.${key}`);
+      proto = parseFunction(prototype, reading);
     } catch (error) {
       problems.push({ kind: 'declaration-invalid', subject, message: `${subject}: cannot read the declared prototype: ${(error as Error).message}` });
       continue;
@@ -507,7 +528,6 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
   // Named types used by the exports must be declared on the TS side, each in the right table.
   const opaques = new Set(tables.OPAQUES);
   for (const [name, firstUse] of used) {
-    if (KNOWN_C.has(name)) continue;
     const struct = structs.get(name);
     if (callbacks.has(name)) {
       if (!(name in tables.CALLBACKS)) {
@@ -550,7 +570,7 @@ export function checkAbi({ rust, tables, symbols, pointerSize = 8 }: CheckInput)
 
   // Structs: fields and layout, for everything declared.
   const pointer = pointerSize;
-  for (const name of Object.keys(tables.STRUCTS)) checkStruct(name, structs.get(name), tables, named, pointer, problems);
+  for (const name of Object.keys(tables.STRUCTS)) checkStruct(name, structs.get(name), tables, scope, named, pointer, problems);
 
   checkStatus(rust.enums, tables, problems);
   checkConstants(rust, tables, problems);

@@ -1,16 +1,9 @@
 /**
  * Reads the TypeScript side's declaration tables by importing the module (bindings/raw.ts, or a
- * fixture with the same exports), not by reading its text: what is checked is what koffi gets.
+ * fixture with the same exports), not by reading its text: what is checked is what the engines get.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-/** What the drift check needs from a koffi TypeObject. */
-export interface LayoutInfo {
-  size: number;
-  alignment: number;
-  members?: Record<string, { offset: number }>;
-}
 
 export interface DeclarationTables {
   /** Where the tables came from, for messages. */
@@ -19,7 +12,6 @@ export interface DeclarationTables {
   STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>;
   CALLBACKS: Readonly<Record<string, string>>;
   OPAQUES: readonly string[];
-  TYPES: Readonly<Record<string, LayoutInfo>>;
   /** The status table (`OK: 0, NULL_ARGUMENT: 1, ...`), compared with the Rust `enum Status`; undefined when absent. */
   Status: Readonly<Record<string, number>> | undefined;
   /** Numeric constants (`MYLIB_ERR_MAX_LEN: 1023`), each compared with the Rust `const` of that name. */
@@ -30,7 +22,7 @@ export interface DeclarationTables {
 export function tablesFrom(module: Record<string, unknown>, source: string): DeclarationTables {
   const declarations = module.DECLARATIONS;
   if (typeof declarations !== 'object' || declarations === null) {
-    throw new Error(`${source}: exports no DECLARATIONS table (symbol -> koffi prototype string)`);
+    throw new Error(`${source}: exports no DECLARATIONS table (symbol -> C prototype)`);
   }
   const object = <T>(name: string, fallback: T): T => {
     const value = module[name];
@@ -44,8 +36,6 @@ export function tablesFrom(module: Record<string, unknown>, source: string): Dec
     STRUCTS: object('STRUCTS', {}),
     CALLBACKS: object('CALLBACKS', {}),
     OPAQUES: object<readonly string[]>('OPAQUES', []),
-    // LAYOUTS (computed from STRUCTS in bindings/raw.ts); older tables and fixtures export koffi TYPES.
-    TYPES: object('LAYOUTS', object('TYPES', {})),
     Status: object<Record<string, number> | undefined>('Status', undefined),
     CONSTANTS: object('CONSTANTS', {}),
   };

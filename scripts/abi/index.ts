@@ -16,7 +16,6 @@ export { type CheckResult, type Problem, type ProblemKind, checkAbi, structLayou
 export { type DeclarationTables, readDeclarations, tablesFrom } from './declarations.ts';
 export { type RustApi, parseRustSource, readRustApi, rustToC, tokenize } from './rust.ts';
 export { type LibrarySymbols, isElf, probeSymbols, readElfDynamicSymbols, readLibrarySymbols } from './symbols.ts';
-export { formatC, parseCPrototype } from './types.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -7,7 +7,35 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type CType, RUST_TO_C } from './types.ts';
+import { type CType, type FunctionType, type RecordType, VOID, pointer, scalar } from '../../bindings/ffi/types.ts';
+
+/** Rust primitive -> the C scalar it is (resolved by the vocabulary of bindings/ffi/types.ts). */
+export const RUST_TO_C: Readonly<Record<string, string>> = {
+  u8: 'uint8_t',
+  i8: 'int8_t',
+  u16: 'uint16_t',
+  i16: 'int16_t',
+  u32: 'uint32_t',
+  i32: 'int32_t',
+  u64: 'uint64_t',
+  i64: 'int64_t',
+  usize: 'size_t',
+  isize: 'intptr_t',
+  f32: 'float',
+  f64: 'double',
+  bool: 'bool',
+  c_char: 'char',
+  c_schar: 'int8_t',
+  c_uchar: 'uint8_t',
+  c_int: 'int',
+  c_uint: 'unsigned int',
+  c_long: 'long',
+  c_ulong: 'unsigned long',
+  c_longlong: 'int64_t',
+  c_ulonglong: 'uint64_t',
+  c_float: 'float',
+  c_double: 'double',
+};
 
 export interface Token {
   kind: 'ident' | 'punct' | 'str' | 'char' | 'lifetime' | 'num' | 'doc';
@@ -567,15 +595,13 @@ export function rustToC(tokens: Token[], named: NamedTypes): CType {
   if (first.text === '*') {
     const qualifier = tokens[1]?.text;
     if (qualifier !== 'const' && qualifier !== 'mut') throw new Error(`raw pointer without const/mut: ${text}`);
-    const to = rustToC(tokens.slice(2), named);
-    return { kind: 'pointer', to: { ...to, isConst: qualifier === 'const' } as CType, isConst: false };
+    return pointer(rustToC(tokens.slice(2), named), qualifier === 'const');
   }
   if (first.text === '&') {
     const isMut = tokens[1]?.text === 'mut';
     const rest = tokens.slice(isMut ? 2 : 1);
     if (rest[0]?.text === '[' || rest[0]?.text === 'str' || rest[0]?.kind === 'lifetime') throw new Error(`no C equivalent for ${text}`);
-    const to = rustToC(rest, named);
-    return { kind: 'pointer', to: { ...to, isConst: !isMut } as CType, isConst: false };
+    return pointer(rustToC(rest, named), !isMut);
   }
   if (first.text === 'Option' && tokens[1]?.text === '<') {
     const inner = tokens.slice(2, -1);
@@ -584,19 +610,27 @@ export function rustToC(tokens: Token[], named: NamedTypes): CType {
     if (inner[0]?.text === '&' || inner[0]?.text === 'NonNull') return rustToC(inner, named);
     throw new Error(`Option<...> is FFI-safe only around a fn pointer, reference or NonNull: ${text}`);
   }
-  if (first.text === 'NonNull' && tokens[1]?.text === '<') {
-    const to = rustToC(tokens.slice(2, -1), named);
-    return { kind: 'pointer', to, isConst: false };
-  }
-  if (first.text === '(' && tokens[1]?.text === ')' && tokens.length === 2) return { kind: 'named', name: 'void', isConst: false };
+  if (first.text === 'NonNull' && tokens[1]?.text === '<') return pointer(rustToC(tokens.slice(2, -1), named));
+  if (first.text === '(' && tokens[1]?.text === ')' && tokens.length === 2) return VOID;
   if (tokens.some((t) => t.text === 'fn')) throw new Error(`inline fn pointer type '${text}': declare it as \`pub type Name = unsafe extern "C" fn(...)\``);
   // A path (std::ffi::c_char, crate::ffi::MylibStats): its last segment names it.
   const segments = tokens.filter((t) => t.text !== '::');
   if (segments.some((t) => t.kind !== 'ident') || segments.length === 0) throw new Error(`unsupported type '${text}'`);
   const name = (segments[segments.length - 1] as Token).text;
+  if (name === 'c_void') return VOID;
   const primitive = RUST_TO_C[name];
-  if (primitive) return { kind: 'named', name: primitive, isConst: false };
-  // koffi spells a callback parameter `Name *`, the pointer that Rust's fn type already is.
-  if (named.callbacks.has(name)) return { kind: 'pointer', to: { kind: 'named', name, isConst: false }, isConst: false };
-  return { kind: 'named', name, isConst: false };
+  if (primitive) return scalar(primitive) as CType;
+  // A Rust fn type is already the pointer that C spells `Name *`.
+  if (named.callbacks.has(name)) return pointer(namedFunction(name));
+  return namedRecord(name);
+}
+
+/** A callback type known by name only (its signature is compared on its own). */
+function namedFunction(name: string): FunctionType {
+  return { kind: 'function', name, result: VOID, params: [] };
+}
+
+/** A Rust struct as C code names it (`typedef struct Name Name`); fields are compared on their own. */
+function namedRecord(name: string): RecordType {
+  return { kind: 'struct', name, typedefName: name, fields: undefined };
 }
