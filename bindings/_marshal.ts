@@ -4,7 +4,8 @@
  * status -> MylibError. Not public API.
  */
 import { MylibError } from './errors.ts';
-import { CONSTANTS, LAYOUTS, type Pointer, type RawFunctions, Status } from './raw.ts';
+import { LAYOUTS } from './_table.ts';
+import { CONSTANTS, type Pointer, type RawFunctions, Status } from './raw.ts';
 
 /** Bytes of the err buffer every fallible export writes its message into: never too short. */
 export const ERR_CAP = CONSTANTS.MYLIB_ERR_MAX_LEN + 1;

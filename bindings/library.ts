@@ -24,8 +24,8 @@ import {
   sharesMemory,
 } from './_marshal.ts';
 import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
-import type { LoadedLibrary } from './loader.ts';
-import type { EngineLibrary, EngineName } from './engine.ts';
+import type { MylibTable } from './_table.ts';
+import type { EngineName } from './ffi/engine.ts';
 import { type AddressFunctions, type RawFunctions, Status, type TextOutSymbol } from './raw.ts';
 import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 
@@ -45,13 +45,13 @@ function unloadedFunctions(path: string): RawFunctions {
   });
 }
 
-let construct: ((library: LoadedLibrary) => Mylib) | undefined;
+let construct: ((library: MylibTable) => Mylib) | undefined;
 
 /**
  * @internal A Mylib over a library the loader accepted. open() (index.ts) is the only caller:
  * the constructor is private, so a consumer cannot build a Mylib around anything else.
  */
-export function createMylib(library: LoadedLibrary): Mylib {
+export function createMylib(library: MylibTable): Mylib {
   return construct!(library);
 }
 
@@ -62,21 +62,20 @@ export function createMylib(library: LoadedLibrary): Mylib {
 export class Mylib {
   /** The file this instance loaded. */
   readonly path: string;
-  #library: LoadedLibrary | undefined;
+  #library: MylibTable | undefined;
   #raw: RawFunctions;
   #addressed: AddressFunctions;
   /** The real functions while #release frees library-owned memory after #raw was swapped. */
   #releasing: RawFunctions | undefined;
   #inFlight = 0;
   /** Set by unload() while async calls run: unmapped when the last one settles. */
-  #unloadWhenIdle: LoadedLibrary | undefined;
+  #unloadWhenIdle: MylibTable | undefined;
   readonly #sync: CallBuffers = syncBuffers();
   readonly #input = new Scratch(4096);
   readonly #output = new Scratch(4096);
   readonly #packed = new Scratch(4096);
   readonly #native: NativeScratch;
   readonly #objects = new NativeObjects();
-  readonly #engine: EngineLibrary;
   /** The FFI engine this instance calls through (see open({ engine })). */
   readonly engine: EngineName;
 
@@ -84,17 +83,15 @@ export class Mylib {
     construct = (library) => new Mylib(library);
   }
 
-  private constructor(library: LoadedLibrary) {
+  private constructor(library: MylibTable) {
     this.path = library.path;
     this.#library = library;
-    this.#engine = library.library;
-    this.engine = library.library.engine;
-    this.#raw = library.library.raw;
-    this.#addressed = library.library.addressed;
-    const engine = this.#engine;
+    this.engine = library.engine;
+    this.#raw = library.raw;
+    this.#addressed = library.addressed;
     this.#native = new NativeScratch(
       () => this.#live(),
-      (pointer, length) => engine.view(pointer, length),
+      (pointer, length) => library.view(pointer, length),
     );
     const self = this;
     registerContext(this, {
@@ -104,7 +101,7 @@ export class Mylib {
       sync: this.#sync,
       objects: this.#objects,
       encode: (text) => this.#encode(text),
-      view: (pointer, length) => engine.view(pointer, length),
+      view: (pointer, length) => library.view(pointer, length),
       callAsync: (name, args, signal) => this.#callAsync(name, args, signal),
       guardCallbacks: (active, call) => this.#guardCallbacks(active, call),
     });
@@ -432,12 +429,12 @@ export class Mylib {
     else this.#release(library);
   }
 
-  #release(library: LoadedLibrary): void {
+  #release(library: MylibTable): void {
     this.#objects.releaseAll();
-    this.#releasing = library.library.raw;
+    this.#releasing = library.raw;
     this.#native.release();
     this.#releasing = undefined;
-    library.library.unload();
+    library.unload();
   }
 
   [Symbol.dispose](): void {
@@ -472,7 +469,7 @@ export class Mylib {
   #callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignal): Promise<number> {
     if (this.#library === undefined) return Promise.reject(unloadedError(name, this.path));
     // Bound now: a call made before unload() still runs, against the still-mapped library.
-    const engine = this.#library.library;
+    const engine = this.#library;
     this.#inFlight++;
     return new Promise<number>((resolve, reject) => {
       asyncGate.enter(signal).then(

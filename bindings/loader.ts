@@ -17,14 +17,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENGINE_ENV, type Engine, type EngineName, type OpenedLibrary, engineChoice, resolveEngine } from './engine.ts';
-import type { EngineLibrary } from './engine.ts';
-import { registerBunEngine } from './engines/bun.ts';
-import { registerDenoEngine } from './engines/deno.ts';
-import { registerKoffiEngine } from './engines/koffi.ts';
-import { registerNodeEngine } from './engines/node.ts';
+import { type MylibTable, openTable } from './_table.ts';
+import { ENGINE_ENV, type Engine, type EngineName, engineChoice, resolveEngine } from './ffi/engine.ts';
+import { registerBunEngine } from './ffi/engines/bun.ts';
+import { registerDenoEngine } from './ffi/engines/deno.ts';
+import { registerKoffiEngine } from './ffi/engines/koffi.ts';
+import { registerNodeEngine } from './ffi/engines/node.ts';
 import { describe } from './errors.ts';
-import { ABI_VERSION, LIBRARY_PATH_ENV, LIB_NAME, type PlatformInfo, hostPlatform, libraryFileName, platformTag } from './names.ts';
+import { LIBRARY_PATH_ENV, LIB_NAME, type PlatformInfo, hostPlatform, libraryFileName, platformTag } from './names.ts';
 import { objectFileProblem } from './object-file.ts';
 
 /** The npm name of the main package. Platform packages are `<PACKAGE_NAME>-<platform tag>`. */
@@ -108,11 +108,7 @@ export interface Candidate {
 }
 
 /** @internal A library the loader accepted (Mylib is built over one; see createMylib). */
-export interface LoadedLibrary {
-  path: string;
-  /** The library as the chosen engine presents it. */
-  library: EngineLibrary;
-}
+export type LoadedLibrary = MylibTable;
 
 export class LibraryLoadError extends Error {
   readonly attempts: ReadonlyArray<{ path: string; source: string; reason: string }>;
@@ -178,7 +174,7 @@ function platformPackageCandidate(name: string, fileName: string): Candidate {
   return { path: join(dirname(manifest), fileName), source };
 }
 
-/** @internal Loads, checks the ABI version, then declares every function. */
+/** @internal Loads, checks the ABI version, then binds every function (bindings/_table.ts). */
 export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
   const attempts: Array<{ path: string; source: string; reason: string }> = [];
   const choice = options.engine ?? engineChoice(process.env[ENGINE_ENV], `mylib: ${ENGINE_ENV}`);
@@ -202,23 +198,9 @@ function tryLoad(path: string, engine: Engine): LoadedLibrary | { reason: string
   // dlopen maps a truncated file past its end and dies with SIGBUS: check the headers first.
   const problem = objectFileProblem(path);
   if (problem !== undefined) return { reason: problem };
-  let opened: OpenedLibrary;
   try {
-    opened = engine.open(path);
+    return openTable(engine, path);
   } catch (error) {
-    return { reason: `${engine.name}: ${(error as Error).message}` };
-  }
-  try {
-    const abiVersion = opened.abiVersion();
-    if (abiVersion !== ABI_VERSION) {
-      opened.unload();
-      return {
-        reason: `ABI version mismatch: the library has ABI version ${abiVersion}, these bindings were written for ABI version ${ABI_VERSION}`,
-      };
-    }
-    return { path, library: opened.declare() };
-  } catch (error) {
-    opened.unload();
     return { reason: (error as Error).message };
   }
 }

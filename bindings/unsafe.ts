@@ -18,18 +18,17 @@ import { library } from './index.ts';
 import type { Mylib } from './library.ts';
 import type { RawFunctions } from './raw.ts';
 
+export { LAYOUTS, type Layout } from './_table.ts';
 export {
   CALLBACKS,
   CONSTANTS,
   DECLARATIONS,
-  LAYOUTS,
   OPAQUES,
   STATUS_NAMES,
   STRUCTS,
   Status,
   type Address,
   type Bytes,
-  type Layout,
   type Pointer,
   type ProgressFn,
   type RawFunction,

@@ -1,21 +1,23 @@
 /**
- * The C ABI called the way a C caller can call it: raw koffi declarations, including variants
- * that take addresses (`uintptr_t`) so tests can pass misaligned and overlapping pointers that
- * the typed layer never produces: huge inputs and allocation failures, numeric edge cases,
- * misaligned arrays, overlapping outputs, the final progress call.
+ * The C ABI called the way a C caller can call it: the table's functions, plus variants bound
+ * through the koffi engine that take addresses (`uintptr_t`) so tests can pass misaligned and
+ * overlapping pointers that the typed layer never produces: huge inputs and allocation failures,
+ * numeric edge cases, misaligned arrays, overlapping outputs, the final progress call.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { loadKoffi } from '../bindings/engines/koffi.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAYOUTS, type MylibTable, declarationScope } from '../bindings/_table.ts';
+import type { NativeLibrary } from '../bindings/ffi/engine.ts';
+import { koffiEngine } from '../bindings/ffi/engines/koffi.ts';
+import { parseFunction } from '../bindings/ffi/grammar.ts';
 import { loadLibrary } from '../bindings/loader.ts';
 import { readStats } from '../bindings/_marshal.ts';
-import { LAYOUTS, type RawFunctions, STATUS_NAMES, Status } from '../bindings/raw.ts';
-
-const koffi = loadKoffi();
+import { type RawFunctions, STATUS_NAMES, Status } from '../bindings/raw.ts';
 
 const ERR_CAP = 512;
-let lib: { raw: RawFunctions; handle: ReturnType<typeof koffi.load> };
-/** `mylib_stats`/`mylib_histogram` with every pointer as an address. */
-let statsAt: (values: bigint, len: number, out: object, err: Buffer, errCap: number) => number;
+let table: MylibTable;
+let lib: { raw: RawFunctions; native: NativeLibrary };
+/** `mylib_stats`/`mylib_histogram` with every array as an address. */
+let statsAt: (values: bigint, len: number, out: Float64Array, err: Buffer, errCap: number) => number;
 let histogramAt: (
   values: bigint,
   len: number,
@@ -29,12 +31,18 @@ let histogramAt: (
 ) => number;
 
 beforeAll(() => {
-  const loaded = loadLibrary({ engine: 'koffi' });
-  lib = { raw: loaded.library.raw, handle: koffi.load(loaded.path) };
-  statsAt = lib.handle.func('int32_t mylib_stats(uintptr_t values, size_t len, _Out_ MylibStats *out_stats, uint8_t *err, size_t err_cap)') as typeof statsAt;
-  histogramAt = lib.handle.func(
+  table = loadLibrary({ engine: 'koffi' });
+  lib = { raw: table.raw, native: koffiEngine.open(table.path) };
+  const bind = (prototype: string) => lib.native.bind(parseFunction(prototype, declarationScope())).call;
+  statsAt = bind('int32_t mylib_stats(uintptr_t values, size_t len, MylibStats *out_stats, uint8_t *err, size_t err_cap)') as typeof statsAt;
+  histogramAt = bind(
     'int32_t mylib_histogram(uintptr_t values, size_t len, double min, double max, uintptr_t bins, size_t bin_count, uint64_t *out_counted, uint8_t *err, size_t err_cap)',
   ) as typeof histogramAt;
+});
+
+afterAll(() => {
+  lib.native.close();
+  table.unload();
 });
 
 function errText(err: Buffer): string {
@@ -47,7 +55,7 @@ function withLibraryMemory<T>(len: number, body: (address: bigint, bytes: DataVi
   const pointer = lib.raw.mylib_bytes_alloc(len);
   if (pointer === null) throw new Error('mylib_bytes_alloc failed');
   try {
-    return body(koffi.address(pointer), new DataView(koffi.view(pointer, len)));
+    return body(pointer, new DataView(koffiEngine.view(pointer, len)));
   } finally {
     lib.raw.mylib_bytes_free(pointer, len);
   }
@@ -86,7 +94,7 @@ describe('misaligned arrays are rejected, never read in place', () => {
     withLibraryMemory(64, (address, bytes) => {
       for (let i = 0; i < 3; i++) bytes.setFloat64(offset + 8 * i, i + 1, true);
       const err = Buffer.alloc(ERR_CAP);
-      const out: Record<string, unknown> = {};
+      const out = new Float64Array(LAYOUTS.MylibStats.size / 8);
       expect(statsAt(address + BigInt(offset), 3, out, err, ERR_CAP)).toBe(Status.INVALID_ARGUMENT);
       expect(errText(err)).toMatch(/^mylib_stats: argument 'values' is not 8-byte aligned/);
     });
@@ -95,9 +103,9 @@ describe('misaligned arrays are rejected, never read in place', () => {
   it('mylib_stats at an aligned address of the same memory works', () => {
     withLibraryMemory(64, (address, bytes) => {
       for (let i = 0; i < 3; i++) bytes.setFloat64(8 + 8 * i, i + 1, true);
-      const out: Record<string, unknown> = {};
+      const out = new Float64Array(LAYOUTS.MylibStats.size / 8);
       expect(statsAt(address + 8n, 3, out, Buffer.alloc(ERR_CAP), ERR_CAP)).toBe(Status.OK);
-      expect(out.mean).toBe(2);
+      expect(readStats(out).mean).toBe(2);
     });
   });
 

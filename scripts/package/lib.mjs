@@ -142,7 +142,7 @@ export const MAIN_REQUIRED = [
   'dist/bindings/unsafe.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
-  'dist/bindings/engines/koffi.js',
+  'dist/bindings/ffi/engines/koffi.js',
 ];
 export const MAIN_ALLOWED = [
   /^package\.json$/,

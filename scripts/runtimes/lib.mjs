@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chalk } from 'zx';
 export { table } from '../table.mjs';
 
-/** @import { EngineName } from '../../bindings/engine.ts' */
+/** @import { EngineName } from '../../bindings/ffi/engine.ts' */
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Every runtime is unpacked into `<cache>/<name>-<version>/` (gitignored). */
