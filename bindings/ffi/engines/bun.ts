@@ -1,61 +1,74 @@
 /**
- * The bun:ffi engine: Bun's own FFI, the default on Bun. Every declaration is derived from the
- * table (bindings/raw.ts, parsePrototype); nothing is typed twice. bun:ffi is loaded on first
- * use and only on Bun: importing this module elsewhere registers a thunk that throws.
+ * The bun:ffi engine: Bun's own FFI, the default on Bun. bun:ffi is loaded on first use and only
+ * on Bun: importing this module elsewhere registers a thunk that throws.
  *
- * Conventions at the boundary (engine.ts, EngineLibrary):
- * - Data pointers are declared `ptr`. bun:ffi itself accepts a TypedArray/Buffer (from its
- *   byteOffset), null, a Number address, and a BigInt address for them.
- * - Opaque handles arrive as BigInt Pointers and are converted to Numbers here; pointer results
- *   come back from bun:ffi as Numbers (or null) and leave here as BigInt Pointers.
- * - `uint64_t`/`size_t` results use bun:ffi's `u64_fast` (a Number below 2^53).
- * - Callback parameters are declared `ptr`: the JS function becomes a JSCallback for the call
- *   and is closed when the call returns (`FFIType.function` refuses NULL).
- * - bun:ffi has no async call. callAsync runs the call on a Worker of the pool (_pool.ts) that
- *   dlopens the same file and receives the ADDRESSES of the main thread's buffers (memory is
- *   process-wide; the pending call keeps the arrays alive until it settles). A progress callback
- *   during an async call runs on the main thread: the worker's JSCallback posts a message and
- *   blocks in Atomics.wait on a SharedArrayBuffer until the main thread's message handler answers.
+ * One mapping from the vocabulary to bun:ffi's type names (`codeOf`), used for functions,
+ * callbacks and the pool's worker definitions alike:
+ * - scalars by size, sign and kind (`i32`, `u64`, `f64`, `bool`); 64-bit results as `i64_fast` /
+ *   `u64_fast` (a Number when it is a safe integer, else a BigInt: the convention itself);
+ * - every pointer `ptr` (callback parameters too: `FFIType.function` refuses NULL); a `const
+ *   char *` result `cstring`;
+ * - a small integer record by value: the unsigned integer of its size (_lowering.ts).
+ *
+ * bun:ffi itself accepts a TypedArray, an ArrayBuffer, null, a Number or a BigInt address for a
+ * `ptr` parameter, and Numbers or BigInts for 64-bit ones, so a function whose parameters and
+ * result need no conversion is bun:ffi's own function, nothing in between. What is converted:
+ * strings (UTF-8 + NUL), JS functions (a JSCallback made for the call, closed when it returns;
+ * with `foreignThreadCallbacks`, a threadsafe JSCallback, void callbacks only, whose JS function
+ * runs later on the JS thread, after the C caller has moved on),
+ * records (lowered), and pointer results (a Number or null from bun, a BigInt or null out).
+ * An empty TypedArray passes as a non-NULL pointer to zero bytes (bun's own behaviour, kept for
+ * speed), not NULL.
+ *
+ * Libraries are opened with the platform's own loader called through bun:ffi (dlopen/dlsym from
+ * libc, LoadLibraryW/GetProcAddress from kernel32), because bun's `dlopen` needs the symbols up
+ * front: `open` reports the loader's reason, `symbol` works for data as well as functions, and
+ * every function (`bind` and `bindAddress` alike) is a `CFunction` at its address.
+ *
+ * bun:ffi has no async call. callAsync runs the call on a Worker of the pool (_pool.ts) that
+ * dlopens the same file, binds the same definition, and receives the ADDRESSES of the main
+ * thread's buffers (memory is process-wide; the pending call keeps them alive until it settles).
+ * A callback during an async call runs on the main thread: the worker's JSCallback posts a
+ * message and blocks in Atomics.wait until the main thread's message handler answers.
  */
 import { createRequire } from 'node:module';
-import { type Engine, type EngineLibrary, type OpenedLibrary, registerEngine } from '../engine.ts';
+import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, registerEngine } from '../engine.ts';
 import {
-  ADDRESS_FORMS,
-  type AddressFunctions,
-  CALLBACKS,
-  DECLARATIONS,
-  OPAQUES,
-  type ParsedParam,
-  type Pointer,
-  type RawFunctions,
-  type SymbolName,
-  isStringResult,
-  parsePrototype,
-} from '../raw.ts';
-import { type PoolCall, WorkerPool } from './_pool.ts';
+  type Convert,
+  type LoweredRecord,
+  argumentName,
+  converting,
+  lowered,
+  refusal,
+  same,
+  stringArgument,
+  wideResult,
+} from '../_lowering.ts';
+import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
+import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The parts of bun:ffi used here (@types/bun is not a dependency).
 
-type FFITypeId = number;
-interface BunSymbolDefinition {
-  args: FFITypeId[];
-  returns: FFITypeId;
+/** A bun:ffi type name (`i32`, `ptr`, ...): plain strings, so definitions clone into workers. */
+type Code = string;
+interface BunDefinition {
+  args: Code[];
+  returns: Code;
+  threadsafe?: boolean;
 }
-interface BunLibrary {
-  symbols: Record<string, (...args: unknown[]) => unknown>;
-  close(): void;
-}
+type NativeFunction = ((...args: unknown[]) => unknown) & { close?(): void };
 interface BunJSCallback {
   readonly ptr: number | null;
   close(): void;
 }
 interface BunFfi {
-  dlopen(path: string, symbols: Record<string, BunSymbolDefinition>): BunLibrary;
-  FFIType: Record<string, FFITypeId>;
+  dlopen(path: string, symbols: Record<string, BunDefinition>): { symbols: Record<string, NativeFunction>; close(): void };
+  CFunction(definition: BunDefinition & { ptr: number | bigint }): NativeFunction;
   ptr(view: ArrayBufferView | ArrayBufferLike, byteOffset?: number): number;
   toArrayBuffer(pointer: number, byteOffset: number, byteLength: number): ArrayBuffer;
-  JSCallback: new (fn: (...args: never[]) => unknown, definition: BunSymbolDefinition) => BunJSCallback;
+  CString: new (pointer: number, byteOffset?: number, byteLength?: number) => string;
+  JSCallback: new (fn: (...args: never[]) => unknown, definition: BunDefinition) => BunJSCallback;
 }
 
 let bunFfi: BunFfi | undefined;
@@ -69,124 +82,208 @@ function loadBunFfi(): BunFfi {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Declarations derived from the table.
+// THE mapping from the vocabulary to bun:ffi types.
 
-/** What crosses the boundary for one parameter or result. */
-type Kind = 'scalar' | 'data' | 'handle' | 'callback' | 'u64' | 'string';
-
-interface Signature {
-  definition: BunSymbolDefinition;
-  params: Kind[];
-  result: Kind;
-  /** For each callback parameter: its JSCallback definition. */
-  callbacks: Array<BunSymbolDefinition | undefined>;
+function scalarCode(type: ScalarType, result: boolean): Code {
+  if (type.name === 'bool') return 'bool';
+  if (type.float) return type.size === 4 ? 'f32' : 'f64';
+  const code = `${type.signed ? 'i' : 'u'}${type.size * 8}`;
+  return result && type.size === 8 ? `${code}_fast` : code;
 }
-
-const SCALARS: Record<string, string> = {
-  int8_t: 'i8',
-  uint8_t: 'u8',
-  int16_t: 'i16',
-  uint16_t: 'u16',
-  int32_t: 'i32',
-  uint32_t: 'u32',
-  int64_t: 'i64',
-  uint64_t: 'u64',
-  size_t: 'u64',
-  uintptr_t: 'u64',
-  float: 'f32',
-  double: 'f64',
-  bool: 'bool',
-  void: 'void',
-};
-const WIDE = new Set(['int64_t', 'uint64_t', 'size_t', 'uintptr_t']);
-
-function scalarType(ffi: BunFfi, base: string, where: string): FFITypeId {
-  const name = SCALARS[base];
-  if (name === undefined) throw new Error(`mylib: bun:ffi has no type for C type '${base}' in ${where}`);
-  return ffi.FFIType[name]!;
-}
-
-function paramKind(param: ParsedParam): Kind {
-  if (param.pointers === 0) return 'scalar';
-  if (param.pointers === 1 && param.base in CALLBACKS) return 'callback';
-  if (param.pointers === 1 && (OPAQUES as readonly string[]).includes(param.base)) return 'handle';
-  return 'data';
-}
-
-function signatureOf(ffi: BunFfi, prototype: string): Signature {
-  const parsed = parsePrototype(prototype);
-  const { FFIType } = ffi;
-  const params = parsed.params.map(paramKind);
-  const args = parsed.params.map((param) => (param.pointers > 0 ? FFIType.ptr! : scalarType(ffi, param.base, prototype)));
-  const callbacks = parsed.params.map((param, i) => {
-    if (params[i] !== 'callback') return undefined;
-    const callback = parsePrototype(CALLBACKS[param.base as keyof typeof CALLBACKS]);
-    return {
-      args: callback.params.map((p) => (p.pointers > 0 ? FFIType.ptr! : scalarType(ffi, p.base, callback.name))),
-      returns: callback.result.pointers > 0 ? FFIType.ptr! : scalarType(ffi, callback.result.base, callback.name),
-    };
-  });
-  const { result: head } = parsed;
-  let returns: FFITypeId;
-  let result: Kind = 'scalar';
-  if (isStringResult(head)) {
-    // A CString (a String subclass); presented as a plain string.
-    returns = FFIType.cstring!;
-    result = 'string';
-  } else if (head.pointers > 0) {
-    returns = FFIType.ptr!;
-    result = 'handle';
-  } else if (WIDE.has(head.base)) {
-    // `_fast`: a Number when the value fits in 2^53, as the neutral convention asks.
-    returns = head.base === 'int64_t' ? FFIType.i64_fast! : FFIType.u64_fast!;
-    result = 'u64';
-  } else {
-    returns = scalarType(ffi, head.base, prototype);
-  }
-  return { definition: { args, returns }, params, result, callbacks };
-}
-
-/** Every symbol of the table as bun:ffi definitions. */
-function signatures(ffi: BunFfi): Record<string, Signature> {
-  const table: Record<string, Signature> = {};
-  for (const [name, prototype] of Object.entries(DECLARATIONS)) table[name] = signatureOf(ffi, prototype);
-  return table;
-}
-
-function definitions(table: Record<string, Signature>): Record<string, BunSymbolDefinition> {
-  return Object.fromEntries(Object.entries(table).map(([name, signature]) => [name, signature.definition]));
-}
-
-const toPointer = (value: unknown): Pointer | null => (value === null || value === 0 ? null : BigInt(value as number));
-const toAddress = (value: unknown): unknown => (typeof value === 'bigint' ? Number(value) : value);
 
 /**
- * `symbol` in the neutral convention. Functions whose parameters and result need no conversion
- * are bun:ffi's own function (nothing between the caller and the native call).
+ * The bun:ffi type of what crosses as `p`. `fnResult`: a bound function's result (64-bit
+ * integers `_fast`, `const char *` as `cstring`); callbacks' parameters and results take the
+ * plain types and are converted here.
  */
-function present(ffi: BunFfi, symbol: (...args: unknown[]) => unknown, signature: Signature): (...args: unknown[]) => unknown {
-  const { params, result, callbacks } = signature;
-  const convertsArgs = params.some((kind) => kind === 'handle' || kind === 'callback');
-  const convertsResult = result === 'handle' || result === 'string';
-  if (!convertsArgs && !convertsResult) return symbol;
-  const wrapResult = result === 'handle' ? toPointer : result === 'string' ? String : (value: unknown) => value;
-  if (!convertsArgs) return (...args: unknown[]) => wrapResult(symbol(...args));
+function codeOf(p: Passing, fnResult: boolean, record?: LoweredRecord): Code {
+  switch (p.as) {
+    case 'void':
+      return 'void';
+    case 'number':
+    case 'wide':
+      return scalarCode(p.scalar, fnResult);
+    case 'bool':
+      return 'bool';
+    case 'string':
+      return fnResult ? 'cstring' : 'ptr';
+    case 'pointer':
+    case 'handle':
+    case 'callback':
+      return 'ptr';
+    case 'record':
+      return scalarCode((record as LoweredRecord).scalar, false);
+  }
+}
+
+const toPointer: Convert = (value) => (value === null || value === 0 || value === undefined ? null : BigInt(value as number));
+const cstringResult: Convert = (value) => (value === null || typeof value === 'string' ? value : String(value));
+
+// ---------------------------------------------------------------------------------------------
+// Callbacks: one plan per callback type, for the sync JSCallback and the async worker's alike.
+
+interface CallbackPlan {
+  definition: BunDefinition;
+  /** The JS function as the callback's body; a throw is kept in `state`, the C caller sees 0. */
+  body(fn: (...args: unknown[]) => unknown, state: CallState): (...raw: unknown[]) => unknown;
+  /** The body's value as the worker's answer (a Number or a BigInt). */
+  answer(raw: unknown): number | bigint;
+}
+
+interface CallState {
+  thrown?: { error: unknown };
+}
+
+function callbackPlan(ffi: BunFfi, owner: FunctionType, index: number, fn: FunctionType, options: BindOptions): CallbackPlan {
+  const where = `the callback ${argumentName(owner, index)}`;
+  const fromNative = fn.params.map((param, i): Convert => {
+    const p = passing(param.type, 'param');
+    switch (p.as) {
+      case 'wide':
+        return wideResult;
+      case 'string':
+        return (value) => (value === null || value === 0 ? null : new ffi.CString(value as number).toString());
+      case 'pointer':
+      case 'handle':
+      case 'callback':
+        return toPointer;
+      case 'record': {
+        const record = lowered(owner, 'bun:ffi', p.record, `${where}'s parameter ${i}`);
+        return (value) => record.decode(value as number | bigint);
+      }
+      default:
+        return same;
+    }
+  });
+  const result = passing(fn.result, 'result');
+  if (result.as === 'string') {
+    throw refusal(owner, 'bun:ffi', `${where} returns const char *`, 'a string made by a JS callback would not outlive it');
+  }
+  const record = result.as === 'record' ? lowered(owner, 'bun:ffi', result.record, `${where}'s result`) : undefined;
+  const definition: BunDefinition = {
+    args: fn.params.map((param, i) => {
+      const p = passing(param.type, 'param');
+      return codeOf(p, false, p.as === 'record' ? lowered(owner, 'bun:ffi', p.record, `${where}'s parameter ${i}`) : undefined);
+    }),
+    returns: codeOf(result, false, record),
+  };
+  if (options.foreignThreadCallbacks) {
+    // Measured on Bun 1.4.4: a threadsafe JSCallback queues the JS function to the event loop and
+    // returns 0 to its C caller at once, even on the JS thread itself.
+    if (result.as !== 'void') {
+      throw refusal(
+        owner,
+        'bun:ffi',
+        `callbacks from foreign threads (${where}) returning a value`,
+        "bun:ffi's threadsafe JSCallback answers 0 at once and runs the JS function later on the JS thread; only void callbacks can be called from other threads",
+      );
+    }
+    definition.threadsafe = true;
+  }
+  const toNative: Convert =
+    result.as === 'void'
+      ? () => undefined
+      : result.as === 'bool'
+        ? Boolean
+        : result.as === 'record'
+          ? (value) => (record as LoweredRecord).encode(value, `${where}'s result`)
+          : result.as === 'pointer' || result.as === 'handle' || result.as === 'callback'
+            ? (value) => value ?? null
+            : (value) => value;
+  const zero = result.as === 'void' ? undefined : result.as === 'bool' ? false : result.as === 'pointer' || result.as === 'handle' ? null : 0;
+  const convertsArgs = fromNative.some((convert) => convert !== same);
+  return {
+    definition,
+    body: (js, state) => (...raw) => {
+      if (state.thrown) return zero;
+      try {
+        return toNative(js(...(convertsArgs ? raw.map((value, i) => fromNative[i]!(value)) : raw)));
+      } catch (error) {
+        state.thrown = { error };
+        return zero;
+      }
+    },
+    answer: (raw) => (typeof raw === 'bigint' ? raw : raw === true ? 1 : typeof raw === 'number' ? raw : 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions.
+
+interface ParamPlan {
+  passing: Passing;
+  /** The value bun:ffi gets in a sync call. */
+  sync: Convert;
+  callback?: CallbackPlan;
+  record?: LoweredRecord;
+}
+
+interface FunctionPlan {
+  definition: BunDefinition;
+  params: ParamPlan[];
+  result: Convert;
+}
+
+function planOf(ffi: BunFfi, type: FunctionType, options: BindOptions): FunctionPlan {
+  const params = type.params.map((param, index): ParamPlan => {
+    const where = argumentName(type, index);
+    const p = passing(param.type, 'param');
+    switch (p.as) {
+      case 'string':
+        return { passing: p, sync: (value) => stringArgument(value, where) };
+      case 'callback':
+        return { passing: p, sync: same, callback: callbackPlan(ffi, type, index, p.fn, options) };
+      case 'record': {
+        const record = lowered(type, 'bun:ffi', p.record, `parameter ${index}`);
+        return { passing: p, sync: (value) => record.encode(value, where), record };
+      }
+      default:
+        return { passing: p, sync: same };
+    }
+  });
+  const r = passing(type.result, 'result');
+  const record = r.as === 'record' ? lowered(type, 'bun:ffi', r.record, 'the result') : undefined;
+  const result: Convert =
+    r.as === 'string'
+      ? cstringResult
+      : r.as === 'pointer' || r.as === 'handle' || r.as === 'callback'
+        ? toPointer
+        : record
+          ? (value) => record.decode(value as number | bigint)
+          : same;
+  return {
+    definition: { args: params.map((param) => codeOf(param.passing, false, param.record)), returns: codeOf(r, true, record) },
+    params,
+    result,
+  };
+}
+
+/** The synchronous call: bun:ffi's own function when nothing converts (see the header). */
+function syncCall(ffi: BunFfi, native: NativeFunction, plan: FunctionPlan): (...args: unknown[]) => unknown {
+  const call = converting(
+    native,
+    plan.params.map((param) => param.sync),
+    plan.result,
+  );
+  const callbacks = plan.params.flatMap((param, index) => (param.callback ? [{ index, plan: param.callback }] : []));
+  if (callbacks.length === 0) return call;
   return (...args: unknown[]) => {
     const made: BunJSCallback[] = [];
+    const state: CallState = {};
     try {
-      for (let i = 0; i < params.length; i++) {
-        const kind = params[i];
-        if (kind === 'handle') args[i] = toAddress(args[i]);
-        else if (kind === 'callback' && typeof args[i] === 'function') {
-          const callback = new ffi.JSCallback(args[i] as (...a: never[]) => unknown, callbacks[i]!);
-          made.push(callback);
-          args[i] = callback.ptr;
-        }
+      for (const { index, plan: callback } of callbacks) {
+        const fn = args[index];
+        if (typeof fn !== 'function') continue;
+        const native = new ffi.JSCallback(callback.body(fn as (...a: unknown[]) => unknown, state) as (...a: never[]) => unknown, callback.definition);
+        made.push(native);
+        args[index] = native.ptr;
       }
-      return wrapResult(symbol(...args));
+      const result = call(...args);
+      if (state.thrown) throw state.thrown.error;
+      return result;
     } finally {
-      // The library calls progress only during the call: the callback dies with it.
-      for (const callback of made) callback.close();
+      // A callback is valid for the call only: it dies with it.
+      for (const native of made) native.close();
     }
   };
 }
@@ -197,37 +294,55 @@ function present(ffi: BunFfi, symbol: (...args: unknown[]) => unknown, signature
 /** Workers per loaded library at most; further calls queue in order. */
 const MAX_WORKERS = 4;
 
-/** The worker's bun:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts): data is WorkerData. */
+/** What a worker binds: the definition, by exported name or by address. */
+interface WorkerDefinition extends BunDefinition {
+  name?: string;
+  address?: number;
+  /** The JSCallback definition of each callback parameter, by index. */
+  callbacks: Record<number, BunDefinition>;
+}
+
+/**
+ * The worker's bun:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts): `data.path` is the
+ * library. A named function is dlopen'ed by name (its handle keeps the file loaded while the
+ * worker runs); a function pointer is a CFunction at its address.
+ */
 const WORKER_LIBRARY = `(data) => {
   const ffi = require('bun:ffi');
-  const library = ffi.dlopen(data.path, data.definitions);
+  const opened = [];
   return {
-    call: (name, args) => library.symbols[name](...args),
-    callback(name, index, answer) {
-      const callback = new ffi.JSCallback((...values) => answer(...values) === 1, data.callbacks[name][index]);
-      return { pointer: callback.ptr, close: () => callback.close() };
+    bind(d) {
+      let fn;
+      if (d.name !== undefined) {
+        const library = ffi.dlopen(data.path, { [d.name]: { args: d.args, returns: d.returns } });
+        opened.push(library);
+        fn = library.symbols[d.name];
+      } else {
+        fn = ffi.CFunction({ ptr: d.address, args: d.args, returns: d.returns });
+      }
+      return {
+        call: (args) => fn(...args),
+        callback(index, answer) {
+          const definition = d.callbacks[index];
+          const callback = new ffi.JSCallback((...values) => {
+            const value = answer(...values);
+            return definition.returns === 'bool' ? value !== 0 : definition.returns === 'void' ? undefined : value;
+          }, definition);
+          return { pointer: callback.ptr, close: () => callback.close() };
+        },
+      };
     },
-    close: () => library.close(),
+    close: () => {
+      for (const library of opened) library.close();
+    },
   };
 }`;
 
-interface WorkerData {
-  path: string;
-  definitions: Record<string, BunSymbolDefinition>;
-  /** Per symbol, each parameter's JSCallback definition (callback parameters only). */
-  callbacks: Record<string, Array<BunSymbolDefinition | undefined>>;
-}
-
-function workerPool(path: string, table: Record<string, Signature>): WorkerPool {
-  const data: WorkerData = {
-    path,
-    definitions: definitions(table),
-    callbacks: Object.fromEntries(Object.entries(table).map(([name, signature]) => [name, signature.callbacks])),
-  };
+function workerPool(path: string): WorkerPool {
   return new WorkerPool({
     size: MAX_WORKERS,
     workerLibrary: WORKER_LIBRARY,
-    data,
+    data: { path },
     messages: {
       unloaded: (name) => new Error(`mylib: bun:ffi: ${name} was called after unload`),
       cancelled: (name) => new Error(`mylib: bun:ffi: ${name} was cancelled by unload`),
@@ -238,100 +353,212 @@ function workerPool(path: string, table: Record<string, Signature>): WorkerPool 
   });
 }
 
+/** A pointer argument for a worker: an address (the buffer kept alive in `keep`), or null. */
+function addressFor(ffi: BunFfi, value: unknown, keep: unknown[], where: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint' || typeof value === 'number') return value;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    keep.push(value);
+    // ptr() refuses empty memory: NULL, as the convention says for an empty buffer.
+    return value.byteLength === 0 ? null : ffi.ptr(value);
+  }
+  throw new TypeError(`mylib: bun:ffi: ${where} must be an ArrayBuffer, a TypedArray, an address or null`);
+}
+
 /**
- * One async call for the pool: arrays become their addresses (kept alive by the pool), handles
- * Numbers. A progress callback's answer is false (cancel) when it returns false or throws; the
- * typed layer records the exception itself.
+ * One async call for the pool: arrays become their addresses (kept alive by the pool), JS
+ * functions callbacks made by the worker. A callback that throws answers 0, later calls of it
+ * answer 0 without running, and the call rejects with the exception.
  */
-function poolCall(ffi: BunFfi, name: SymbolName, signature: Signature, args: readonly unknown[]): PoolCall {
+function poolCall(ffi: BunFfi, type: FunctionType, plan: FunctionPlan, fn: PoolFunction, args: readonly unknown[]): PoolCall {
   const keep: unknown[] = [];
   const callbacks: number[] = [];
-  const functions = new Map<number, (...values: unknown[]) => unknown>();
-  const sent = args.map((arg, i) => {
-    const kind = signature.params[i];
-    if (kind === 'callback') {
-      if (typeof arg === 'function') {
-        callbacks.push(i);
-        functions.set(i, arg as (...values: unknown[]) => unknown);
-      }
-      return null;
+  const bodies = new Map<number, (...raw: unknown[]) => unknown>();
+  const state: CallState = {};
+  const sent = plan.params.map((param, index) => {
+    const value = args[index];
+    const where = argumentName(type, index);
+    switch (param.passing.as) {
+      case 'callback':
+        if (typeof value === 'function') {
+          callbacks.push(index);
+          bodies.set(index, param.callback!.body(value as (...a: unknown[]) => unknown, state));
+          return null;
+        }
+        return addressFor(ffi, value, keep, where);
+      case 'string':
+      case 'pointer':
+      case 'handle':
+        return addressFor(ffi, param.sync(value), keep, where);
+      default:
+        return param.sync(value);
     }
-    if (kind === 'scalar') return arg;
-    if (arg === null || arg === undefined) return null;
-    if (typeof arg === 'bigint') return Number(arg);
-    if (typeof arg === 'number') return arg;
-    if (ArrayBuffer.isView(arg)) {
-      keep.push(arg);
-      // ptr() refuses empty views; the library accepts NULL for a zero length.
-      return arg.byteLength === 0 ? null : ffi.ptr(arg);
-    }
-    throw new TypeError(`mylib: bun:ffi: ${name} argument ${i} must be a TypedArray, an address or null`);
   });
-  const { result } = signature;
   return {
+    fn,
     args: sent,
     callbacks,
     keep,
-    // A throw answers 0 too (_pool.ts).
-    progress: (index, values) => (functions.get(index)!(...values) !== false ? 1 : 0),
-    result: result === 'handle' ? toPointer : result === 'string' ? String : undefined,
+    progress: (index, values) => plan.params[index]!.callback!.answer(bodies.get(index)!(...values)),
+    result: (value) => {
+      if (state.thrown) throw state.thrown.error;
+      return plan.result(value);
+    },
     // The worker's message, as an Error made on this thread.
-    error: (error) => new Error((error as Error).message),
+    error: (error) => (state.thrown ? state.thrown.error : new Error((error as Error).message)),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
+// The platform loader, called through bun:ffi.
 
-function declare(path: string, ffi: BunFfi): EngineLibrary {
-  const table = signatures(ffi);
-  // Throws `Symbol "name" not found in "path"` for a missing export.
-  const library = ffi.dlopen(path, definitions(table));
-  const raw: Record<string, unknown> = {};
-  for (const [name, signature] of Object.entries(table)) raw[name] = present(ffi, library.symbols[name]!, signature);
-  // The address forms are the table's own functions: a `ptr` parameter takes a Number address
-  // as it is, and converts it faster than a `u64` one (addressPrototype's `uintptr_t`): 25 vs
-  // 32-36 ns for mylib_get_result's 7 arguments, measured on Bun 1.4.4.
-  const addressed: Record<string, unknown> = {};
-  for (const name of ADDRESS_FORMS) addressed[name] = raw[name];
-  const pool = workerPool(path, table);
-  return {
-    engine: 'bun:ffi',
-    raw: raw as RawFunctions,
-    addressed: addressed as AddressFunctions,
-    callAsync: (name, args) => pool.call(name, () => poolCall(ffi, name, table[name]!, args)),
-    view: (pointer, length) => ffi.toArrayBuffer(Number(pointer), 0, length),
-    unload: () => {
-      pool.close();
-      library.close();
-    },
+interface Loader {
+  /** A handle, or throws the loader's reason. */
+  open(path: string): bigint;
+  /** The address of `name` in `handle`, or 0n. */
+  find(handle: bigint, name: string): bigint;
+  close(handle: bigint): void;
+}
+
+let loader: Loader | undefined;
+
+const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
+
+function platformLoader(ffi: BunFfi): Loader {
+  if (loader) return loader;
+  if (process.platform === 'win32') {
+    const k = ffi.dlopen('kernel32.dll', {
+      LoadLibraryW: { args: ['ptr'], returns: 'ptr' },
+      GetProcAddress: { args: ['ptr', 'ptr'], returns: 'ptr' },
+      FreeLibrary: { args: ['ptr'], returns: 'i32' },
+      GetLastError: { args: [], returns: 'u32' },
+    }).symbols;
+    loader = {
+      open(path) {
+        const wide = new Uint16Array(path.length + 1);
+        for (let i = 0; i < path.length; i++) wide[i] = path.charCodeAt(i);
+        const handle = k.LoadLibraryW!(wide);
+        if (handle === null || handle === 0) throw new Error(`LoadLibraryW failed with Windows error ${k.GetLastError!()}`);
+        return BigInt(handle as number);
+      },
+      find: (handle, name) => BigInt((k.GetProcAddress!(handle, cString(name)) as number | null) ?? 0),
+      close: (handle) => void k.FreeLibrary!(handle),
+    };
+    return loader;
+  }
+  // glibc >= 2.34 and macOS have dlopen in libc; older glibc in libdl.
+  const candidates = process.platform === 'darwin' ? ['libSystem.B.dylib'] : ['libc.so.6', 'libdl.so.2', 'libc.so'];
+  const definitions: Record<string, BunDefinition> = {
+    dlopen: { args: ['ptr', 'i32'], returns: 'ptr' },
+    dlsym: { args: ['ptr', 'ptr'], returns: 'ptr' },
+    dlclose: { args: ['ptr'], returns: 'i32' },
+    dlerror: { args: [], returns: 'cstring' },
   };
+  const problems: string[] = [];
+  for (const candidate of candidates) {
+    let dl: Record<string, NativeFunction>;
+    try {
+      dl = ffi.dlopen(candidate, definitions).symbols;
+    } catch (error) {
+      problems.push(`${candidate}: ${(error as Error).message}`);
+      continue;
+    }
+    // RTLD_NOW: undefined symbols fail here, with the loader's message. RTLD_LOCAL: 0 on Linux, 4 on macOS.
+    const flags = 2 | (process.platform === 'darwin' ? 4 : 0);
+    loader = {
+      open(path) {
+        const handle = dl.dlopen!(cString(path), flags);
+        if (handle === null || handle === 0) throw new Error(String(dl.dlerror!() ?? `dlopen failed for ${path}`));
+        return BigInt(handle as number);
+      },
+      find: (handle, name) => BigInt((dl.dlsym!(handle, cString(name)) as number | null) ?? 0),
+      close: (handle) => void dl.dlclose!(handle),
+    };
+    return loader;
+  }
+  throw new Error(`mylib: bun:ffi: no dlopen found (${problems.join('; ')})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class BunLibrary implements NativeLibrary {
+  readonly engine = 'bun:ffi' as const;
+  readonly path: string;
+  readonly #ffi: BunFfi;
+  readonly #loader: Loader;
+  #handle: bigint;
+  #pool: WorkerPool | undefined;
+  readonly #natives: NativeFunction[] = [];
+
+  constructor(ffi: BunFfi, path: string) {
+    this.#ffi = ffi;
+    this.#loader = platformLoader(ffi);
+    this.path = path;
+    this.#handle = this.#loader.open(path);
+  }
+
+  bind(type: FunctionType & { name: string }, options: BindOptions = {}): BoundFunction {
+    const address = this.#find(type.name);
+    if (address === 0n) throw new Error(`Symbol "${type.name}" not found in "${this.path}"`);
+    return this.#bound(type, address, type.name, options);
+  }
+
+  bindAddress(address: bigint, type: FunctionType, options: BindOptions = {}): BoundFunction {
+    if (address === 0n) throw new TypeError(`mylib: bun:ffi cannot bind ${type.name ?? 'a function'} at address 0 (NULL)`);
+    return this.#bound(type, address, undefined, options);
+  }
+
+  symbol(name: string): bigint {
+    const address = this.#find(name);
+    if (address === 0n) throw new Error(`Symbol "${name}" not found in "${this.path}"`);
+    return address;
+  }
+
+  close(): void {
+    if (this.#handle === 0n) return;
+    this.#pool?.close();
+    for (const native of this.#natives) native.close?.();
+    this.#natives.length = 0;
+    this.#loader.close(this.#handle);
+    this.#handle = 0n;
+  }
+
+  #find(name: string): bigint {
+    if (this.#handle === 0n) throw new Error(`mylib: bun:ffi: ${this.path} is closed`);
+    return this.#loader.find(this.#handle, name);
+  }
+
+  #bound(type: FunctionType, address: bigint, name: string | undefined, options: BindOptions): BoundFunction {
+    const ffi = this.#ffi;
+    const plan = planOf(ffi, type, options);
+    const native = ffi.CFunction({ ...plan.definition, ptr: Number(address) });
+    this.#natives.push(native);
+    const definition: WorkerDefinition = {
+      ...plan.definition,
+      ...(name === undefined ? { address: Number(address) } : { name }),
+      callbacks: Object.fromEntries(plan.params.flatMap((param, index) => (param.callback ? [[index, param.callback.definition]] : []))),
+    };
+    let fn: PoolFunction | undefined;
+    const label = type.name ?? `function at 0x${address.toString(16)}`;
+    return {
+      call: syncCall(ffi, native, plan),
+      callAsync: (args) => {
+        if (this.#handle === 0n) return Promise.reject(new Error(`mylib: bun:ffi: ${label} was called after unload`));
+        this.#pool ??= workerPool(this.path);
+        const pool = this.#pool;
+        fn ??= pool.define(definition);
+        const poolFunction = fn;
+        return pool.call(label, () => poolCall(ffi, type, plan, poolFunction, args));
+      },
+    };
+  }
 }
 
 export const bunEngine: Engine = {
   name: 'bun:ffi',
-  open(path: string): OpenedLibrary {
-    const ffi = loadBunFfi();
-    const version = parsePrototype(DECLARATIONS.mylib_abi_version);
-    // Only the handshake symbol: an old library fails on its version, not on a missing symbol.
-    const handshake = ffi.dlopen(path, {
-      mylib_abi_version: { args: [], returns: scalarType(ffi, version.result.base, DECLARATIONS.mylib_abi_version) },
-    });
-    let open = true;
-    const close = () => {
-      if (open) handshake.close();
-      open = false;
-    };
-    return {
-      abiVersion: () => handshake.symbols.mylib_abi_version!() as number,
-      declare: () => {
-        const library = declare(path, ffi);
-        // The full declaration holds its own dlopen reference: the handshake's is no longer needed.
-        close();
-        return library;
-      },
-      unload: close,
-    };
-  },
+  open: (path) => new BunLibrary(loadBunFfi(), path),
+  view: (address, length) => loadBunFfi().toArrayBuffer(Number(address), 0, length),
+  addressOf: (view) => (view.byteLength === 0 ? 0n : BigInt(loadBunFfi().ptr(view))),
 };
 
 /** Makes the engine selectable (called by the loader). */

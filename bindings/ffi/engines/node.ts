@@ -3,61 +3,73 @@
  * MYLIB_FFI_ENGINE=node:ffi. node:ffi is required on first use, so importing this module on an
  * older Node costs nothing and fails nothing; choosing the engine there throws a clear Error.
  *
- * What node:ffi does not do the way the engine convention (bindings/engine.ts) says, and how this
- * engine bridges it (all measured on Node 26.10):
- * - `uint64`/`size_t` arguments must be BigInts, `bool` arguments numbers, and integer
- *   parameters refuse -0: converted here.
- * - pointer arguments take a TypedArray, ArrayBuffer, Buffer, BigInt or null, not a Number: an
- *   Address (Number) becomes a BigInt. A NULL pointer result comes back as 0n: returned as null.
- * - a callback must return exactly its declared type (`bool` is a number) and must not throw
- *   (either aborts the process): the JS function is wrapped, its exception is caught, the call
- *   sees 0 (cancel) and the exception is rethrown once the call has returned.
- * - one signature per symbol per DynamicLibrary: the address forms reuse the table's functions
- *   (a pointer parameter takes a BigInt address), no second declaration is needed.
- * - no async call: callAsync runs the call on a worker thread (the pool of _pool.ts).
+ * One mapping from the vocabulary to node:ffi's type names (`codeOf`), used for functions,
+ * callbacks and the pool's worker definitions alike: scalars by size, sign and kind (`i32`,
+ * `u64`, `f64`, `bool`), pointers `pointer`, a `const char *` parameter `string`, a small integer
+ * record by value the unsigned integer of its size (_lowering.ts).
+ *
+ * What node:ffi does not do the way the convention (engine.ts) says, and how this engine bridges
+ * it (measured on Node 26.10):
+ * - 64-bit arguments must be BigInts, `bool` arguments numbers, and integer parameters refuse -0:
+ *   converted here. 64-bit results are BigInts: a Number when safe. `bool` results are numbers.
+ * - pointer arguments take a TypedArray, ArrayBuffer, Buffer, BigInt or null, not a Number: a
+ *   Number address becomes a BigInt. A NULL pointer result is 0n: returned as null.
+ * - a callback must return exactly its declared type and must not throw (either aborts the
+ *   process): the JS function is wrapped, its exception is caught, the C caller sees 0 and the
+ *   call rethrows the exception once it has returned. A callback runs only on the thread that
+ *   registered it: `foreignThreadCallbacks` is refused.
+ * - one signature per symbol per DynamicLibrary: a second signature for the same symbol gets its
+ *   own DynamicLibrary of the same file.
+ * - functions are bound by exported name only. `bindAddress` finds the name with the C library's
+ *   `dladdr` and checks that this name resolves to that very address; a function pointer that is
+ *   not an exported symbol (a static function, an IFUNC's implementation, a JIT'ed stub) is
+ *   refused with an Error naming node:ffi.
+ * - no async call: callAsync runs the call on a worker thread (the pool of _pool.ts) that opens
+ *   the same file and binds the same definition.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { type Engine, type EngineLibrary, type OpenedLibrary, currentRuntime, registerEngine } from '../engine.ts';
 import {
-  ADDRESS_FORMS,
-  type AddressFunctions,
-  CALLBACKS,
-  DECLARATIONS,
-  OPAQUES,
-  type ParsedParam,
-  type Pointer,
-  type RawFunctions,
-  type SymbolName,
-  isStringResult,
-  parsePrototype,
-} from '../raw.ts';
-import { type PoolCall, WorkerPool } from './_pool.ts';
+  type Convert,
+  type LoweredRecord,
+  argumentName,
+  converting,
+  lowered,
+  refusal,
+  same,
+  wideResult,
+} from '../_lowering.ts';
+import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, currentRuntime, registerEngine } from '../engine.ts';
+import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
+import { type PoolCall, type PoolFunction, WorkerPool } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The part of node:ffi this engine uses (local: @types/node 20 has no node:ffi).
 
-/** A node:ffi signature: type names such as `i32`, `u64`, `pointer`, `bool`, `void`. */
+/** A node:ffi type name (`i32`, `u64`, `pointer`, ...). */
+type Code = string;
+/** A node:ffi signature. In 26.10 the keys are `arguments`/`return` (others are ignored). */
 interface FfiSignature {
-  arguments: string[];
-  return: string;
+  arguments: Code[];
+  return: Code;
 }
 type FfiFunction = (...args: unknown[]) => unknown;
 interface FfiLibrary {
   getFunction(name: string, signature: FfiSignature): FfiFunction;
+  getSymbol(name: string): bigint;
   /** Returns the C function pointer of a new callback; it runs on this thread only. */
   registerCallback(signature: FfiSignature, callback: (...args: unknown[]) => unknown): bigint;
   unregisterCallback(pointer: bigint): void;
   close(): void;
 }
 interface NodeFfi {
-  DynamicLibrary: new (path: string) => FfiLibrary;
+  DynamicLibrary: new (path: string | null) => FfiLibrary;
   /** The address of a buffer's first byte (byteOffset included); 0n when it is empty. */
   getRawPointer(source: ArrayBufferView | ArrayBuffer): bigint;
   /** `copy = false`: a view of native memory, no copy. */
   toArrayBuffer(pointer: bigint, length: number, copy?: boolean): ArrayBuffer;
-  /** The NUL-terminated UTF-8 string at `pointer`. */
-  toString(pointer: bigint): string;
+  /** The NUL-terminated UTF-8 string at `pointer`; null for 0n. */
+  toString(pointer: bigint): string | null;
 }
 
 /** The first Node with node:ffi. */
@@ -85,141 +97,238 @@ function loadNodeFfi(): NodeFfi {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Types and conversions, derived from the declaration table.
+// THE mapping from the vocabulary to node:ffi types, and the conversions each type needs.
 
-/** C scalar types -> node:ffi type names (64-bit hosts: `size_t` is `u64`, as LAYOUTS assumes). */
-const SCALARS: Record<string, string> = {
-  void: 'void',
-  bool: 'bool',
-  int8_t: 'i8',
-  uint8_t: 'u8',
-  int16_t: 'i16',
-  uint16_t: 'u16',
-  int32_t: 'i32',
-  uint32_t: 'u32',
-  int64_t: 'i64',
-  uint64_t: 'u64',
-  size_t: 'u64',
-  uintptr_t: 'u64',
-  float: 'f32',
-  double: 'f64',
-};
-
-/** How one parameter crosses: by node:ffi as is, or converted first. */
-type ParamKind = 'as-is' | 'int' | 'bigint' | 'bool' | 'pointer' | 'callback';
-
-function ffiType(param: ParsedParam, where: string): string {
-  if (param.pointers > 0) return 'pointer';
-  const type = SCALARS[param.base];
-  if (type === undefined) throw new Error(`mylib: node:ffi engine has no type for '${param.base}' in ${where}`);
-  return type;
+function scalarCode(type: ScalarType): Code {
+  if (type.name === 'bool') return 'bool';
+  if (type.float) return type.size === 4 ? 'f32' : 'f64';
+  return `${type.signed ? 'i' : 'u'}${type.size * 8}`;
 }
 
-function kindOf(param: ParsedParam, where: string): ParamKind {
-  if (param.pointers === 1 && param.base in CALLBACKS) return 'callback';
-  if (param.pointers > 0) return (OPAQUES as readonly string[]).includes(param.base) && param.pointers === 1 ? 'as-is' : 'pointer';
-  const type = ffiType(param, where);
-  if (type === 'u64' || type === 'i64') return 'bigint';
-  if (/^[iu](8|16|32)$/.test(type)) return 'int';
-  return type === 'bool' ? 'bool' : 'as-is';
-}
-
-/** A callback prototype: its node:ffi signature and how a JS result becomes the declared type. */
-interface CallbackType {
-  signature: FfiSignature;
-  /** The value the C caller sees for a JS result (and 0 when the JS function threw). */
-  toNative(value: unknown): unknown;
-}
-
-function callbackType(base: string): CallbackType {
-  const prototype = CALLBACKS[base as keyof typeof CALLBACKS];
-  const parsed = parsePrototype(prototype);
-  const signature = { arguments: parsed.params.map((p) => ffiType(p, prototype)), return: ffiType(parsed.result, prototype) };
-  const result = signature.return;
-  // Async callbacks answer through an Int32 slot (see WorkerPool): only these result types fit.
-  if (!['bool', 'void', 'i8', 'u8', 'i16', 'u16', 'i32'].includes(result)) {
-    throw new Error(`mylib: node:ffi engine cannot return '${parsed.result.base}' from callback ${base}`);
+/** The node:ffi type of what crosses as `p`; `fnParam`: a bound function's parameter. */
+function codeOf(p: Passing, fnParam: boolean, record?: LoweredRecord): Code {
+  switch (p.as) {
+    case 'void':
+      return 'void';
+    case 'number':
+    case 'wide':
+      return scalarCode(p.scalar);
+    case 'bool':
+      return 'bool';
+    case 'string':
+      // node:ffi copies a JS string to NUL-terminated UTF-8 for the call.
+      return fnParam ? 'string' : 'pointer';
+    case 'pointer':
+    case 'handle':
+    case 'callback':
+      return 'pointer';
+    case 'record':
+      return scalarCode((record as LoweredRecord).scalar);
   }
-  const toNative = result === 'bool' ? (value: unknown) => (value ? 1 : 0) : result === 'void' ? () => undefined : (value: unknown) => Number(value) | 0;
-  return { signature, toNative };
 }
 
-/** One function of the table, as node:ffi declares it and as the engine converts its arguments. */
-interface Declaration {
-  name: SymbolName;
+const toBigInt: Convert = (value) => (typeof value === 'number' ? BigInt(value) : value);
+const toBool: Convert = (value) => (value ? 1 : 0);
+/** node:ffi refuses -0 as an integer ("must be an int32"). */
+const toInt: Convert = (value) => (value === 0 ? 0 : value);
+const nullPointer: Convert = (value) => (value === 0n ? null : value);
+const isTrue: Convert = (value) => value !== 0;
+
+/** A JS value as exactly the node:ffi type `code` (what a callback must return). */
+function exactly(code: Code): Convert {
+  switch (code) {
+    case 'void':
+      return () => undefined;
+    case 'bool':
+      return toBool;
+    case 'i8':
+      return (value) => (Number(value) << 24) >> 24;
+    case 'u8':
+      return (value) => Number(value) & 0xff;
+    case 'i16':
+      return (value) => (Number(value) << 16) >> 16;
+    case 'u16':
+      return (value) => Number(value) & 0xffff;
+    case 'i32':
+      return (value) => Number(value) | 0;
+    case 'u32':
+      return (value) => Number(value) >>> 0;
+    case 'f32':
+    case 'f64':
+      return Number;
+    case 'i64':
+    case 'u64':
+    case 'pointer': {
+      const signed = code === 'i64';
+      return (value) => {
+        const big = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
+        return signed ? BigInt.asIntN(64, big) : BigInt.asUintN(64, big);
+      };
+    }
+    default:
+      throw new Error(`mylib: node:ffi engine: no conversion to '${code}'`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callbacks: one plan per callback type, for the sync registerCallback and the worker's alike.
+
+interface CallState {
+  thrown?: { error: unknown };
+}
+
+interface CallbackPlan {
   signature: FfiSignature;
-  kinds: ParamKind[];
-  /** The callback type of each `callback` parameter, by index. */
-  callbacks: Map<number, CallbackType>;
-  pointerResult: boolean;
-  boolResult: boolean;
-  /** A `const char *` result, read as a string. */
-  stringResult: boolean;
+  /** The JS function as the callback's body; a throw is kept in `state`, the C caller sees 0. */
+  body(fn: (...args: unknown[]) => unknown, state: CallState): (...raw: unknown[]) => unknown;
 }
 
-function declarationOf(name: SymbolName): Declaration {
-  const prototype = DECLARATIONS[name];
-  const parsed = parsePrototype(prototype);
-  const callbacks = new Map<number, CallbackType>();
-  parsed.params.forEach((param, index) => {
-    if (kindOf(param, prototype) === 'callback') callbacks.set(index, callbackType(param.base));
+function callbackPlan(ffi: NodeFfi, owner: FunctionType, index: number, fn: FunctionType): CallbackPlan {
+  const where = `the callback ${argumentName(owner, index)}`;
+  const records = fn.params.map((param, i) => {
+    const p = passing(param.type, 'param');
+    return p.as === 'record' ? lowered(owner, 'node:ffi', p.record, `${where}'s parameter ${i}`) : undefined;
   });
+  const fromNative = fn.params.map((param, i): Convert => {
+    const p = passing(param.type, 'param');
+    switch (p.as) {
+      case 'bool':
+        return isTrue;
+      case 'wide':
+        return wideResult;
+      case 'string':
+        return (value) => ffi.toString(value as bigint);
+      case 'pointer':
+      case 'handle':
+      case 'callback':
+        return nullPointer;
+      case 'record':
+        return (value) => records[i]!.decode(value as number | bigint);
+      default:
+        return same;
+    }
+  });
+  const result = passing(fn.result, 'result');
+  if (result.as === 'string') {
+    throw refusal(owner, 'node:ffi', `${where} returns const char *`, 'a string made by a JS callback would not outlive it');
+  }
+  const record = result.as === 'record' ? lowered(owner, 'node:ffi', result.record, `${where}'s result`) : undefined;
+  const signature: FfiSignature = {
+    arguments: fn.params.map((param, i) => codeOf(passing(param.type, 'param'), false, records[i])),
+    return: codeOf(result, false, record),
+  };
+  const exact = exactly(signature.return);
+  const toNative: Convert = record ? (value) => exact(record.encode(value, `${where}'s result`)) : exact;
+  const zero = exact(0);
   return {
-    name,
-    signature: { arguments: parsed.params.map((p) => ffiType(p, prototype)), return: ffiType(parsed.result, prototype) },
-    kinds: parsed.params.map((p) => kindOf(p, prototype)),
-    callbacks,
-    pointerResult: parsed.result.pointers > 0,
-    boolResult: parsed.result.pointers === 0 && parsed.result.base === 'bool',
-    stringResult: isStringResult(parsed.result),
+    signature,
+    body: (js, state) => (...raw) => {
+      if (state.thrown) return zero;
+      try {
+        return toNative(js(...raw.map((value, i) => fromNative[i]!(value))));
+      } catch (error) {
+        state.thrown = { error };
+        return zero;
+      }
+    },
   };
 }
 
-const toBigInt = (value: unknown) => (typeof value === 'number' ? BigInt(value) : value);
-const toBool = (value: unknown) => (value ? 1 : 0);
-/** node:ffi refuses -0 as an integer ("must be an int32"); the typed layer's checks accept it. */
-const toInt = (value: unknown) => (value === 0 ? 0 : value);
+// ---------------------------------------------------------------------------------------------
+// Functions.
+
+interface ParamPlan {
+  passing: Passing;
+  sync: Convert;
+  callback?: CallbackPlan;
+}
+
+interface FunctionPlan {
+  signature: FfiSignature;
+  params: ParamPlan[];
+  result: Convert;
+}
+
+function planOf(ffi: NodeFfi, type: FunctionType, options: BindOptions): FunctionPlan {
+  const records: Array<LoweredRecord | undefined> = [];
+  const params = type.params.map((param, index): ParamPlan => {
+    const where = argumentName(type, index);
+    const p = passing(param.type, 'param');
+    switch (p.as) {
+      case 'number':
+        return { passing: p, sync: p.scalar.float ? same : toInt };
+      case 'wide':
+        return { passing: p, sync: toBigInt };
+      case 'bool':
+        return { passing: p, sync: toBool };
+      case 'string':
+        return {
+          passing: p,
+          sync: (value) => {
+            if (typeof value === 'string' && value.includes('\0')) {
+              throw new TypeError(`${where} must not contain U+0000 (a C string ends at its first NUL)`);
+            }
+            return toBigInt(value);
+          },
+        };
+      case 'pointer':
+      case 'handle':
+        return { passing: p, sync: toBigInt };
+      case 'callback':
+        if (options.foreignThreadCallbacks) {
+          throw refusal(type, 'node:ffi', `callbacks from foreign threads (${where})`, 'node:ffi runs a callback only on the thread that registered it');
+        }
+        return { passing: p, sync: toBigInt, callback: callbackPlan(ffi, type, index, p.fn) };
+      case 'record': {
+        const record = lowered(type, 'node:ffi', p.record, `parameter ${index}`);
+        records[index] = record;
+        return { passing: p, sync: (value) => record.encode(value, where) };
+      }
+      default:
+        return { passing: p, sync: same };
+    }
+  });
+  const r = passing(type.result, 'result');
+  const record = r.as === 'record' ? lowered(type, 'node:ffi', r.record, 'the result') : undefined;
+  const result: Convert =
+    r.as === 'string'
+      ? (value) => ffi.toString(value as bigint)
+      : r.as === 'pointer' || r.as === 'handle' || r.as === 'callback'
+        ? nullPointer
+        : r.as === 'bool'
+          ? isTrue
+          : r.as === 'wide'
+            ? wideResult
+            : record
+              ? (value) => record.decode(value as bigint)
+              : same;
+  // A string result is read by this engine: node:ffi sees a pointer.
+  const returns = r.as === 'string' ? 'pointer' : codeOf(r, false, record);
+  return { signature: { arguments: params.map((param, i) => codeOf(param.passing, true, records[i])), return: returns }, params, result };
+}
 
 /** The synchronous function: node:ffi's, with the conversions its parameters and result need. */
-function wrap(library: FfiLibrary, native: FfiFunction, declaration: Declaration, ffi: NodeFfi): FfiFunction {
-  // A pointer parameter gets a BigInt for an Address; TypedArrays, BigInts and null pass as is.
-  const converters = declaration.kinds.map((kind) =>
-    kind === 'bigint' || kind === 'pointer' ? toBigInt : kind === 'bool' ? toBool : kind === 'int' ? toInt : same,
+function syncCall(library: FfiLibrary, native: FfiFunction, plan: FunctionPlan): FfiFunction {
+  const call = converting(
+    native,
+    plan.params.map((param) => param.sync),
+    plan.result,
   );
-  const { pointerResult, boolResult, stringResult } = declaration;
-  const result = stringResult
-    ? (value: unknown) => ffi.toString(value as bigint)
-    : pointerResult
-      ? nullPointer
-      : boolResult
-        ? (value: unknown) => value !== 0
-        : same;
-  const call = converting(native, converters, result);
-  if (declaration.callbacks.size === 0) return call;
-  const withoutCallbacks = call;
-  // A JS function becomes a C callback for this call only; a throw inside it would abort the
-  // process, so it is caught, the C caller sees 0 (bool: cancel) and the call rethrows it.
+  const callbacks = plan.params.flatMap((param, index) => (param.callback ? [{ index, plan: param.callback }] : []));
+  if (callbacks.length === 0) return call;
   return (...args: unknown[]) => {
     const registered: bigint[] = [];
-    let thrown: { error: unknown } | undefined;
+    const state: CallState = {};
     try {
-      for (const [index, type] of declaration.callbacks) {
+      for (const { index, plan: callback } of callbacks) {
         const fn = args[index];
         if (typeof fn !== 'function') continue;
-        const pointer = library.registerCallback(type.signature, (...values: unknown[]) => {
-          if (thrown) return type.toNative(0);
-          try {
-            return type.toNative((fn as (...a: unknown[]) => unknown)(...values));
-          } catch (error) {
-            thrown = { error };
-            return type.toNative(0);
-          }
-        });
+        const pointer = library.registerCallback(callback.signature, callback.body(fn as (...a: unknown[]) => unknown, state));
         registered.push(pointer);
         args[index] = pointer;
       }
-      const result = withoutCallbacks(...args);
-      if (thrown) throw thrown.error;
+      const result = call(...args);
+      if (state.thrown) throw state.thrown.error;
       return result;
     } finally {
       for (const pointer of registered) library.unregisterCallback(pointer);
@@ -227,91 +336,69 @@ function wrap(library: FfiLibrary, native: FfiFunction, declaration: Declaration
   };
 }
 
-function nullPointer(value: unknown): unknown {
-  return value === 0n ? null : value;
-}
-
-type Convert = (value: unknown) => unknown;
-const same: Convert = (value) => value;
-
-/**
- * `native` with its arguments and result converted. Fixed-arity closures up to 9 parameters: a
- * rest-parameter wrapper cost ~100 ns more per 7-argument call (Node 26.10); `same` is inlined.
- */
-function converting(native: FfiFunction, converters: Convert[], result: Convert): FfiFunction {
-  if (result === same && converters.every((convert) => convert === same)) return native;
-  const [c0 = same, c1 = same, c2 = same, c3 = same, c4 = same, c5 = same, c6 = same, c7 = same, c8 = same] = converters;
-  const r = result;
-  switch (converters.length) {
-    case 0:
-      return () => r(native());
-    case 1:
-      return (a) => r(native(c0(a)));
-    case 2:
-      return (a, b) => r(native(c0(a), c1(b)));
-    case 3:
-      return (a, b, c) => r(native(c0(a), c1(b), c2(c)));
-    case 4:
-      return (a, b, c, d) => r(native(c0(a), c1(b), c2(c), c3(d)));
-    case 5:
-      return (a, b, c, d, e) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e)));
-    case 6:
-      return (a, b, c, d, e, f) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f)));
-    case 7:
-      return (a, b, c, d, e, f, g) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g)));
-    case 8:
-      return (a, b, c, d, e, f, g, h) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g), c7(h)));
-    case 9:
-      return (a, b, c, d, e, f, g, h, i) => r(native(c0(a), c1(b), c2(c), c3(d), c4(e), c5(f), c6(g), c7(h), c8(i)));
-    default:
-      return (...args: unknown[]) => r(native(...args.map((value, index) => converters[index]!(value))));
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Async calls: node:ffi has none, so they run on the worker pool (_pool.ts). Buffers cross as raw
 // addresses; the pool keeps the caller's arguments alive until the call settles.
 
-/** The worker's node:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts): data is WorkerData. */
+interface WorkerDefinition {
+  /** The file whose export `name` is (this library's path, or dladdr's file for bindAddress). */
+  file: string;
+  name: string;
+  signature: FfiSignature;
+  /** The signature of each callback parameter, by index. */
+  callbacks: Record<number, FfiSignature>;
+}
+
+/**
+ * The worker's node:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts). It keeps, per
+ * file, the DynamicLibrary objects it opened and the signature each has bound per name (one
+ * signature per symbol per DynamicLibrary), as the main thread does.
+ */
 const WORKER_LIBRARY = `(data) => {
   const ffi = require('node:ffi');
-  const library = new ffi.DynamicLibrary(data.path);
-  const functions = new Map();
+  const files = new Map();
+  const open = (file) => {
+    const library = new ffi.DynamicLibrary(file);
+    const entry = { library, bound: new Map() };
+    files.get(file).push(entry);
+    return entry;
+  };
+  files.set(data.path, []);
+  open(data.path);
   return {
-    call(name, args) {
-      let fn = functions.get(name);
-      if (fn === undefined) functions.set(name, (fn = library.getFunction(name, data.signatures[name])));
-      return fn(...args);
+    bind(d) {
+      if (!files.has(d.file)) files.set(d.file, []);
+      const key = JSON.stringify(d.signature);
+      const entry = files.get(d.file).find((e) => (e.bound.get(d.name) ?? key) === key) ?? open(d.file);
+      entry.bound.set(d.name, key);
+      const fn = entry.library.getFunction(d.name, d.signature);
+      return {
+        call: (args) => fn(...args),
+        callback(index, answer) {
+          const signature = d.callbacks[index];
+          const pointer = entry.library.registerCallback(signature, (...values) => {
+            const value = answer(...values);
+            return signature.return === 'void' ? undefined : value;
+          });
+          return { pointer, close: () => entry.library.unregisterCallback(pointer) };
+        },
+      };
     },
-    callback(name, index, answer) {
-      const pointer = library.registerCallback(data.callbacks[name][index], answer);
-      return { pointer, close: () => library.unregisterCallback(pointer) };
+    close() {
+      for (const entries of files.values()) for (const entry of entries) entry.library.close();
     },
-    close: () => library.close(),
   };
 }`;
-
-interface WorkerData {
-  path: string;
-  signatures: Record<string, FfiSignature>;
-  /** The signature of each callback parameter, by symbol and index. */
-  callbacks: Record<string, Record<number, FfiSignature>>;
-}
 
 /** Workers per library: async calls beyond this wait in order (the typed layer admits 128). */
 const POOL_SIZE = Math.max(1, Math.min(4, availableParallelism()));
 
-function workerPool(path: string, declarations: Map<SymbolName, Declaration>): WorkerPool {
-  const data: WorkerData = { path, signatures: {}, callbacks: {} };
-  for (const [name, declaration] of declarations) {
-    data.signatures[name] = declaration.signature;
-    data.callbacks[name] = Object.fromEntries([...declaration.callbacks].map(([index, type]) => [index, type.signature]));
-  }
+function workerPool(path: string): WorkerPool {
   const unloaded = (name: string) => new Error(`mylib: ${name}: the library was unloaded`);
   return new WorkerPool({
     size: POOL_SIZE,
     workerLibrary: WORKER_LIBRARY,
-    data,
+    data: { path },
     // Each worker's require('node:ffi') would print the ExperimentalWarning again; the main
     // thread's own load already printed it once.
     execArgv: ['--disable-warning=ExperimentalWarning'],
@@ -324,112 +411,224 @@ function workerPool(path: string, declarations: Map<SymbolName, Declaration>): W
   });
 }
 
+const encoder = new TextEncoder();
+
+/** A pointer argument for a worker: a BigInt address (the buffer kept alive in `keep`). */
+function addressFor(ffi: NodeFfi, value: unknown, keep: unknown[], where: string): bigint {
+  if (value === null || value === undefined) return 0n;
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return BigInt(value);
+  if (typeof value === 'string') return addressFor(ffi, encoder.encode(`${value}\0`), keep, where);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    keep.push(value);
+    // Reading .buffer moves a small on-heap TypedArray's bytes off the V8 heap, where GC never
+    // moves them (getRawPointer's address also stayed put across GC on 26.10).
+    if (ArrayBuffer.isView(value)) void value.buffer;
+    return value.byteLength === 0 ? 0n : ffi.getRawPointer(value);
+  }
+  throw new TypeError(`mylib: node:ffi: ${where} must be an ArrayBuffer, a TypedArray, an address or null`);
+}
+
 /**
- * One async call for the pool: arguments converted as the synchronous wrappers do, TypedArrays
- * as their addresses. A callback that throws answers 0 (cancel), later ones are not called, and
- * the call rejects with the exception instead of settling with the worker's answer.
+ * One async call for the pool: arguments converted as the synchronous wrappers do, buffers and
+ * strings as addresses. A callback that throws answers 0, later calls of it answer 0 without
+ * running, and the call rejects with the exception instead of settling with the worker's answer.
  */
-function poolCall(declaration: Declaration, callerArgs: readonly unknown[], ffi: NodeFfi): PoolCall {
+function poolCall(ffi: NodeFfi, type: FunctionType, plan: FunctionPlan, fn: PoolFunction, args: readonly unknown[]): PoolCall {
+  const keep: unknown[] = [];
   const callbacks: number[] = [];
-  const functions = new Map<number, (...values: unknown[]) => unknown>();
-  const args = declaration.kinds.map((kind, index) => {
-    const value = callerArgs[index];
-    switch (kind) {
-      case 'pointer':
-        if (value === null || value === undefined) return 0n;
-        if (typeof value === 'bigint') return value;
-        if (typeof value === 'number') return BigInt(value);
-        // Reading .buffer moves a small on-heap TypedArray's bytes off the V8 heap, where GC
-        // never moves them (getRawPointer's address also stayed put across GC on 26.10).
-        void (value as ArrayBufferView).buffer;
-        return ffi.getRawPointer(value as ArrayBufferView);
+  const bodies = new Map<number, (...raw: unknown[]) => unknown>();
+  const state: CallState = {};
+  const sent = plan.params.map((param, index) => {
+    const value = args[index];
+    const where = argumentName(type, index);
+    switch (param.passing.as) {
       case 'callback':
         if (typeof value === 'function') {
           callbacks.push(index);
-          functions.set(index, value as (...values: unknown[]) => unknown);
+          bodies.set(index, param.callback!.body(value as (...a: unknown[]) => unknown, state));
+          return 0n;
         }
-        return 0n;
-      case 'bigint':
-        return toBigInt(value);
-      case 'bool':
-        return toBool(value);
-      case 'int':
-        return toInt(value);
+        return addressFor(ffi, value, keep, where);
+      case 'string':
+      case 'pointer':
+      case 'handle':
+        return addressFor(ffi, param.sync(value), keep, where);
       default:
-        return value === null ? 0n : value;
+        return param.sync(value);
     }
   });
-  let thrown: { error: unknown } | undefined;
   return {
-    args,
+    fn,
+    args: sent,
     callbacks,
-    keep: callerArgs,
+    keep,
     progress: (index, values) => {
-      if (thrown) return 0;
-      try {
-        return declaration.callbacks.get(index)!.toNative(functions.get(index)!(...values)) as number;
-      } catch (error) {
-        thrown = { error };
-        return 0;
-      }
+      const answer = bodies.get(index)!(...values);
+      return typeof answer === 'bigint' || typeof answer === 'number' ? answer : 0;
     },
     result: (value) => {
-      if (thrown) throw thrown.error;
-      if (declaration.stringResult) return ffi.toString(value as bigint);
-      if (declaration.pointerResult) return nullPointer(value);
-      return declaration.boolResult ? value !== 0 : value;
+      if (state.thrown) throw state.thrown.error;
+      return plan.result(value);
     },
-    error: (error) => (thrown ? thrown.error : error),
+    error: (error) => (state.thrown ? state.thrown.error : error),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function declare(path: string, library: FfiLibrary, ffi: NodeFfi): EngineLibrary {
-  const declarations = new Map<SymbolName, Declaration>();
-  const functions: Record<string, FfiFunction> = {};
-  for (const name of Object.keys(DECLARATIONS) as SymbolName[]) {
-    const declaration = declarationOf(name);
-    let native: FfiFunction;
+/** `dladdr` of the C library, through node:ffi (Linux, macOS); undefined where there is none. */
+let dladdr: ((address: bigint, info: BigUint64Array) => unknown) | null | undefined;
+
+function findDladdr(ffi: NodeFfi): typeof dladdr {
+  if (dladdr !== undefined) return dladdr;
+  dladdr = null;
+  if (process.platform !== 'win32') {
     try {
-      native = library.getFunction(name, declaration.signature);
-    } catch (error) {
-      throw new Error(`mylib: node:ffi cannot declare ${name}: ${(error as Error).message}`, { cause: error });
+      dladdr = new ffi.DynamicLibrary(null).getFunction('dladdr', { arguments: ['pointer', 'pointer'], return: 'i32' });
+    } catch {
+      dladdr = null;
     }
-    declarations.set(name, declaration);
-    functions[name] = wrap(library, native, declaration, ffi);
   }
-  // An address form is the same function: its pointer parameters already take Number addresses
-  // (a second handle declaring the `uintptr_t` form measured no faster on Node 26.10).
-  const addressed: Record<string, FfiFunction> = {};
-  for (const name of ADDRESS_FORMS) addressed[name] = functions[name]!;
-  const pool = workerPool(path, declarations);
-  return {
-    engine: 'node:ffi',
-    raw: functions as unknown as RawFunctions,
-    addressed: addressed as unknown as AddressFunctions,
-    callAsync: (name, args) => pool.call(name, () => poolCall(declarations.get(name)!, args, ffi)),
-    view: (pointer: Pointer, length: number) => ffi.toArrayBuffer(pointer, length, false),
-    unload: () => {
-      pool.close();
-      library.close();
-    },
-  };
+  return dladdr;
+}
+
+interface Opened {
+  library: FfiLibrary;
+  /** The signature (JSON) bound per name on this DynamicLibrary. */
+  bound: Map<string, string>;
+}
+
+class NodeLibrary implements NativeLibrary {
+  readonly engine = 'node:ffi' as const;
+  readonly path: string;
+  readonly #ffi: NodeFfi;
+  /** Per file: the DynamicLibrary objects opened (the first of this.path is the main one). */
+  readonly #files = new Map<string, Opened[]>();
+  readonly #main: FfiLibrary;
+  #pool: WorkerPool | undefined;
+  #closed = false;
+
+  constructor(ffi: NodeFfi, path: string) {
+    this.#ffi = ffi;
+    this.path = path;
+    this.#main = this.#open(path).library;
+  }
+
+  bind(type: FunctionType & { name: string }, options: BindOptions = {}): BoundFunction {
+    return this.#bound(type, this.path, type.name, options);
+  }
+
+  bindAddress(address: bigint, type: FunctionType, options: BindOptions = {}): BoundFunction {
+    const { file, name } = this.#exportAt(address, type);
+    return this.#bound(type, file, name, options);
+  }
+
+  symbol(name: string): bigint {
+    this.#check();
+    try {
+      return this.#main.getSymbol(name);
+    } catch (error) {
+      throw new Error(`mylib: node:ffi: symbol ${name} not found in ${this.path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pool?.close();
+    for (const entries of this.#files.values()) for (const entry of entries) entry.library.close();
+    this.#files.clear();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Error(`mylib: node:ffi: ${this.path} is closed`);
+  }
+
+  #open(file: string): Opened {
+    const entry: Opened = { library: new this.#ffi.DynamicLibrary(file), bound: new Map() };
+    const entries = this.#files.get(file) ?? [];
+    entries.push(entry);
+    this.#files.set(file, entries);
+    return entry;
+  }
+
+  /** node:ffi's function `name` of `file` with `signature`, on a DynamicLibrary where it is free. */
+  #resolve(file: string, name: string, signature: FfiSignature): { library: FfiLibrary; native: FfiFunction } {
+    const key = JSON.stringify(signature);
+    const entry = this.#files.get(file)?.find((candidate) => (candidate.bound.get(name) ?? key) === key) ?? this.#open(file);
+    const native = entry.library.getFunction(name, signature);
+    entry.bound.set(name, key);
+    return { library: entry.library, native };
+  }
+
+  /** The exported function at `address`: its file and name (see the header), or a refusal. */
+  #exportAt(address: bigint, type: FunctionType): { file: string; name: string } {
+    this.#check();
+    const ffi = this.#ffi;
+    const what = `a call through a function pointer (bindAddress, 0x${address.toString(16)})`;
+    const lookup = findDladdr(ffi);
+    if (!lookup) throw refusal(type, 'node:ffi', what, 'node:ffi binds functions by exported name only, and this platform has no dladdr to find the name');
+    const info = new BigUint64Array(4); // Dl_info: fname, fbase, sname, saddr.
+    const found = address !== 0n && lookup(address, info) !== 0 && info[2] !== 0n && info[3] === address;
+    const file = found ? ffi.toString(info[0]!) : null;
+    const name = found ? ffi.toString(info[2]!) : null;
+    if (file && name) {
+      const entry = this.#files.get(file)?.[0] ?? this.#open(file);
+      try {
+        if (entry.library.getSymbol(name) === address) return { file, name };
+      } catch {
+        // Not resolvable by that name: refused below.
+      }
+    }
+    throw refusal(
+      type,
+      'node:ffi',
+      what,
+      'node:ffi binds functions by exported name only, and that address is not an exported symbol of a loaded library (a static function, an IFUNC implementation or generated code); use koffi, bun:ffi or deno for it',
+    );
+  }
+
+  #bound(type: FunctionType, file: string, name: string, options: BindOptions): BoundFunction {
+    this.#check();
+    const ffi = this.#ffi;
+    const plan = planOf(ffi, type, options);
+    let resolved: { library: FfiLibrary; native: FfiFunction };
+    try {
+      resolved = this.#resolve(file, name, plan.signature);
+    } catch (error) {
+      throw new Error(`mylib: node:ffi cannot bind ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    const definition: WorkerDefinition = {
+      file,
+      name,
+      signature: plan.signature,
+      callbacks: Object.fromEntries(plan.params.flatMap((param, index) => (param.callback ? [[index, param.callback.signature]] : []))),
+    };
+    let fn: PoolFunction | undefined;
+    const label = type.name ?? name;
+    return {
+      call: syncCall(resolved.library, resolved.native, plan),
+      callAsync: (args) => {
+        if (this.#closed) return Promise.reject(new Error(`mylib: ${label}: the library was unloaded`));
+        this.#pool ??= workerPool(this.path);
+        const pool = this.#pool;
+        fn ??= pool.define(definition);
+        const poolFunction = fn;
+        return pool.call(label, () => poolCall(ffi, type, plan, poolFunction, args));
+      },
+    };
+  }
 }
 
 export const nodeFfiEngine: Engine = {
   name: 'node:ffi',
-  open(path: string): OpenedLibrary {
-    const ffi = loadNodeFfi();
-    const library = new ffi.DynamicLibrary(path);
-    return {
-      abiVersion: () => {
-        const { signature } = declarationOf('mylib_abi_version');
-        return library.getFunction('mylib_abi_version', signature)() as number;
-      },
-      declare: () => declare(path, library, ffi),
-      unload: () => library.close(),
-    };
+  open: (path) => new NodeLibrary(loadNodeFfi(), path),
+  view: (address, length) => loadNodeFfi().toArrayBuffer(address, length, false),
+  addressOf: (view) => {
+    // Moves a small on-heap TypedArray's bytes off the V8 heap first (see addressFor).
+    void view.buffer;
+    return loadNodeFfi().getRawPointer(view);
   },
 };
 
