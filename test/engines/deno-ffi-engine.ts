@@ -139,6 +139,8 @@ test('libc: a C function by address (symbol, bindAddress) and as a callback argu
   const bound = libc.bindAddress(strcmp, parseFunction('int strcmp(const char *a, const char *b)'));
   assert.ok((bound.call('abc', 'abd') as number) < 0);
   assert.equal(bound.call('same', 'same'), 0);
+  const labs = libc.bindAddress(libc.symbol('labs'), parseFunction('long labs(long x)'));
+  assert.equal(labs.call(-3), 3);
   // Elements of 4 bytes holding C strings: qsort hands strcmp pointers to them.
   const qsort = bind(libc, 'void qsort(void *base, size_t count, size_t size, compare_fn *compare)');
   const table = new TextEncoder().encode('cc\0\0aa\0\0bb\0\0');
@@ -258,6 +260,14 @@ if (recordsPath) {
       fromCallback.call((x: number) => ({ a: x, b: x + 1 })),
       { a: 3, b: 5 },
     );
+  });
+
+  test('bindAddress of a function that no file exports', async () => {
+    const address = fixture('void *private_adder(void)').call();
+    assert.equal(typeof address, 'bigint');
+    const add = records.bindAddress(address as bigint, parseFunction('int32_t add(int32_t a, int32_t b)'));
+    assert.equal(add.call(20, 22), 42);
+    assert.equal(await add.callAsync([1, 2]), 3);
   });
 
   test('records: a union of float and double without an integer is refused when bound', () => {

@@ -121,3 +121,13 @@ pub extern "C" fn record_from_callback(f: extern "C" fn(f32) -> Floats2) -> Floa
     let v = f(1.5);
     Floats2 { a: v.a * 2.0, b: v.b * 2.0 }
 }
+
+extern "C" fn private_add(a: i32, b: i32) -> i32 {
+    a + b
+}
+
+/// A function that no file exports: bindAddress cannot name it.
+#[unsafe(no_mangle)]
+pub extern "C" fn private_adder() -> extern "C" fn(i32, i32) -> i32 {
+    private_add
+}
