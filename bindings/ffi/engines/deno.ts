@@ -9,7 +9,7 @@
  *   `usize` (the same register on every 64-bit ABI) and a view becomes its address. Opaque
  *   handles and pointer results are `usize` too, so they stay BigInts.
  * - 64-bit integer parameters are passed as BigInts: Deno's fast call takes a BigInt in ~5 ns and
- *   converts a Number in ~30 ns (more with an i64 result). Each such parameter keeps its last
+ *   converts a Number in ~30 ns (labs(i64) under load: 41 ns with a BigInt, 158 with a Number). Each such parameter keeps its last
  *   Number and the BigInt made from it, so a repeated value (an address in a scratch block, a
  *   capacity) is converted once. 64-bit results come from Deno as BigInts and become Numbers
  *   when they are safe integers.
@@ -20,12 +20,14 @@
  *   (record.ts converts objects). Arrays in records are their elements repeated; a union is a
  *   struct of pieces of its alignment's size, each an integer when an integer member overlaps it
  *   and the members' float type otherwise, which classifies like the union on x86-64 SysV,
- *   AArch64 and Windows x64; a union of floats of different sizes without an integer is refused.
+ *   AArch64 and Windows x64 (run on x86-64 SysV only); a union of floats and doubles without an
+ *   integer member is refused when bound (its registers differ by ABI).
  * - Each function is declared by its own dlopen of the same file (the loader counts references;
  *   a missing symbol is refused when bound): the blocking symbol when bound; the address form
  *   and the `nonblocking` symbols (async calls, run on Deno's own threads) on first use.
- *   Functions bound by address (`bindAddress`) are Deno.UnsafeFnPointers: Deno's slow path
- *   (about 1.5 us per call).
+ *   A function bound by address (`bindAddress`) that some loaded file exports (dladdr names
+ *   it, and that file's symbol of that name has that address) is declared like the others;
+ *   any other is a Deno.UnsafeFnPointer, Deno's slow path (about 1.5 us per call).
  * - Callbacks are `Deno.UnsafeCallback`s made for the call and closed after it. For async calls
  *   they are `UnsafeCallback.threadSafe`: Deno's thread waits while the callback runs on the main
  *   thread. A synchronous call cannot take a JS callback that a foreign thread calls (the main
@@ -226,7 +228,7 @@ function wideOut(value: unknown): unknown {
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
@@ -578,6 +580,30 @@ function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (.
 
 // ---------------------------------------------------------------------------------------------
 
+let dladdrCache: ((address: bigint, info: BigUint64Array) => number) | null | undefined;
+
+/** libc's dladdr on Linux and macOS 64-bit hosts (null elsewhere or when absent). */
+function dladdrOf(ffi: DenoFfi): ((address: bigint, info: BigUint64Array) => number) | undefined {
+  if (dladdrCache === undefined) {
+    dladdrCache = null;
+    const os = (globalThis as { Deno?: { build?: { os?: string } } }).Deno?.build?.os;
+    const files = os === 'linux' ? ['libc.so.6', 'libdl.so.2'] : os === 'darwin' ? ['/usr/lib/libSystem.B.dylib'] : [];
+    for (const file of HOST.pointerSize === 8 ? files : []) {
+      try {
+        const library = ffi.dlopen(file, { dladdr: { parameters: ['usize', 'buffer'], result: 'i32', optional: true } });
+        if (library.symbols.dladdr) {
+          dladdrCache = library.symbols.dladdr as (address: bigint, info: BigUint64Array) => number;
+          break;
+        }
+        library.close();
+      } catch {
+        // Not this file: try the next.
+      }
+    }
+  }
+  return dladdrCache ?? undefined;
+}
+
 class DenoLibrary implements NativeLibrary {
   readonly engine = 'deno' as const;
   readonly path: string;
@@ -615,10 +641,35 @@ class DenoLibrary implements NativeLibrary {
     const pointer = this.#ffi.UnsafePointer.create(address);
     const label = `engine deno: ${type.name ?? 'function'} at 0x${address.toString(16)}`;
     if (pointer === null) throw new Error(`${label}: NULL is not a function`);
+    const exported = this.#exportAt(address);
     return bindWith(this.#values, type, label, options, (definition) => {
+      if (exported) {
+        const handle = this.#ffi.dlopen(exported.file, { symbol: { ...definition, name: exported.name } });
+        this.#handles.push(handle);
+        return handle.symbols.symbol as DenoSymbol;
+      }
       const fn = new this.#ffi.UnsafeFnPointer(pointer, definition);
       return (...args: unknown[]) => fn.call(...args);
     });
+  }
+
+  /** The file and name under which `address` is exported (checked by dlopen), or undefined. */
+  #exportAt(address: bigint): { file: string; name: string } | undefined {
+    const ffi = this.#ffi;
+    const dladdr = dladdrOf(ffi);
+    if (dladdr === undefined) return undefined;
+    const info = new BigUint64Array(4); // Dl_info: dli_fname, dli_fbase, dli_sname, dli_saddr
+    if (dladdr(address, info) === 0 || info[0] === 0n || info[2] === 0n || info[3] !== address) return undefined;
+    const cString = (at: bigint) => ffi.UnsafePointerView.getCString(ffi.UnsafePointer.create(at) as DenoPointer);
+    const found = { file: cString(info[0]!), name: cString(info[2]!) };
+    try {
+      const check = ffi.dlopen(found.file, { symbol: { name: found.name, type: 'pointer', optional: true } });
+      const same = check.symbols.symbol !== null && BigInt(ffi.UnsafePointer.value(check.symbols.symbol as DenoPointer)) === address;
+      check.close();
+      return same ? found : undefined;
+    } catch {
+      return undefined; // The main program, a file gone since: the slow path.
+    }
   }
 
   symbol(name: string): bigint {
