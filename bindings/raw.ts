@@ -244,7 +244,13 @@ export const LAYOUTS: Readonly<Record<keyof typeof STRUCTS, Layout>> = Object.fr
  * length in `*out_info` (Rust: `text_out` in rustlib/ffi). Exports of this shape need no code of
  * their own in the typed layer beyond `Mylib#textOut`.
  */
-const TEXT_OUT = /^int32_t \w+\(const uint8_t \*\w+, size_t \w+, uint8_t \*out, size_t out_cap, MylibTextOut \*out_info, uint8_t \*err, size_t err_cap\)$/;
+const TEXT_OUT_PARAMS = ['const uint8_t *', 'size_t', 'uint8_t *out', 'size_t out_cap', 'MylibTextOut *out_info', 'uint8_t *err', 'size_t err_cap'];
+
+/** The text-out shape, read from the parsed prototype: one text and its length, then the fixed tail. */
+function isTextOut(fn: NamedFunction): boolean {
+  if (formatType(fn.result) !== 'int32_t' || fn.params.length !== TEXT_OUT_PARAMS.length) return false;
+  return fn.params.every((p, i) => declaration(p.type, i < 2 ? '' : (p.name ?? '')) === TEXT_OUT_PARAMS[i]);
+}
 type IsTextOut<P extends string> =
   P extends `int32_t ${string}(const uint8_t *${infer Text}, size_t ${infer Length}, uint8_t *out, size_t out_cap, MylibTextOut *out_info, uint8_t *err, size_t err_cap)`
     ? `${Text}${Length}` extends `${string},${string}` | `${string} ${string}`
@@ -252,7 +258,7 @@ type IsTextOut<P extends string> =
       : true
     : false;
 
-/** The exports of the text-out shape, derived from their prototypes (as TEXT_OUT does at run time). */
+/** The exports of the text-out shape, derived from their prototypes (as isTextOut does at run time). */
 export type TextOutSymbol = { [K in SymbolName]: IsTextOut<(typeof DECLARATIONS)[K]> extends true ? K : never }[SymbolName];
 
 /**
@@ -261,7 +267,7 @@ export type TextOutSymbol = { [K in SymbolName]: IsTextOut<(typeof DECLARATIONS)
  * becomes `uintptr_t`): koffi converts a Number for a `uintptr_t` faster than for a typed pointer
  * (measured ~130 ns less per 7-argument call).
  */
-export const ADDRESS_FORMS = (Object.keys(DECLARATIONS) as SymbolName[]).filter((name) => TEXT_OUT.test(DECLARATIONS[name])) as TextOutSymbol[];
+export const ADDRESS_FORMS = (Object.keys(DECLARATIONS) as SymbolName[]).filter((name) => isTextOut(FUNCTIONS[name])) as TextOutSymbol[];
 
 export type AddressFunctions = {
   [K in TextOutSymbol]: (...args: AsNumbers<ParamsOf<(typeof DECLARATIONS)[K]>>) => number;

@@ -139,7 +139,7 @@ export type CType = VoidType | ScalarType | PointerType | RecordType | ArrayType
 
 export const VOID: VoidType = Object.freeze({ kind: 'void' });
 
-const SCALARS = new Map<ScalarName, ScalarType>();
+const SCALAR_CACHE = new Map<ScalarName, ScalarType>();
 
 /** The scalar type of a canonical name or alias, or undefined. */
 export function scalar(name: string, host: HostModel = HOST): ScalarType | undefined {
@@ -151,11 +151,11 @@ export function scalar(name: string, host: HostModel = HOST): ScalarType | undef
   const row = SCALAR_TABLE[canonical];
   const size = row.size === 'ptr' ? host.pointerSize : row.size === 'long' ? host.longSize : row.size;
   if (host === HOST) {
-    const cached = SCALARS.get(canonical);
+    const cached = SCALAR_CACHE.get(canonical);
     if (cached) return cached;
   }
   const type: ScalarType = Object.freeze({ kind: 'scalar', name: canonical, size, signed: row.signed, float: row.float });
-  if (host === HOST) SCALARS.set(canonical, type);
+  if (host === HOST) SCALAR_CACHE.set(canonical, type);
   return type;
 }
 
