@@ -3,6 +3,7 @@
 // thousands of overlapping Mach-O segments, a 200,000-level export trie, /dev/zero, a FIFO).
 // Every input must give a result or a plain Error whose message names the file, and every read
 // must end within a time bound: the counts below prove each input's read returned.
+import { seededRandom } from '../random.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,18 +27,6 @@ const MAC_ARM64: ObjectFileHost = { platform: 'darwin', arch: 'arm64' };
 
 const dir = mkdtempSync(join(tmpdir(), 'mylib-object-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** mulberry32: a small deterministic PRNG, so a failing mutation can be replayed from its index. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Base {
   name: string;
@@ -123,7 +112,7 @@ function readOnce(bytes: Uint8Array, name: string): { outcome: 'result' | 'error
 
 describe('seeded mutations of every format', () => {
   const bases = [...real, ...built];
-  const random = prng(SEED);
+  const random = seededRandom(SEED); // replayable from the seed and a mutation's index
 
   it(`${MUTATIONS} mutations and truncations: each gives a result or an Error naming the file, in under ${MAX_MS} ms`, () => {
     const counts = { result: 0, error: 0, checked: 0 };
