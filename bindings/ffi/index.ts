@@ -24,6 +24,7 @@ export {
   type Param,
   type PointerType,
   type RecordType,
+  type ScalarName,
   type ScalarType,
   type VoidType,
   formatType,

@@ -1,8 +1,3 @@
-// The workbench's readers without a REPL: its C type commands (.struct, .callback, .typedef: C
-// text read by the one grammar of mylib-rust/ffi into the workbench's scope, all or nothing, with
-// the grammar's caret), the symbol tables it lists (the one object-file reader, compared with
-// readelf when it is there, and on broken files), and the library-name rules.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +6,7 @@ import { defaultName, resolveLibrary } from '../../bindings/ffi/names.ts';
 import { inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { Workbench, WorkbenchError, displayName, platformTypedefs, readSymbolTable } from '../../scripts/repl/workbench.ts';
+import { Workbench, WorkbenchError, platformTypedefs, readSymbolTable } from '../../scripts/repl/workbench.ts';
 
 const workbench = () => new Workbench({ bind() {}, taken: () => false, mylibPath: () => undefined });
 
