@@ -131,18 +131,31 @@ const COMMANDS = [
 ].join('\n');
 
 const PACKAGE_HELP_NOTE =
-  "The typed API's signatures with the Rust doc comments are listed by .help in the repository checkout (npm run repl); " +
-  "from the package, the typed API is mylib.<method>(...), typed in the package's dist/bindings/*.d.ts.";
+  "Signatures with the Rust doc comments: .help in the repository checkout (npm run repl); from the package, the typed API's types are in dist/bindings/library.d.ts.";
 
-/** `.help` from a package: the C exports of the declaration table (the doc comments are in the repository's Rust sources). */
+/** The typed API's method names (`mylib.<name>(...)`), from the class itself: the package holds no sources to read signatures from. */
+function typedMethods(): string[] {
+  const proto = api.Mylib.prototype as unknown as Record<string, unknown>;
+  return Object.getOwnPropertyNames(proto).filter(
+    (name) => name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, name)?.value === 'function',
+  );
+}
+
+/** `.help` from a package: the typed API's methods and the C exports of the declaration table (the doc comments are in the repository's Rust sources). */
 function packageHelp(name: string): string {
   const declarations: Readonly<Record<string, string>> = tables.DECLARATIONS;
   if (name) {
+    const method = name.replace(/^mylib\./, '');
+    if (typedMethods().includes(method)) return `mylib.${method}(...): a method of the typed API (Mylib#${method}).\n${PACKAGE_HELP_NOTE}`;
     const symbol = [name, `mylib_${name}`].find((s) => Object.hasOwn(declarations, s));
     if (symbol) return `${declarations[symbol]}\n  raw.${symbol}(...)\n${PACKAGE_HELP_NOTE}`;
-    return `.help: no C export named '${name}' in the declaration table. ${PACKAGE_HELP_NOTE}`;
+    return `.help: no function named '${name}' (typed API: ${typedMethods().join(', ')}). Type .help for the list.`;
   }
   return [
+    `Typed API (\`mylib\` is the current library): ${typedMethods()
+      .map((m) => `mylib.${m}()`)
+      .join(', ')}`,
+    '',
     "C exports (`raw.<name>(...)`; prototypes from the package's declaration table):",
     ...Object.values(declarations).map((prototype) => `  ${prototype}`),
     '',

@@ -15,8 +15,9 @@ export class Session {
   readonly child: ChildProcessWithoutNullStreams;
   output = '';
   #listeners: Array<() => void> = [];
-  constructor(env: NodeJS.ProcessEnv, cwd = ROOT) {
-    this.child = spawn(process.execPath, [TSX, join(ROOT, 'bindings', 'cli.ts'), 'repl'], {
+  /** `args`: node's arguments, `npm run repl` by default (another entry: the compiled package's cli.js). */
+  constructor(env: NodeJS.ProcessEnv, cwd = ROOT, args = [TSX, join(ROOT, 'bindings', 'cli.ts'), 'repl']) {
+    this.child = spawn(process.execPath, args, {
       cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     });
