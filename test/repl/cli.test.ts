@@ -16,6 +16,7 @@ import { ROOT } from '../../scripts/abi/index.ts';
 import { PROMPT, Session, TSX, scratchProject } from './session.ts';
 
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
+const LINUX = process.platform === 'linux';
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
 
 /** Runs `mylib-rust <args>` in process; the exit code and what it wrote. */
@@ -89,7 +90,8 @@ describe('mylib-rust repl from a compiled package (no repository around it)', ()
     expect(existsSync(LIBRARY), `${LIBRARY} is missing: run \`npm run build\` first`).toBe(true);
     project = scratchProject('mylib-cli-');
     cli = join(project, 'node_modules', 'mylib-rust', MANIFEST.bin?.['mylib-rust'] ?? '(package.json has no bin mylib-rust)');
-    session = new Session({ MYLIB_LIBRARY_PATH: LIBRARY, MYLIB_REPL_HISTORY: join(project, 'history') }, project, [cli, 'repl']);
+    // `repl m`: libm opened at start, as `.open m` opens it.
+    session = new Session({ MYLIB_LIBRARY_PATH: LIBRARY, MYLIB_REPL_HISTORY: join(project, 'history') }, project, [cli, 'repl', ...(LINUX ? ['m'] : [])]);
     await session.waitFor(PROMPT, 0, 30_000);
   });
 
@@ -124,13 +126,28 @@ describe('mylib-rust repl from a compiled package (no repository around it)', ()
     expect(await session.send('.help get_result')).toContain(DECLARATIONS.mylib_get_result);
   });
 
-  it.runIf(process.platform === 'linux')('.open, .symbols, .declare and a call, then .exit with 0', async () => {
-    expect(await session.send('.open m')).toMatch(/opened \S*libm\S* as `m`/);
+  it.runIf(LINUX)('a library named on the command line is open at the first prompt; .open, .symbols, .declare and a call, then .exit with 0', async () => {
+    expect(session.output.split('mylib> ')[0]).toMatch(/opened \S*libm\S* as `m`/);
+    expect(await session.send('.open m')).toContain("'m' is open already");
+    expect(await session.send('.open c')).toMatch(/opened \S*libc\S* as `c`/);
     expect(await session.send('.symbols m cos')).toMatch(/^ {2}function {2}cos(@@\S+)?( |$)/m);
     expect(await session.send('.declare m double cos(double x)')).toContain('declared m.cos: double cos(double x)');
     expect(await session.send('m.cos(0)')).toMatch(/^1\n/);
     expect(await session.exit()).toBe(0);
     expect(readFileSync(join(project, 'history'), 'utf8')).toContain('.declare m double cos(double x)\n');
+  });
+
+  it('a library on the command line that cannot be opened is an error line; the session starts anyway', () => {
+    const r = spawnSync(process.execPath, [cli, 'repl', '/no/such/library.so'], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 60_000,
+      input: 'mylib.getResult("y")\n.exit\n',
+      env: { ...process.env, NO_COLOR: '1', MYLIB_LIBRARY_PATH: LIBRARY, MYLIB_REPL_HISTORY: join(project, 'history-2') },
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout.split('mylib> ')[0]).toContain('/no/such/library.so');
+    expect(r.stdout).toContain("'Rust says: y'");
   });
 
   it.each([['--crate', '.'], ['--release'], ['--target-dir', '/tmp']])('%s is refused from a package with exit 2', (...args) => {
