@@ -1,8 +1,8 @@
 /**
- * `.help` for the REPL: the typed API's signatures (read from bindings/library.ts by
- * scripts/abi/typed-api.ts) and the C exports (bindings/raw.ts DECLARATIONS), each with the first
- * line of the Rust doc comment of the export it calls, read from the Rust sources at the time
- * `.help` runs (so edits show).
+ * `.help` for the REPL run from the repository (through tools.ts): the typed API's signatures
+ * (read from bindings/library.ts by scripts/abi/typed-api.ts) and the C exports (bindings/raw.ts
+ * DECLARATIONS), each with the first line of the Rust doc comment of the export it calls, read
+ * from the Rust sources at the time `.help` runs (so edits show).
  */
 import { readFileSync } from 'node:fs';
 import { type RustApi, readRustApi } from '../abi/rust.ts';
