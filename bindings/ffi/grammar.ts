@@ -184,17 +184,7 @@ function tokenizeHeader(text: string): { tokens: Token[]; directives: Directive[
 }
 
 /** Why a header's declaration (or a piece of one) was not read, as a short code; `reason` says more. */
-export type SkipReason =
-  | 'variadic'
-  | 'inline'
-  | 'static'
-  | 'attribute'
-  | 'asm label'
-  | 'extension'
-  | 'macro'
-  | 'preprocessor'
-  | 'unknown type'
-  | 'unsupported';
+export type SkipReason = 'variadic' | 'inline' | 'static' | 'attribute' | 'asm label' | 'extension' | 'macro' | 'preprocessor' | 'unknown type' | 'unsupported';
 
 /** Where a header's declaration is: the file named by the preprocessor's line markers (else the text's), 1-based lines. */
 export interface SourceSpan {
@@ -382,7 +372,10 @@ class Parser {
 
   /** Every declaration of the text, each ended by `;` (the last one may omit it). */
   declarations(): void {
-    if (this.#header) return this.#headerDeclarations(this.#header);
+    if (this.#header) {
+      this.#headerDeclarations(this.#header);
+      return;
+    }
     while (!this.atEnd) {
       if (this.accept(';')) continue;
       this.declaration();

@@ -71,7 +71,8 @@ function checkOptions(fn: string, options: unknown): HeaderOptions {
     if (list !== undefined && (!Array.isArray(list) || list.some((x) => typeof x !== 'string' || x === '')))
       throw new TypeError(`${fn}: option '${key}' must be an array of non-empty strings`);
   }
-  if (o.preprocess !== undefined && !['auto', 'cc', 'raw'].includes(o.preprocess)) throw new TypeError(`${fn}: option 'preprocess' must be 'auto', 'cc' or 'raw'`);
+  if (o.preprocess !== undefined && !['auto', 'cc', 'raw'].includes(o.preprocess))
+    throw new TypeError(`${fn}: option 'preprocess' must be 'auto', 'cc' or 'raw'`);
   if (o.define?.some((d) => !/^[A-Za-z_]\w*(=[\s\S]*)?$/.test(d))) throw new TypeError(`${fn}: option 'define' takes NAME or NAME=value`);
   return o;
 }
@@ -155,7 +156,11 @@ export function readHeader(header: string, options?: HeaderOptions, scope: Scope
     files: [...own],
     declarations,
     skipped,
-    context: { files: [...contextFiles].filter((f) => !f.startsWith('<')).length, declarations: contextDeclarations, skipped: read.skipped.length - skipped.length },
+    context: {
+      files: [...contextFiles].filter((f) => !f.startsWith('<')).length,
+      declarations: contextDeclarations,
+      skipped: read.skipped.length - skipped.length,
+    },
     scope: local,
   };
 }
@@ -167,7 +172,9 @@ function ownFiles(file: string, raw: string, include: readonly string[]): Set<st
   while (queue.length > 0) {
     const { from, text } = queue.shift() as { from: string; text: string };
     for (const [, name] of text.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"/gm)) {
-      const candidates = isAbsolute(name as string) ? [name as string] : [dirname(from === '<text>' ? resolve('x') : from), ...include].map((dir) => resolve(dir, name as string));
+      const candidates = isAbsolute(name as string)
+        ? [name as string]
+        : [dirname(from === '<text>' ? resolve('x') : from), ...include].map((dir) => resolve(dir, name as string));
       const found = candidates.find((c) => existsSync(c));
       if (!found || own.has(found)) continue;
       own.add(found);
@@ -203,7 +210,13 @@ export function docComment(lines: readonly string[], at: SourceSpan): string | u
   }
   if (before.startsWith('//')) {
     let k = at.line - 1;
-    while (k > 1 && line(k - 1).trim().startsWith('//')) k--;
+    while (
+      k > 1 &&
+      line(k - 1)
+        .trim()
+        .startsWith('//')
+    )
+      k--;
     return clean(range(lines, k, at.line - 1));
   }
   // After: a block comment starting on the next line, followed by a blank line or the end.

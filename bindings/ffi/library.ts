@@ -289,9 +289,15 @@ export class ForeignLibrary {
   include(header: string, options?: HeaderOptions & FuncOptions): Included {
     this.#open('include');
     if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options)))
-      throw new TypeError(`include: argument 'options' must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+      throw new TypeError(
+        `include: argument 'options' must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+      );
     const { errno, threadsafe, ...headerOptions } = (options ?? {}) as HeaderOptions & FuncOptions;
-    const opts = plainOptions<FuncOptions>('include', { ...(errno !== undefined && { errno }), ...(threadsafe !== undefined && { threadsafe }) }, FUNC_OPTION_KEYS);
+    const opts = plainOptions<FuncOptions>(
+      'include',
+      { ...(errno !== undefined && { errno }), ...(threadsafe !== undefined && { threadsafe }) },
+      FUNC_OPTION_KEYS,
+    );
     const read = readHeader(header, options === undefined ? undefined : headerOptions, this.scope, 'include');
     let exported: Map<string, ExportedSymbol['kind']> | undefined;
     try {
@@ -313,7 +319,8 @@ export class ForeignLibrary {
         case 'function': {
           const kind = exported?.get(item.name);
           if (exported && (kind === undefined || kind === 'data')) {
-            const reason = kind === undefined ? `${this.path} exports no symbol '${item.name}'` : `'${item.name}' is a ${kind} symbol of ${this.path}, not a function`;
+            const reason =
+              kind === undefined ? `${this.path} exports no symbol '${item.name}'` : `'${item.name}' is a ${kind} symbol of ${this.path}, not a function`;
             result.unexported.push({ ...at, name: item.name, reason });
             break;
           }
