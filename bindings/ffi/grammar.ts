@@ -399,6 +399,7 @@ class Parser {
       const declarator = this.withConstBase(base.constBase, () => this.declarator('named'));
       const name = declarator.name as Token;
       const type = declarator.derive(base.type);
+      if (this.peek.text === '__asm__') this.error(this.peek, REFUSED.__asm__ as string);
       if (this.peek.text === '=') this.error(this.peek, 'initializers are not read here');
       if (this.peek.text === '{') this.error(this.peek, 'function bodies are not read here: give the prototype only');
       if (isTypedef) this.addTypedef(name, type);
@@ -510,6 +511,7 @@ class Parser {
     };
     const scope = this.#scope;
     const maps = [scope.typedefs, scope.tags, scope.functions, scope.variables, scope.constants] as Array<Map<string, unknown>>;
+    const refused: Array<{ from: number; to: number }> = [];
     while (!this.atEnd) {
       directivesBefore(this.peek.at);
       if (this.accept(';')) continue;
@@ -532,12 +534,15 @@ class Parser {
         const last = this.#tokens[end - 1] as Token;
         const name = this.#nameIn(start, end);
         this.#skip(skipReason(error.reason), error.reason, name, from, last.at + last.text.length);
+        refused.push({ from, to: last.at + last.text.length });
       }
     }
     directivesBefore(Number.POSITIVE_INFINITY);
     // Each dropped piece is reported with the declaration it was in.
+    // A piece belongs to the first declaration that ends after it; none is reported for a refused one.
     for (const piece of header.dropped) {
-      const k = header.spans.findIndex((span) => span.from <= piece.at && piece.at < span.to);
+      if (refused.some((range) => range.from <= piece.at && piece.at < range.to)) continue;
+      const k = header.spans.findIndex((span) => piece.at < span.to);
       const name = k === -1 ? undefined : (this.declared[k] as Declared).name;
       const text = this.#text.slice(piece.at, piece.to);
       const reason =
@@ -585,14 +590,19 @@ class Parser {
       const token = this.#tokens[k] as Token;
       if (token.text === '(' && depth === 0) {
         const previous = this.#tokens[k - 1];
-        if (k > start && previous?.kind === 'word') return previous.text;
+        if (k > start && previous?.kind === 'word' && previous.text !== '__asm__') return previous.text;
         // `int (*name)(...)`: the word after the star.
         const inner = this.#tokens[k + 2];
         if (this.#tokens[k + 1]?.text === '*' && inner?.kind === 'word') return inner.text;
       }
       if (token.text === '(' || token.text === '{' || token.text === '[') depth++;
       else if (token.text === ')' || token.text === '}' || token.text === ']') depth = Math.max(0, depth - 1);
-      else if (depth === 0 && token.kind === 'word' && !SCALAR_WORDS.has(token.text) && !['struct', 'union', 'enum', 'typedef', 'const'].includes(token.text)) {
+      else if (
+        depth === 0 &&
+        token.kind === 'word' &&
+        !SCALAR_WORDS.has(token.text) &&
+        !['struct', 'union', 'enum', 'typedef', 'const', '__asm__'].includes(token.text)
+      ) {
         last = token.text;
       }
     }

@@ -201,15 +201,19 @@ export function docComment(lines: readonly string[], at: SourceSpan): string | u
   if (trailing && at.line === at.endLine && trailing.index > 0 && line(at.endLine).slice(0, trailing.index).trim() !== '') {
     return clean([trailing[1] ?? trailing[2] ?? '']);
   }
-  // Before: a block comment ending on the line before, or `//` lines.
-  const before = line(at.line - 1).trim();
+  // Before: a block comment ending on the line before (or before the group of declarations this
+  // one closes, with no blank line between), or `//` lines.
+  let top = at.line;
+  while (top > 1 && top > at.line - 40 && line(top - 1).trim() !== '' && !/\*\/\s*$|^\s*\/\//.test(line(top - 1))) top--;
+  if (top !== at.line && !/\*\/\s*$/.test(line(top - 1))) top = at.line;
+  const before = line(top - 1).trim();
   if (before.endsWith('*/')) {
-    let k = at.line - 1;
+    let k = top - 1;
     while (k > 0 && !line(k).includes('/*')) k--;
-    if (k > 0 && /^\s*\/\*/.test(line(k))) return clean(range(lines, k, at.line - 1));
+    if (k > 0 && /^\s*\/\*/.test(line(k))) return clean(range(lines, k, top - 1));
   }
   if (before.startsWith('//')) {
-    let k = at.line - 1;
+    let k = top - 1;
     while (
       k > 1 &&
       line(k - 1)
@@ -217,7 +221,7 @@ export function docComment(lines: readonly string[], at: SourceSpan): string | u
         .startsWith('//')
     )
       k--;
-    return clean(range(lines, k, at.line - 1));
+    return clean(range(lines, k, top - 1));
   }
   // After: a block comment starting on the next line, followed by a blank line or the end.
   const after = at.endLine + 1;
@@ -246,8 +250,9 @@ function clean(comment: readonly string[]): string | undefined {
   while (body.length > 0 && body[0]?.trim() === '') body.shift();
   while (body.length > 0 && body.at(-1)?.trim() === '') body.pop();
   if (body.length === 0) return undefined;
-  // The common indentation out.
-  const indent = Math.min(...body.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)?.[0].length ?? 0));
-  const out = body.map((l) => l.slice(indent));
+  // The common indentation out (the first line's, after the comment's opening, apart).
+  const rest = body.slice(1).filter((l) => l.trim() !== '');
+  const indent = rest.length === 0 ? 0 : Math.min(...rest.map((l) => /^\s*/.exec(l)?.[0].length ?? 0));
+  const out = [(body[0] as string).trim(), ...body.slice(1).map((l) => l.slice(indent))];
   return out.length > MAX_DOC_LINES ? `${out.slice(0, MAX_DOC_LINES).join('\n')}\n...` : out.join('\n');
 }
