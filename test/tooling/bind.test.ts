@@ -23,6 +23,11 @@ const NEEDS = [
   { file: '/usr/include/sqlite3.h', install: 'libsqlite3-dev' },
 ];
 
+const DOCS = readFileSync(join(ROOT, 'docs', 'bind.md'), 'utf8');
+const block = (lang: string) => [...DOCS.matchAll(new RegExp(`^\`\`\`${lang}\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1] as string);
+const DOC_COMMANDS = (block('sh')[0] ?? '').split('\n').filter((l) => l.startsWith('npx mylib-rust bind '));
+const DOC_PROGRAM = block('ts')[0] ?? '';
+
 const ZLIB = { version: '', header: '', compressed: true, smaller: true, uncompressed: true, roundTrip: true, crc: true, crcAsync: true };
 const SQLITE = {
   version: true,
@@ -53,27 +58,33 @@ describe.runIf(LINUX)('mylib-rust bind: zlib and SQLite from their headers, on N
     if (missing.length > 0) throw new Error(`missing ${missing.map((m) => m.file).join(', ')}: apt-get install ${missing.map((m) => m.install).join(' ')}`);
     project = scratchProject('mylib-bind-');
     const cli = join(project, 'node_modules', 'mylib-rust', 'dist', 'bindings', 'cli.js');
-    for (const [name, args] of Object.entries({
-      zlib: ['z', '/usr/include/zlib.h', '-o', 'zlib.ts'],
-      zlibJs: ['z', '/usr/include/zlib.h', '-o', 'zlib-js.js'],
-      sqlite: ['sqlite3', '/usr/include/sqlite3.h', '-o', 'sqlite.ts'],
-    })) {
-      outputs[name] = spawnSync(process.execPath, [cli, 'bind', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, MYLIB_FFI_ENGINE: '' } });
+    // The commands of docs/bind.md's `sh` block, run as written (npx mylib-rust -> the compiled cli.js).
+    for (const line of DOC_COMMANDS) {
+      const args = line.split(/\s+/).slice(2);
+      outputs[args.at(-1) as string] = spawnSync(process.execPath, [cli, ...args], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, MYLIB_FFI_ENGINE: '' },
+      });
     }
     for (const file of ['zlib-use.ts', 'zlib-use.mjs', 'zlib-types.ts', 'sqlite-use.ts']) copyFileSync(join(FIXTURES, file), join(project, file));
+    writeFileSync(join(project, 'doc-use.ts'), DOC_PROGRAM);
   }, 120_000);
 
   afterAll(() => {
     if (project) rmSync(project, { recursive: true, force: true });
   });
 
-  it('writes the modules and prints what was read, skipped and bound', () => {
+  it('writes the modules (the commands of docs/bind.md) and prints what was read, skipped and bound', () => {
+    expect(Object.keys(outputs)).toEqual(['zlib.ts', 'sqlite.ts', 'zlib-js.js']);
+    // The figures docs/bind.md gives are the ones measured here.
+    expect(DOCS).toContain(outputs['zlib.ts']?.stdout.split('\n').slice(1, 5).join('\n'));
     for (const [name, run] of Object.entries(outputs)) expect(run.status, `${name}: ${run.stderr}`).toBe(0);
-    expect(outputs.zlib?.stdout).toMatch(/read: \d+ declarations \(79 functions/);
-    expect(outputs.zlib?.stdout).toMatch(/skipped: .*variadic 1/);
-    expect(outputs.zlib?.stdout).toContain('bound: 79 functions; not exported by the library: 0');
-    expect(outputs.sqlite?.stdout).toMatch(/skipped: .*variadic 8/);
-    expect(outputs.sqlite?.stdout).toMatch(/bound: 2\d\d functions; not exported by the library: \d+/);
+    expect(outputs['zlib.ts']?.stdout).toMatch(/read: \d+ declarations \(79 functions/);
+    expect(outputs['zlib.ts']?.stdout).toMatch(/skipped: .*variadic 1/);
+    expect(outputs['zlib.ts']?.stdout).toContain('bound: 79 functions; not exported by the library: 0');
+    expect(outputs['sqlite.ts']?.stdout).toMatch(/skipped: .*variadic 8/);
+    expect(outputs['sqlite.ts']?.stdout).toMatch(/bound: 2\d\d functions; not exported by the library: \d+/);
     for (const file of ['zlib.ts', 'zlib-js.js', 'zlib-js.d.ts', 'sqlite.ts']) expect(existsSync(join(project, file)), file).toBe(true);
     const source = readFileSync(join(project, 'zlib.ts'), 'utf8');
     expect([...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual(['mylib-rust/ffi']);
@@ -105,7 +116,7 @@ describe.runIf(LINUX)('mylib-rust bind: zlib and SQLite from their headers, on N
           skipLibCheck: true,
           types: [],
         },
-        include: ['zlib.ts', 'zlib-js.d.ts', 'sqlite.ts', 'zlib-use.ts', 'zlib-types.ts', 'sqlite-use.ts'],
+        include: ['zlib.ts', 'zlib-js.d.ts', 'sqlite.ts', 'zlib-use.ts', 'zlib-types.ts', 'sqlite-use.ts', 'doc-use.ts'],
       }),
     );
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
@@ -148,6 +159,12 @@ describe.runIf(LINUX)('mylib-rust bind: zlib and SQLite from their headers, on N
       120_000,
     );
   }
+
+  it("docs/bind.md's program runs", () => {
+    const child = spawnSync(process.execPath, [TSX, 'doc-use.ts'], { cwd: project, encoding: 'utf8', env: { ...process.env, MYLIB_FFI_ENGINE: '' } });
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout).toMatch(/^\d+\.\d+\.\d+ 26 -> \d+ bytes [0-9a-f]+\n$/);
+  });
 
   it('the .js module runs on plain Node (no TypeScript loader)', () => {
     const result = run('Node 20', process.execPath, ['zlib-use.mjs']);
