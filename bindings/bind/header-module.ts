@@ -156,23 +156,24 @@ function tsType(type: CType, names: ReadonlyMap<CType, string>): string {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** The module's declarations, and the figures of the header. */
-export function headerModule(included: Included, options: HeaderModuleOptions): { spec: ModuleSpec; figures: BindFigures } {
+/**
+ * The bound functions (those `keep` keeps) as prototypes in the expanded spelling, and the C text
+ * of what they and the header's typedefs reach: records and enums, then typedefs.
+ */
+export function headerDeclarations(
+  included: Included,
+  keep: (name: string) => boolean = () => true,
+): { functions: Array<{ name: string; text: string; type: CType }>; records: string[]; typedefs: string[] } {
   const { header } = included;
-  const only = options.only;
-  const keep = (name: string) => only === undefined || only.test(name);
-  const docs = new Map<string, string | undefined>();
-  for (const d of header.declarations) if (d.doc !== undefined && !docs.has(`${d.item.kind} ${d.item.name}`)) docs.set(`${d.item.kind} ${d.item.name}`, d.doc);
-
   const text = new TypeText();
-  const functions: ModuleFunction[] = [];
+  const functions: Array<{ name: string; text: string; type: CType }> = [];
   const declared = new Map<string, CType>();
   for (const { item } of header.declarations) if (item.kind === 'function') declared.set(item.name, item.type);
   for (const name of Object.keys(included.functions)) {
     if (!keep(name)) continue;
     const type = declared.get(name) as CType;
     text.need(type);
-    functions.push({ name, text: declaration(type, name, true), doc: docs.get(`function ${name}`) });
+    functions.push({ name, text: declaration(type, name, true), type });
   }
   // The header's typedefs (for `lib.func('<prototype with typedef names>')` on the loaded library).
   const typedefs: string[] = [];
@@ -189,6 +190,19 @@ export function headerModule(included: Included, options: HeaderModuleOptions): 
     else if (type.kind === 'function') typedefs.push(`typedef ${declaration({ ...type, name: undefined }, item.name, true)};`);
     else typedefs.push(`typedef ${declaration(type, item.name, true)};`);
   }
+  return { functions, records: text.lines, typedefs };
+}
+
+/** The module's declarations, and the figures of the header. */
+export function headerModule(included: Included, options: HeaderModuleOptions): { spec: ModuleSpec; figures: BindFigures } {
+  const { header } = included;
+  const only = options.only;
+  const keep = (name: string) => only === undefined || only.test(name);
+  const docs = new Map<string, string | undefined>();
+  for (const d of header.declarations) if (d.doc !== undefined && !docs.has(`${d.item.kind} ${d.item.name}`)) docs.set(`${d.item.kind} ${d.item.name}`, d.doc);
+  const reached = headerDeclarations(included, keep);
+  const functions: ModuleFunction[] = reached.functions.map((f) => ({ name: f.name, text: f.text, doc: docs.get(`function ${f.name}`) }));
+  const { records, typedefs } = reached;
 
   const constants = new Map<string, ModuleConstant>();
   for (const { item, doc } of header.declarations) {
@@ -253,7 +267,7 @@ export function headerModule(included: Included, options: HeaderModuleOptions): 
       `Skipped: ${counts(skipped)}; not exported by ${options.library.file}: ${figures.unexported}. The list is at the end of this file.`,
     ],
     types: [
-      { label: `records and enums the functions reach (${header.file})`, text: text.lines.join('\n') },
+      { label: `records and enums the functions reach (${header.file})`, text: records.join('\n') },
       ...(typedefs.length > 0 ? [{ label: 'typedefs', text: typedefs.join('\n') }] : []),
     ],
     libraries: [{ ...options.library, functions }],
@@ -267,4 +281,19 @@ export function headerModule(included: Included, options: HeaderModuleOptions): 
     ...included.unexported.map((u) => `${u.name}: not exported: ${u.reason} (${u.file}:${u.line})`),
   ];
   return { spec: { ...spec, notes }, figures };
+}
+
+/** The figures as lines: read, skipped by reason, bound. */
+export function figuresText(figures: BindFigures): string {
+  const list = (record: Record<string, number>) =>
+    Object.entries(record)
+      .sort((a, b) => b[1] - a[1])
+      .map(([why, n]) => `${why} ${n}`)
+      .join(', ') || 'none';
+  return [
+    `  read: ${figures.read} declarations (${figures.functions} functions, ${figures.constants} constants, ${figures.types} record and enum types)`,
+    `  skipped: ${list(figures.skipped)}`,
+    `  dropped from declarations that were read: ${list(figures.dropped)}`,
+    `  bound: ${figures.bound} functions; not exported by the library: ${figures.unexported}`,
+  ].join('\n');
 }

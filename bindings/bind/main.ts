@@ -10,7 +10,7 @@ import type { CommandIo } from '../commands.ts';
 import { open } from '../ffi/library.ts';
 import { resolveLibrary } from '../ffi/names.ts';
 import { emitModule } from './emit.ts';
-import { type BindFigures, headerModule } from './header-module.ts';
+import { type BindFigures, figuresText, headerModule } from './header-module.ts';
 
 export const USAGE = `Usage: mylib-rust bind <library> <header.h> [--only <regex>] [-I dir] [-D NAME[=value]] -o <file>.ts|<file>.js
 
@@ -70,21 +70,6 @@ export function parseArgs(args: readonly string[]): BindArgs | string {
   if (output === undefined) return '-o <file>.ts (or <file>.js) is required';
   if (!/\.(ts|js|mts|mjs)$/.test(output) || /\.d\.ts$/.test(output)) return `-o ${output}: the file name ends in .ts or .js`;
   return { library: positional[0] as string, header: positional[1] as string, output, only, include, define };
-}
-
-/** The figures as lines: read, skipped by reason, bound. */
-export function figuresText(figures: BindFigures): string {
-  const list = (record: Record<string, number>) =>
-    Object.entries(record)
-      .sort((a, b) => b[1] - a[1])
-      .map(([why, n]) => `${why} ${n}`)
-      .join(', ') || 'none';
-  return [
-    `  read: ${figures.read} declarations (${figures.functions} functions, ${figures.constants} constants, ${figures.types} record and enum types)`,
-    `  skipped: ${list(figures.skipped)}`,
-    `  dropped from declarations that were read: ${list(figures.dropped)}`,
-    `  bound: ${figures.bound} functions; not exported by the library: ${figures.unexported}`,
-  ].join('\n');
 }
 
 export async function main(args: string[], io: CommandIo): Promise<number> {
