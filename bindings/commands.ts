@@ -29,7 +29,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'a REPL with mylib loaded and a workbench for any shared library (.open, .symbols, .declare, .save)',
     load: () => import('./repl/main.ts'),
   },
-  // `bind` (typed bindings from a C header, issue 22) is added here, as bindings/bind/main.ts.
+  bind: {
+    summary: 'a typed module from a C header: bind <library> <header.h> [--only <regex>] [-I dir] [-D X] -o <file>.ts|.js',
+    load: () => import('./bind/main.ts'),
+  },
 };
 
 export function usage(): string {

@@ -7,6 +7,16 @@
  * variables, fixed-size arrays, `const`, pointers to pointers, comments. Refused with the position
  * and the construct: variadic functions, bit-fields, function bodies, initializers, `long double`,
  * `_Complex`, attributes, preprocessor lines, anything else that is not in that list.
+ *
+ * Header mode (`parseHeader`): the same grammar over a whole header, preprocessed (`cc -E -dD`
+ * output, whose line markers give each declaration its file and line) or raw. A declaration the
+ * grammar refuses is recorded with its reason and reading resumes after it (at the next top-level
+ * `;`, or after the balanced `}` of a function body). Attributes (`__attribute__((...))`,
+ * `__declspec(...)`, `_Noreturn`) and `__extension__` are dropped from the declaration they are in,
+ * and recorded. `#define NAME <integer constant expression | string literal>` declares a constant;
+ * every other preprocessor line is recorded as skipped, with the reason. Raw text only: an empty
+ * object-like macro (`#define SQLITE_API`) is removed from the declarations that follow, and one
+ * that stands for words (`#define ZEXTERN extern`) is replaced by them.
  */
 import {
   type CType,
@@ -60,7 +70,9 @@ export type Declared =
   | { readonly kind: 'typedef'; readonly name: string; readonly type: CType }
   | { readonly kind: 'record'; readonly name: string; readonly type: RecordType }
   | { readonly kind: 'enum'; readonly name: string; readonly type: EnumType }
-  | { readonly kind: 'constant'; readonly name: string; readonly value: number };
+  | { readonly kind: 'constant'; readonly name: string; readonly value: number }
+  /** Header mode only: `#define NAME "text"`. */
+  | { readonly kind: 'string'; readonly name: string; readonly value: string };
 
 /**
  * The names declarations are read against: typedef names, `struct`/`union`/`enum` tags,
@@ -104,7 +116,8 @@ export class Scope {
 interface Token {
   readonly text: string;
   readonly at: number;
-  readonly kind: 'word' | 'number' | 'punct' | 'end';
+  /** `string`, `float` and `bad` (a character the grammar has no use for): header mode only. */
+  readonly kind: 'word' | 'number' | 'punct' | 'end' | 'string' | 'float' | 'bad';
 }
 
 const TOKEN = /(\s+|\/\*[\s\S]*?\*\/|\/\/[^\n]*)|([A-Za-z_][A-Za-z0-9_]*)|(0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*)|(\.\.\.|<<|>>|[*(),;{}[\]=:+\-|&^~/%<>])|(.)/gy;
@@ -130,6 +143,129 @@ function tokenize(text: string): Token[] {
   }
   tokens.push({ text: '', at: text.length, kind: 'end' });
   return tokens;
+}
+
+/** A preprocessor line of a header (continuation lines joined), at its offset. */
+interface Directive {
+  readonly text: string;
+  readonly at: number;
+}
+
+/** Header mode: also string and character literals, floating constants, `->`, `!`, `?`, `.`; directives apart. */
+const HEADER_TOKEN =
+  /(\s+|\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*)|([A-Za-z_][A-Za-z0-9_]*)|((?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)[uUlLfF]*)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(\.\.\.|<<|>>|->|[*(),;{}[\]=:+\-|&^~/%<>!?.])|(#(?:[^\n\\/]|\\[\s\S]|\/\*[\s\S]*?\*\/|\/(?!\*))*)|(.)/gy;
+
+/** Header mode: never throws; what the grammar cannot use becomes a `bad` token, refused where it stands. */
+function tokenizeHeader(text: string): { tokens: Token[]; directives: Directive[] } {
+  const tokens: Token[] = [];
+  const directives: Directive[] = [];
+  HEADER_TOKEN.lastIndex = 0;
+  for (let match = HEADER_TOKEN.exec(text); match !== null && match[0] !== ''; match = HEADER_TOKEN.exec(text)) {
+    const at = match.index;
+    if (match[1] !== undefined) {
+      if (match[1].startsWith('/*') && !match[1].endsWith('*/')) tokens.push({ text: '/*', at, kind: 'bad' });
+      continue;
+    }
+    if (match[2] !== undefined) tokens.push({ text: match[2], at, kind: 'word' });
+    else if (match[3] !== undefined) tokens.push({ text: match[3], at, kind: /^0[xX]/.test(match[3]) || !/[.eE]/.test(match[3]) ? 'number' : 'float' });
+    else if (match[4] !== undefined) tokens.push({ text: match[4], at, kind: 'string' });
+    else if (match[5] !== undefined) tokens.push({ text: match[5], at, kind: 'punct' });
+    else if (match[6] !== undefined) {
+      const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+      if (/^[ \t]*$/.test(text.slice(lineStart, at))) directives.push({ text: match[6], at });
+      else {
+        tokens.push({ text: '#', at, kind: 'bad' });
+        HEADER_TOKEN.lastIndex = at + 1;
+      }
+    } else tokens.push({ text: match[7] as string, at, kind: 'bad' });
+  }
+  tokens.push({ text: '', at: text.length, kind: 'end' });
+  return { tokens, directives };
+}
+
+/** Why a header's declaration (or a piece of one) was not read, as a short code; `reason` says more. */
+export type SkipReason = 'variadic' | 'inline' | 'static' | 'attribute' | 'asm label' | 'extension' | 'macro' | 'preprocessor' | 'unknown type' | 'unsupported';
+
+/** Where a header's declaration is: the file named by the preprocessor's line markers (else the text's), 1-based lines. */
+export interface SourceSpan {
+  readonly file: string;
+  readonly line: number;
+  readonly endLine: number;
+}
+
+/** Something of a header that was not read, or a piece of a declaration that was dropped. */
+export interface Skipped extends SourceSpan {
+  readonly why: SkipReason;
+  readonly reason: string;
+  /** The declared name, when it can be told. */
+  readonly name: string | undefined;
+  /** `declaration`: left out; `syntax`: this piece was dropped and the declaration was read. */
+  readonly part: 'declaration' | 'syntax';
+  /** The text, whitespace collapsed, at most 160 characters. */
+  readonly text: string;
+}
+
+/** What `parseHeader` read: the declarations with where each one is, and what it skipped. */
+export interface HeaderDeclarations {
+  readonly declared: ReadonlyArray<{ readonly item: Declared; readonly at: SourceSpan }>;
+  readonly skipped: readonly Skipped[];
+}
+
+export interface HeaderOptions {
+  /** The file name of the text (for a raw header; a preprocessed one names its files itself). */
+  file?: string;
+}
+
+/** Words of compiler dialects, in header mode: spelled as C, or dropped from the declaration (and recorded). */
+const HEADER_SPELLINGS: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
+  __const: 'const',
+  __const__: 'const',
+  __signed: 'signed',
+  __signed__: 'signed',
+  __volatile: 'volatile',
+  __volatile__: 'volatile',
+  __inline: 'inline',
+  __inline__: 'inline',
+  __asm: '__asm__',
+  asm: '__asm__',
+});
+const DROPPED_WORDS: Readonly<Record<string, { why: SkipReason; parens: boolean }>> = Object.assign(
+  Object.create(null) as Record<string, { why: SkipReason; parens: boolean }>,
+  {
+    __attribute__: { why: 'attribute', parens: true },
+    __attribute: { why: 'attribute', parens: true },
+    __declspec: { why: 'attribute', parens: true },
+    _Noreturn: { why: 'attribute', parens: false },
+    __extension__: { why: 'extension', parens: false },
+  },
+);
+
+/** The `why` of a refusal, from its reason. */
+function skipReason(reason: string): SkipReason {
+  if (reason.startsWith('variadic')) return 'variadic';
+  if (reason.startsWith('inline')) return 'inline';
+  if (reason.startsWith('static')) return 'static';
+  if (reason.startsWith('asm')) return 'asm label';
+  if (reason.startsWith('unknown type')) return 'unknown type';
+  return 'unsupported';
+}
+
+/** A directive's text without its comments. */
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
+}
+
+/** The value of C string literals (adjacent ones joined): `"a\\n" "b"` -> `a\nb`. */
+function cString(literals: string): string {
+  let out = '';
+  for (const [, body] of literals.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    out += (body as string).replace(/\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)/g, (_, e: string) => {
+      if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+      if (/^[0-7]/.test(e)) return String.fromCharCode(Number.parseInt(e, 8));
+      return ({ n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', e: '\x1b' } as Record<string, string>)[e] ?? e;
+    });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,17 +298,49 @@ interface Declarator {
   isFunction: boolean;
 }
 
+/** Header mode's state: the directives, the line markers, and what was skipped. */
+interface HeaderState {
+  readonly file: string;
+  readonly directives: readonly Directive[];
+  /** Offsets where each line of the text starts. */
+  readonly lineStarts: readonly number[];
+  /** Line markers: from `at` on, the text is `file` from line `line`. */
+  readonly markers: ReadonlyArray<{ at: number; file: string; line: number }>;
+  readonly skipped: Skipped[];
+  /** Parallel to `declared`: the text range of the declaration each item came from. */
+  readonly spans: Array<{ from: number; to: number }>;
+  /** Dropped pieces (attributes, `__extension__`), until their declaration's name is known. */
+  readonly dropped: Array<{ at: number; to: number; why: SkipReason }>;
+}
+
 class Parser {
   readonly #text: string;
   readonly #tokens: Token[];
   readonly #scope: Scope;
+  readonly #header: HeaderState | undefined;
   #i = 0;
   readonly declared: Declared[] = [];
 
-  constructor(text: string, scope: Scope) {
+  constructor(text: string, scope: Scope, header?: HeaderOptions) {
     this.#text = text;
-    this.#tokens = tokenize(text);
     this.#scope = scope;
+    if (!header) {
+      this.#tokens = tokenize(text);
+      this.#header = undefined;
+      return;
+    }
+    const { tokens, directives } = tokenizeHeader(text);
+    const lineStarts = [0];
+    for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) lineStarts.push(k + 1);
+    const markers: Array<{ at: number; file: string; line: number }> = [];
+    for (const directive of directives) {
+      const marker = /^#\s*(?:line\s+)?(\d+)\s+"((?:[^"\\]|\\.)*)"/.exec(directive.text);
+      if (!marker) continue;
+      const next = text.indexOf('\n', directive.at);
+      markers.push({ at: next === -1 ? text.length : next + 1, file: cString(`"${marker[2]}"`), line: Number(marker[1]) });
+    }
+    this.#header = { file: header.file ?? '<text>', directives, lineStarts, markers, skipped: [], spans: [], dropped: [] };
+    this.#tokens = this.#prepare(tokens, directives);
   }
 
   error(token: Token, reason: string): never {
@@ -204,6 +372,10 @@ class Parser {
 
   /** Every declaration of the text, each ended by `;` (the last one may omit it). */
   declarations(): void {
+    if (this.#header) {
+      this.#headerDeclarations(this.#header);
+      return;
+    }
     while (!this.atEnd) {
       if (this.accept(';')) continue;
       this.declaration();
@@ -227,6 +399,7 @@ class Parser {
       const declarator = this.withConstBase(base.constBase, () => this.declarator('named'));
       const name = declarator.name as Token;
       const type = declarator.derive(base.type);
+      if (this.peek.text === '__asm__') this.error(this.peek, REFUSED.__asm__ as string);
       if (this.peek.text === '=') this.error(this.peek, 'initializers are not read here');
       if (this.peek.text === '{') this.error(this.peek, 'function bodies are not read here: give the prototype only');
       if (isTypedef) this.addTypedef(name, type);
@@ -234,6 +407,275 @@ class Parser {
       else this.addVariable(name, type);
       if (!this.accept(',')) break;
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Header mode
+
+  /**
+   * Dialect words spelled as C, attributes and `__extension__` dropped (and recorded); in a raw
+   * header, macros that are empty or stand for words put in place, in the order of the text.
+   */
+  #prepare(tokens: readonly Token[], directives: readonly Directive[]): Token[] {
+    const header = this.#header as HeaderState;
+    const out: Token[] = [];
+    const macros = new Map<string, string[]>();
+    const preprocessed = header.markers.length > 0;
+    let d = 0;
+    for (let k = 0; k < tokens.length; k++) {
+      const token = tokens[k] as Token;
+      for (; d < directives.length && (directives[d] as Directive).at < token.at; d++) {
+        if (preprocessed) continue;
+        const text = stripComments((directives[d] as Directive).text);
+        const define = /^#\s*define\s+([A-Za-z_]\w*)(?![\w(])\s*([\s\S]*)$/.exec(text);
+        const undef = /^#\s*undef\s+([A-Za-z_]\w*)/.exec(text);
+        if (define) {
+          const value = (define[2] as string).trim();
+          if (/^([A-Za-z_]\w*\s*)*$/.test(value)) macros.set(define[1] as string, value.split(/\s+/).filter(Boolean));
+        } else if (undef) macros.delete(undef[1] as string);
+      }
+      if (token.kind !== 'word') {
+        out.push(token);
+        continue;
+      }
+      const replacement = macros.get(token.text);
+      const words = replacement ? replacement.map((text) => HEADER_SPELLINGS[text] ?? text) : [HEADER_SPELLINGS[token.text] ?? token.text];
+      for (const word of words) {
+        const dropped = DROPPED_WORDS[word];
+        if (!dropped) {
+          out.push({ text: word, at: token.at, kind: 'word' });
+          continue;
+        }
+        let to = token.at + token.text.length;
+        if (dropped.parens && tokens[k + 1]?.text === '(') {
+          let depth = 0;
+          for (k++; k < tokens.length - 1; k++) {
+            const t = tokens[k] as Token;
+            if (t.text === '(') depth++;
+            else if (t.text === ')' && --depth === 0) break;
+          }
+          const last = tokens[k] as Token;
+          to = last.at + last.text.length;
+        }
+        header.dropped.push({ at: token.at, to, why: dropped.why });
+      }
+    }
+    return out;
+  }
+
+  /** 1-based line of the text at `offset`. */
+  #textLine(offset: number): number {
+    const starts = (this.#header as HeaderState).lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+
+  /** The file and line of `offset`, through the line markers. */
+  #locate(offset: number): { file: string; line: number } {
+    const header = this.#header as HeaderState;
+    let marker: { at: number; file: string; line: number } | undefined;
+    for (let lo = 0, hi = header.markers.length - 1; lo <= hi; ) {
+      const mid = (lo + hi) >> 1;
+      const m = header.markers[mid] as { at: number; file: string; line: number };
+      if (m.at <= offset) {
+        marker = m;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (!marker) return { file: header.file, line: this.#textLine(offset) };
+    return { file: marker.file, line: marker.line + this.#textLine(offset) - this.#textLine(marker.at) };
+  }
+
+  #span(from: number, to: number): SourceSpan {
+    const start = this.#locate(from);
+    return { file: start.file, line: start.line, endLine: start.line + this.#textLine(to) - this.#textLine(from) };
+  }
+
+  #skip(why: SkipReason, reason: string, name: string | undefined, from: number, to: number, part: Skipped['part'] = 'declaration'): void {
+    let text = this.#text.slice(from, to).replace(/\s+/g, ' ').trim();
+    if (text.length > 160) text = `${text.slice(0, 157)}...`;
+    (this.#header as HeaderState).skipped.push({ ...this.#span(from, to), why, reason, name, part, text });
+  }
+
+  /** Declarations one by one: a refused one is recorded and reading resumes after it. */
+  #headerDeclarations(header: HeaderState): void {
+    let d = 0;
+    const directivesBefore = (offset: number) => {
+      for (; d < header.directives.length && (header.directives[d] as Directive).at < offset; d++) this.#directive(header.directives[d] as Directive);
+    };
+    const scope = this.#scope;
+    const maps = [scope.typedefs, scope.tags, scope.functions, scope.variables, scope.constants] as Array<Map<string, unknown>>;
+    const refused: Array<{ from: number; to: number }> = [];
+    while (!this.atEnd) {
+      directivesBefore(this.peek.at);
+      if (this.accept(';')) continue;
+      const start = this.#i;
+      const from = this.peek.at;
+      const before = this.declared.length;
+      const sizes = maps.map((m) => m.size);
+      try {
+        this.declaration();
+        if (!this.atEnd) this.expect(';', 'after the declaration');
+        const last = this.#tokens[this.#i - 1] as Token;
+        for (let k = before; k < this.declared.length; k++) header.spans.push({ from, to: last.at + last.text.length });
+      } catch (error) {
+        if (!(error instanceof DeclarationError)) throw error;
+        this.declared.length = before;
+        maps.forEach((map, k) => {
+          for (const key of [...map.keys()].slice(sizes[k])) map.delete(key);
+        });
+        const end = this.#resync(start);
+        const last = this.#tokens[end - 1] as Token;
+        const name = this.#nameIn(start, end);
+        this.#skip(skipReason(error.reason), error.reason, name, from, last.at + last.text.length);
+        refused.push({ from, to: last.at + last.text.length });
+      }
+    }
+    directivesBefore(Number.POSITIVE_INFINITY);
+    // Each dropped piece is reported with the declaration it was in.
+    // A piece belongs to the first declaration that ends after it; none is reported for a refused one.
+    for (const piece of header.dropped) {
+      if (refused.some((range) => range.from <= piece.at && piece.at < range.to)) continue;
+      const k = header.spans.findIndex((span) => piece.at < span.to);
+      const name = k === -1 ? undefined : (this.declared[k] as Declared).name;
+      const text = this.#text.slice(piece.at, piece.to);
+      const reason =
+        piece.why === 'extension'
+          ? '__extension__ dropped (it only silences compiler warnings)'
+          : `attribute dropped: ${text.replace(/\s+/g, ' ')} (attributes do not change how the declaration is called)`;
+      this.#skip(piece.why, reason, name, piece.at, piece.to, 'syntax');
+    }
+  }
+
+  /** The index after a refused declaration: after its top-level `;`, or after a function body's balanced `}`. */
+  #resync(start: number): number {
+    let depth = 0;
+    let k = start;
+    for (; k < this.#tokens.length; k++) {
+      const token = this.#tokens[k] as Token;
+      if (token.kind === 'end') return k;
+      if (token.kind !== 'punct') continue;
+      if (token.text === '{' && depth === 0 && k > start && this.#tokens[k - 1]?.text === ')') {
+        let inner = 0;
+        for (; k < this.#tokens.length - 1; k++) {
+          const t = this.#tokens[k] as Token;
+          if (t.text === '{') inner++;
+          else if (t.text === '}' && --inner === 0) break;
+        }
+        this.#i = Math.min(k + 1, this.#tokens.length - 1);
+        return this.#i;
+      }
+      if (token.text === '(' || token.text === '[' || token.text === '{') depth++;
+      else if (token.text === ')' || token.text === ']' || token.text === '}') depth = Math.max(0, depth - 1);
+      else if (token.text === ';' && depth === 0) {
+        this.#i = k + 1;
+        return this.#i;
+      }
+    }
+    this.#i = this.#tokens.length - 1;
+    return this.#i;
+  }
+
+  /** The name a refused declaration declares: the word before its first top-level `(`, else its last top-level word. */
+  #nameIn(start: number, end: number): string | undefined {
+    let depth = 0;
+    let last: string | undefined;
+    for (let k = start; k < end; k++) {
+      const token = this.#tokens[k] as Token;
+      if (token.text === '(' && depth === 0) {
+        const previous = this.#tokens[k - 1];
+        if (k > start && previous?.kind === 'word' && previous.text !== '__asm__') return previous.text;
+        // `int (*name)(...)`: the word after the star.
+        const inner = this.#tokens[k + 2];
+        if (this.#tokens[k + 1]?.text === '*' && inner?.kind === 'word') return inner.text;
+      }
+      if (token.text === '(' || token.text === '{' || token.text === '[') depth++;
+      else if (token.text === ')' || token.text === '}' || token.text === ']') depth = Math.max(0, depth - 1);
+      else if (
+        depth === 0 &&
+        token.kind === 'word' &&
+        !SCALAR_WORDS.has(token.text) &&
+        !['struct', 'union', 'enum', 'typedef', 'const', '__asm__'].includes(token.text)
+      ) {
+        last = token.text;
+      }
+    }
+    return last;
+  }
+
+  /** A preprocessor line: `#define NAME <constant>` declares a constant; the others are recorded as skipped. */
+  #directive(directive: Directive): void {
+    const text = stripComments(directive.text).replace(/\\\n/g, ' ').trim();
+    const to = directive.at + directive.text.length;
+    const word = /^#\s*([A-Za-z_]\w*|\d+)?/.exec(text)?.[1];
+    if (word === undefined || /^\d+$/.test(word) || word === 'line') return; // line markers, the null directive
+    if (word !== 'define') {
+      const reasons: Record<string, string> = {
+        include: '#include is not followed without a C compiler (cc -E follows it)',
+        pragma: '#pragma is for the compiler',
+        undef: '#undef: the constant keeps the value it was read with',
+      };
+      const reason = reasons[word] ?? `#${word}: conditionals and other preprocessor lines are not evaluated without a C compiler (both branches are read)`;
+      this.#skip('preprocessor', reason, undefined, directive.at, to);
+      return;
+    }
+    const define = /^#\s*define\s+([A-Za-z_]\w*)(\()?\s*([\s\S]*)$/.exec(text);
+    if (!define) {
+      this.#skip('preprocessor', '#define without a name', undefined, directive.at, to);
+      return;
+    }
+    const name = define[1] as string;
+    const value = (define[3] as string).trim();
+    if (define[2]) {
+      this.#skip('macro', 'function-like macro: expanded by the compiler, there is no symbol to bind', name, directive.at, to);
+      return;
+    }
+    if (value === '') {
+      this.#skip('macro', 'empty macro: a marker for the preprocessor', name, directive.at, to);
+      return;
+    }
+    const at = (this.#header as HeaderState).spans.length;
+    const span = { from: directive.at, to };
+    if (/^("(?:[^"\\]|\\.)*"\s*)+$/.test(value)) {
+      this.declared.push({ kind: 'string', name, value: cString(value) });
+      (this.#header as HeaderState).spans[at] = span;
+      return;
+    }
+    let number: number;
+    try {
+      const inner = new Parser(value, this.#scope, { file: '' });
+      number = inner.constantExpression();
+      if (!inner.atEnd) inner.error(inner.peek, `unexpected '${inner.peek.text}'`);
+    } catch (error) {
+      if (!(error instanceof DeclarationError)) throw error;
+      this.#skip('macro', `not an integer or string constant (${error.reason})`, name, directive.at, to);
+      return;
+    }
+    if (!Number.isSafeInteger(number)) {
+      this.#skip('macro', `${value} does not fit a JavaScript number exactly`, name, directive.at, to);
+      return;
+    }
+    this.#scope.constants.set(name, number);
+    this.declared.push({ kind: 'constant', name, value: number });
+    (this.#header as HeaderState).spans[at] = span;
+  }
+
+  /** The declarations read, each with where it is; what was skipped. */
+  headerResult(): HeaderDeclarations {
+    const header = this.#header as HeaderState;
+    return {
+      declared: this.declared.map((item, k) => {
+        const span = header.spans[k] as { from: number; to: number };
+        return { item, at: this.#span(span.from, span.to) };
+      }),
+      skipped: header.skipped,
+    };
   }
 
   addTypedef(name: Token, type: CType): void {
@@ -314,6 +756,8 @@ class Parser {
       if (token.kind === 'word' && words.length === 0) {
         const after = this.peekAt(1);
         if (after.kind === 'word' || after.text === '*') this.error(token, `unknown type '${token.text}'`);
+        // Header mode: an unnamed parameter of an unknown type (`f(const char *, va_list)`).
+        if (this.#header && what.startsWith('parameter') && (after.text === ',' || after.text === ')')) this.error(token, `unknown type '${token.text}'`);
       }
       this.error(first.kind === 'end' ? first : token, `expected a type in the ${what}${token.kind === 'end' ? '' : `, found '${token.text}'`}`);
     }
@@ -707,4 +1151,15 @@ export function parseType(text: string, scope: Scope = new Scope()): CType {
   const type = parser.typeName();
   if (!parser.atEnd) parser.error(parser.peek, `unexpected '${parser.peek.text}' after the type`);
   return type;
+}
+
+/**
+ * Header mode: every declaration of a header's text (preprocessed by `cc -E -dD`, or raw), read
+ * into `scope`. A declaration the grammar refuses is recorded in `skipped` with its reason and
+ * position, and reading goes on after it; nothing is left out silently.
+ */
+export function parseHeader(text: string, scope: Scope = new Scope(), options: HeaderOptions = {}): HeaderDeclarations {
+  const parser = new Parser(text, scope, { file: options.file ?? '<text>' });
+  parser.declarations();
+  return parser.headerResult();
 }

@@ -5,8 +5,22 @@
  */
 export { ENGINES, ENGINE_ENV, type EngineName, currentRuntime, defaultEngine } from './engine.ts';
 export type { ErrnoAccess } from './errno.ts';
-export { DeclarationError, type Declared, type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
-export { type Declarations, ForeignLibrary, type FuncOptions, type OpenOptions, open } from './library.ts';
+export {
+  DeclarationError,
+  type Declared,
+  type HeaderDeclarations,
+  type NamedFunction,
+  Scope,
+  type SkipReason,
+  type Skipped,
+  type SourceSpan,
+  parseDeclarations,
+  parseFunction,
+  parseHeader,
+  parseType,
+} from './grammar.ts';
+export { type Header, type HeaderDeclaration, type HeaderOptions, readHeader } from './header.ts';
+export { type Declarations, ForeignLibrary, type FuncOptions, type Included, type OpenOptions, open } from './library.ts';
 export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, readCString, readRecord, writeBytes, writeRecord } from './memory.ts';
 export { type ResolvedLibrary, resolveLibrary } from './names.ts';
 export type { ExportedSymbol, SymbolKind } from './object-file.ts';

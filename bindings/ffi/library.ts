@@ -20,7 +20,8 @@ import { registerDenoEngine } from './engines/deno.ts';
 import { registerKoffiEngine } from './engines/koffi.ts';
 import { registerNodeEngine } from './engines/node.ts';
 import { type ErrnoAccess, errnoAccess } from './errno.ts';
-import { DeclarationError, type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
+import { DeclarationError, type NamedFunction, Scope, type Skipped, type SourceSpan, parseDeclarations, parseFunction, parseType } from './grammar.ts';
+import { type Header, type HeaderOptions, readHeader } from './header.ts';
 import { checkAddress } from './memory.ts';
 import { type ResolvedLibrary, resolveLibrary } from './names.ts';
 import { type ExportedSymbol, inspectObjectFile, objectFileProblem } from './object-file.ts';
@@ -66,6 +67,24 @@ export interface Declarations {
   /** Typedef names, `struct tag`/`union tag`/`enum tag` (and the bare tag when no typedef has it). */
   types: Record<string, CType>;
   constants: Record<string, number>;
+}
+
+/** What `lib.include()` returns. */
+export interface Included {
+  /** The header's functions the library exports, bound. */
+  functions: Record<string, ForeignFunction>;
+  /** The header's typedefs, `struct tag`/`union tag`/`enum tag` (and the bare tag when no typedef has it). */
+  types: Record<string, CType>;
+  /** Enumerators and `#define` constants (integers as numbers, string literals as strings). */
+  constants: Record<string, number | string>;
+  /** `extern` variables: their types (`lib.address(name)` is where they are). */
+  variables: Record<string, CType>;
+  /** What the header has that was not read, or not bound, with the reason. */
+  skipped: Skipped[];
+  /** Functions the header declares that the library does not export (not bound). */
+  unexported: Array<SourceSpan & { name: string; reason: string }>;
+  /** The whole reading: every declaration with its place and doc comment (what `mylib-rust bind` writes out). */
+  header: Header;
 }
 
 const FUNC_OPTION_KEYS = new Set(['errno', 'threadsafe']);
@@ -255,6 +274,85 @@ export class ForeignLibrary {
       }
     }
     mergeScope(this.scope, local);
+    return result;
+  }
+
+  /**
+   * Declares what a C header declares and the library exports: `header` is a path
+   * (`/usr/include/zlib.h`) or C text (anything with a newline or a `;`). The header is
+   * preprocessed by the C compiler when there is one (`cc -E`, with `options.include` as `-I`
+   * and `options.define` as `-D`), else its raw text is read (the common subset). Everything not
+   * read is in `skipped` with the reason (variadic functions, inline functions, attributes,
+   * macros...); every function the library does not export is in `unexported`. The names stay
+   * declared for later `func`, `funcAt`, `declare` and `include` calls.
+   */
+  include(header: string, options?: HeaderOptions & FuncOptions): Included {
+    this.#open('include');
+    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options)))
+      throw new TypeError(
+        `include: argument 'options' must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+      );
+    const { errno, threadsafe, ...headerOptions } = (options ?? {}) as HeaderOptions & FuncOptions;
+    const opts = plainOptions<FuncOptions>(
+      'include',
+      { ...(errno !== undefined && { errno }), ...(threadsafe !== undefined && { threadsafe }) },
+      FUNC_OPTION_KEYS,
+    );
+    const read = readHeader(header, options === undefined ? undefined : headerOptions, this.scope, 'include');
+    let exported: Map<string, ExportedSymbol['kind']> | undefined;
+    try {
+      exported = new Map(this.symbols().map((s) => [s.name, s.kind]));
+    } catch {
+      // No symbol table: each function is tried, and a bind error says it is missing.
+    }
+    const result: Included = {
+      functions: Object.create(null),
+      types: Object.create(null),
+      constants: Object.create(null),
+      variables: Object.create(null),
+      skipped: [...read.skipped],
+      unexported: [],
+      header: read,
+    };
+    for (const { item, at } of read.declarations) {
+      switch (item.kind) {
+        case 'function': {
+          const kind = exported?.get(item.name);
+          if (exported && (kind === undefined || kind === 'data')) {
+            const reason =
+              kind === undefined ? `${this.path} exports no symbol '${item.name}'` : `'${item.name}' is a ${kind} symbol of ${this.path}, not a function`;
+            result.unexported.push({ ...at, name: item.name, reason });
+            break;
+          }
+          const type = item.type;
+          try {
+            result.functions[item.name] = this.#bind(type, opts, () => this.#native.bind(type, bindOptions(opts)));
+          } catch (error) {
+            if (exported) throw error;
+            result.unexported.push({ ...at, name: item.name, reason: (error as Error).message });
+          }
+          break;
+        }
+        case 'typedef':
+          result.types[item.name] = item.type;
+          break;
+        case 'record':
+          result.types[`${item.type.kind} ${item.name}`] = item.type;
+          result.types[item.name] ??= item.type;
+          break;
+        case 'enum':
+          result.types[`enum ${item.name}`] = item.type;
+          break;
+        case 'constant':
+        case 'string':
+          result.constants[item.name] = item.value;
+          break;
+        case 'variable':
+          result.variables[item.name] = item.type;
+          break;
+      }
+    }
+    mergeScope(this.scope, read.scope);
     return result;
   }
 

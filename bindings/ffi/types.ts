@@ -319,13 +319,17 @@ export function formatType(type: CType): string {
   return declaration(type, '');
 }
 
-/** A declaration of `name` with `type`: `double (*fn)(double x)`, `char name[16]`. */
-export function declaration(type: CType, name: string): string {
-  return qualified(type, name, false);
+/**
+ * A declaration of `name` with `type`: `double (*fn)(double x)`, `char name[16]`. `expanded`:
+ * without typedef names, records spelled `struct tag` and function pointers written out (the
+ * spelling typed.ts derives TypeScript types from).
+ */
+export function declaration(type: CType, name: string, expanded = false): string {
+  return qualified(type, name, false, expanded);
 }
 
 /** `isConst`: the object named is const (`const T`, or `*const` for a pointer). */
-function qualified(type: CType, name: string, isConst: boolean): string {
+function qualified(type: CType, name: string, isConst: boolean, expanded = false): string {
   const named = (base: string) => `${isConst ? 'const ' : ''}${base}${name === '' ? '' : ` ${name}`}`;
   switch (type.kind) {
     case 'void':
@@ -334,18 +338,18 @@ function qualified(type: CType, name: string, isConst: boolean): string {
       return named(type.kind === 'void' ? 'void' : type.name);
     case 'struct':
     case 'union':
-      return named(recordName(type));
+      return named(expanded ? `${type.kind} ${type.name}` : recordName(type));
     case 'pointer': {
       const star = isConst ? `*const${name === '' ? '' : ` ${name}`}` : `*${name}`;
       const target = type.to;
-      if (target.kind === 'function' && target.name !== undefined) return `${target.name} ${star}`;
-      return qualified(target, target.kind === 'array' || target.kind === 'function' ? `(${star})` : star, type.constTarget);
+      if (target.kind === 'function' && target.name !== undefined && !expanded) return `${target.name} ${star}`;
+      return qualified(target, target.kind === 'array' || target.kind === 'function' ? `(${star})` : star, type.constTarget, expanded);
     }
     case 'array':
-      return qualified(type.of, `${name}[${type.length}]`, isConst);
+      return qualified(type.of, `${name}[${type.length}]`, isConst, expanded);
     case 'function': {
-      const params = type.params.length === 0 ? 'void' : type.params.map((p) => declaration(p.type, p.name ?? '')).join(', ');
-      return qualified(type.result, `${name}(${params})`, false);
+      const params = type.params.length === 0 ? 'void' : type.params.map((p) => declaration(p.type, p.name ?? '', expanded)).join(', ');
+      return qualified(type.result, `${name}(${params})`, false, expanded);
     }
   }
 }

@@ -282,6 +282,9 @@ function startRepl(session: Session): void {
   workbenchCommand('callback', 'Declare a callback type: .callback int CmpFn(const void *a, const void *b) (use it as CmpFn *), or a C typedef', (args) =>
     workbench.callback(args),
   );
+  workbenchCommand('include', 'Declare what a C header declares and a library exports: .include [<library>] <header.h> [-I dir] [-D X=1]', (args) =>
+    workbench.include(args),
+  );
   workbenchCommand('typedef', 'Name a type: .typedef time_t int64_t, or C: .typedef typedef unsigned long ino_t', (args) => workbench.typedef(args));
   workbenchCommand('save', "Write the session's declarations as a TypeScript module: .save <file.ts>", (args) => {
     const file = args.trim();

@@ -32,6 +32,7 @@ import type { NamedFunction } from '../ffi/grammar.ts';
 import { type ResolvedLibrary, mappedFile, resolveLibrary } from '../ffi/names.ts';
 import { type ExportedSymbol, type ObjectFile, inspectObjectFile } from '../ffi/object-file.ts';
 import { declaration } from '../ffi/types.ts';
+import { figuresText, headerDeclarations } from '../bind/header-module.ts';
 
 /** A message for the user (printed in red, no stack). */
 export class WorkbenchError extends Error {}
@@ -62,7 +63,7 @@ export interface OpenLibrary {
 
 /** One `.struct`, `.callback` or `.typedef` (or the platform typedefs): C text the grammar read, in order. */
 export interface TypeText {
-  command: 'platform' | 'struct' | 'callback' | 'typedef';
+  command: 'platform' | 'struct' | 'callback' | 'typedef' | 'include';
   text: string;
   /** What it declared: `struct tm`, `CmpFn`, `time_t`. */
   names: string[];
@@ -570,6 +571,87 @@ export class Workbench {
     }
     this.#read('typedef', `typedef ${declaration(type, name)}`);
     return `typedef ${declaration(type, name)}${sizeText(type)}.`;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // .include
+
+  /**
+   * `.include [<library>] <header> [-I dir] [-D X=1]`: every function of a C header the library
+   * exports, declared (`lib.include()`); its records, enums and typedefs join the workbench's
+   * types (and `.save`). The library may be left out when one is open.
+   */
+  include(args: string): string {
+    const words = args.trim().split(/\s+/).filter(Boolean);
+    const include: string[] = [];
+    const define: string[] = [];
+    const positional: string[] = [];
+    for (let k = 0; k < words.length; k++) {
+      const word = words[k] as string;
+      if (word === '-I' || word === '-D') {
+        const value = words[++k];
+        if (value === undefined) throw new WorkbenchError(`.include: ${word} needs a value`);
+        (word === '-I' ? include : define).push(value);
+      } else if (/^-[ID]./.test(word)) (word[1] === 'I' ? include : define).push(word.slice(2));
+      else positional.push(word);
+    }
+    const usage = 'usage: .include [<library>] <header.h> [-I dir] [-D NAME=value]';
+    let name: string | undefined;
+    let header: string | undefined;
+    if (positional.length === 2) [name, header] = positional;
+    else if (positional.length === 1 && this.libraries.size === 1) [name, header] = [[...this.libraries.keys()][0], positional[0]];
+    else throw new WorkbenchError(positional.length === 1 ? `${usage} (name the library: ${[...this.libraries.keys()].join(', ') || 'none open'})` : usage);
+    const opened = this.#library(name as string, '.include');
+    this.#share(opened.library);
+    let included: ReturnType<ForeignLibrary['include']>;
+    try {
+      included = opened.library.include(header as string, { include, define });
+    } catch (error) {
+      throw new WorkbenchError(`.include ${header}: ${(error as Error).message.replace(/^include: /, '')}`);
+    }
+    const reached = headerDeclarations(included);
+    const text = [...reached.records, ...reached.typedefs].join('\n');
+    if (text !== '') {
+      try {
+        const declared = parseDeclarations(text, this.scope);
+        this.types.push({ command: 'include', text, names: [...new Set(declared.map((d) => d.name))] });
+      } catch (error) {
+        throw new WorkbenchError(`.include ${header}: its types clash with the workbench's: ${(error as Error).message}`);
+      }
+    }
+    const table = this.#table(opened);
+    for (const fn of reached.functions) {
+      const bound = included.functions[fn.name] as ForeignFunction;
+      const symbol = table instanceof Error ? undefined : table.symbols.find((s) => s.name === fn.name && s.defaultVersion !== false);
+      opened.functions.set(fn.name, { text: fn.text, type: fn.type as NamedFunction, fn: bound, symbol });
+      opened.namespace[fn.name] = bound;
+    }
+    const functionCount = included.header.declarations.filter((d) => d.item.kind === 'function').length;
+    const count = (part: string) => {
+      const by: Record<string, number> = {};
+      for (const s of included.skipped) if (s.part === part) by[s.why] = (by[s.why] ?? 0) + 1;
+      return by;
+    };
+    const lines = [
+      `included ${included.header.file}${included.header.preprocessor ? '' : ` (raw text${included.header.note ? `: ${included.header.note}` : ''})`} into ${opened.name}:`,
+      figuresText({
+        read: included.header.declarations.length,
+        functions: functionCount,
+        bound: reached.functions.length,
+        unexported: included.unexported.length,
+        skipped: count('declaration'),
+        dropped: count('syntax'),
+        constants: Object.keys(included.constants).length,
+        types: Object.keys(included.types).length,
+      }),
+      `  call them as ${opened.name}.<function>(...); the constants are in ${opened.name}.constants.`,
+    ];
+    opened.namespace.constants ??= Object.freeze({ ...included.constants });
+    if (!this.#warned) {
+      this.#warned = true;
+      lines.push(CRASH_WARNING);
+    }
+    return lines.join('\n');
   }
 
   // -------------------------------------------------------------------------------------------
