@@ -6,6 +6,7 @@
 export { ENGINES, ENGINE_ENV, type EngineName, currentRuntime, defaultEngine } from './engine.ts';
 export type { ErrnoAccess } from './errno.ts';
 export { DeclarationError, type Declared, type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
+export { CrashedError } from './isolate.ts';
 export { type Declarations, ForeignLibrary, type FuncOptions, type OpenOptions, open } from './library.ts';
 export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, readCString, readRecord, writeBytes, writeRecord } from './memory.ts';
 export { type ResolvedLibrary, resolveLibrary } from './names.ts';
