@@ -90,9 +90,11 @@ export class Encoder {
   #value(value: unknown, where: string): void {
     switch (typeof value) {
       case 'undefined':
-        return this.#tag(Tag.Undefined);
+        this.#tag(Tag.Undefined);
+        return;
       case 'boolean':
-        return this.#tag(value ? Tag.True : Tag.False);
+        this.#tag(value ? Tag.True : Tag.False);
+        return;
       case 'number':
         if ((value | 0) === value && !Object.is(value, -0)) {
           this.#tag(Tag.Int32);
@@ -124,28 +126,36 @@ export class Encoder {
         return;
       case 'string':
         this.#tag(Tag.String);
-        return this.#text(value);
+        this.#text(value);
+        return;
       case 'function':
-        return this.#tag(Tag.Callback);
+        this.#tag(Tag.Callback);
+        return;
       case 'object':
         break;
       default:
         throw new TypeError(`${where}: a ${typeof value} cannot cross to an isolated library`);
     }
-    if (value === null) return this.#tag(Tag.Null);
+    if (value === null) {
+      this.#tag(Tag.Null);
+      return;
+    }
     if (ArrayBuffer.isView(value)) {
       this.#tag(Tag.Bytes);
-      return this.#raw(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      this.#raw(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      return;
     }
     if (value instanceof ArrayBuffer) {
       this.#tag(Tag.Bytes);
-      return this.#raw(new Uint8Array(value));
+      this.#raw(new Uint8Array(value));
+      return;
     }
     this.#seen ??= new Map();
     const seen = this.#seen.get(value);
     if (seen !== undefined) {
       this.#tag(Tag.Ref);
-      return this.#u32(seen);
+      this.#u32(seen);
+      return;
     }
     this.#seen.set(value, this.#seen.size);
     if (Array.isArray(value)) {
@@ -156,7 +166,9 @@ export class Encoder {
     }
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== null && proto !== Object.prototype && Object.getPrototypeOf(proto) !== null)
-      throw new TypeError(`${where}: a ${(value as object).constructor?.name ?? 'non-plain'} object cannot cross to an isolated library (plain objects, Arrays, TypedArrays only)`);
+      throw new TypeError(
+        `${where}: a ${(value as object).constructor?.name ?? 'non-plain'} object cannot cross to an isolated library (plain objects, Arrays, TypedArrays only)`,
+      );
     const keys = Object.keys(value);
     this.#tag(Tag.Object);
     this.#u32(keys.length);

@@ -105,7 +105,8 @@ class Host {
   #serve(message: unknown[]): void {
     switch (message[0]) {
       case 'bind':
-        return this.#bind(message[1] as number, message[2] as FunctionType & { name: string }, message[3] as bigint | null);
+        this.#bind(message[1] as number, message[2] as FunctionType & { name: string }, message[3] as bigint | null);
+        return;
       case 'symbol':
         try {
           this.#send(this.#sync, ['result', this.#library.symbol(message[1] as string)]);
@@ -114,7 +115,8 @@ class Host {
         }
         return;
       case 'call':
-        return this.#call(message[1] as number, message[2] as boolean, message[3] as unknown[]);
+        this.#call(message[1] as number, message[2] as boolean, message[3] as unknown[]);
+        return;
       case 'close':
         process.exit(0);
     }
@@ -141,7 +143,10 @@ class Host {
   #call(key: number, async: boolean, args: unknown[]): void {
     const channel = async ? this.#async : this.#sync;
     const fn = this.#functions.get(key);
-    if (!fn) return this.#send(channel, ['error', `isolated host: no function of key ${key}`]);
+    if (!fn) {
+      this.#send(channel, ['error', `isolated host: no function of key ${key}`]);
+      return;
+    }
     const { type } = fn;
     try {
       for (let index = 0; index < args.length; index++) {

@@ -28,8 +28,32 @@ export interface Flags {
   readonly EINTR: number;
 }
 
-const LINUX: Flags = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_NONBLOCK: 0x800, O_CLOEXEC: 0x80000, POLLIN: 1, POLLOUT: 4, POLLERR: 8, POLLHUP: 16, EAGAIN: 11, EINTR: 4 };
-const DARWIN: Flags = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000, POLLIN: 1, POLLOUT: 4, POLLERR: 8, POLLHUP: 16, EAGAIN: 35, EINTR: 4 };
+const LINUX: Flags = {
+  O_RDONLY: 0,
+  O_WRONLY: 1,
+  O_RDWR: 2,
+  O_NONBLOCK: 0x800,
+  O_CLOEXEC: 0x80000,
+  POLLIN: 1,
+  POLLOUT: 4,
+  POLLERR: 8,
+  POLLHUP: 16,
+  EAGAIN: 11,
+  EINTR: 4,
+};
+const DARWIN: Flags = {
+  O_RDONLY: 0,
+  O_WRONLY: 1,
+  O_RDWR: 2,
+  O_NONBLOCK: 0x4,
+  O_CLOEXEC: 0x1000000,
+  POLLIN: 1,
+  POLLOUT: 4,
+  POLLERR: 8,
+  POLLHUP: 16,
+  EAGAIN: 35,
+  EINTR: 4,
+};
 
 /** The flags of this platform, or an Error saying isolation is not available here. */
 export function platformFlags(platform: string = process.platform): Flags {

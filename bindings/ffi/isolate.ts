@@ -173,6 +173,11 @@ export function isIsolated(native: NativeLibrary): boolean {
   return native instanceof IsolatedLibrary;
 }
 
+/** The process id of `native`'s running host, or undefined (not isolated, or no host now). */
+export function hostPid(native: NativeLibrary): number | undefined {
+  return native instanceof IsolatedLibrary ? native.hostPid : undefined;
+}
+
 class IsolatedLibrary implements NativeLibrary {
   readonly engine;
   readonly path: string;
@@ -189,6 +194,10 @@ class IsolatedLibrary implements NativeLibrary {
     this.engine = engine.name;
     this.path = load;
     this.#posix = new Posix(engine);
+  }
+
+  get hostPid(): number | undefined {
+    return this.#host?.pid;
   }
 
   /** Starts a host and binds every declared function in it. */

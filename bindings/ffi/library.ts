@@ -20,7 +20,7 @@ import { registerDenoEngine } from './engines/deno.ts';
 import { registerKoffiEngine } from './engines/koffi.ts';
 import { registerNodeEngine } from './engines/node.ts';
 import { type ErrnoAccess, errnoAccess } from './errno.ts';
-import { isIsolated, openIsolated } from './isolate.ts';
+import { hostPid, isIsolated, openIsolated } from './isolate.ts';
 import { DeclarationError, type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './grammar.ts';
 import { checkAddress } from './memory.ts';
 import { type ResolvedLibrary, resolveLibrary } from './names.ts';
@@ -164,6 +164,14 @@ export class ForeignLibrary {
     return isIsolated(this.#native);
   }
 
+  /**
+   * The process id of the isolated host running now; undefined when the library is not isolated,
+   * or when no host runs (after a crash, until the next call; after close()).
+   */
+  get hostPid(): number | undefined {
+    return hostPid(this.#native);
+  }
+
   get closed(): boolean {
     return this.#state.closed;
   }
@@ -291,7 +299,8 @@ export class ForeignLibrary {
 
   #bind(type: NamedFunction, options: FuncOptions, bind: () => BoundFunction): ForeignFunction {
     let errno: ErrnoAccess | undefined;
-    if (options.errno && this.isolated) throw new Error(`${type.name}: { errno: true } is not available on an isolated library (errno lives in the host process)`);
+    if (options.errno && this.isolated)
+      throw new Error(`${type.name}: { errno: true } is not available on an isolated library (errno lives in the host process)`);
     if (options.errno) errno = errnoAccess(this.#engine);
     let bound: BoundFunction;
     try {
