@@ -135,6 +135,8 @@ interface Host {
   asyncReader: FrameReader;
   /** What the binds gave in this host, by key. */
   bound: Set<number>;
+  /** Set once reaped: its descriptors are closed (and their numbers may be reused). */
+  ended?: HostEnd;
 }
 
 interface Binding {
@@ -329,6 +331,7 @@ class IsolatedLibrary implements NativeLibrary {
 
   /** Kills (or reaps) the host and closes its pipes; how it ended. */
   #end(host: Host, kill: boolean): HostEnd {
+    if (host.ended) return host.ended;
     const posix = this.#posix;
     if (kill) posix.fn('kill').call(host.pid, 9);
     let end: HostEnd = {};
@@ -339,12 +342,14 @@ class IsolatedLibrary implements NativeLibrary {
       // Reaped by someone else: the status is unknown.
     }
     for (const fd of [host.requests, host.sync, host.async]) posix.closeFd(fd);
+    host.ended = end;
     if (this.#host === host) this.#host = undefined;
     return end;
   }
 
   /** The host ended during `frame`: reap it, fail the asynchronous call it was running too. */
-  #crashed(host: Host, frame: Frame): CrashedError {
+  #crashed(host: Host, frame: Frame): Error {
+    if (this.#closed) return new Error(`${frame.name}: library ${this.path} was closed during the call`);
     const end = this.#end(host, false);
     const running = this.#running;
     if (running && running !== frame) {
@@ -356,6 +361,7 @@ class IsolatedLibrary implements NativeLibrary {
   }
 
   #write(host: Host, message: unknown[], where: string): void {
+    if (host.ended) throw new HostGone();
     const posix = this.#posix;
     const { POLLIN, POLLOUT, POLLHUP } = posix.flags;
     const bytes = this.#encoder.frame(message, where);
@@ -382,6 +388,7 @@ class IsolatedLibrary implements NativeLibrary {
 
   /** Reads what the asynchronous pipe holds now (non-blocking); false at end of file. */
   #drainAsync(host: Host): boolean {
+    if (host.ended) return false;
     for (;;) {
       const n = this.#posix.read(host.async, host.asyncReader.space());
       if (n === 0) return false;
@@ -394,6 +401,7 @@ class IsolatedLibrary implements NativeLibrary {
   #readSync(host: Host): unknown[] {
     const posix = this.#posix;
     for (;;) {
+      if (host.ended) throw new HostGone();
       const ready = host.syncReader.next();
       if (ready) return ready.value as unknown[];
       if (this.#running) {
@@ -501,6 +509,8 @@ class IsolatedLibrary implements NativeLibrary {
   /** Waits for the running asynchronous call's messages without blocking the event loop. */
   async #pump(host: Host, job: AsyncJob): Promise<void> {
     const { POLLIN } = this.#posix.flags;
+    // Settle after the current task at the earliest, as the in-process engines do.
+    await null;
     while (this.#running === job && this.#host === host) {
       const message = host.asyncReader.next();
       if (message) {
