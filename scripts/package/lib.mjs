@@ -38,6 +38,9 @@ export { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, platformPackageName };
 export const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 export const rootManifest = () => readJson(join(root, 'package.json'));
 
+/** The `mylib-rust` command (`npx mylib-rust repl`): package.json "bin", compiled from bindings/cli.ts. */
+export const BIN = 'dist/bindings/cli.js';
+
 /** Fields of the root package.json for developing the repository, not for users: not published. */
 export const DEV_ONLY_FIELDS = ['scripts', 'devDependencies', 'workspaces', 'private'];
 
@@ -88,6 +91,10 @@ export function rootManifestProblems(manifest) {
     'no install scripts in the root (the published install hook is added by npm run package)',
   );
   want(Array.isArray(manifest.files) && manifest.files.includes(BUILD_FROM_SOURCE_SCRIPT), `"files" must list ${BUILD_FROM_SOURCE_SCRIPT}`);
+  want(
+    JSON.stringify(manifest.bin) === JSON.stringify({ [PACKAGE_NAME]: BIN }),
+    `"bin" must be { "${PACKAGE_NAME}": "${BIN}" } (the mylib-rust command), got ${JSON.stringify(manifest.bin)}`,
+  );
   return problems;
 }
 
@@ -165,6 +172,9 @@ export const MAIN_REQUIRED = [
   'dist/bindings/ffi/engines/bun.js',
   'dist/bindings/ffi/engines/deno.js',
   'dist/bindings/ffi/engines/node.js',
+  // The mylib-rust command (package.json "bin") and its REPL.
+  'dist/bindings/cli.js',
+  'dist/bindings/repl/main.js',
 ];
 export const MAIN_ALLOWED = [
   /^package\.json$/,

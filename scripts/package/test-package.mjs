@@ -7,6 +7,11 @@
 //            platform package and koffi's binary package; ESM and CommonJS scripts call
 //            getResult/countDoubles/WordCounter (expected values from reference/); the library
 //            came from the platform package.
+//   repl     `npx mylib-rust repl` (the package's "bin") in the host project, driven through
+//            stdin: mylib preloaded from the platform package, `.open m`, `.symbols m cos`,
+//            `.declare m double cos(double x)`, `m.cos(0)` prints 1, `.rebuild` says it needs the
+//            repository and cargo, `.save` writes a module on mylib-rust/ffi, `.exit` exits 0;
+//            the command's usage and exit codes.
 //   ffi      mylib-rust/ffi from the installed package: ffi-consumer.mjs (copied from this folder)
 //            on every runtime x engine pair of scripts/runtimes/lib.mjs (Node 20 and Node 26 with
 //            koffi, node:ffi, Bun with bun:ffi and koffi, Deno with Deno.dlopen and koffi): libm's
@@ -184,12 +189,12 @@ const cargoHere = found('cargo', baseEnv);
 /**
  * @param {string} command
  * @param {string[]} args
- * @param {{ cwd: string, env: NodeJS.ProcessEnv, timeout?: number, toFile?: boolean }} options
+ * @param {{ cwd: string, env: NodeJS.ProcessEnv, timeout?: number, toFile?: boolean, input?: string }} options
  */
-function run(command, args, { cwd, env, timeout = 300_000, toFile = false }) {
-  const shell = isWindows && command === 'npm';
+function run(command, args, { cwd, env, timeout = 300_000, toFile = false, input }) {
+  const shell = isWindows && (command === 'npm' || command === 'npx');
   if (!toFile) {
-    const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, shell });
+    const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, shell, input });
     return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, error: r.error };
   }
   // A Windows node under wine fails with EBADF on a pipe: its output goes to a file.
@@ -352,6 +357,103 @@ function judgeFfi(r, pair) {
   return problems.join('; ') || null;
 }
 
+// ---------------------------------------------------------------- repl
+/** What is typed at the prompt of `npx mylib-rust repl`, one line each, in this order. */
+const REPL_INPUT = [
+  `mylib.getResult(${JSON.stringify(GET_RESULT_INPUT)})`,
+  '.open m',
+  '.symbols m cos',
+  '.declare m double cos(double x)',
+  'm.cos(0)',
+  '.rebuild',
+  '.save native.ts',
+  '.exit',
+];
+
+/**
+ * `npx mylib-rust <args>` in `dir` (cargo hidden, no colors, the history in `dir`); after `--`, npx leaves
+ * `--help` to the command.
+ * @param {string} dir
+ * @param {string[]} args
+ * @param {string} [input] stdin
+ */
+const npxMylib = (dir, args, input) =>
+  run('npx', ['--no', '--', PACKAGE_NAME, ...args], {
+    cwd: dir,
+    env: { ...noRust, NO_COLOR: '1', FORCE_COLOR: '0', MYLIB_REPL_HISTORY: join(dir, 'repl_history') },
+    timeout: 120_000,
+    input: input ?? '',
+  });
+
+/**
+ * The [repl] group: the REPL of the installed package, driven through stdin like a user at the
+ * prompt; `libraryDir` is where mylib must be loaded from.
+ * @param {string} dir
+ * @param {string} libraryDir
+ */
+function replChecks(dir, libraryDir) {
+  const session = npxMylib(dir, ['repl'], `${REPL_INPUT.join('\n')}\n`);
+  /** The output of the line typed at `index` of REPL_INPUT: from its prompt to the next one. */
+  const answers = session.out.split('mylib> ');
+  const answer = (/** @type {string} */ line) => answers[REPL_INPUT.indexOf(line) + 1] ?? '';
+  const transcript = () => tail(session.out, 20);
+  check('repl', 'npx mylib-rust repl: the session ends with exit code 0 at .exit', () =>
+    session.status === 0 && answers.length === REPL_INPUT.length + 1 ? null : `exit ${session.status}, ${answers.length - 1} prompts: ${transcript()}`,
+  );
+  check('repl', `mylib is preloaded from ${hostPackage}`, () => {
+    const loaded = /mylib REPL: loaded (\S+) \(engine: koffi\)/.exec(session.out)?.[1] ?? '';
+    if (!realpathOr(loaded).startsWith(libraryDir)) return `loaded ${loaded || 'nothing'}, expected a file under ${libraryDir}: ${transcript()}`;
+    return same(answer(REPL_INPUT[0] ?? '').trim(), `'${expected.getResult}'`, 'mylib.getResult at the prompt');
+  });
+  check('repl', '.open m opens libm', () => (/opened \S+ as `m`/.test(answer('.open m')) ? null : answer('.open m') || transcript()));
+  check('repl', '.symbols m cos lists cos as a function', () =>
+    /^ {2}function {2}cos(@@?\S+)?( |$)/m.test(answer('.symbols m cos')) ? null : answer('.symbols m cos') || transcript(),
+  );
+  check('repl', '.declare m double cos(double x)', () =>
+    answer('.declare m double cos(double x)').includes('declared m.cos: double cos(double x)')
+      ? null
+      : answer('.declare m double cos(double x)') || transcript(),
+  );
+  check('repl', 'm.cos(0) prints 1', () => same(answer('m.cos(0)').trim(), '1', 'm.cos(0)'));
+  check('repl', '.rebuild says it needs the repository checkout and cargo', () =>
+    answer('.rebuild').includes('.rebuild needs the repository checkout and cargo') ? null : answer('.rebuild') || transcript(),
+  );
+  check('repl', '.save writes a module that imports mylib-rust/ffi only', () => {
+    const file = join(dir, 'native.ts');
+    if (!existsSync(file)) return `${file} was not written: ${answer('.save native.ts') || transcript()}`;
+    const text = readFileSync(file, 'utf8');
+    const imports = [...text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    return (
+      same(imports, [`${PACKAGE_NAME}/ffi`], 'the imports of the saved module') ??
+      (text.includes("lib.func('double cos(double x)')") ? null : 'cos is not in it')
+    );
+  });
+  check('repl', 'the history is written where MYLIB_REPL_HISTORY says', () => {
+    const history = join(dir, 'repl_history');
+    return existsSync(history) && readFileSync(history, 'utf8').includes('.declare m double cos(double x)\n') ? null : `${history} lacks the session`;
+  });
+  for (const [args, status, text] of /** @type {Array<[string[], number, string]>} */ ([
+    [['--help'], 0, 'Usage: mylib-rust <command>'],
+    [['repl', '--help'], 0, 'Usage: mylib-rust repl'],
+    [['nope'], 2, "mylib-rust: unknown command 'nope'"],
+    [['repl', '--crate', '.'], 2, '.rebuild needs the repository checkout and cargo'],
+  ])) {
+    check('repl', `npx mylib-rust ${args.join(' ')}: exit ${status}`, () => {
+      const r = npxMylib(dir, args);
+      return r.status === status && r.out.includes(text) ? null : `exit ${r.status}: ${tail(r.out, 6)}`;
+    });
+  }
+}
+
+/** The real path of `path`, or `path` when it does not exist. */
+function realpathOr(/** @type {string} */ path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 // ---------------------------------------------------------------- host
 const hostTag = platformTag(hostPlatform());
 const hostPackage = platformPackageName();
@@ -397,6 +499,9 @@ if (!platformTarballs.has(hostPackage)) {
       judge(runCheck(host, script, nodeHere(host, noRust)), libraryDir),
     );
   }
+
+  console.log(chalk.bold('\n[repl] npx mylib-rust repl in the installed project'));
+  replChecks(host, libraryDir);
 
   // ---------------------------------------------------------------- negative
   console.log(chalk.bold(`\n[negative] ${hostPackage} removed`));

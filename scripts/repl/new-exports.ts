@@ -1,31 +1,17 @@
 /**
  * Exports the crate has that the declaration table does not: a function added to the Rust code
- * while the REPL runs. After `.rebuild` they are declared from their Rust signatures (the drift
+ * while the REPL runs (repository only: the REPL reaches this through tools.ts). After `.rebuild` they are declared from their Rust signatures (the drift
  * check's reader and Rust -> C mapping) through mylib-rust/ffi, `open(path).func(prototype)`, on
  * the freshly loaded file, so `raw.<name>(...)` calls them at once; the typed layer needs the
  * table entry (bindings/raw.ts) and a restart. The prototypes may use the table's types
  * (`MylibStats *`, `MylibProgressFn *`): the library's scope starts with them.
  */
 import { join } from 'node:path';
-import { type ForeignLibrary, open } from '../../bindings/ffi/index.ts';
+import { open } from '../../bindings/ffi/index.ts';
 import { declaration } from '../../bindings/ffi/types.ts';
 import { DECLARATIONS, TABLE_SCOPE } from '../../bindings/raw.ts';
+import type { NewExport, NewExports } from '../../bindings/repl/repository.ts';
 import { type NamedTypes, readRustApi, rustToC } from '../abi/rust.ts';
-
-export interface NewExport {
-  symbol: string;
-  /** The C prototype derived from the Rust signature, when it could be. */
-  prototype?: string;
-  /** Why it could not be declared. */
-  problem?: string;
-  fn?: (...args: unknown[]) => unknown;
-}
-
-export interface NewExports {
-  exports: NewExport[];
-  /** The library the exports were declared on (close it when the next `.rebuild` replaces them); undefined when nothing is new. */
-  library: ForeignLibrary | undefined;
-}
 
 /** Declares on `libraryPath` every extern "C" export of `crateDir`'s Rust sources missing from DECLARATIONS. */
 export function declareNewExports(crateDir: string, libraryPath: string): NewExports {

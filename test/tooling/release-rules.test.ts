@@ -49,6 +49,8 @@ const MAIN_FILES = [
   'dist/bindings/ffi/engines/bun.js',
   'dist/bindings/ffi/engines/deno.js',
   'dist/bindings/ffi/engines/node.js',
+  'dist/bindings/cli.js',
+  'dist/bindings/repl/main.js',
 ];
 
 function release(): Tarball[] {
@@ -236,6 +238,8 @@ describe('the root package.json is the main package', () => {
     ['an install script in the root', { scripts: { install: 'node build-from-source.mjs --auto' } }, /no install scripts in the root/],
     ['exports and main disagree', { main: './index.js' }, /exports\["\."\] must name the same files/],
     ['no ./ffi export', { exports: { ...manifest.exports, './ffi': undefined } }, /exports\["\.\/ffi"\] must be/],
+    ['no bin', { bin: undefined }, /"bin" must be \{ "mylib-rust": "dist\/bindings\/cli\.js" \}/],
+    ['a bin naming a source file', { bin: { 'mylib-rust': 'bindings/cli.ts' } }, /"bin" must be/],
   ])('%s is reported', (_name, change, message) => {
     const problems: string[] = rootManifestProblems({ ...manifest, ...change });
     expect(
@@ -252,7 +256,7 @@ describe('the root package.json is the main package', () => {
       ['mylib-rust-linux-x64-gnu', manifest.version],
       ['mylib-rust-win32-x64', manifest.version],
     ]);
-    for (const field of ['name', 'version', 'exports', 'main', 'types', 'files', 'dependencies', 'engines', 'repository'])
+    for (const field of ['name', 'version', 'bin', 'exports', 'main', 'types', 'files', 'dependencies', 'engines', 'repository'])
       expect(published[field]).toEqual(manifest[field]);
   });
 });

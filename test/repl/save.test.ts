@@ -11,14 +11,14 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { savedModule } from '../../scripts/repl/save.ts';
-import { Workbench } from '../../scripts/repl/workbench.ts';
-import { RUNTIME_BINARIES, TSX, scratchProject } from './repl-session.ts';
+import { savedModule } from '../../bindings/repl/save.ts';
+import { Workbench } from '../../bindings/repl/workbench.ts';
+import { RUNTIME_BINARIES, TSX, scratchProject } from './session.ts';
 
 const LINUX = process.platform === 'linux';
 const SKIPPED = new Set((process.env.MYLIB_SKIP_RUNTIMES ?? '').split(',').filter(Boolean));
-if (!LINUX) console.warn(`repl-save.test.ts: SKIPPED on ${process.platform}: the session opens Linux libraries (libm.so.6, libc.so.6).`);
-for (const name of SKIPPED) console.warn(`repl-save.test.ts: ${name} SKIPPED on purpose (MYLIB_SKIP_RUNTIMES=${process.env.MYLIB_SKIP_RUNTIMES})`);
+if (!LINUX) console.warn(`test/repl/save.test.ts: SKIPPED on ${process.platform}: the session opens Linux libraries (libm.so.6, libc.so.6).`);
+for (const name of SKIPPED) console.warn(`test/repl/save.test.ts: ${name} SKIPPED on purpose (MYLIB_SKIP_RUNTIMES=${process.env.MYLIB_SKIP_RUNTIMES})`);
 
 /** The program that imports the saved module: every kind of declaration, a closed-library call, JSON out. */
 const USE = `import { readBytes } from 'mylib-rust/ffi';
@@ -103,7 +103,7 @@ describe.runIf(LINUX)('.save: a module on mylib-rust/ffi that runs on Node, Bun 
     workbench.declare('c void free(void *p)');
     workbench.declare('c const char *getenv(const char *name)');
     workbench.typedef('typedef unsigned long ino_t');
-    source = savedModule(workbench, 'Written by repl-save.test.ts');
+    source = savedModule(workbench, 'Written by test/repl/save.test.ts');
     writeFileSync(join(project, 'native.ts'), source);
     writeFileSync(join(project, 'use.ts'), USE);
     writeFileSync(join(project, 'types.ts'), TYPE_ERRORS);

@@ -15,7 +15,7 @@ import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { DECLARATIONS } from '../../bindings/raw.ts';
 import { TARGETS } from '../../bindings/targets.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { Session } from './repl-session.ts';
+import { Session } from './session.ts';
 
 const ALL_FORMATS = process.env.MODE === 'repl-formats';
 const HOST_FILE = libraryFileName(hostPlatform());
@@ -27,7 +27,7 @@ const cases = TARGETS.map((target) => ({ target, path: join(ROOT, 'artifacts', t
 const skipped = ALL_FORMATS ? [] : cases.filter((c) => !c.host);
 if (skipped.length > 0) {
   console.warn(
-    `repl-formats.test.ts: npm test checks .symbols on the host artifact (${HOST_FILE}) only; SKIPPED here: ` +
+    `formats.test.ts: npm test checks .symbols on the host artifact (${HOST_FILE}) only; SKIPPED here: ` +
       `${skipped.map((c) => c.target.fileName).join(', ')}. They are checked by \`npm run test:repl-formats\` after \`npm run build:cross\`.`,
   );
 }

@@ -24,7 +24,7 @@ import {
   readCString,
   readRecord,
   sizeOf,
-} from '../../bindings/ffi/index.ts';
+} from '../ffi/index.ts';
 
 /** A hex dump that prints as one in the REPL (not as an escaped string). */
 export class HexDump {

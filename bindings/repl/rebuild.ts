@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cargoArtifactName, hostPlatform, libraryFileName } from '../../bindings/names.ts';
+import { cargoArtifactName, hostPlatform, libraryFileName } from '../names.ts';
 
 export interface BuildConfig {
   /** Folder holding Cargo.toml. */

@@ -1,5 +1,6 @@
-// Drives `npm run repl` as a child process, line by line, as a user at the prompt would: send a
-// line, wait for the output up to the next prompt. Shared by the repl*.test.ts files.
+// Drives `npm run repl` (`tsx bindings/cli.ts repl`) as a child process, line by line, as a user at
+// the prompt would: send a line, wait for the output up to the next prompt. Shared by the
+// test/repl/*.test.ts files.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,12 @@ export class Session {
   readonly child: ChildProcessWithoutNullStreams;
   output = '';
   #listeners: Array<() => void> = [];
-  constructor(env: NodeJS.ProcessEnv, cwd = ROOT) {
-    this.child = spawn(process.execPath, [TSX, join(ROOT, 'scripts', 'repl.mjs')], { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env } });
+  /** `args`: node's arguments, `npm run repl` by default (another entry: the compiled package's cli.js). */
+  constructor(env: NodeJS.ProcessEnv, cwd = ROOT, args = [TSX, join(ROOT, 'bindings', 'cli.ts'), 'repl']) {
+    this.child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    });
     const collect = (chunk: Buffer) => {
       this.output += chunk.toString('utf8');
       for (const listener of this.#listeners) listener();

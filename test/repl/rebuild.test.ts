@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { Session } from './repl-session.ts';
+import { Session } from './session.ts';
 
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
 

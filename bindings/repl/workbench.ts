@@ -27,11 +27,11 @@ import {
   parseFunction,
   parseType,
   sizeOf,
-} from '../../bindings/ffi/index.ts';
-import type { NamedFunction } from '../../bindings/ffi/grammar.ts';
-import { type ResolvedLibrary, mappedFile, resolveLibrary } from '../../bindings/ffi/names.ts';
-import { type ExportedSymbol, type ObjectFile, inspectObjectFile } from '../../bindings/ffi/object-file.ts';
-import { declaration } from '../../bindings/ffi/types.ts';
+} from '../ffi/index.ts';
+import type { NamedFunction } from '../ffi/grammar.ts';
+import { type ResolvedLibrary, mappedFile, resolveLibrary } from '../ffi/names.ts';
+import { type ExportedSymbol, type ObjectFile, inspectObjectFile } from '../ffi/object-file.ts';
+import { declaration } from '../ffi/types.ts';
 
 /** A message for the user (printed in red, no stack). */
 export class WorkbenchError extends Error {}

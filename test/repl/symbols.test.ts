@@ -6,7 +6,7 @@ import { defaultName, resolveLibrary } from '../../bindings/ffi/names.ts';
 import { inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { Workbench, WorkbenchError, platformTypedefs, readSymbolTable } from '../../scripts/repl/workbench.ts';
+import { Workbench, WorkbenchError, platformTypedefs, readSymbolTable } from '../../bindings/repl/workbench.ts';
 
 const workbench = () => new Workbench({ bind() {}, taken: () => false, mylibPath: () => undefined });
 

@@ -4,7 +4,7 @@
 // async, read returned memory with `mem` (bounded reads), C types read by the grammar into the
 // workbench's scope, the safety rails (data symbol, missing symbol, caret under a grammar error),
 // declarations that survive `.rebuild`, and `.save` imported by a fresh process in a scratch
-// project (test/tooling/repl-save.test.ts runs a saved module on Node, Bun and Deno). Linux only for now: the expectations name glibc/musl files and
+// project (test/repl/save.test.ts runs a saved module on Node, Bun and Deno). Linux only for now: the expectations name glibc/musl files and
 // versions (macOS keeps libSystem in the dyld shared cache, with no file to read symbols from).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { Session, TSX, scratchProject } from './repl-session.ts';
+import { Session, TSX, scratchProject } from './session.ts';
 
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
 const LINUX = process.platform === 'linux';
 const GLIBC = LINUX && hostPlatform().libc === 'gnu';
 
-if (!LINUX) console.warn(`repl-workbench.test.ts: SKIPPED on ${process.platform}: the expectations name Linux libraries (libm.so.6, libc.so.6).`);
+if (!LINUX) console.warn(`test/repl/workbench.test.ts: SKIPPED on ${process.platform}: the expectations name Linux libraries (libm.so.6, libc.so.6).`);
 
 /** The caret line under `line` must point at the first occurrence of `at` in it. */
 function expectCaretUnder(output: string, line: string, at: string) {
