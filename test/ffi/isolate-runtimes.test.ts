@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain .mjs module shared with scripts/runtimes/test.mjs
 import { PAIRS, installed, runtimeCommand } from '../../scripts/runtimes/lib.mjs';
 import { ROOT, crashLibrary } from '../fixtures/ffi/build.ts';
-import { RUNTIME_BINARIES, scratchProject } from '../tooling/repl-session.ts';
+import { RUNTIME_BINARIES, scratchProject } from '../repl/session.ts';
 
 const SCRIPT = join(ROOT, 'test', 'engines', 'isolate-runtimes.ts');
 const pairs = PAIRS as Array<{ id: string; runtime: string; engine: string }>;
