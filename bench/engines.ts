@@ -5,6 +5,8 @@
  * and libm's `double cos(double)` declared through mylib-rust/ffi against the engine's raw call of
  * the same function (koffi.load().func, bun:ffi dlopen, Deno.dlopen, node:ffi dlopen), measured
  * side by side in alternating batches in the same process (goal: at most 1.5x the raw call).
+ * And the same cos in an isolated library (`open('m', { isolate: true })`), per call (goal: under
+ * 20 us on Node).
  * Each pair runs bench/engines/probe.ts in its own process; the pairs run in turn, round after
  * round, so every ratio pairs measurements of the same round.
  *   --quick        one round of short batches (checks that every pair runs); writes under .cache/bench/
@@ -43,6 +45,8 @@ interface Probe {
   engine: string;
   typed: Calls;
   cos: CosVersusRaw;
+  /** ns per call of cos in an isolated library (a round trip to its host process). */
+  isolatedCos: number;
   napi?: Calls;
   napiAbsent?: string;
 }
@@ -100,7 +104,8 @@ for (let round = 1; round <= rounds; round++) {
     samples.get(pair.id)!.push(result);
     say(
       `round ${round}/${rounds} ${pair.id}: add ${result.typed.add.toFixed(1)} ns, getResult 10 B ${result.typed.getResult10.toFixed(1)} ns, ` +
-        `cos ${result.cos.ffi.toFixed(1)} ns (mylib-rust/ffi) vs ${result.cos.raw.toFixed(1)} ns (raw ${pair.engine}): ${result.cos.ratio.toFixed(2)}x`,
+        `cos ${result.cos.ffi.toFixed(1)} ns (mylib-rust/ffi) vs ${result.cos.raw.toFixed(1)} ns (raw ${pair.engine}): ${result.cos.ratio.toFixed(2)}x, ` +
+        `isolated cos ${(result.isolatedCos / 1000).toFixed(1)} us`,
     );
   }
 }
@@ -113,7 +118,7 @@ const spread = (values: number[]) => (values.length ? `${Math.min(...values).toF
 
 /** The cos row of a pair over the rounds: medians of the per-round figures, and the per-round ratios' spread. */
 type CosRow = { raw: number; ffi: number; ratio: number; ratioSpread: string; rounds: number[] };
-type Row = { pair: string; runtime: string; engine: string; typed: Calls; cos: CosRow; napi?: Calls; napiAbsent?: string };
+type Row = { pair: string; runtime: string; engine: string; typed: Calls; cos: CosRow; isolatedCos: number; napi?: Calls; napiAbsent?: string };
 const rows: Row[] = [];
 for (const pair of pairs) {
   const list = samples.get(pair.id)!;
@@ -131,6 +136,7 @@ for (const pair of pairs) {
       ratioSpread: spread(list.map((p) => p.cos.ratio)),
       rounds: list.map((p) => p.cos.ratio),
     },
+    isolatedCos: median(list.map((p) => p.isolatedCos)),
     ...(list[0]!.napi ? { napi: { add: pick('add', 'napi'), getResult10: pick('getResult10', 'napi'), getResult1k: pick('getResult1k', 'napi') } } : {}),
     ...(list[0]!.napiAbsent ? { napiAbsent: list[0]!.napiAbsent } : {}),
   });
@@ -174,6 +180,19 @@ nsTarget('deno:deno', 10);
 ratioTarget('bun:bun:ffi', 'getResult10', 0.6, 'typed getResult 10 B on Bun (bun:ffi) vs N-API on Node 20');
 ratioTarget('deno:deno', 'getResult10', 0.6, 'typed getResult 10 B on Deno (Deno.dlopen) vs N-API on Node 20');
 ratioTarget('node20:koffi', 'getResult10', 2.0, 'typed getResult 10 B on Node 20 (koffi) vs N-API on Node 20');
+/** An isolated scalar call on Node (koffi): a pipe round trip to the host process. */
+const ISOLATED_LIMIT_US = 20;
+{
+  const list = samples.get('node20:koffi')!.map((p) => p.isolatedCos / 1000);
+  targets.push({
+    what: 'isolated scalar call (cos) on node20:koffi',
+    target: `< ${ISOLATED_LIMIT_US} us`,
+    value: list.length
+      ? `${median(list).toFixed(1)} us (${spread(list)})`
+      : `not measured: ${(absent.get('node20:koffi') ?? 'no samples').replaceAll('|', '/')}`,
+    met: list.length ? median(list) < ISOLATED_LIMIT_US : undefined,
+  });
+}
 /** mylib-rust/ffi's cos against the raw engine call, on every pair. */
 const COS_LIMIT = 1.5;
 for (const pair of pairs) {
@@ -204,15 +223,16 @@ const md = [
   "libm's `double cos(double)` declared through mylib-rust/ffi (`open('m').func('double cos(double x)')`) against the",
   "engine's raw call of the same function (koffi: `koffi.load(path).func(...)`; bun:ffi, Deno and node:ffi: their `dlopen`),",
   `in the same process, in alternating batches; median ns over the rounds; ratio: the median of the per-round ratios (each the`,
-  `median of one process's per-batch ratios), with their spread; goal <= ${COS_LIMIT}x.`,
+  `median of one process's per-batch ratios), with their spread; goal <= ${COS_LIMIT}x. Isolated cos: the same call in`,
+  `\`open('m', { isolate: true })\` (a round trip to the host process over pipes), median us per call.`,
   '',
-  '| runtime x engine | raw cos | mylib-rust/ffi cos | ratio | spread over rounds | goal |',
-  '| --- | ---: | ---: | ---: | --- | --- |',
+  '| runtime x engine | raw cos | mylib-rust/ffi cos | ratio | spread over rounds | goal | isolated cos (us) |',
+  '| --- | ---: | ---: | ---: | --- | --- | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.pair} | ${ns(r.cos.raw)} | ${ns(r.cos.ffi)} | ${r.cos.ratio.toFixed(2)}x | ${r.cos.ratioSpread} | ${r.cos.ratio <= COS_LIMIT ? 'met' : 'short'} |`,
+      `| ${r.pair} | ${ns(r.cos.raw)} | ${ns(r.cos.ffi)} | ${r.cos.ratio.toFixed(2)}x | ${r.cos.ratioSpread} | ${r.cos.ratio <= COS_LIMIT ? 'met' : 'short'} | ${(r.isolatedCos / 1000).toFixed(1)} |`,
   ),
-  ...[...absent].map(([id, why]) => `| ${id} | absent: ${why.replaceAll('|', '/')} | | | | |`),
+  ...[...absent].map(([id, why]) => `| ${id} | absent: ${why.replaceAll('|', '/')} | | | | | |`),
   '',
   '| target | goal | measured | |',
   '| --- | --- | --- | --- |',

@@ -3,7 +3,8 @@
  * runs on, through the engine MYLIB_FFI_ENGINE names, and the N-API reference addon when this
  * runtime loads it (BENCH_NAPI_ADDON). Then libm's `double cos(double)` declared through
  * mylib-rust/ffi (`open('m').func(...)`) against the same function bound with the engine's own
- * FFI (the raw call), measured in alternating batches in this process. Prints one
+ * FFI (the raw call), measured in alternating batches in this process; and the same cos in an
+ * isolated library (`open('m', { isolate: true })`: a round trip to a child process). Prints one
  * `ENGINE-BENCH {json}` line. Runs unchanged on Node, Bun and Deno; bench/engines.ts starts it
  * once per runtime x engine and round.
  */
@@ -163,5 +164,12 @@ function cosVersusRaw(calls: number): { raw: number; ffi: number; ratio: number 
 
 result.cos = cosVersusRaw(CALLS / 4);
 libm.close();
+
+// The same cos in an isolated library (a child process of this runtime): a round trip over pipes.
+const isolatedLibm = open('m', { engine: lib.engine as EngineName, isolate: true });
+const isolatedCos: Cos = isolatedLibm.func('double cos(double x)');
+if (isolatedCos(0.5) !== raw(0.5)) throw new Error('engine bench: isolated cos differs');
+result.isolatedCos = perCall(() => isolatedCos(0.5), Math.max(1000, CALLS / 100));
+isolatedLibm.close();
 if (!Number.isFinite(sink)) throw new Error('engine bench: cos sums are not finite');
 console.log(`ENGINE-BENCH ${JSON.stringify(result)}`);

@@ -19,6 +19,7 @@ export {
   parseHeader,
   parseType,
 } from './grammar.ts';
+export { CrashedError } from './isolate.ts';
 export { type Header, type HeaderDeclaration, type HeaderOptions, readHeader } from './header.ts';
 export { type Declarations, ForeignLibrary, type FuncOptions, type Included, type OpenOptions, open } from './library.ts';
 export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, readCString, readRecord, writeBytes, writeRecord } from './memory.ts';

@@ -20,6 +20,7 @@ import { registerDenoEngine } from './engines/deno.ts';
 import { registerKoffiEngine } from './engines/koffi.ts';
 import { registerNodeEngine } from './engines/node.ts';
 import { type ErrnoAccess, errnoAccess } from './errno.ts';
+import { hostPid, isIsolated, openIsolated } from './isolate.ts';
 import { DeclarationError, type NamedFunction, Scope, type Skipped, type SourceSpan, parseDeclarations, parseFunction, parseType } from './grammar.ts';
 import { type Header, type HeaderOptions, readHeader } from './header.ts';
 import { checkAddress } from './memory.ts';
@@ -43,6 +44,12 @@ export interface OpenOptions {
    * of ENGINES. The environment variable MYLIB_FFI_ENGINE sets it when this option is absent.
    */
   engine?: EngineName | 'auto';
+  /**
+   * Host the library in a child process of this runtime, with the same engine, and forward the
+   * calls to it (isolate.ts): a fault in the library (SIGSEGV, abort(), exit()...) throws a
+   * CrashedError (`code: 'CRASHED'`) instead of ending this process. Values cross by copy.
+   */
+  isolate?: boolean;
 }
 
 /** Options of `lib.func()`, `lib.funcAt()` and `lib.declare()`. */
@@ -88,7 +95,7 @@ export interface Included {
 }
 
 const FUNC_OPTION_KEYS = new Set(['errno', 'threadsafe']);
-const OPEN_OPTION_KEYS = new Set(['engine']);
+const OPEN_OPTION_KEYS = new Set(['engine', 'isolate']);
 
 function plainOptions<T extends object>(fn: string, value: unknown, keys: ReadonlySet<string>): T {
   if (value === undefined) return {} as T;
@@ -114,7 +121,8 @@ function checkText(fn: string, argument: string, value: unknown): string {
 export function open(pathOrName: string, options?: OpenOptions): ForeignLibrary {
   checkText('open', 'pathOrName', pathOrName);
   if (pathOrName === '') throw new TypeError("open: argument 'pathOrName' is empty");
-  const { engine: engineOption } = plainOptions<OpenOptions>('open', options, OPEN_OPTION_KEYS);
+  const { engine: engineOption, isolate } = plainOptions<OpenOptions>('open', options, OPEN_OPTION_KEYS);
+  if (isolate !== undefined && typeof isolate !== 'boolean') throw new TypeError(`open: option 'isolate' must be a boolean, got ${typeof isolate}`);
   const choice = engineOption !== undefined ? engineChoice(engineOption, "open: option 'engine'") : engineChoice(process.env[ENGINE_ENV], ENGINE_ENV);
   const engine = resolveEngine(choice);
   let resolved: ResolvedLibrary;
@@ -129,7 +137,7 @@ export function open(pathOrName: string, options?: OpenOptions): ForeignLibrary 
   }
   let native: NativeLibrary;
   try {
-    native = engine.open(resolved.load);
+    native = isolate ? openIsolated(engine, resolved.file ?? resolved.load) : engine.open(resolved.load);
   } catch (error) {
     const tried = resolved.file === undefined && resolved.tried.length > 0 ? ` (looked in: ${resolved.tried.join(', ')})` : '';
     throw new Error(`open: cannot load ${resolved.load} with engine ${engine.name}: ${(error as Error).message}${tried}`, { cause: error });
@@ -168,6 +176,19 @@ export class ForeignLibrary {
     this.engine = engine.name;
     this.#file = resolved.file;
     this.#state = { closed: false, path: resolved.load };
+  }
+
+  /** Opened with `{ isolate: true }`: calls run in a child process (isolate.ts). */
+  get isolated(): boolean {
+    return isIsolated(this.#native);
+  }
+
+  /**
+   * The process id of the isolated host running now; undefined when the library is not isolated,
+   * or when no host runs (after a crash, until the next call; after close()).
+   */
+  get hostPid(): number | undefined {
+    return hostPid(this.#native);
   }
 
   get closed(): boolean {
@@ -376,6 +397,8 @@ export class ForeignLibrary {
 
   #bind(type: NamedFunction, options: FuncOptions, bind: () => BoundFunction): ForeignFunction {
     let errno: ErrnoAccess | undefined;
+    if (options.errno && this.isolated)
+      throw new Error(`${type.name}: { errno: true } is not available on an isolated library (errno lives in the host process)`);
     if (options.errno) errno = errnoAccess(this.#engine);
     let bound: BoundFunction;
     try {

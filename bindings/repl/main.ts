@@ -124,7 +124,7 @@ export async function main(args: string[], io: CommandIo): Promise<number | unde
 
 const COMMANDS = [
   'REPL commands: .rebuild [--release|--debug], .load <path>, .help [name], .exit (Ctrl+D).',
-  'Any shared library: .open <path|name> [as <name>], .libs, .close <name>, .symbols <name|path|mylib> [filter] [--all], .more,',
+  'Any shared library: .open <path|name> [as <name>] [--direct], .libs, .close <name>, .symbols <name|path|mylib> [filter] [--all], .more,',
   '  .declare <name> <C prototype>, .struct <C struct>, .callback <C prototype>, .typedef <name> <type>, .save <file.ts>;',
   '  <name>.<function>(...) or await <name>.<function>.async(...);',
   '  mem.cstring(ptr, maxLen), mem.hex(ptr, n), mem.bytes(ptr, n), mem.struct(ptr, type, count?), mem.read(ptr, type, count?).',
@@ -262,7 +262,11 @@ function startRepl(session: Session): void {
   }
 
   const openLibrary = (args: string) => workbench.open(args);
-  workbenchCommand('open', 'Open any shared library with mylib-rust/ffi (no ABI handshake): .open <path | m | c | z ...> [as <name>]', openLibrary);
+  workbenchCommand(
+    'open',
+    'Open any shared library with mylib-rust/ffi (no ABI handshake): .open <path | m | c | z ...> [as <name>] [--direct] (isolated in a child process unless --direct)',
+    openLibrary,
+  );
   workbenchCommand('libs', 'List the open foreign libraries', () => workbench.libs());
   workbenchCommand('close', 'Unload a foreign library: .close <name> (its functions refuse calls afterwards)', (args) => workbench.close(args));
   workbenchCommand('symbols', "A library's exported functions and data from its symbol table: .symbols <name | path | mylib> [filter] [--all]", (args) =>

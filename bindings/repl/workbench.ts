@@ -9,8 +9,10 @@
  *
  * Safety rails: a declaration is refused when the symbol table says the name is missing or is
  * data; a call through a closed library is refused by the API (it would jump into unmapped
- * code). A prototype that does not match the real function can still crash the process: the
- * first declaration says so once.
+ * code). Libraries are isolated by default (`open(spec, { isolate: true })`: a child process
+ * hosts each), so a prototype that does not match the real function costs an error (CRASHED),
+ * not the session; with `.open --direct` it can still crash the process, and the first
+ * declaration says so once.
  */
 import { inspect } from 'node:util';
 import {
@@ -88,6 +90,10 @@ export interface WorkbenchHost {
 }
 
 export const PAGE_SIZE = 40;
+const ISOLATED_NOTE = 'isolated: its calls run in a child process; .open --direct to call it in this one';
+const ISOLATED_WARNING =
+  'note: the library is isolated: a call that crashes (a prototype that does not match the real function) fails with CRASHED\n' +
+  '      and ends its host process only; the next call starts a new one, with what was declared.';
 const CRASH_WARNING =
   'note: a prototype that does not match the real function can crash this process (the whole REPL, and the session with it).\n' +
   '      `.save <file.ts>` keeps the declarations made so far.';
@@ -158,10 +164,15 @@ export class Workbench {
   // -------------------------------------------------------------------------------------------
   // .open / .libs / .close
 
-  /** `.open <path|name> [as <name>]` */
+  /**
+   * `.open <path|name> [as <name>] [--direct]`: isolated by default (the library runs in a child
+   * process, so a crashing call costs an error line, not the session); `--direct` opens it in
+   * this process. Windows has no isolation: there the library is opened directly.
+   */
   open(args: string): string {
-    const match = /^\s*(\S+)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*$/.exec(args);
-    if (!match) throw new WorkbenchError('usage: .open <path | name like m, c, z> [as <name>]');
+    const direct = /(^|\s)--direct(\s|$)/.test(args) || process.platform === 'win32';
+    const match = /^\s*(\S+)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*$/.exec(args.replace(/(^|\s)--direct(?=\s|$)/, ' '));
+    if (!match) throw new WorkbenchError('usage: .open <path | name like m, c, z> [as <name>] [--direct]');
     const spec = match[1] as string;
     let resolved: ResolvedLibrary;
     try {
@@ -177,7 +188,7 @@ export class Workbench {
     if (this.#host.taken(name)) throw new WorkbenchError(`.open: the name '${name}' is taken at the prompt; choose one: .open ${spec} as <name>`);
     let library: ForeignLibrary;
     try {
-      library = open(spec);
+      library = open(spec, { isolate: !direct });
     } catch (error) {
       const tried = resolved.file === undefined && resolved.tried.length > 1 ? `\n  looked for: ${resolved.tried.join('\n              ')}` : '';
       throw new WorkbenchError(`.open ${spec}: ${(error as Error).message.replace(/^open: /, '')}${tried}`);
@@ -202,7 +213,7 @@ export class Workbench {
         ? `no symbol table: ${table.message} (declarations are not checked)`
         : `${table.format} ${table.machine}, ${table.symbols.length} exported symbols (${table.source})`;
     return (
-      `opened ${resolved.load}${file && file !== resolved.load ? ` (${file})` : ''} as \`${name}\` (engine ${library.engine}): ${summary}.\n` +
+      `opened ${resolved.load}${file && file !== resolved.load ? ` (${file})` : ''} as \`${name}\` (engine ${library.engine}, ${library.isolated ? ISOLATED_NOTE : 'in this process'}): ${summary}.\n` +
       `Next: .symbols ${name} [filter], .declare ${name} <C prototype>`
     );
   }
@@ -377,12 +388,14 @@ export class Workbench {
     const result = type.result;
     if (result.kind === 'pointer' && !result.constTarget && result.to.kind === 'scalar' && result.to.name === 'char') {
       lines.push(
-        `  its 'char *' result comes back as a pointer (BigInt): read it with mem.cstring(p, maxLen), free it with the library's own free. Declare 'const char *' to get a JS string copy instead.`,
+        library.isolated
+          ? `  its 'char *' result comes back as a pointer (BigInt) into the library's host process, which mem.* cannot read here. Declare 'const char *' to get a JS string copy, or .open --direct.`
+          : `  its 'char *' result comes back as a pointer (BigInt): read it with mem.cstring(p, maxLen), free it with the library's own free. Declare 'const char *' to get a JS string copy instead.`,
       );
     }
     if (!this.#warned) {
       this.#warned = true;
-      lines.push(CRASH_WARNING);
+      lines.push(library.isolated ? ISOLATED_WARNING : CRASH_WARNING);
       lines.push(`      ${opened.name}.${type.name}.async(...) makes the same call off the main thread (a Promise).`);
     }
     return lines.join('\n');

@@ -61,8 +61,10 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
   });
 
   it('.open m finds the system libm; .symbols m cos lists cos with its version; .declare; m.cos(0) is 1', async () => {
-    const opened = await session.send('.open m');
-    expect(opened).toMatch(/opened \/\S*lib[mc][.\w-]*so[.\d]* as `m` \(engine koffi\): ELF \w+, \d+ exported symbols \(\.dynsym\)/);
+    // --direct: this file reads the memory the calls return (mem.*), which an isolated library's
+    // host keeps (test/repl/isolate.test.ts drives the isolated default).
+    const opened = await session.send('.open m --direct');
+    expect(opened).toMatch(/opened \/\S*lib[mc][.\w-]*so[.\d]* as `m` \(engine koffi, in this process\): ELF \w+, \d+ exported symbols \(\.dynsym\)/);
 
     const listing = await session.send('.symbols m cos');
     expect(listing).toMatch(/^m: \/\S+ \(ELF \w+, \.dynsym\): \d+ of \d+ symbols match 'cos'/);
@@ -89,7 +91,7 @@ describe.runIf(LINUX)('npm run repl: a workbench for any shared library', () => 
   });
 
   it('libc: strlen; getenv and strdup return pointers read with mem.cstring / mem.hex; free is an explicit call', async () => {
-    expect(await session.send('.open c')).toMatch(/opened \/\S+ as `c`/);
+    expect(await session.send('.open c --direct')).toMatch(/opened \/\S+ as `c`/);
     expect(await session.send('.declare c size_t strlen(const char *s)')).toMatch(/declared c\.strlen/);
     expect(await session.send('c.strlen("hello")')).toBe('5\n');
 
