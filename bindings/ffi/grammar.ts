@@ -211,7 +211,7 @@ export interface HeaderDeclarations {
   readonly skipped: readonly Skipped[];
 }
 
-export interface HeaderOptions {
+export interface ParseHeaderOptions {
   /** The file name of the text (for a raw header; a preprocessed one names its files itself). */
   file?: string;
 }
@@ -321,7 +321,7 @@ class Parser {
   #i = 0;
   readonly declared: Declared[] = [];
 
-  constructor(text: string, scope: Scope, header?: HeaderOptions) {
+  constructor(text: string, scope: Scope, header?: ParseHeaderOptions) {
     this.#text = text;
     this.#scope = scope;
     if (!header) {
@@ -1158,7 +1158,7 @@ export function parseType(text: string, scope: Scope = new Scope()): CType {
  * into `scope`. A declaration the grammar refuses is recorded in `skipped` with its reason and
  * position, and reading goes on after it; nothing is left out silently.
  */
-export function parseHeader(text: string, scope: Scope = new Scope(), options: HeaderOptions = {}): HeaderDeclarations {
+export function parseHeader(text: string, scope: Scope = new Scope(), options: ParseHeaderOptions = {}): HeaderDeclarations {
   const parser = new Parser(text, scope, { file: options.file ?? '<text>' });
   parser.declarations();
   return parser.headerResult();

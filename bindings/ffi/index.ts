@@ -10,6 +10,7 @@ export {
   type Declared,
   type HeaderDeclarations,
   type NamedFunction,
+  type ParseHeaderOptions,
   Scope,
   type SkipReason,
   type Skipped,

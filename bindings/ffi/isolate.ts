@@ -55,6 +55,7 @@ export class CrashedError extends Error {
   readonly signal: string | undefined;
   readonly exitCode: number | undefined;
 
+  /** @internal Made by the isolated library when its host ends during a call. */
   constructor(functionName: string, library: string, end: HostEnd) {
     const how =
       end.signal !== undefined ? `was killed by ${end.signal}` : end.code !== undefined ? `exited with code ${end.code}` : 'ended (its exit status is unknown)';
