@@ -374,3 +374,61 @@ export function baseOf(type: CType): { base: CType; depth: number } {
   }
   return { base: current, depth };
 }
+
+/** `long unsigned int` -> `unsigned long int` (C allows the words in any order). */
+export function canonicalOrder(spelled: string): string {
+  const words = spelled.split(' ');
+  const order = ['signed', 'unsigned', 'short', 'long', 'char', 'int', 'float', 'double', 'bool', '_Bool'];
+  if (words.length === 1) return spelled;
+  if (words.some((w) => !order.includes(w))) return spelled;
+  const sorted = [...words].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const joined = sorted.join(' ');
+  return joined in SCALAR_ALIASES || scalar(joined) ? joined : spelled;
+}
+
+/** Structural equality of two types, records compared by kind, name and fields. */
+export function sameShape(a: CType, b: CType): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'pointer':
+      return b.kind === 'pointer' && a.constTarget === b.constTarget && sameShape(a.to, b.to);
+    case 'array':
+      return b.kind === 'array' && a.length === b.length && sameShape(a.of, b.of);
+    case 'struct':
+    case 'union': {
+      const other = b as RecordType;
+      if (a.name !== other.name) return false;
+      if (a.fields === undefined || other.fields === undefined) return a.fields === other.fields;
+      return (
+        a.fields.length === other.fields.length &&
+        a.fields.every((f, k) => f.name === other.fields?.[k]?.name && sameShape(f.type, other.fields?.[k]?.type as CType))
+      );
+    }
+    case 'function': {
+      const other = b as FunctionType;
+      return (
+        sameShape(a.result, other.result) &&
+        a.params.length === other.params.length &&
+        a.params.every((p, k) => sameShape(p.type, (other.params[k] as Param).type))
+      );
+    }
+    case 'scalar':
+      return b.kind === 'scalar' && a.name === b.name;
+    case 'enum':
+      return b.kind === 'enum' && a.name === b.name;
+    case 'void':
+      return true;
+  }
+}
+
+/** Applies `*`s: the first one's target is const when the base is; each next one's when the star before it is `*const`. */
+export function applyStars(base: CType, stars: ReadonlyArray<{ constSelf: boolean }>, constBase: boolean): CType {
+  let type = base;
+  let constTarget = constBase;
+  for (const star of stars) {
+    type = pointer(type, constTarget);
+    constTarget = star.constSelf;
+  }
+  return type;
+}
