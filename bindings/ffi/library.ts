@@ -21,7 +21,17 @@ import { registerKoffiEngine } from './engines/koffi.ts';
 import { registerNodeEngine } from './engines/node.ts';
 import { type ErrnoAccess, errnoAccess } from './errno.ts';
 import { hostPid, isIsolated, openIsolated } from './isolate.ts';
-import { DeclarationError, type NamedFunction, Scope, type Skipped, type SourceSpan, parseDeclarations, parseFunction, parseType } from './grammar.ts';
+import {
+  DeclarationError,
+  type Declared,
+  type NamedFunction,
+  Scope,
+  type Skipped,
+  type SourceSpan,
+  parseDeclarations,
+  parseFunction,
+  parseType,
+} from './grammar.ts';
 import { type Header, type HeaderOptions, readHeader } from './header.ts';
 import { checkAddress } from './memory.ts';
 import { type ResolvedLibrary, resolveLibrary } from './names.ts';
@@ -143,6 +153,35 @@ export function open(pathOrName: string, options?: OpenOptions): ForeignLibrary 
     throw new Error(`open: cannot load ${resolved.load} with engine ${engine.name}: ${(error as Error).message}${tried}`, { cause: error });
   }
   return new ForeignLibrary(native, engine, resolved);
+}
+
+/**
+ * Files a declared type, constant or variable under its names (`struct tag`, and the bare tag
+ * when no typedef has it); `variables` only where the result has them (`include`).
+ */
+function collect(
+  item: Exclude<Declared, { kind: 'function' }>,
+  into: { types: Record<string, CType>; constants: Record<string, number | string>; variables?: Record<string, CType> },
+): void {
+  switch (item.kind) {
+    case 'typedef':
+      into.types[item.name] = item.type;
+      break;
+    case 'record':
+      into.types[`${item.type.kind} ${item.name}`] = item.type;
+      into.types[item.name] ??= item.type;
+      break;
+    case 'enum':
+      into.types[`enum ${item.name}`] = item.type;
+      break;
+    case 'constant':
+    case 'string':
+      into.constants[item.name] = item.value;
+      break;
+    case 'variable':
+      if (into.variables) into.variables[item.name] = item.type;
+      break;
+  }
 }
 
 /** Shared by a library and its functions: a call after close() must be refused. */
@@ -277,21 +316,8 @@ export class ForeignLibrary {
           result.functions[item.name] = this.#bind(type, opts, () => this.#native.bind(type, bindOptions(opts)));
           break;
         }
-        case 'typedef':
-          result.types[item.name] = item.type;
-          break;
-        case 'record':
-          result.types[`${item.type.kind} ${item.name}`] = item.type;
-          result.types[item.name] ??= item.type;
-          break;
-        case 'enum':
-          result.types[`enum ${item.name}`] = item.type;
-          break;
-        case 'constant':
-          result.constants[item.name] = item.value;
-          break;
-        case 'variable':
-          break;
+        default:
+          collect(item, result);
       }
     }
     mergeScope(this.scope, local);
@@ -354,23 +380,8 @@ export class ForeignLibrary {
           }
           break;
         }
-        case 'typedef':
-          result.types[item.name] = item.type;
-          break;
-        case 'record':
-          result.types[`${item.type.kind} ${item.name}`] = item.type;
-          result.types[item.name] ??= item.type;
-          break;
-        case 'enum':
-          result.types[`enum ${item.name}`] = item.type;
-          break;
-        case 'constant':
-        case 'string':
-          result.constants[item.name] = item.value;
-          break;
-        case 'variable':
-          result.variables[item.name] = item.type;
-          break;
+        default:
+          collect(item, result);
       }
     }
     mergeScope(this.scope, read.scope);
