@@ -10,10 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../scripts/abi/index.ts';
 import { savedModule } from '../../bindings/repl/save.ts';
 import { Workbench } from '../../bindings/repl/workbench.ts';
-import { RUNTIME_BINARIES, TSX, scratchProject } from './session.ts';
+import { RUNTIME_BINARIES, TSX, scratchProject, typeCheckProject } from './session.ts';
 
 const LINUX = process.platform === 'linux';
 const SKIPPED = new Set((process.env.MYLIB_SKIP_RUNTIMES ?? '').split(',').filter(Boolean));
@@ -128,27 +127,9 @@ describe.runIf(LINUX)('.save: a module on mylib-rust/ffi that runs on Node, Bun 
   });
 
   it('type-checks: a function is typed from its C text (tsc over the scratch project)', () => {
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2023',
-          lib: ['ES2024', 'ESNext.Disposable'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          allowImportingTsExtensions: true,
-          erasableSyntaxOnly: true,
-          skipLibCheck: true,
-          types: [],
-        },
-        // use.ts prints with console (Node's types are not installed there): the module and the type checks only.
-        include: ['native.ts', 'types.ts'],
-      }),
-    );
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
-    expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
+    // use.ts prints with console (Node's types are not installed there): the module and the type checks only.
+    const tsc = typeCheckProject(project, ['native.ts', 'types.ts']);
+    expect(tsc.output).toBe('');
     expect(tsc.status).toBe(0);
   });
 

@@ -95,3 +95,34 @@ export function scratchProject(prefix: string): string {
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'scratch', private: true, type: 'module' }, null, 2)}\n`);
   return dir;
 }
+
+/**
+ * Runs the repository's tsc, strict, over `include` in a scratch project (its own tsconfig.json,
+ * no @types); returns what it printed and its exit status.
+ */
+export function typeCheckProject(
+  project: string,
+  include: string[],
+  lib: string[] = ['ES2024', 'ESNext.Disposable'],
+): { output: string; status: number | null } {
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2023',
+        lib,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        allowImportingTsExtensions: true,
+        erasableSyntaxOnly: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      include,
+    }),
+  );
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
+  return { output: `${tsc.stdout}${tsc.stderr}`, status: tsc.status };
+}

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/abi/index.ts';
-import { RUNTIME_BINARIES, TSX, scratchProject } from '../repl/session.ts';
+import { RUNTIME_BINARIES, TSX, scratchProject, typeCheckProject } from '../repl/session.ts';
 
 const LINUX = process.platform === 'linux';
 const SKIPPED = new Set((process.env.MYLIB_SKIP_RUNTIMES ?? '').split(',').filter(Boolean));
@@ -101,26 +101,12 @@ describe.runIf(LINUX)('mylib-rust bind: zlib and SQLite from their headers, on N
   });
 
   it('type-checks under tsc --strict (the modules, the .d.ts, the programs)', () => {
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2023',
-          lib: ['ES2024', 'ESNext.Disposable', 'DOM'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          allowImportingTsExtensions: true,
-          erasableSyntaxOnly: true,
-          skipLibCheck: true,
-          types: [],
-        },
-        include: ['zlib.ts', 'zlib-js.d.ts', 'sqlite.ts', 'zlib-use.ts', 'zlib-types.ts', 'sqlite-use.ts', 'doc-use.ts'],
-      }),
+    const tsc = typeCheckProject(
+      project,
+      ['zlib.ts', 'zlib-js.d.ts', 'sqlite.ts', 'zlib-use.ts', 'zlib-types.ts', 'sqlite-use.ts', 'doc-use.ts'],
+      ['ES2024', 'ESNext.Disposable', 'DOM'],
     );
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
-    expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
+    expect(tsc.output).toBe('');
     expect(tsc.status).toBe(0);
   }, 120_000);
 
