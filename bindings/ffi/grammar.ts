@@ -49,7 +49,7 @@ import {
   stripComments,
   tokenize,
   tokenizeHeader,
-} from './_c-lexer.ts';
+} from './c-lexer.ts';
 
 import { type Declared, type NamedFunction, Scope } from './scope.ts';
 

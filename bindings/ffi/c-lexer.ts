@@ -1,7 +1,8 @@
 /**
- * Internal to the grammar (grammar.ts): C text to tokens with their offsets, the error at a
- * position, and the lexical side of header mode (preprocessor directives, dropped spellings,
- * string literals, skip reasons).
+ * The grammar's lexer (grammar.ts reads through it): C text to tokens with their offsets, the
+ * error at a position, and the lexical side of header mode (preprocessor directives, dropped
+ * spellings, string literals, skip reasons). Not an entry point of its own: its public types
+ * (DeclarationError, SourceSpan, Skipped, HeaderDeclarations ...) are exported by mylib-rust/ffi.
  */
 import type { Declared } from './grammar.ts';
 /** A declaration the grammar refuses or cannot read, at a position of the text. */
