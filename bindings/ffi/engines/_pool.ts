@@ -75,7 +75,11 @@ export interface PoolOptions {
   /** Cloned into each worker: the library's path and what workerLibrary needs to open it. */
   data: unknown;
   messages: PoolMessages;
-  /** Node options added to the inherited ones in each worker (Node only). */
+  /**
+   * Node options of each worker (Node only). The main thread's own (process.execArgv) are NOT
+   * inherited: Worker refuses per-process ones (--max-old-space-size, --stack-size, --title,
+   * --expose-gc...), and the worker's plain JavaScript needs no loader (--import tsx).
+   */
   execArgv?: readonly string[];
 }
 
@@ -262,6 +266,11 @@ export class WorkerPool {
     this.#program = workerProgram(options.workerLibrary);
   }
 
+  /** Calls queued or running (for tests: a settled call is never kept). */
+  get pending(): number {
+    return this.#queue.length + this.#workers.filter((slot) => slot.job !== undefined).length;
+  }
+
   /** A function of this pool: `definition` goes to each worker before its first call there. */
   define(definition: unknown): PoolFunction {
     return { key: this.#nextKey++, definition };
@@ -302,7 +311,13 @@ export class WorkerPool {
       let slot = this.#workers.find((candidate) => candidate.job === undefined);
       if (slot === undefined) {
         if (this.#workers.length >= this.#options.size) return;
-        slot = this.#spawn();
+        try {
+          slot = this.#spawn();
+        } catch (error) {
+          // No worker can start (the same options fail each time): fail what waits, keep nothing.
+          for (const job of this.#queue.splice(0)) job.reject(error);
+          return;
+        }
       }
       const job = this.#queue.shift()!;
       slot.job = job;
@@ -319,7 +334,7 @@ export class WorkerPool {
     const flag = new Int32Array(shared);
     const options = { eval: true, workerData: { flag: shared, data: this.#options.data } };
     const { execArgv } = this.#options;
-    const worker = new Worker(this.#program, execArgv ? { ...options, execArgv: [...process.execArgv, ...execArgv] } : options);
+    const worker = new Worker(this.#program, execArgv ? { ...options, execArgv: [...execArgv] } : options);
     const slot: PoolWorker = {
       worker,
       flag,
@@ -353,9 +368,14 @@ export class WorkerPool {
         Atomics.notify(slot.flag, 0);
         return;
       }
-      case 'fatal':
-        this.#lost(slot, this.#options.messages.loadFailed(message.error));
+      case 'fatal': {
+        // The library does not load in a worker: the next worker would fail the same way.
+        const error = this.#options.messages.loadFailed(message.error);
+        for (const queued of this.#queue.splice(0)) queued.reject(error);
+        this.#lost(slot, error);
+        void slot.worker.terminate();
         return;
+      }
       case 'result':
       case 'error': {
         if (job === undefined || job.id !== message.id) return;
