@@ -19,6 +19,7 @@
  * foreign thread) is refused when the function is bound, with an Error naming the function, the
  * engine and the construct, never at call time.
  */
+import { exitSafe } from './engines/_exit.ts';
 import type { FunctionType } from './types.ts';
 
 /** Every engine, by the name `open({ engine })` and MYLIB_FFI_ENGINE take. */
@@ -112,5 +113,13 @@ export function resolveEngine(choice: EngineName | 'auto'): Engine {
   const name = choice === 'auto' ? defaultEngine() : choice;
   const load = IMPLEMENTED[name];
   if (!load) throw new Error(`mylib: engine '${name}' is not available in these bindings (available: ${Object.keys(IMPLEMENTED).join(', ')})`);
-  return load();
+  const engine = load();
+  const known = EXIT_SAFE.get(engine);
+  if (known !== undefined) return known;
+  const safe = exitSafe(engine);
+  EXIT_SAFE.set(engine, safe);
+  return safe;
 }
+
+/** Each engine as resolveEngine gives it: its async calls do not hold the process at exit (engines/_exit.ts). */
+const EXIT_SAFE = new WeakMap<Engine, Engine>();
