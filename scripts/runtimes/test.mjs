@@ -6,10 +6,12 @@
 //   --verbose                        print every case line of every pair
 //   --timeout <s>                    per pair (default 300)
 // A pair passes only when its child exits 0 and reports cases run, none failed, and the engine
-// asked for. A missing runtime or an engine the bindings ignore is a FAILED pair, never a skip.
+// asked for, and every exit case (test/exit/ways.ts: process.exit with async calls in flight, in
+// a child each) ends with its code within the bound. A missing runtime or an engine the bindings ignore is a FAILED pair, never a skip.
 // Exit code 1 when any selected pair did not pass, 2 on a bad flag.
 import { spawn } from 'node:child_process';
 import { argv } from 'zx';
+import { WAYS, exitProblem, runWay } from '../../test/exit/ways.ts';
 import { fixtureLibrary } from '../../test/fixtures/ffi/build.ts';
 import { PAIRS, RUNTIMES, fail, installed, root, runtimeCommand, say, seconds, table, warn } from './lib.mjs';
 
@@ -19,6 +21,7 @@ import { PAIRS, RUNTIMES, fail, installed, root, runtimeCommand, say, seconds, t
 /** @typedef {{ ok: boolean, version: string, passed: number, failed: number, suiteS: string, note: string, wallS?: string }} Verdict */
 
 const SUITE = 'test/conformance/run.ts';
+const EXIT_FIXTURE = 'test/exit/fixture.ts';
 const timeoutMs = Number(argv.timeout ?? 300) * 1000;
 
 /** @param {unknown} list the --pairs flag */
@@ -156,6 +159,18 @@ for (const pair of pairs) {
     run = await runPair(pair, bin, [...args, ...extra]);
     verdict = judge(pair, run);
     verdict.wallS = run.wallS;
+    const exitRun = runtimeCommand(pair.runtime, EXIT_FIXTURE);
+    const ways = /** @type {Array<keyof typeof WAYS>} */ (Object.keys(WAYS)).filter((way) => !argv.filter || `exit ${way}`.includes(String(argv.filter)));
+    for (const way of ways) {
+      const problem = exitProblem(await runWay(exitRun.bin, exitRun.args, way, pair.engine, root), way, pair.engine);
+      if (problem === undefined) {
+        verdict.passed++;
+        continue;
+      }
+      verdict.failed++;
+      verdict.ok = false;
+      verdict.note = `${verdict.note ? `${verdict.note}; ` : ''}exit ${way}: ${problem}`;
+    }
   }
   allOk &&= verdict.ok;
   const status = verdict.ok ? 'PASSED' : 'FAILED';
