@@ -8,6 +8,7 @@ import { FuzzyIndex, MylibError, type Mylib, WordCounter, open } from '../bindin
 import * as reference from '../reference/levenshtein.ts';
 import { countDoubles as referenceCountDoubles, getResult as referenceGetResult } from '../reference/text.ts';
 import { liveObjects } from '../bindings/_context.ts';
+import { exitState } from '../bindings/ffi/engines/_exit.ts';
 import { forceGc, seededRandom } from './helpers.ts';
 
 const SEED = 20261125;
@@ -261,6 +262,7 @@ async function settle(gc: () => void): Promise<void> {
 describe('stress: random calls, aborts, closes and unloads interleaved', () => {
   it(`${TASKS} tasks x ${STEPS_PER_TASK} steps per round, ${ROUNDS} rounds after a warm-up: no crash, every promise settles, no growth`, async () => {
     const gc = forceGc();
+    const exitListeners = process.listenerCount('exit');
     const world = new World(SEED);
     await world.round(); // warm-up: JIT, V8 heap, allocator pools
     await settle(gc);
@@ -282,5 +284,9 @@ describe('stress: random calls, aborts, closes and unloads interleaved', () => {
     const median = [...growth].sort((a, b) => a - b)[Math.floor(growth.length / 2)]!;
     expect(median).toBeLessThan(8);
     expect((rss.at(-1)! - rss[0]!) / MB).toBeLessThan(8 * ROUNDS);
+    // Every settled async call, aborted or not, left the exit path (engines/_exit.ts): none counts
+    // as in flight, its 'exit' listener is gone, and _exit was bound.
+    expect(exitState()).toEqual({ inFlight: 0, unavailable: undefined });
+    expect(process.listenerCount('exit')).toBe(exitListeners);
   }, 90_000);
 });
