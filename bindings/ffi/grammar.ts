@@ -27,9 +27,11 @@ import {
   type RecordType,
   SCALAR_NAMES,
   VOID,
+  MAX_TYPE_DEPTH,
   pointer,
   scalar,
   applyStars,
+  typeDepth,
   canonicalOrder,
   sameShape,
 } from './types.ts';
@@ -723,9 +725,28 @@ class Parser {
    * suffixes. `mode`: a name is required, optional (parameters) or absent (type names).
    */
   declarator(mode: 'named' | 'optional' | 'abstract'): Declarator {
+    const start = this.peek;
+    this.#nesting++;
+    try {
+      return this.#declarator(mode, start);
+    } finally {
+      this.#nesting--;
+    }
+  }
+
+  /** Declarators and parameter lists open now: bounded, so that hostile input cannot exhaust the stack. */
+  #nesting = 0;
+
+  #tooDeep(token: Token): never {
+    this.error(token, `the type is nested deeper than ${MAX_TYPE_DEPTH} levels of pointers, arrays and functions (MAX_TYPE_DEPTH)`);
+  }
+
+  #declarator(mode: 'named' | 'optional' | 'abstract', start: Token): Declarator {
+    if (this.#nesting > MAX_TYPE_DEPTH + 1) this.#tooDeep(start);
     const constBase = this.#constBaseFlag;
     const stars: Array<{ constSelf: boolean }> = [];
-    while (this.accept('*')) {
+    for (let token = this.accept('*'); token; token = this.accept('*')) {
+      if (stars.length >= MAX_TYPE_DEPTH) this.#tooDeep(token);
       const star = { constSelf: false };
       while (this.peek.kind === 'word' && (this.peek.text === 'const' || IGNORED_QUALIFIERS.has(this.peek.text))) {
         if (this.next().text === 'const') star.constSelf = true;
@@ -751,6 +772,7 @@ class Parser {
     const suffixes: Derive[] = [];
     let isFunction = false;
     for (;;) {
+      if ((this.peek.text === '[' || this.peek.text === '(') && stars.length + suffixes.length >= MAX_TYPE_DEPTH) this.#tooDeep(this.peek);
       if (this.peek.text === '[') {
         const open = this.next();
         if (this.accept(']')) {
@@ -780,7 +802,10 @@ class Parser {
       let type = base;
       type = applyStars(type, stars, constBase);
       for (let k = suffixes.length - 1; k >= 0; k--) type = (suffixes[k] as Derive)(type);
-      return inner ? inner.derive(type) : type;
+      const derived = inner ? inner.derive(type) : type;
+      // Typedefs compose: a 40-level typedef under 40 more stars is refused here.
+      if (typeDepth(derived) > MAX_TYPE_DEPTH) this.#tooDeep(start);
+      return derived;
     };
     return { name: outerName, derive, isFunction: inner ? inner.isFunction : isFunction };
   }
