@@ -1,6 +1,7 @@
 // Hostile input at the prompt: deep declarations and addresses at the top of the address space
 // cost an error line, never the REPL. Driven through stdin like a user (test/repl/session.ts); each
 // send has a deadline, and the last test checks that the child is alive and exits with 0.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,13 @@ describe.runIf(process.platform === 'linux')('npm run repl: hostile input', () =
   ])('$line: a RangeError naming the helper and the argument, before any read', async ({ line, error }) => {
     const out = await session.send(line);
     expect(out).toContain(error);
+  });
+
+  it('.symbols on /dev/zero, a FIFO with no writer and a directory: refused before reading', async () => {
+    const fifo = join(work, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    for (const path of ['/dev/zero', fifo, work])
+      expect(await session.send(`.symbols ${path}`, undefined, 10_000)).toContain(`.symbols ${path}: ${path}: not a regular file`);
   });
 
   it('the session survived all of it', async () => {
