@@ -602,6 +602,20 @@ class Parser {
   }
 
   fields(kind: string, name: string): Field[] {
+    this.#bodies++;
+    try {
+      if (this.#bodies > MAX_TYPE_DEPTH + 1)
+        this.error(this.peek, `${kind} ${name}: struct and union definitions are nested deeper than ${MAX_TYPE_DEPTH} levels (MAX_TYPE_DEPTH)`);
+      return this.#fields(kind, name);
+    } finally {
+      this.#bodies--;
+    }
+  }
+
+  /** Struct and union bodies open now: bounded like declarators. */
+  #bodies = 0;
+
+  #fields(kind: string, name: string): Field[] {
     const fields: Field[] = [];
     const names = new Set<string>();
     while (!this.accept('}')) {

@@ -196,6 +196,14 @@ describe('grammar: the depth bound (MAX_TYPE_DEPTH)', () => {
     expect(parseDeclarations(`typedef void cb(void ${stars(9)}p); void g(cb *f, void ${stars(9)}q);`)).toHaveLength(2);
   });
 
+  it('bounds nested struct and union definitions: 64 inside one accepted, 100,000 refused at the position', () => {
+    const nested = (n: number) => `struct s { ${'struct { '.repeat(n)}int x; ${'} a;'.repeat(n)} };`;
+    expect(parseDeclarations(nested(MAX_TYPE_DEPTH))).toHaveLength(1);
+    const refused = refusal(nested(100_000));
+    expect(refused.reason).toContain(`nested deeper than ${MAX_TYPE_DEPTH} levels (MAX_TYPE_DEPTH)`);
+    expect(refused.column).toBe('struct s { '.length + (MAX_TYPE_DEPTH + 1) * 'struct { '.length);
+  });
+
   it('counts through typedefs: 40 levels under 40 more are refused', () => {
     const scope = new Scope();
     parseDeclarations(`typedef int ${stars(40)}T40;`, scope);
