@@ -64,6 +64,8 @@ export { DeclarationError, type HeaderDeclarations, type ParseHeaderOptions, typ
 /** Words that make up the spelling of a built-in scalar (`unsigned long long int`). */
 const SCALAR_WORDS = new Set(['void', 'char', 'short', 'int', 'long', 'signed', 'unsigned', 'float', 'double', 'bool', '_Bool']);
 /** Qualifiers that do not change the ABI of what they qualify. */
+/** The most parentheses and unary operators one constant expression nests. */
+const MAX_EXPRESSION_DEPTH = 256;
 const IGNORED_QUALIFIERS = new Set(['volatile', 'restrict', '__restrict', '__restrict__', 'extern']);
 /** Constructs recognised only to be refused with a clear reason. */
 const REFUSED: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -716,6 +718,20 @@ class Parser {
   }
 
   unary(): number {
+    this.#operators++;
+    try {
+      return this.#unary();
+    } finally {
+      this.#operators--;
+    }
+  }
+
+  /** Unary operators and parentheses open now in a constant expression: bounded like declarators. */
+  #operators = 0;
+
+  #unary(): number {
+    if (this.#operators > MAX_EXPRESSION_DEPTH)
+      this.error(this.peek, `the constant expression nests more than ${MAX_EXPRESSION_DEPTH} parentheses and unary operators (MAX_EXPRESSION_DEPTH)`);
     const token = this.next();
     if (token.text === '-') return -this.unary();
     if (token.text === '+') return this.unary();

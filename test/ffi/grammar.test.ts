@@ -204,6 +204,17 @@ describe('grammar: the depth bound (MAX_TYPE_DEPTH)', () => {
     expect(refused.column).toBe('struct s { '.length + (MAX_TYPE_DEPTH + 1) * 'struct { '.length);
   });
 
+  it.each([
+    ['parentheses', (n: number) => `${'('.repeat(n)}1${')'.repeat(n)}`],
+    ['unary minus', (n: number) => `${'- '.repeat(n)}1`],
+    ['unary ~', (n: number) => `${'~'.repeat(n)}1`],
+  ])('bounds constant expressions: 256 nested %s accepted, 100,000 refused at the position', (_, expression) => {
+    expect(parseDeclarations(`enum ok { B = ${expression(255)} };`)[0]).toEqual({ kind: 'constant', name: 'B', value: expect.any(Number) });
+    const refused = refusal(`enum e { A = ${expression(100_000)} };`);
+    expect(refused.reason).toContain('the constant expression nests more than 256 parentheses and unary operators');
+    expect(refused.column).toBe('enum e { A = '.length + expression(256).indexOf('1'));
+  });
+
   it('counts through typedefs: 40 levels under 40 more are refused', () => {
     const scope = new Scope();
     parseDeclarations(`typedef int ${stars(40)}T40;`, scope);
