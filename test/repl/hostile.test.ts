@@ -37,6 +37,16 @@ describe.runIf(process.platform === 'linux')('npm run repl: hostile input', () =
     expect(await session.send("c.free(null) ?? 'freed NULL'")).toContain('freed NULL');
   });
 
+  it('at the bound: declarations bind and call, isolated too (the types cross to the host process)', async () => {
+    await session.send('.open c as ci');
+    const d = MAX_TYPE_DEPTH - 3; // cmp: d + 1 levels; cmp *: d + 2; qsort: d + 3 = the bound
+    expect(await session.send(`.callback typedef int cmpmax(void ${stars(d)}a, void ${stars(d)}b);`)).toContain('callback cmpmax');
+    expect(await session.send(`.declare ci void qsort(void ${stars(d)}base, size_t n, size_t size, cmpmax *f)`)).toContain('declared ci.qsort');
+    expect(await session.send(`.declare ci void free(void ${stars(MAX_TYPE_DEPTH - 1)}p)`)).toContain('declared ci.free');
+    expect(await session.send("ci.free(null) ?? 'freed'")).toContain("'freed'");
+    expect(await session.send("ci.qsort(null, 0, 8, () => 0) ?? 'sorted'")).toContain("'sorted'");
+  });
+
   it.each([
     { what: `${MAX_TYPE_DEPTH + 1} stars`, line: `.declare c void free(void ${stars(MAX_TYPE_DEPTH + 1)}p)` },
     { what: '100,000 stars', line: `.declare c void free(void ${stars(100_000)}p)` },
