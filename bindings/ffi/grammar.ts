@@ -27,9 +27,11 @@ import {
   type RecordType,
   SCALAR_NAMES,
   VOID,
+  MAX_TYPE_DEPTH,
   pointer,
   scalar,
   applyStars,
+  typeDepth,
   canonicalOrder,
   sameShape,
 } from './types.ts';
@@ -62,6 +64,8 @@ export { DeclarationError, type HeaderDeclarations, type ParseHeaderOptions, typ
 /** Words that make up the spelling of a built-in scalar (`unsigned long long int`). */
 const SCALAR_WORDS = new Set(['void', 'char', 'short', 'int', 'long', 'signed', 'unsigned', 'float', 'double', 'bool', '_Bool']);
 /** Qualifiers that do not change the ABI of what they qualify. */
+/** The most parentheses and unary operators one constant expression nests. */
+const MAX_EXPRESSION_DEPTH = 256;
 const IGNORED_QUALIFIERS = new Set(['volatile', 'restrict', '__restrict', '__restrict__', 'extern']);
 /** Constructs recognised only to be refused with a clear reason. */
 const REFUSED: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -600,6 +604,20 @@ class Parser {
   }
 
   fields(kind: string, name: string): Field[] {
+    this.#bodies++;
+    try {
+      if (this.#bodies > MAX_TYPE_DEPTH + 1)
+        this.error(this.peek, `${kind} ${name}: struct and union definitions are nested deeper than ${MAX_TYPE_DEPTH} levels (MAX_TYPE_DEPTH)`);
+      return this.#fields(kind, name);
+    } finally {
+      this.#bodies--;
+    }
+  }
+
+  /** Struct and union bodies open now: bounded like declarators. */
+  #bodies = 0;
+
+  #fields(kind: string, name: string): Field[] {
     const fields: Field[] = [];
     const names = new Set<string>();
     while (!this.accept('}')) {
@@ -700,6 +718,20 @@ class Parser {
   }
 
   unary(): number {
+    this.#operators++;
+    try {
+      return this.#unary();
+    } finally {
+      this.#operators--;
+    }
+  }
+
+  /** Unary operators and parentheses open now in a constant expression: bounded like declarators. */
+  #operators = 0;
+
+  #unary(): number {
+    if (this.#operators > MAX_EXPRESSION_DEPTH)
+      this.error(this.peek, `the constant expression nests more than ${MAX_EXPRESSION_DEPTH} parentheses and unary operators (MAX_EXPRESSION_DEPTH)`);
     const token = this.next();
     if (token.text === '-') return -this.unary();
     if (token.text === '+') return this.unary();
@@ -723,9 +755,28 @@ class Parser {
    * suffixes. `mode`: a name is required, optional (parameters) or absent (type names).
    */
   declarator(mode: 'named' | 'optional' | 'abstract'): Declarator {
+    const start = this.peek;
+    this.#nesting++;
+    try {
+      return this.#declarator(mode, start);
+    } finally {
+      this.#nesting--;
+    }
+  }
+
+  /** Declarators and parameter lists open now: bounded, so that hostile input cannot exhaust the stack. */
+  #nesting = 0;
+
+  #tooDeep(token: Token): never {
+    this.error(token, `the type is nested deeper than ${MAX_TYPE_DEPTH} levels of pointers, arrays and functions (MAX_TYPE_DEPTH)`);
+  }
+
+  #declarator(mode: 'named' | 'optional' | 'abstract', start: Token): Declarator {
+    if (this.#nesting > MAX_TYPE_DEPTH + 1) this.#tooDeep(start);
     const constBase = this.#constBaseFlag;
     const stars: Array<{ constSelf: boolean }> = [];
-    while (this.accept('*')) {
+    for (let token = this.accept('*'); token; token = this.accept('*')) {
+      if (stars.length >= MAX_TYPE_DEPTH) this.#tooDeep(token);
       const star = { constSelf: false };
       while (this.peek.kind === 'word' && (this.peek.text === 'const' || IGNORED_QUALIFIERS.has(this.peek.text))) {
         if (this.next().text === 'const') star.constSelf = true;
@@ -751,6 +802,7 @@ class Parser {
     const suffixes: Derive[] = [];
     let isFunction = false;
     for (;;) {
+      if ((this.peek.text === '[' || this.peek.text === '(') && stars.length + suffixes.length >= MAX_TYPE_DEPTH) this.#tooDeep(this.peek);
       if (this.peek.text === '[') {
         const open = this.next();
         if (this.accept(']')) {
@@ -780,7 +832,10 @@ class Parser {
       let type = base;
       type = applyStars(type, stars, constBase);
       for (let k = suffixes.length - 1; k >= 0; k--) type = (suffixes[k] as Derive)(type);
-      return inner ? inner.derive(type) : type;
+      const derived = inner ? inner.derive(type) : type;
+      // Typedefs compose: a 40-level typedef under 40 more stars is refused here.
+      if (typeDepth(derived) > MAX_TYPE_DEPTH) this.#tooDeep(start);
+      return derived;
     };
     return { name: outerName, derive, isFunction: inner ? inner.isFunction : isFunction };
   }

@@ -43,6 +43,7 @@ export {
   type ScalarName,
   type ScalarType,
   type VoidType,
+  MAX_TYPE_DEPTH,
   formatType,
   layoutOf,
   sizeOf,

@@ -6,8 +6,9 @@
  *
  * A bound limits how far a read goes; it cannot make a wrong address valid. Reading an address
  * that is not mapped kills the process, as in C. Addresses are checked before anything is read:
- * a BigInt or a Number from 0 to 2^64 - 1 (a Number must be a safe integer); anything else is a
- * RangeError or TypeError naming the function and the argument.
+ * a BigInt or a Number from 0 to 2^64 - 1 (a Number must be a safe integer), and the bytes read or
+ * written must end at or below 2^64 (no wrap to page zero); anything else is a RangeError or
+ * TypeError naming the function and the argument.
  */
 import process from 'node:process';
 import { ENGINE_ENV, type Engine, type EngineName, engineChoice, resolveEngine } from './engine.ts';
@@ -53,6 +54,18 @@ export function checkAddress(value: unknown, fn: string, argument = 'address'): 
   throw new TypeError(`${fn}: argument '${argument}' must be an address (a BigInt or a Number), got ${shown(value)}`);
 }
 
+/**
+ * Checks that the `length` bytes from `at` lie below 2^64: an address within `length` bytes of
+ * the top would wrap around to page zero, which engines read as NULL or as an unmapped page.
+ */
+export function checkSpan(at: bigint, length: number, fn: string, argument = 'address'): void {
+  if (at + BigInt(length) > U64_LIMIT) {
+    throw new RangeError(
+      `${fn}: argument '${argument}' 0x${at.toString(16)} plus ${length} bytes passes the end of the address space (2^64): the access would wrap`,
+    );
+  }
+}
+
 /** A byte count from 0 to `max`, else a RangeError (TypeError for a non-number). */
 export function checkLength(value: unknown, fn: string, argument: string, max = MAX_LENGTH): number {
   if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${argument}' must be a byte count (a Number), got ${shown(value)}`);
@@ -85,6 +98,7 @@ export function readCString(address: Address | null, maxLength: number, options?
   const bound = checkLength(maxLength, 'readCString', 'maxLength');
   if (at === 0n) return null;
   if (bound === 0) return '';
+  checkSpan(at, bound, 'readCString');
   const bytes = new Uint8Array(memoryEngine(options).view(at, bound));
   // Byte by byte: nothing past the NUL is touched.
   let end = 0;
@@ -98,6 +112,7 @@ export function readBytes(address: Address, length: number, options?: MemoryOpti
   const count = checkLength(length, 'readBytes', 'length');
   if (count === 0) return new Uint8Array(0);
   if (at === 0n) throw new TypeError("readBytes: argument 'address' is NULL");
+  checkSpan(at, count, 'readBytes');
   return new Uint8Array(memoryEngine(options).view(at, count)).slice();
 }
 
@@ -113,6 +128,7 @@ export function writeBytes(address: Address, bytes: ArrayBufferView | ArrayBuffe
   checkLength(source.length, 'writeBytes', 'bytes.length');
   if (source.length === 0) return;
   if (at === 0n) throw new TypeError("writeBytes: argument 'address' is NULL");
+  checkSpan(at, source.length, 'writeBytes');
   new Uint8Array(memoryEngine(options).view(at, source.length)).set(source);
 }
 
@@ -133,6 +149,7 @@ export function readRecord(address: Address, type: RecordType, options?: MemoryO
   const record = recordType(type, 'readRecord');
   if (at === 0n) throw new TypeError("readRecord: argument 'address' is NULL");
   const size = layoutOf(record).size;
+  checkSpan(at, size, 'readRecord');
   const copy = new Uint8Array(memoryEngine(options).view(at, size)).slice();
   return decodeRecord(record, new DataView(copy.buffer), 0);
 }
@@ -143,6 +160,7 @@ export function writeRecord(address: Address, type: RecordType, value: Record<st
   const record = recordType(type, 'writeRecord');
   if (at === 0n) throw new TypeError("writeRecord: argument 'address' is NULL");
   const size = layoutOf(record).size;
+  checkSpan(at, size, 'writeRecord');
   // Encoded aside first: a value of the wrong shape leaves the memory untouched.
   const bytes = new Uint8Array(size);
   encodeRecord(record, value, new DataView(bytes.buffer), 0);

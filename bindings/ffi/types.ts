@@ -432,3 +432,40 @@ export function applyStars(base: CType, stars: ReadonlyArray<{ constSelf: boolea
   }
   return type;
 }
+
+/**
+ * The most nesting levels of pointers, arrays and function types one type may have. Deeper
+ * declarations are refused with a DeclarationError: every consumer of a type (formatting,
+ * layout, the engines' type construction) walks it recursively.
+ */
+export const MAX_TYPE_DEPTH = 64;
+
+const DEPTHS = new WeakMap<CType, number>();
+
+/**
+ * Nesting levels of pointers, arrays and function types in `type` (records end a level: they are
+ * named). Each type the grammar builds was measured when it was built, so the recursion only goes
+ * through the levels of one declaration, which the grammar bounds.
+ */
+export function typeDepth(type: CType): number {
+  const known = DEPTHS.get(type);
+  if (known !== undefined) return known;
+  let depth = 0;
+  switch (type.kind) {
+    case 'pointer':
+      depth = 1 + typeDepth(type.to);
+      break;
+    case 'array':
+      depth = 1 + typeDepth(type.of);
+      break;
+    case 'function':
+      depth = typeDepth(type.result);
+      for (const param of type.params) depth = Math.max(depth, typeDepth(param.type));
+      depth += 1;
+      break;
+    default:
+      depth = 0;
+  }
+  DEPTHS.set(type, depth);
+  return depth;
+}

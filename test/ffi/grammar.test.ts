@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeclarationError, Scope, parseDeclarations, parseFunction, parseType } from '../../bindings/ffi/grammar.ts';
-import { type RecordType, declaration, formatType, layoutOf, passing } from '../../bindings/ffi/types.ts';
+import { MAX_TYPE_DEPTH, type RecordType, declaration, formatType, layoutOf, passing, typeDepth } from '../../bindings/ffi/types.ts';
 
 /** Parses `text` and prints it back in canonical C. */
 function roundTrip(text: string, scope = new Scope()): string {
@@ -154,8 +154,78 @@ describe('grammar: refusals name the construct and the position', () => {
     }
   });
 
-  it('pointer depth is bounded by the text, not by recursion', () => {
+  it('pointer depth is bounded by MAX_TYPE_DEPTH, refused at the first star past it', () => {
     const deep = `void f(int ${'*'.repeat(100_000)}p);`;
-    expect(parseFunction(deep).params[0]?.type.kind).toBe('pointer');
+    expect(refusal(deep)).toMatchObject({ column: 'void f(int '.length + MAX_TYPE_DEPTH });
+  });
+});
+
+describe('grammar: the depth bound (MAX_TYPE_DEPTH)', () => {
+  const stars = (n: number) => '*'.repeat(n);
+  const TOO_DEEP = `nested deeper than ${MAX_TYPE_DEPTH} levels`;
+
+  it.each([
+    ['64 stars', `void ${stars(64)}`],
+    ['64 nested parenthesised pointers', `int ${'(*'.repeat(64)}${')'.repeat(64)}`],
+    ['64 array dimensions', `int ${'[1]'.repeat(64)}`],
+  ])('accepts %s (depth 64)', (_, text) => {
+    expect(typeDepth(parseType(text))).toBe(64);
+  });
+
+  it.each([
+    ['65 stars', `void ${stars(65)}`, 5 + 64],
+    ['100,000 stars', `void ${stars(100_000)}`, 5 + 64],
+    ['65 array dimensions', `int ${'[1]'.repeat(65)}`, 4 + 64 * 3],
+    ['65 nested parenthesised pointers', `int ${'(*'.repeat(65)}${')'.repeat(65)}`, undefined],
+    ['100,000 nested parentheses', `int ${'(*'.repeat(100_000)}${')'.repeat(100_000)}`, undefined],
+  ])('refuses %s with a DeclarationError at the position, not a stack overflow', (_, text, offset) => {
+    let caught: unknown;
+    try {
+      parseType(text);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DeclarationError);
+    expect((caught as DeclarationError).reason).toContain(TOO_DEEP);
+    if (offset !== undefined) expect((caught as DeclarationError).offset).toBe(offset);
+  });
+
+  it('counts a function and its parameters: a 64-star parameter makes a 65-level prototype', () => {
+    expect(roundTrip(`void f(void ${stars(63)}p)`)).toBe(`void f(void ${stars(63)}p)`);
+    expect(refusal(`void f(void ${stars(64)}p);`).reason).toContain(TOO_DEEP);
+    expect(parseDeclarations(`typedef void cb(void ${stars(9)}p); void g(cb *f, void ${stars(9)}q);`)).toHaveLength(2);
+  });
+
+  it('bounds nested struct and union definitions: 64 inside one accepted, 100,000 refused at the position', () => {
+    const nested = (n: number) => `struct s { ${'struct { '.repeat(n)}int x; ${'} a;'.repeat(n)} };`;
+    expect(parseDeclarations(nested(MAX_TYPE_DEPTH))).toHaveLength(1);
+    const refused = refusal(nested(100_000));
+    expect(refused.reason).toContain(`nested deeper than ${MAX_TYPE_DEPTH} levels (MAX_TYPE_DEPTH)`);
+    expect(refused.column).toBe('struct s { '.length + (MAX_TYPE_DEPTH + 1) * 'struct { '.length);
+  });
+
+  it.each([
+    ['parentheses', (n: number) => `${'('.repeat(n)}1${')'.repeat(n)}`],
+    ['unary minus', (n: number) => `${'- '.repeat(n)}1`],
+    ['unary ~', (n: number) => `${'~'.repeat(n)}1`],
+  ])('bounds constant expressions: 256 nested %s accepted, 100,000 refused at the position', (_, expression) => {
+    expect(parseDeclarations(`enum ok { B = ${expression(255)} };`)[0]).toEqual({ kind: 'constant', name: 'B', value: expect.any(Number) });
+    const refused = refusal(`enum e { A = ${expression(100_000)} };`);
+    expect(refused.reason).toContain('the constant expression nests more than 256 parentheses and unary operators');
+    expect(refused.column).toBe('enum e { A = '.length + expression(256).indexOf('1'));
+  });
+
+  it('counts through typedefs: 40 levels under 40 more are refused', () => {
+    const scope = new Scope();
+    parseDeclarations(`typedef int ${stars(40)}T40;`, scope);
+    expect(formatType(parseType(`T40 ${stars(24)}`, scope))).toMatch(/\*$/);
+    let caught: unknown;
+    try {
+      parseDeclarations(`typedef T40 ${stars(40)}T80;`, scope);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DeclarationError);
+    expect((caught as DeclarationError).reason).toContain(TOO_DEEP);
   });
 });
