@@ -573,7 +573,7 @@ console.log(chalk.bold('\n[ffi] mylib-rust/ffi from the installed package on Nod
           return `${label} is missing: ${runtimeBinary(pair.runtime)} not found (npm run setup:runtimes)`;
         const { bin, args } = runtimeCommand(pair.runtime, FFI_CONSUMER);
         // Node: the plain .mjs, without the repository's tsx; Bun and Deno: lib.mjs's flags.
-        const argv = pair.runtime === 'node20' || pair.runtime === 'node26' ? [FFI_CONSUMER] : args;
+        const argv = pair.runtime.startsWith('node') ? [FFI_CONSUMER] : args;
         const r = run(bin, argv, { cwd: dir, env: { ...noRust, [ENGINE_ENV]: pair.engine, NODE_NO_WARNINGS: '1' }, timeout: 120_000 });
         return judgeFfi(r, pair);
       });
