@@ -1,6 +1,7 @@
 /** Internal: the process-wide limit on async calls in flight. Not public API. */
 
 import { MAX_ASYNC_CALLS } from './limits.ts';
+import type { AbortSignalLike } from './ffi/typed.ts';
 
 export { MAX_ASYNC_CALLS };
 
@@ -13,7 +14,7 @@ interface Waiter {
 class AsyncGate {
   #running = 0;
   readonly #waiting: Waiter[] = [];
-  readonly #bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
+  readonly #bySignal = new WeakMap<AbortSignalLike, Set<Waiter>>();
 
   get running(): number {
     return this.#running;
@@ -24,7 +25,7 @@ class AsyncGate {
   }
 
   /** Resolves when the call may start; rejects with the signal's reason if aborted first. */
-  enter(signal?: AbortSignal): Promise<void> {
+  enter(signal?: AbortSignalLike): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#running < MAX_ASYNC_CALLS) {
       this.#running++;
@@ -52,7 +53,7 @@ class AsyncGate {
     this.#waiting.shift()?.admit();
   }
 
-  #watch(signal: AbortSignal): Set<Waiter> {
+  #watch(signal: AbortSignalLike): Set<Waiter> {
     let waiters = this.#bySignal.get(signal);
     if (!waiters) {
       const group = new Set<Waiter>();

@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import { type MylibError, checkCount, checkFunction, checkOptions, checkSignal, describe } from './errors.ts';
 import { errorFrom } from './_marshal.ts';
+import type { AbortSignalLike } from './ffi/typed.ts';
 import { CONSTANTS, type ProgressFn, Status } from './raw.ts';
 import type { ClosestOptions, Match } from './types.ts';
 
@@ -41,7 +42,7 @@ export interface ProgressAdapter {
   cancelled(error: MylibError): unknown;
 }
 
-export function progressAdapter(onProgress: ClosestOptions['onProgress'], signal: AbortSignal | undefined): ProgressAdapter {
+export function progressAdapter(onProgress: ClosestOptions['onProgress'], signal: AbortSignalLike | undefined): ProgressAdapter {
   if (!onProgress && !signal) return { callback: null, cancelled: (error) => error };
   let thrown: { error: unknown } | undefined;
   const callback: ProgressFn = (done, total) => {

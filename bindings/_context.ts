@@ -4,6 +4,7 @@
  */
 import type { Mylib } from './library.ts';
 import type { CallBuffers } from './_marshal.ts';
+import type { AbortSignalLike } from './ffi/typed.ts';
 import type { Pointer, RawFunctions } from './raw.ts';
 
 /** Native objects owned by one library instance: freed on close(), by GC, or at unload(). */
@@ -50,7 +51,7 @@ export interface LibraryContext {
   /** Encodes into the shared input scratch (synchronous calls without callbacks only). */
   encode(text: string): [Buffer, number];
   /** Runs a raw function on a worker thread once the async gate admits it; resolves with its status. */
-  callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignal): Promise<number>;
+  callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignalLike): Promise<number>;
   /** `length` bytes of library-owned memory at `pointer`, without copying (the engine's view). */
   view(pointer: Pointer, length: number): ArrayBuffer;
   /** Runs a synchronous call that may call back into JS (unload() waits for it). */

@@ -1,5 +1,6 @@
 /** Errors thrown by the typed layer. */
 import { STATUS_NAMES, type StatusName } from './raw.ts';
+import type { AbortSignalLike } from './ffi/typed.ts';
 
 /** A call that Rust reported as failed (status != MYLIB_OK), including a caught Rust panic. */
 export class MylibError extends Error {
@@ -85,7 +86,7 @@ export function checkFunction(fn: string, arg: string, value: unknown): void {
   }
 }
 
-export function checkSignal(fn: string, value: unknown): AbortSignal | undefined {
+export function checkSignal(fn: string, value: unknown): AbortSignalLike | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof AbortSignal)) throw new TypeError(`${fn}: option 'signal' must be an AbortSignal, got ${describe(value)}`);
   return value;

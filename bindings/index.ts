@@ -14,7 +14,7 @@ export { MylibError } from './errors.ts';
 export type { StatusName } from './raw.ts';
 export { FuzzyIndex, WordCounter } from './handles.ts';
 export { Mylib } from './library.ts';
-export type { AsyncClosestOptions, ClosestOptions, HandleOptions, LevenshteinOptions, Match, Stats, WordCount } from './types.ts';
+export type { AbortSignalLike, AsyncClosestOptions, ClosestOptions, HandleOptions, LevenshteinOptions, Match, Stats, WordCount } from './types.ts';
 export { LibraryLoadError, type LoadOptions } from './loader.ts';
 export { ABI_VERSION, LIB_NAME } from './names.ts';
 export type { EngineName } from './ffi/engine.ts';

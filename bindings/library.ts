@@ -26,6 +26,7 @@ import {
 import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
 import type { MylibTable } from './_table.ts';
 import type { EngineName } from './ffi/engine.ts';
+import type { AbortSignalLike } from './ffi/typed.ts';
 import { type AddressFunctions, type RawFunctions, Status, type TextOutSymbol } from './raw.ts';
 import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
 
@@ -466,7 +467,7 @@ export class Mylib {
    * than 256 concurrent async calls). A call waiting at the gate still counts as in flight, so
    * unload() keeps the library mapped for it; an aborted `signal` takes it out of the queue.
    */
-  #callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignal): Promise<number> {
+  #callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignalLike): Promise<number> {
     if (this.#library === undefined) return Promise.reject(unloadedError(name, this.path));
     // Bound now: a call made before unload() still runs, against the still-mapped library.
     const engine = this.#library;

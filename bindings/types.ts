@@ -1,5 +1,8 @@
 /** The public types of the typed API (re-exported by index.ts). */
+import type { AbortSignalLike } from './ffi/typed.ts';
 import type { Mylib } from './library.ts';
+
+export type { AbortSignalLike };
 
 export interface Match {
   /** Position of the candidate in the list that was searched. */
@@ -32,13 +35,13 @@ export interface ClosestOptions {
 
 export interface AsyncClosestOptions extends ClosestOptions {
   /** Cancels the running call; the promise rejects with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of levenshteinAsync(). */
 export interface LevenshteinOptions {
   /** Cancels the running call; the promise rejects with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * Called on the JS main thread with (done, total) in text code points: `total` is the
    * length of the longer string after the common prefix and suffix are stripped. Called about

@@ -133,6 +133,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
       throw new HttpError(503, 'the service is shutting down');
     }
     watchBody(request, reply, config.bodyTimeout);
+    watchBodyRate(request, reply, config);
   });
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => sendError(error, request, reply));
@@ -150,18 +151,28 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
   });
 
   route('GET', '/healthz');
-  // 503 once every slot has been busy for longer than the stall timeout with no request
-  // finishing: the service is wedged and an orchestrator should restart it.
+  // 503 when the service cannot keep up: every slot busy for longer than the stall timeout with
+  // no request finishing (wedged: an orchestrator should restart it), or the oldest queued
+  // request waiting longer than the queue-wait limit (overloaded).
   app.get('/healthz', async (_request, reply) => {
     const stalledFor = Math.round(limiter.stalledFor);
-    const degraded = stalledFor > config.stallTimeout;
+    const oldestWait = Math.round(limiter.oldestWait);
+    const problems: string[] = [];
+    if (stalledFor > config.stallTimeout) {
+      problems.push(`all ${limiter.concurrency} slots busy for ${stalledFor} ms with no progress (limit ${config.stallTimeout} ms)`);
+    }
+    if (oldestWait > config.queueWaitLimit) {
+      problems.push(`the oldest queued request has waited ${oldestWait} ms for a slot (limit ${config.queueWaitLimit} ms)`);
+    }
+    const degraded = problems.length > 0;
     if (degraded) reply.code(503);
     return {
       status: degraded ? 'degraded' : 'ok',
-      ...(degraded ? { message: `all ${limiter.concurrency} slots busy for ${stalledFor} ms with no progress (limit ${config.stallTimeout} ms)` } : {}),
+      ...(degraded ? { message: problems.join('; ') } : {}),
       engine: engine.name,
       active: limiter.active,
       queued: limiter.queued,
+      oldestWait,
       rss: process.memoryUsage.rss(),
       uptime: Math.round(process.uptime()),
     };
@@ -214,14 +225,18 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
         const declared = Number(request.headers['content-length']);
         if (declared > config.streamLimit) throw tooLarge(config.streamLimit);
         const stream = request.body as IncomingMessage | undefined;
-        // While queued the body is not read: silence then is not the client's fault.
-        pauseBodyTimeout(request);
-        return limiter.run(async () => {
-          resumeBodyTimeout(request, config.bodyTimeout);
+        // The whole body first, without a slot: a slow client holds its connection, never a
+        // compute slot. The slot is taken only for the Rust work.
+        const chunks = stream ? await readStream(stream, config.streamLimit) : [];
+        return limiter.run(() => {
           const counter = engine.wordCounter({ lowercase });
           openCounters.add(counter);
           try {
-            const bytes = stream ? await feedStream(stream, counter, config.streamLimit) : 0;
+            let bytes = 0;
+            for (const chunk of chunks) {
+              bytes += chunk.length;
+              counter.feed(chunk);
+            }
             return { bytes, top: counter.top(top) };
           } finally {
             openCounters.delete(counter);
@@ -351,17 +366,40 @@ function watchBody(request: FastifyRequest, reply: FastifyReply, ms: number): vo
   socket.setTimeout(ms);
 }
 
-function pauseBodyTimeout(request: FastifyRequest): void {
-  if (!bodyTimeouts.has(request.raw)) return;
-  bodyTimeouts.delete(request.raw);
-  request.raw.socket?.setTimeout(0);
-}
-
-function resumeBodyTimeout(request: FastifyRequest, ms: number): void {
+/**
+ * Minimum body rate: once `bodyRateGrace` seconds have passed since the request's body began,
+ * a body still incomplete whose average rate is below `minBodyRate` bytes/s gets a 408 and the
+ * connection is closed. Bounds clients that trickle just fast enough to beat the body timeout.
+ */
+const RATE_CHECK_MS = 250;
+function watchBodyRate(request: FastifyRequest, reply: FastifyReply, config: ServiceConfig): void {
   const raw = request.raw;
-  if (raw.complete || !raw.socket || raw.socket.destroyed) return;
-  bodyTimeouts.add(raw);
-  raw.socket.setTimeout(ms);
+  const socket = raw.socket;
+  if (config.minBodyRate === 0 || raw.complete || !socket || socket.destroyed) return;
+  const started = performance.now();
+  const startBytes = socket.bytesRead;
+  const timer = setInterval(() => {
+    if (raw.complete || socket.destroyed || reply.raw.headersSent) return stop();
+    const seconds = (performance.now() - started) / 1000;
+    if (seconds < config.bodyRateGrace) return;
+    const rate = (socket.bytesRead - startBytes) / seconds;
+    if (rate >= config.minBodyRate) return;
+    stop();
+    request.log.info({ rate, minBodyRate: config.minBodyRate }, 'request body too slow');
+    rejectConnection(
+      socket,
+      408,
+      `the body arrived at ${rate.toFixed(1)} bytes/s, below the minimum of ${config.minBodyRate} bytes/s (after ${config.bodyRateGrace} s)`,
+    );
+  }, RATE_CHECK_MS);
+  timer.unref();
+  const stop = () => {
+    clearInterval(timer);
+    raw.off('end', stop);
+    reply.raw.off('close', stop);
+  };
+  raw.once('end', stop);
+  reply.raw.once('close', stop);
 }
 
 /** Aborts when the client closes the connection before its answer was sent. */
@@ -377,12 +415,11 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, `the body is larger than the limit of ${limit} bytes`);
 }
 
-/** Feeds the request body to `counter`; stops reading (413) past `limit` bytes. */
-function feedStream(stream: IncomingMessage, counter: WordCounterHandle, limit: number): Promise<number> {
+/** Reads the request body into memory; stops reading (413) past `limit` bytes. */
+function readStream(stream: IncomingMessage, limit: number): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
     let bytes = 0;
-    // The client may have left while this request was queued: the stream is then already
-    // destroyed and will never emit 'end', 'error' or 'aborted' again.
     if (stream.destroyed || stream.readableAborted) {
       reject(new HttpError(400, 'reading the body failed: the client aborted the request'));
       return;
@@ -398,21 +435,15 @@ function feedStream(stream: IncomingMessage, counter: WordCounterHandle, limit: 
       bytes += chunk.length;
       if (bytes > limit) {
         cleanup();
-        stream.resume(); // discard the rest (see lingerAfterTooLarge)
+        stream.resume(); // discard the rest (see lingerAfterError)
         reject(tooLarge(limit));
         return;
       }
-      try {
-        counter.feed(chunk);
-      } catch (error) {
-        cleanup();
-        stream.resume();
-        reject(error);
-      }
+      chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve(bytes);
+      resolve(chunks);
     };
     const onError = (error: Error) => {
       cleanup();

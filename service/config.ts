@@ -33,6 +33,12 @@ export interface ServiceConfig {
   requestTimeout: number;
   /** /healthz answers 503 once every slot has been busy this long with no request finishing. */
   stallTimeout: number;
+  /** Slowest accepted body upload, bytes per second averaged since the body began; 0 = no minimum. */
+  minBodyRate: number;
+  /** Seconds an upload may run below minBodyRate before it is cut (slow start, small bodies). */
+  bodyRateGrace: number;
+  /** /healthz answers 503 once the oldest queued heavy request has waited this long, milliseconds. */
+  queueWaitLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +61,9 @@ export const DEFAULTS: ServiceConfig = {
   bodyTimeout: 10_000,
   requestTimeout: 60_000,
   stallTimeout: 60_000,
+  minBodyRate: 240,
+  bodyRateGrace: 5,
+  queueWaitLimit: 10_000,
 };
 
 /** flag name -> environment variable. */
@@ -72,6 +81,9 @@ const ENV = {
   'body-timeout': 'MYLIB_BODY_TIMEOUT',
   'request-timeout': 'MYLIB_REQUEST_TIMEOUT',
   'stall-timeout': 'MYLIB_STALL_TIMEOUT',
+  'min-body-rate': 'MYLIB_MIN_BODY_RATE',
+  'body-rate-grace': 'MYLIB_BODY_RATE_GRACE',
+  'queue-wait-limit': 'MYLIB_QUEUE_WAIT_LIMIT',
 } as const;
 type Flag = keyof typeof ENV;
 
@@ -90,6 +102,12 @@ export const USAGE = `Usage: npm start -- [options]   (or: tsx service/main.ts [
   --request-timeout MS    time to receive a whole request   (env MYLIB_REQUEST_TIMEOUT, default 60000)
   --stall-timeout MS      /healthz 503 after all slots are busy this long with no request done
                                                             (env MYLIB_STALL_TIMEOUT, default: the request timeout)
+  --min-body-rate BYTES   slowest body upload per second after the grace period, then 408; 0 = off
+                                                            (env MYLIB_MIN_BODY_RATE, default 240)
+  --body-rate-grace S     seconds before the minimum body rate applies
+                                                            (env MYLIB_BODY_RATE_GRACE, default 5)
+  --queue-wait-limit MS   /healthz 503 once a queued heavy request has waited this long
+                                                            (env MYLIB_QUEUE_WAIT_LIMIT, default 10000)
 Sizes accept a suffix: 512k, 1m, 64m.`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -150,6 +168,9 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   config.headersTimeout = number('headers-timeout', 100, config.requestTimeout, Math.min(config.headersTimeout, config.requestTimeout));
   config.bodyTimeout = number('body-timeout', 100, 3_600_000, config.bodyTimeout);
   config.stallTimeout = number('stall-timeout', 100, 3_600_000, config.requestTimeout);
+  config.minBodyRate = number('min-body-rate', 0, 1024 * MiB, config.minBodyRate);
+  config.bodyRateGrace = number('body-rate-grace', 1, 3600, config.bodyRateGrace);
+  config.queueWaitLimit = number('queue-wait-limit', 100, 3_600_000, config.queueWaitLimit);
   const logLevel = pick('log-level');
   if (logLevel !== undefined) {
     if (!LOG_LEVELS.includes(logLevel)) {

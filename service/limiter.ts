@@ -23,6 +23,8 @@ export class AbandonedError extends Error {
 }
 
 interface Waiter {
+  /** performance.now() when it joined the queue. */
+  since: number;
   start: () => void;
   abandon: () => void;
 }
@@ -48,6 +50,12 @@ export class Limiter {
     return this.#waiting.length;
   }
 
+  /** Milliseconds the oldest queued task has waited for a slot; 0 if none waits. */
+  get oldestWait(): number {
+    const oldest = this.#waiting[0];
+    return oldest ? performance.now() - oldest.since : 0;
+  }
+
   /** Milliseconds every slot has been busy with no task starting or ending; 0 if a slot is free. */
   get stalledFor(): number {
     return this.#active >= this.concurrency ? performance.now() - this.#progressAt : 0;
@@ -63,6 +71,7 @@ export class Limiter {
       if (this.#waiting.length >= this.queueLimit) throw new SaturatedError();
       await new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
+          since: performance.now(),
           start: () => {
             signal?.removeEventListener('abort', waiter.abandon);
             resolve();

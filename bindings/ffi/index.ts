@@ -27,7 +27,7 @@ export { type Address, MAX_LENGTH, type MemoryOptions, addressOf, readBytes, rea
 export { type ResolvedLibrary, resolveLibrary } from './names.ts';
 export type { ExportedSymbol, SymbolKind } from './object-file.ts';
 export { decodeRecord, encodeRecord } from './record.ts';
-export type { AsyncOptions, ForeignFunction, ParamsOf, PointerArgument, PointerResult, RecordValue, ResultOf } from './typed.ts';
+export type { AbortSignalLike, AsyncOptions, ForeignFunction, ParamsOf, PointerArgument, PointerResult, RecordValue, ResultOf } from './typed.ts';
 export {
   type ArrayType,
   type CType,

