@@ -79,6 +79,7 @@ export interface App {
 
 export function buildApp(config: ServiceConfig, engine: Engine): App {
   const limiter = new Limiter(config.concurrency, config.queueLimit);
+  const bodyMemory: BodyMemory = { used: 0, limit: config.bodyMemoryLimit };
   const openCounters = new Set<WordCounterHandle>();
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -227,22 +228,27 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
         const stream = request.body as IncomingMessage | undefined;
         // The whole body first, without a slot: a slow client holds its connection, never a
         // compute slot. The slot is taken only for the Rust work.
-        const chunks = stream ? await readStream(stream, config.streamLimit) : [];
-        return limiter.run(() => {
-          const counter = engine.wordCounter({ lowercase });
-          openCounters.add(counter);
-          try {
-            let bytes = 0;
-            for (const chunk of chunks) {
-              bytes += chunk.length;
-              counter.feed(chunk);
+        const held = { bytes: 0 };
+        try {
+          const chunks = stream ? await readStream(stream, config.streamLimit, bodyMemory, held) : [];
+          return await limiter.run(() => {
+            const counter = engine.wordCounter({ lowercase });
+            openCounters.add(counter);
+            try {
+              let bytes = 0;
+              for (const chunk of chunks) {
+                bytes += chunk.length;
+                counter.feed(chunk);
+              }
+              return { bytes, top: counter.top(top) };
+            } finally {
+              openCounters.delete(counter);
+              counter.close();
             }
-            return { bytes, top: counter.top(top) };
-          } finally {
-            openCounters.delete(counter);
-            counter.close();
-          }
-        }, clientGone(reply));
+          }, clientGone(reply));
+        } finally {
+          bodyMemory.used -= held.bytes;
+        }
       },
     );
   });
@@ -415,8 +421,18 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, `the body is larger than the limit of ${limit} bytes`);
 }
 
-/** Reads the request body into memory; stops reading (413) past `limit` bytes. */
-function readStream(stream: IncomingMessage, limit: number): Promise<Buffer[]> {
+/** Bytes of word-count bodies held in memory by all requests, against their shared limit. */
+interface BodyMemory {
+  used: number;
+  readonly limit: number;
+}
+
+/**
+ * Reads the request body into memory; stops reading past `limit` bytes (413) or when all bodies
+ * together would pass `memory.limit` (503). The bytes it holds are counted in `memory.used` and
+ * in `held.bytes`; the caller gives them back once it is done with the chunks.
+ */
+function readStream(stream: IncomingMessage, limit: number, memory: BodyMemory, held: { bytes: number }): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -439,6 +455,16 @@ function readStream(stream: IncomingMessage, limit: number): Promise<Buffer[]> {
         reject(tooLarge(limit));
         return;
       }
+      if (memory.used + chunk.length > memory.limit) {
+        cleanup();
+        stream.resume();
+        reject(
+          new HttpError(503, `the service holds ${memory.used} bytes of uploads, the limit for all uploads at once is ${memory.limit} bytes: retry later`),
+        );
+        return;
+      }
+      memory.used += chunk.length;
+      held.bytes += chunk.length;
       chunks.push(chunk);
     };
     const onEnd = () => {
@@ -497,6 +523,10 @@ function sendError(error: FastifyError | Error, request: FastifyRequest, reply: 
     status = 503;
     message = 'the service ran out of memory for this request; try again later';
     reply.header('retry-after', '5');
+  } else if (error instanceof HttpError && error.statusCode === 503) {
+    status = 503;
+    message = error.message;
+    reply.header('retry-after', '1');
   } else if ('validation' in error && error.validation) {
     status = 400;
     message = error.message;

@@ -39,6 +39,8 @@ export interface ServiceConfig {
   bodyRateGrace: number;
   /** /healthz answers 503 once the oldest queued heavy request has waited this long, milliseconds. */
   queueWaitLimit: number;
+  /** Word-count bodies held in memory at once, all requests together, bytes; beyond it 503. */
+  bodyMemoryLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +66,7 @@ export const DEFAULTS: ServiceConfig = {
   minBodyRate: 240,
   bodyRateGrace: 5,
   queueWaitLimit: 10_000,
+  bodyMemoryLimit: 256 * MiB,
 };
 
 /** flag name -> environment variable. */
@@ -84,6 +87,7 @@ const ENV = {
   'min-body-rate': 'MYLIB_MIN_BODY_RATE',
   'body-rate-grace': 'MYLIB_BODY_RATE_GRACE',
   'queue-wait-limit': 'MYLIB_QUEUE_WAIT_LIMIT',
+  'body-memory-limit': 'MYLIB_BODY_MEMORY_LIMIT',
 } as const;
 type Flag = keyof typeof ENV;
 
@@ -108,6 +112,8 @@ export const USAGE = `Usage: npm start -- [options]   (or: tsx service/main.ts [
                                                             (env MYLIB_BODY_RATE_GRACE, default 5)
   --queue-wait-limit MS   /healthz 503 once a queued heavy request has waited this long
                                                             (env MYLIB_QUEUE_WAIT_LIMIT, default 10000)
+  --body-memory-limit BYTES  word-count bodies held in memory at once, all requests, then 503
+                                                            (env MYLIB_BODY_MEMORY_LIMIT, default 256 MiB)
 Sizes accept a suffix: 512k, 1m, 64m.`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -171,6 +177,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   config.minBodyRate = number('min-body-rate', 0, 1024 * MiB, config.minBodyRate);
   config.bodyRateGrace = number('body-rate-grace', 1, 3600, config.bodyRateGrace);
   config.queueWaitLimit = number('queue-wait-limit', 100, 3_600_000, config.queueWaitLimit);
+  config.bodyMemoryLimit = number('body-memory-limit', 1024, 64 * 1024 * MiB, config.bodyMemoryLimit);
   const logLevel = pick('log-level');
   if (logLevel !== undefined) {
     if (!LOG_LEVELS.includes(logLevel)) {

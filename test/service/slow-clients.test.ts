@@ -115,6 +115,32 @@ describe('slow uploads', () => {
   });
 });
 
+describe('uploads held in memory', () => {
+  it('past --body-memory-limit for all uploads together: 503 for the upload that would pass it, the others go on', async () => {
+    const { port, gate } = await serve({ bodyMemoryLimit: 4000, streamLimit: 4096, minBodyRate: 0 });
+    gate.release();
+    const first = await connectRaw(port, uploadHead(3000));
+    const second = await connectRaw(port, uploadHead(3000));
+    connections.push(first, second);
+    first.socket.write('a '.repeat(1000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // 2000 held by the first; 2500 more would pass 4000.
+    second.socket.write('b '.repeat(1250));
+    const refused = await waitFor(() => second.response(), 'the second upload to be refused');
+    expect(refused.status, second.received()).toBe(503);
+    expect(refused.json?.message).toMatch(/the limit for all uploads at once is 4000 bytes/);
+    first.socket.write('a '.repeat(500));
+    const answered = await waitFor(() => first.response(), 'the first upload to be answered');
+    expect(answered.status, first.received()).toBe(200);
+    expect(answered.json).toMatchObject({ bytes: 3000, top: [{ word: 'a', count: 1500 }] });
+    // Its bytes were given back: a third upload of the same size fits again.
+    const third = await connectRaw(port, `${uploadHead(3000)}${'c '.repeat(1500)}`);
+    connections.push(third);
+    const again = await waitFor(() => third.response(), 'the third upload to be answered');
+    expect(again.status, third.received()).toBe(200);
+  });
+});
+
 describe('/healthz', () => {
   it('503 degraded once the oldest queued request waits longer than --queue-wait-limit, ok after', async () => {
     const { url, gate } = await serve({ concurrency: 1, queueWaitLimit: 100 });
