@@ -3,6 +3,7 @@
 
 use std::ffi::c_void;
 
+use super::message;
 use super::{
     Failure, MYLIB_MAX_THREADS, Status, boundary, hand_out, handle_free, handle_ref, input_slice,
     input_str, require_out,
@@ -93,7 +94,7 @@ fn search_arg(out_cap: usize, max_distance: u32, threads: u32) -> Result<Search,
     if threads > MYLIB_MAX_THREADS {
         return Err(Failure::new(
             Status::InvalidArgument,
-            format!(
+            message!(
                 "argument 'threads' must be 0 (available parallelism) to {MYLIB_MAX_THREADS}, got {threads}"
             ),
         ));
@@ -122,7 +123,7 @@ unsafe fn packed_arg<'a>(
         .ok_or_else(|| {
             Failure::new(
                 Status::InvalidArgument,
-                format!("argument 'count' is too large: {count}"),
+                message!("argument 'count' is too large: {count}"),
             )
         })?;
     // Non-NULL and bounded here, so only the alignment and wrap-around checks can fail.
@@ -131,7 +132,7 @@ unsafe fn packed_arg<'a>(
     Packed::validate(bytes, offsets).map_err(|why| {
         Failure::new(
             Status::InvalidArgument,
-            format!("argument 'offsets': {why}"),
+            message!("argument 'offsets': {why}"),
         )
     })?;
     Ok(Packed { bytes, offsets })
@@ -179,7 +180,7 @@ unsafe fn write_closest(
     if out_cap > 0 && out_matches.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
-            format!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
+            message!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
         ));
     }
     let matches = levenshtein::closest_with(query, candidates, search, |done, total| {
@@ -295,7 +296,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_new(
             require_out(out_index, "out_index")?;
             let candidates = packed_arg(packed, packed_len, offsets, count)?;
             let index = FuzzyIndex::new(&candidates)?;
-            hand_out(out_index, MylibFuzzyIndex { index });
+            hand_out(out_index, MylibFuzzyIndex { index })?;
             Ok(())
         })
     }

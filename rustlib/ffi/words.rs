@@ -51,7 +51,7 @@ pub unsafe extern "C" fn mylib_word_counter_new(
         boundary("mylib_word_counter_new", err, err_cap, || {
             require_out(out_counter, "out_counter")?;
             let counter = WordCounter::new(lowercase);
-            hand_out(out_counter, MylibWordCounter { counter });
+            hand_out(out_counter, MylibWordCounter { counter })?;
             Ok(())
         })
     }
