@@ -208,9 +208,10 @@ unsafe fn write_closest(
 ///   non-decreasing byte offsets (4-byte aligned), `offsets[0] == 0`,
 ///   `offsets[count] == packed_len`, each on a character boundary. All borrowed for the call.
 /// - `max_distance`: `UINT32_MAX` for no limit.
-/// - `threads`: threads to score on, the calling one included; 0 is the available parallelism
-///   (`std::thread::available_parallelism`), at most `MYLIB_MAX_THREADS` (1024). Small inputs
-///   use fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
+/// - `threads`: threads to score on, the calling one included. 0 does NOT mean "no
+///   preference, one thread": it means all cores (`std::thread::available_parallelism`); pass
+///   1 to stay on the calling thread. At most `MYLIB_MAX_THREADS` (1024). Small inputs use
+///   fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
 /// - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
 ///   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
 /// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread each
@@ -219,8 +220,10 @@ unsafe fn write_closest(
 ///   (`MYLIB_ERR_CANCELLED`, nothing written; every thread stops after its current chunk).
 /// - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
 ///   never read by the library.
-/// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
-///   (`min(out_cap, count)`); the candidates are read in place.
+/// - Memory: at most about 60 bytes per code point of `query`, plus, for EACH thread used, a
+///   result buffer of 8 bytes per result slot (`min(out_cap, count)`) reserved up front, plus
+///   one merge buffer of up to (threads used x slots x 8) bytes at the end. The candidates are
+///   read in place.
 /// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
 ///   (bad `offsets`, `count`, `threads` above `MYLIB_MAX_THREADS` or a length too large),
 ///   `MYLIB_ERR_CANCELLED`,
@@ -275,7 +278,7 @@ pub unsafe extern "C" fn mylib_closest(
 /// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only. Thread-safe. Errors:
 /// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT` (bad
 /// `offsets`, `count` or a length too large),
-/// `MYLIB_ERR_OUT_OF_MEMORY` (the copy did not fit; nothing allocated is kept),
+/// `MYLIB_ERR_OUT_OF_MEMORY` (the copy or the handle did not fit; nothing allocated is kept),
 /// `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
@@ -314,11 +317,12 @@ pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
 }
 
 /// `mylib_closest` over an index's candidates (indices refer to the packing order): same
-/// `threads` (0: the available parallelism, at most `MYLIB_MAX_THREADS`), out-params, progress
+/// `threads` (0: all cores, not one thread; at most `MYLIB_MAX_THREADS`), out-params, progress
 /// calls with `user_data` (including the final one when `out_cap` is 0) and memory bound. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is
 /// unchanged and usable.
 ///
-/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, or `out_matches` with `out_cap` > 0),
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, `query` NULL with `query_len` > 0, or
+/// `out_matches` with `out_cap` > 0),
 /// `MYLIB_ERR_INVALID_ARGUMENT` (`threads` above `MYLIB_MAX_THREADS`, length too large),
 /// `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`,
 /// `MYLIB_ERR_PANIC`.

@@ -55,8 +55,9 @@ pub enum Status {
     Cancelled = 5,
     /// Rust panicked; the panic message is in `err`.
     Panic = 6,
-    /// Memory for the call's work (sized by its input) could not be allocated. Nothing was
-    /// written to the out-params; a handle the call used stays valid (see each export).
+    /// Memory could not be allocated: the call's work (sized by its input) or a handle. The
+    /// library never aborts on allocation failure. Nothing was written to the out-params; a
+    /// handle the call used stays valid (see each export).
     OutOfMemory = 7,
 }
 
@@ -493,7 +494,9 @@ pub struct TextOut<'a> {
 }
 
 /// Checks the text-out arguments of an export before it computes anything, in this order:
-/// `out_info` non-NULL (`require_out`), `out` disjoint from each input `(name, ptr, len)`
+/// `out_info` non-NULL (`require_out`), `*out_info` disjoint from each input and from `out`
+/// (`MYLIB_ERR_INVALID_ARGUMENT` "arguments 'out_info' and '<name>' overlap: ..."), `out`
+/// disjoint from each input `(name, ptr, len)`
 /// (`MYLIB_ERR_INVALID_ARGUMENT` "arguments 'out' and '<name>' overlap: ..."), then `out`
 /// as [`output_bytes`] checks it (NULL with a capacity, capacity above `isize::MAX`). The
 /// overlap check compares raw addresses before any slice exists: an overlapping `&[u8]` and
@@ -512,15 +515,28 @@ pub unsafe fn text_out<'a>(
     inputs: &[(&str, *const u8, usize)],
 ) -> Result<TextOut<'a>, Failure> {
     require_out(out_info, "out_info")?;
-    let out_at = out as usize;
     let bounded = |len: usize| len > 0 && len <= isize::MAX as usize;
+    let overlap = |a: *const u8, a_len: usize, b: *const u8, b_len: usize| {
+        let (a, b) = (a as usize, b as usize);
+        bounded(a_len)
+            && bounded(b_len)
+            && a < b.saturating_add(b_len)
+            && b < a.saturating_add(a_len)
+    };
+    let info_len = size_of::<MylibTextOut>();
+    let written = [("out", out.cast_const(), out_cap)];
+    for &(name, input, input_len) in inputs.iter().chain(&written) {
+        if overlap(out_info.cast::<u8>(), info_len, input, input_len) {
+            return Err(Failure::new(
+                Status::InvalidArgument,
+                message!(
+                    "arguments 'out_info' and '{name}' overlap: 'out_info' is written, it must be separate memory"
+                ),
+            ));
+        }
+    }
     for &(name, input, input_len) in inputs {
-        let input_at = input as usize;
-        if bounded(input_len)
-            && bounded(out_cap)
-            && input_at < out_at.saturating_add(out_cap)
-            && out_at < input_at.saturating_add(input_len)
-        {
+        if overlap(out, out_cap, input, input_len) {
             return Err(Failure::new(
                 Status::InvalidArgument,
                 message!(
@@ -743,6 +759,41 @@ mod tests {
         .expect("NULL out_info");
         assert_eq!(error.status, Status::NullArgument);
         assert_eq!(error.message, "out-param 'out_info' is NULL");
+    }
+
+    #[test]
+    fn get_result_refuses_out_info_overlapping_text_or_out() {
+        // Aligned memory for a MylibTextOut, whose bytes also serve as `text` or `out`.
+        let mut cells = [MylibTextOut { len: 0, ascii: 0 }; 4];
+        let bytes = cells.as_mut_ptr().cast::<u8>();
+        let size = size_of_val(&cells);
+        unsafe { std::ptr::write_bytes(bytes, b'a', size) };
+        let info = unsafe { cells.as_mut_ptr().add(1) };
+        let mut out = [0u8; 256];
+        let mut err = [0u8; 256];
+        let err_at = err.as_mut_ptr();
+        let call = |text: *const u8, text_len, out: *mut u8, out_cap| unsafe {
+            text::mylib_get_result(text, text_len, out, out_cap, info, err_at, err.len())
+        };
+        let status = call(bytes, size, out.as_mut_ptr(), out.len());
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert_eq!(
+            message_of(&err),
+            "mylib_get_result: arguments 'out_info' and 'text' overlap: 'out_info' is written, it must be separate memory"
+        );
+        let status = call(std::ptr::null(), 0, bytes, size);
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert!(message_of(&err).contains("arguments 'out_info' and 'out' overlap"));
+        assert!(out.iter().all(|&b| b == 0), "out untouched");
+        // Next to the text, not inside it: accepted.
+        let first = cells.as_ptr().cast::<u8>();
+        let status = call(
+            first,
+            size_of::<MylibTextOut>(),
+            out.as_mut_ptr(),
+            out.len(),
+        );
+        assert_eq!(status, Status::Ok as i32);
     }
 
     #[test]
