@@ -379,6 +379,54 @@ mod tests {
     }
 
     #[test]
+    fn index_closest_refuses_a_null_query_with_a_length() {
+        let packed = b"abcabd";
+        let offsets = [0u32, 3, 6];
+        let mut index: *mut MylibFuzzyIndex = std::ptr::null_mut();
+        let status = unsafe {
+            mylib_fuzzy_index_new(
+                packed.as_ptr(),
+                6,
+                offsets.as_ptr(),
+                2,
+                &mut index,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!(status, 0);
+        let mut matches = [MylibMatch {
+            index: 9,
+            distance: 9,
+        }; 2];
+        let mut len = 7usize;
+        let mut err = [0u8; 256];
+        let status = unsafe {
+            mylib_fuzzy_index_closest(
+                index,
+                std::ptr::null(),
+                3,
+                u32::MAX,
+                1,
+                matches.as_mut_ptr(),
+                2,
+                &mut len,
+                None,
+                std::ptr::null_mut(),
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        unsafe { mylib_fuzzy_index_free(index) };
+        assert_eq!(status, Status::NullArgument as i32);
+        assert_eq!(
+            message_of(&err),
+            "mylib_fuzzy_index_closest: argument 'query' is NULL but its length is 3"
+        );
+        assert_eq!(len, 7, "out_len untouched");
+    }
+
+    #[test]
     fn progress_gets_user_data_unchanged() {
         let packed = b"abcabd";
         let offsets = [0u32, 3, 6];
