@@ -62,8 +62,9 @@ extern "C" {
 /** Rust panicked; the panic message is in `err`. */
 #define MYLIB_ERR_PANIC 6
 /**
- * Memory for the call's work (sized by its input) could not be allocated. Nothing was
- * written to the out-params; a handle the call used stays valid (see each export).
+ * Memory could not be allocated: the call's work (sized by its input) or a handle. The
+ * library never aborts on allocation failure. Nothing was written to the out-params; a
+ * handle the call used stays valid (see each export).
  */
 #define MYLIB_ERR_OUT_OF_MEMORY 7
 
@@ -188,9 +189,11 @@ void mylib_bytes_free(uint8_t *ptr, size_t len);
  *   NOT NUL-terminated; its length goes to `out_info->len`.
  * - `*out_info`: written on `MYLIB_OK` (bytes written, ASCII or not) and on
  *   `MYLIB_ERR_BUFFER_TOO_SMALL` (`len` = bytes needed, `ascii` = 0; `out` is then untouched):
- *   grow the buffer and call again.
+ *   grow the buffer and call again. Must not overlap `text` or `out` (checked:
+ *   `MYLIB_ERR_INVALID_ARGUMENT`, nothing written).
  * - Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_info`, or `text`/`out` NULL with a length),
- *   `MYLIB_ERR_INVALID_ARGUMENT` (`out` overlaps `text`, length too large),
+ *   `MYLIB_ERR_INVALID_ARGUMENT` (`out` overlaps `text`, `*out_info` overlaps `text` or
+ *   `out`, length too large),
  *   `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_BUFFER_TOO_SMALL` (`out_info->len` = bytes needed),
  *   `MYLIB_ERR_PANIC`. No allocation.
  *
@@ -294,9 +297,10 @@ int32_t mylib_levenshtein(
  *   non-decreasing byte offsets (4-byte aligned), `offsets[0] == 0`,
  *   `offsets[count] == packed_len`, each on a character boundary. All borrowed for the call.
  * - `max_distance`: `UINT32_MAX` for no limit.
- * - `threads`: threads to score on, the calling one included; 0 is the available parallelism
- *   (`std::thread::available_parallelism`), at most `MYLIB_MAX_THREADS` (1024). Small inputs
- *   use fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
+ * - `threads`: threads to score on, the calling one included. 0 does NOT mean "no
+ *   preference, one thread": it means all cores (`std::thread::available_parallelism`); pass
+ *   1 to stay on the calling thread. At most `MYLIB_MAX_THREADS` (1024). Small inputs use
+ *   fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
  * - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
  *   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
  * - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread each
@@ -305,8 +309,10 @@ int32_t mylib_levenshtein(
  *   (`MYLIB_ERR_CANCELLED`, nothing written; every thread stops after its current chunk).
  * - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
  *   never read by the library.
- * - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
- *   (`min(out_cap, count)`); the candidates are read in place.
+ * - Memory: at most about 60 bytes per code point of `query`, plus, for EACH thread used, a
+ *   result buffer of 8 bytes per result slot (`min(out_cap, count)`) reserved up front, plus
+ *   one merge buffer of up to (threads used x slots x 8) bytes at the end. The candidates are
+ *   read in place.
  * - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
  *   (bad `offsets`, `count`, `threads` above `MYLIB_MAX_THREADS` or a length too large),
  *   `MYLIB_ERR_CANCELLED`,
@@ -342,7 +348,7 @@ int32_t mylib_closest(
  * `mylib_fuzzy_index_free`. The inputs are borrowed for the call only. Thread-safe. Errors:
  * `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT` (bad
  * `offsets`, `count` or a length too large),
- * `MYLIB_ERR_OUT_OF_MEMORY` (the copy did not fit; nothing allocated is kept),
+ * `MYLIB_ERR_OUT_OF_MEMORY` (the copy or the handle did not fit; nothing allocated is kept),
  * `MYLIB_ERR_PANIC`.
  *
  * Safety:
@@ -368,11 +374,12 @@ void mylib_fuzzy_index_free(MylibFuzzyIndex *index);
 
 /**
  * `mylib_closest` over an index's candidates (indices refer to the packing order): same
- * `threads` (0: the available parallelism, at most `MYLIB_MAX_THREADS`), out-params, progress
+ * `threads` (0: all cores, not one thread; at most `MYLIB_MAX_THREADS`), out-params, progress
  * calls with `user_data` (including the final one when `out_cap` is 0) and memory bound. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is
  * unchanged and usable.
  *
- * Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, or `out_matches` with `out_cap` > 0),
+ * Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, `query` NULL with `query_len` > 0, or
+ * `out_matches` with `out_cap` > 0),
  * `MYLIB_ERR_INVALID_ARGUMENT` (`threads` above `MYLIB_MAX_THREADS`, length too large),
  * `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`,
  * `MYLIB_ERR_PANIC`.
@@ -451,7 +458,8 @@ int32_t mylib_histogram(
  * `mylib_word_counter_free`. A counter is used by one thread at a time. After a call on it
  * returned `MYLIB_ERR_PANIC` or `MYLIB_ERR_OUT_OF_MEMORY`, its counts may be partial.
  *
- * Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_counter`), `MYLIB_ERR_PANIC`.
+ * Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_counter`), `MYLIB_ERR_OUT_OF_MEMORY` (the handle
+ * could not be allocated; `*out_counter` unwritten), `MYLIB_ERR_PANIC`.
  *
  * Safety:
  * `out_counter` must point to a writable pointer; `err` NULL or `err_cap` writable bytes.

@@ -172,6 +172,44 @@ describe('histogram bins overlapping values are rejected', () => {
   });
 });
 
+describe('mylib_get_result refuses out_info overlapping text or out', () => {
+  // Addresses, not buffers: the typed layer never produces these overlaps.
+  const getResultAt = (text: bigint, textLen: number, out: bigint, outCap: number, outInfo: bigint, err: Buffer) =>
+    lib.native
+      .bind(
+        parseFunction(
+          'int32_t mylib_get_result(uintptr_t text, size_t text_len, uintptr_t out, size_t out_cap, uintptr_t out_info, uint8_t *err, size_t err_cap)',
+          TABLE_SCOPE,
+        ),
+      )
+      .call(text, textLen, out, outCap, outInfo, err, ERR_CAP) as number;
+
+  it.each([
+    // [case, text offset, text length, out offset, out capacity, out_info offset]
+    ['out_info inside text', 0, 64, 128, 64, 16, /arguments 'out_info' and 'text' overlap/],
+    ['out_info inside out', 0, 8, 64, 64, 80, /arguments 'out_info' and 'out' overlap/],
+  ] as const)('%s: MYLIB_ERR_INVALID_ARGUMENT, nothing written', (_case, textAt, textLen, outAt, outCap, infoAt, message) => {
+    withLibraryMemory(256, (base, bytes) => {
+      for (let i = 0; i < 256; i++) bytes.setUint8(i, 0x61);
+      const err = Buffer.alloc(ERR_CAP);
+      const at = (offset: number) => base + BigInt(offset);
+      expect(getResultAt(at(textAt), textLen, at(outAt), outCap, at(infoAt), err)).toBe(Status.INVALID_ARGUMENT);
+      expect(errText(err)).toMatch(/^mylib_get_result: /);
+      expect(errText(err)).toMatch(message);
+      for (let i = 0; i < 256; i++) expect(bytes.getUint8(i)).toBe(0x61);
+    });
+  });
+
+  it('out_info next to text and out (not inside) is accepted', () => {
+    withLibraryMemory(256, (base, bytes) => {
+      for (let i = 0; i < 64; i++) bytes.setUint8(i, 0x61);
+      const err = Buffer.alloc(ERR_CAP);
+      expect(getResultAt(base, 64, base + 80n, 128, base + 64n, err)).toBe(Status.OK);
+      expect(Number(bytes.getBigUint64(64, true))).toBe('Rust says: '.length + 64);
+    });
+  });
+});
+
 describe('numeric edge cases in Rust', () => {
   it('the mean of finite values whose sum overflows is finite', () => {
     const memory = new Float64Array(LAYOUTS.MylibStats.size / 8);

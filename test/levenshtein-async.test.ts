@@ -60,6 +60,19 @@ describe('levenshteinAsync', () => {
     expect(total).toBeLessThanOrEqual(b.length);
   });
 
+  it.each([
+    // 64 blocks, a step of 2^24 / 64 = 262144 text code points: the text is exactly two steps.
+    ['ab'.repeat(2048), 'ba'.repeat(262_144)],
+    // One block, a step of 2^24 code points: the text is exactly one step.
+    ['xy', 'ab'.repeat(2 ** 23)],
+  ])('reports done === total exactly once when the text is a multiple of the step (%#)', async (a, b) => {
+    const calls: Array<[number, number]> = [];
+    await levenshteinAsync(a, b, { onProgress: (done, total) => void calls.push([done, total]) });
+    const total = b.length;
+    expect(calls.filter(([done]) => done === total)).toEqual([[total, total]]);
+    expect(calls.at(-1)).toEqual([total, total]);
+  });
+
   it('onProgress returning false rejects with MYLIB_ERR_CANCELLED; throwing rejects with that error', async () => {
     const a = randomLetters(50, 13);
     const b = randomLetters(60, 14);

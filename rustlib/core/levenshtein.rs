@@ -315,8 +315,9 @@ impl Pattern {
         }
     }
 
-    /// `distance` over `text`, calling `between(done)` after every `per` code points (not at
-    /// the end); `None` when it returned false.
+    /// `distance` over `text`, calling `between(done)` after every `per` code points while
+    /// text remains (never after the last one, even when the length is a multiple of `per`);
+    /// `None` when it returned false.
     fn distance_in_steps(
         &self,
         text: &str,
@@ -324,7 +325,7 @@ impl Pattern {
         scratch: &mut [(u64, u64)],
         mut between: impl FnMut(usize) -> bool,
     ) -> Option<usize> {
-        let mut chars = text.chars().map(u32::from);
+        let mut chars = text.chars();
         let mut done = 0;
         if self.len == 0 {
             return Some(char_count(text));
@@ -334,10 +335,10 @@ impl Pattern {
             loop {
                 let before = done;
                 for c in chars.by_ref().take(per) {
-                    state.step(self.first_mask(c));
+                    state.step(self.first_mask(u32::from(c)));
                     done += 1;
                 }
-                if done - before < per {
+                if done - before < per || chars.as_str().is_empty() {
                     return Some(state.score);
                 }
                 if !between(done) {
@@ -351,10 +352,10 @@ impl Pattern {
         loop {
             let before = done;
             for c in chars.by_ref().take(per) {
-                score = score.wrapping_add_signed(self.advance(state, last, c) as isize);
+                score = score.wrapping_add_signed(self.advance(state, last, u32::from(c)) as isize);
                 done += 1;
             }
-            if done - before < per {
+            if done - before < per || chars.as_str().is_empty() {
                 return Some(score);
             }
             if !between(done) {
@@ -1595,7 +1596,14 @@ mod tests {
     #[test]
     fn long_distances_report_progress_and_can_be_cancelled() {
         let mut rng = Rng(3);
-        for (len_a, len_b, alphabet) in [(50, 700, LETTERS), (300, 900, MIXED), (0, 10, SMALL)] {
+        // 640 and 1280 are exact multiples of the step: the last chunk ends the text.
+        for (len_a, len_b, alphabet) in [
+            (50, 700, LETTERS),
+            (300, 900, MIXED),
+            (0, 10, SMALL),
+            (50, 640, LETTERS),
+            (100, 1280, MIXED),
+        ] {
             let a = rng.text(len_a, alphabet);
             let b = rng.text(len_b, alphabet);
             let code: Vec<u32> = a.chars().map(u32::from).collect();
@@ -1608,7 +1616,7 @@ mod tests {
             });
             assert_eq!(got, Some(naive(&a, &b)));
             if len_a > 0 {
-                let expected: Vec<usize> = (1..=len_b / 64).map(|k| k * 64).collect();
+                let expected: Vec<usize> = (1..=(len_b - 1) / 64).map(|k| k * 64).collect();
                 assert_eq!(calls, expected);
                 assert_eq!(
                     pattern.distance_in_steps(&b, 64, &mut scratch, |_| false),
@@ -1628,6 +1636,20 @@ mod tests {
                 Err(ClosestError::Cancelled)
             );
         }
+    }
+
+    #[test]
+    fn done_equals_total_once_when_the_text_is_a_multiple_of_the_step() {
+        // One block: a step is BLOCK_STEPS_PER_PROGRESS code points, here the whole text.
+        let text = "ab".repeat(BLOCK_STEPS_PER_PROGRESS / 2);
+        let mut calls = Vec::new();
+        let got = levenshtein_with_progress("xy", &text, |done, total| {
+            calls.push((done, total));
+            true
+        });
+        assert_eq!(got, Ok(text.len()));
+        let total = text.len();
+        assert_eq!(calls, vec![(total, total)]);
     }
 
     #[test]

@@ -42,6 +42,25 @@ pub fn try_vec<T>(capacity: usize, what: &'static str) -> Result<Vec<T>, OutOfMe
     Ok(vec)
 }
 
+/// `Box::new(value)`, or `OutOfMemory` (std has no stable `Box::try_new`).
+pub fn try_box<T>(value: T, what: &'static str) -> Result<Box<T>, OutOfMemory> {
+    let layout = std::alloc::Layout::new::<T>();
+    if layout.size() == 0 {
+        return Ok(Box::new(value));
+    }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc(layout) }.cast::<T>();
+    if ptr.is_null() {
+        return Err(OutOfMemory::new::<T>(what, 1));
+    }
+    // SAFETY: `ptr` is a fresh, aligned block for one `T` from the global allocator, which
+    // is how `Box` allocates; writing initialises it before the box owns it.
+    unsafe {
+        ptr.write(value);
+        Ok(Box::from_raw(ptr))
+    }
+}
+
 /// `vec![value; len]`, or `OutOfMemory`.
 pub fn try_filled<T: Clone>(
     len: usize,

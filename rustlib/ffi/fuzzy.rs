@@ -3,6 +3,7 @@
 
 use std::ffi::c_void;
 
+use super::message;
 use super::{
     Failure, MYLIB_MAX_THREADS, Status, boundary, hand_out, handle_free, handle_ref, input_slice,
     input_str, require_out,
@@ -93,7 +94,7 @@ fn search_arg(out_cap: usize, max_distance: u32, threads: u32) -> Result<Search,
     if threads > MYLIB_MAX_THREADS {
         return Err(Failure::new(
             Status::InvalidArgument,
-            format!(
+            message!(
                 "argument 'threads' must be 0 (available parallelism) to {MYLIB_MAX_THREADS}, got {threads}"
             ),
         ));
@@ -122,7 +123,7 @@ unsafe fn packed_arg<'a>(
         .ok_or_else(|| {
             Failure::new(
                 Status::InvalidArgument,
-                format!("argument 'count' is too large: {count}"),
+                message!("argument 'count' is too large: {count}"),
             )
         })?;
     // Non-NULL and bounded here, so only the alignment and wrap-around checks can fail.
@@ -131,7 +132,7 @@ unsafe fn packed_arg<'a>(
     Packed::validate(bytes, offsets).map_err(|why| {
         Failure::new(
             Status::InvalidArgument,
-            format!("argument 'offsets': {why}"),
+            message!("argument 'offsets': {why}"),
         )
     })?;
     Ok(Packed { bytes, offsets })
@@ -179,7 +180,7 @@ unsafe fn write_closest(
     if out_cap > 0 && out_matches.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
-            format!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
+            message!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
         ));
     }
     let matches = levenshtein::closest_with(query, candidates, search, |done, total| {
@@ -207,9 +208,10 @@ unsafe fn write_closest(
 ///   non-decreasing byte offsets (4-byte aligned), `offsets[0] == 0`,
 ///   `offsets[count] == packed_len`, each on a character boundary. All borrowed for the call.
 /// - `max_distance`: `UINT32_MAX` for no limit.
-/// - `threads`: threads to score on, the calling one included; 0 is the available parallelism
-///   (`std::thread::available_parallelism`), at most `MYLIB_MAX_THREADS` (1024). Small inputs
-///   use fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
+/// - `threads`: threads to score on, the calling one included. 0 does NOT mean "no
+///   preference, one thread": it means all cores (`std::thread::available_parallelism`); pass
+///   1 to stay on the calling thread. At most `MYLIB_MAX_THREADS` (1024). Small inputs use
+///   fewer (about 64 KiB of candidate text per thread). The result does not depend on it.
 /// - `out_matches`/`out_cap`: caller buffer of `out_cap` `MylibMatch` (the result limit).
 ///   `*out_len` (matches written) and the entries are written on `MYLIB_OK` only.
 /// - `progress`: NULL or a callback (see `MylibProgressFn`) called on the calling thread each
@@ -218,8 +220,10 @@ unsafe fn write_closest(
 ///   (`MYLIB_ERR_CANCELLED`, nothing written; every thread stops after its current chunk).
 /// - `user_data`: any pointer, NULL included; passed unchanged to every `progress` call and
 ///   never read by the library.
-/// - Memory: at most about 60 bytes per code point of `query` plus 8 per result slot
-///   (`min(out_cap, count)`); the candidates are read in place.
+/// - Memory: at most about 60 bytes per code point of `query`, plus, for EACH thread used, a
+///   result buffer of 8 bytes per result slot (`min(out_cap, count)`) reserved up front, plus
+///   one merge buffer of up to (threads used x slots x 8) bytes at the end. The candidates are
+///   read in place.
 /// - Errors: `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT`
 ///   (bad `offsets`, `count`, `threads` above `MYLIB_MAX_THREADS` or a length too large),
 ///   `MYLIB_ERR_CANCELLED`,
@@ -274,7 +278,7 @@ pub unsafe extern "C" fn mylib_closest(
 /// `mylib_fuzzy_index_free`. The inputs are borrowed for the call only. Thread-safe. Errors:
 /// `MYLIB_ERR_NULL_ARGUMENT`, `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_INVALID_ARGUMENT` (bad
 /// `offsets`, `count` or a length too large),
-/// `MYLIB_ERR_OUT_OF_MEMORY` (the copy did not fit; nothing allocated is kept),
+/// `MYLIB_ERR_OUT_OF_MEMORY` (the copy or the handle did not fit; nothing allocated is kept),
 /// `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
@@ -295,7 +299,7 @@ pub unsafe extern "C" fn mylib_fuzzy_index_new(
             require_out(out_index, "out_index")?;
             let candidates = packed_arg(packed, packed_len, offsets, count)?;
             let index = FuzzyIndex::new(&candidates)?;
-            hand_out(out_index, MylibFuzzyIndex { index });
+            hand_out(out_index, MylibFuzzyIndex { index })?;
             Ok(())
         })
     }
@@ -313,11 +317,12 @@ pub unsafe extern "C" fn mylib_fuzzy_index_free(index: *mut MylibFuzzyIndex) {
 }
 
 /// `mylib_closest` over an index's candidates (indices refer to the packing order): same
-/// `threads` (0: the available parallelism, at most `MYLIB_MAX_THREADS`), out-params, progress
+/// `threads` (0: all cores, not one thread; at most `MYLIB_MAX_THREADS`), out-params, progress
 /// calls with `user_data` (including the final one when `out_cap` is 0) and memory bound. After any error, including `MYLIB_ERR_OUT_OF_MEMORY`, the index is
 /// unchanged and usable.
 ///
-/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, or `out_matches` with `out_cap` > 0),
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`index`, `out_len`, `query` NULL with `query_len` > 0, or
+/// `out_matches` with `out_cap` > 0),
 /// `MYLIB_ERR_INVALID_ARGUMENT` (`threads` above `MYLIB_MAX_THREADS`, length too large),
 /// `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_CANCELLED`, `MYLIB_ERR_OUT_OF_MEMORY`,
 /// `MYLIB_ERR_PANIC`.
@@ -371,6 +376,54 @@ mod tests {
         let calls = unsafe { &mut *user_data.cast::<Vec<(u64, u64)>>() };
         calls.push((done, total));
         true
+    }
+
+    #[test]
+    fn index_closest_refuses_a_null_query_with_a_length() {
+        let packed = b"abcabd";
+        let offsets = [0u32, 3, 6];
+        let mut index: *mut MylibFuzzyIndex = std::ptr::null_mut();
+        let status = unsafe {
+            mylib_fuzzy_index_new(
+                packed.as_ptr(),
+                6,
+                offsets.as_ptr(),
+                2,
+                &mut index,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!(status, 0);
+        let mut matches = [MylibMatch {
+            index: 9,
+            distance: 9,
+        }; 2];
+        let mut len = 7usize;
+        let mut err = [0u8; 256];
+        let status = unsafe {
+            mylib_fuzzy_index_closest(
+                index,
+                std::ptr::null(),
+                3,
+                u32::MAX,
+                1,
+                matches.as_mut_ptr(),
+                2,
+                &mut len,
+                None,
+                std::ptr::null_mut(),
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        unsafe { mylib_fuzzy_index_free(index) };
+        assert_eq!(status, Status::NullArgument as i32);
+        assert_eq!(
+            message_of(&err),
+            "mylib_fuzzy_index_closest: argument 'query' is NULL but its length is 3"
+        );
+        assert_eq!(len, 7, "out_len untouched");
     }
 
     #[test]

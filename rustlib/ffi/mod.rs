@@ -3,6 +3,7 @@
 //! with errors that name the function and the argument.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ffi::CStr;
 use std::marker::PhantomData;
@@ -54,8 +55,9 @@ pub enum Status {
     Cancelled = 5,
     /// Rust panicked; the panic message is in `err`.
     Panic = 6,
-    /// Memory for the call's work (sized by its input) could not be allocated. Nothing was
-    /// written to the out-params; a handle the call used stays valid (see each export).
+    /// Memory could not be allocated: the call's work (sized by its input) or a handle. The
+    /// library never aborts on allocation failure. Nothing was written to the out-params; a
+    /// handle the call used stays valid (see each export).
     OutOfMemory = 7,
 }
 
@@ -101,11 +103,11 @@ pub const UNKNOWN_STATUS_NAME: &CStr = c"MYLIB_ERR_UNKNOWN";
 #[derive(Debug)]
 pub struct Failure {
     pub status: Status,
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 impl Failure {
-    pub fn new(status: Status, message: impl Into<String>) -> Self {
+    pub fn new(status: Status, message: impl Into<Cow<'static, str>>) -> Self {
         Failure {
             status,
             message: message.into(),
@@ -113,13 +115,45 @@ impl Failure {
     }
 }
 
+/// What a message becomes when the memory to format it cannot be allocated.
+pub const MESSAGE_LOST: &str = "(the message could not be allocated: out of memory)";
+
+/// Formats a message with fallible allocation: [`MESSAGE_LOST`] instead of an abort when
+/// memory runs out. Use through [`message!`], never `format!`, in code that reports failures.
+pub fn try_format(args: std::fmt::Arguments) -> Cow<'static, str> {
+    if let Some(text) = args.as_str() {
+        return Cow::Borrowed(text);
+    }
+    struct Fallible(String);
+    impl std::fmt::Write for Fallible {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            crate::core::try_push_str(&mut self.0, text, "an error message")
+                .map_err(|_| std::fmt::Error)
+        }
+    }
+    let mut out = Fallible(String::new());
+    match std::fmt::write(&mut out, args) {
+        Ok(()) => Cow::Owned(out.0),
+        Err(_) => Cow::Borrowed(MESSAGE_LOST),
+    }
+}
+
+/// `format!` for failure messages, through [`try_format`]: never aborts on allocation failure.
+macro_rules! message {
+    ($($arg:tt)*) => {
+        $crate::ffi::try_format(format_args!($($arg)*))
+    };
+}
+pub(crate) use message;
+
 impl From<OutOfMemory> for Failure {
     fn from(error: OutOfMemory) -> Self {
         Failure::new(
             Status::OutOfMemory,
-            format!(
+            message!(
                 "out of memory: {} bytes for {} could not be allocated",
-                error.bytes, error.what
+                error.bytes,
+                error.what
             ),
         )
     }
@@ -188,10 +222,10 @@ pub unsafe fn boundary(
     let failure = match catch_panic(body) {
         Ok(Ok(())) => return Status::Ok as i32,
         Ok(Err(failure)) => failure,
-        Err(message) => Failure::new(Status::Panic, format!("Rust panicked: {message}")),
+        Err(message) => Failure::new(Status::Panic, message!("Rust panicked: {message}")),
     };
     // SAFETY: forwarded from this function's contract.
-    unsafe { write_message(err, err_cap, &format!("{function}: {}", failure.message)) };
+    unsafe { write_message(err, err_cap, &[function, ": ", &failure.message]) };
     failure.status as i32
 }
 
@@ -201,35 +235,44 @@ pub fn boundary_value<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     catch_panic(body).unwrap_or(on_panic)
 }
 
-/// `message` cut to at most [`MYLIB_ERR_MAX_LEN`] bytes: a longer one keeps its start, cut at
-/// a character boundary, and ends with [`TRUNCATED`].
-fn bounded_message(message: &str) -> std::borrow::Cow<'_, str> {
-    if message.len() <= MYLIB_ERR_MAX_LEN {
-        return message.into();
-    }
-    let mut keep = MYLIB_ERR_MAX_LEN - TRUNCATED.len();
-    while !message.is_char_boundary(keep) {
-        keep -= 1;
-    }
-    format!("{}{TRUNCATED}", &message[..keep]).into()
-}
-
-/// Writes `message` (bounded by [`MYLIB_ERR_MAX_LEN`]) NUL-terminated into `err`, cut at a
-/// UTF-8 character boundary when `err_cap` is smaller still.
-unsafe fn write_message(err: *mut u8, err_cap: usize, message: &str) {
+/// Writes the concatenation of `parts` NUL-terminated into `err` without allocating (so a
+/// failure can always be reported, even out of memory): at most [`MYLIB_ERR_MAX_LEN`] bytes
+/// (a longer message keeps its start, cut at a character boundary, and ends with
+/// [`TRUNCATED`]), cut at a UTF-8 character boundary when `err_cap` is smaller still.
+unsafe fn write_message(err: *mut u8, err_cap: usize, parts: &[&str]) {
     if err.is_null() || err_cap == 0 {
         return;
     }
-    let message = bounded_message(message);
-    let mut len = message.len().min(err_cap - 1);
-    while !message.is_char_boundary(len) {
-        len -= 1;
+    let room = err_cap - 1;
+    let total: usize = parts.iter().map(|part| part.len()).sum();
+    let (body_limit, marker) = if total <= MYLIB_ERR_MAX_LEN {
+        (total, "")
+    } else {
+        (MYLIB_ERR_MAX_LEN - TRUNCATED.len(), TRUNCATED)
+    };
+    let mut written = 0;
+    // Copies as much of `text` as fits below `limit` (and `room`); true when all of it did.
+    let mut push = |text: &str, limit: usize| {
+        let mut len = text.len().min(limit.min(room) - written);
+        while !text.is_char_boundary(len) {
+            len -= 1;
+        }
+        // SAFETY: the caller guarantees `err_cap` writable bytes at `err`, and
+        // written + len <= room < err_cap.
+        unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), err.add(written), len) };
+        written += len;
+        len == text.len()
+    };
+    for part in parts {
+        if !push(part, body_limit) {
+            break;
+        }
     }
-    // SAFETY: the caller guarantees `err_cap` writable bytes at `err`; len + 1 <= err_cap.
-    unsafe {
-        std::ptr::copy_nonoverlapping(message.as_ptr(), err, len);
-        *err.add(len) = 0;
+    if !marker.is_empty() && body_limit <= room {
+        push(marker, MYLIB_ERR_MAX_LEN);
     }
+    // SAFETY: written <= room < err_cap.
+    unsafe { *err.add(written) = 0 };
 }
 
 /// Borrows `len` bytes at `ptr` as an input slice named `name`. NULL is accepted when
@@ -244,13 +287,13 @@ pub unsafe fn input_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<
     if ptr.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
-            format!("argument '{name}' is NULL but its length is {len}"),
+            message!("argument '{name}' is NULL but its length is {len}"),
         ));
     }
     if len > isize::MAX as usize {
         return Err(Failure::new(
             Status::InvalidArgument,
-            format!("length of '{name}' is too large: {len}"),
+            message!("length of '{name}' is too large: {len}"),
         ));
     }
     // SAFETY: non-NULL, length bounded by isize::MAX, validity guaranteed by the caller.
@@ -267,7 +310,7 @@ pub unsafe fn input_str<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'
     std::str::from_utf8(bytes).map_err(|error| {
         Failure::new(
             Status::InvalidUtf8,
-            format!("argument '{name}' is not valid UTF-8: {error}"),
+            message!("argument '{name}' is not valid UTF-8: {error}"),
         )
     })
 }
@@ -286,7 +329,7 @@ pub fn check_array<T>(
     if ptr.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
-            format!("argument '{name}' is NULL but its length is {len}"),
+            message!("argument '{name}' is NULL but its length is {len}"),
         ));
     }
     let bytes = len
@@ -295,13 +338,13 @@ pub fn check_array<T>(
         .ok_or_else(|| {
             Failure::new(
                 Status::InvalidArgument,
-                format!("length of '{name}' is too large: {len}"),
+                message!("length of '{name}' is too large: {len}"),
             )
         })?;
     if !ptr.is_aligned() {
         return Err(Failure::new(
             Status::InvalidArgument,
-            format!(
+            message!(
                 "argument '{name}' is not {}-byte aligned (address {ptr:p})",
                 align_of::<T>()
             ),
@@ -311,7 +354,7 @@ pub fn check_array<T>(
     let end = start.checked_add(bytes).ok_or_else(|| {
         Failure::new(
             Status::InvalidArgument,
-            format!("argument '{name}' wraps around the address space"),
+            message!("argument '{name}' wraps around the address space"),
         )
     })?;
     Ok(start..end)
@@ -353,13 +396,13 @@ pub unsafe fn output_bytes<'a>(
     if ptr.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
-            format!("argument '{name}' is NULL but its capacity is {cap}"),
+            message!("argument '{name}' is NULL but its capacity is {cap}"),
         ));
     }
     if cap > isize::MAX as usize {
         return Err(Failure::new(
             Status::InvalidArgument,
-            format!("capacity of '{name}' is too large: {cap}"),
+            message!("capacity of '{name}' is too large: {cap}"),
         ));
     }
     // SAFETY: non-NULL, bounded, exclusive access guaranteed by the caller.
@@ -371,21 +414,24 @@ pub fn require_out<T>(ptr: *mut T, name: &str) -> Result<(), Failure> {
     if ptr.is_null() {
         return Err(Failure::new(
             Status::NullArgument,
-            format!("out-param '{name}' is NULL"),
+            message!("out-param '{name}' is NULL"),
         ));
     }
     Ok(())
 }
 
-/// Hands `value` to the caller as a handle: writes `Box::into_raw(Box::new(value))` to
-/// `*out`. Ownership passes to the caller, who frees it exactly once with the export that
-/// calls [`handle_free`] for `T`.
+/// Hands `value` to the caller as a handle: writes `Box::into_raw` of a fallibly allocated
+/// box to `*out`. Ownership passes to the caller, who frees it exactly once with the export
+/// that calls [`handle_free`] for `T`. A failed allocation is `MYLIB_ERR_OUT_OF_MEMORY` and
+/// leaves `*out` unwritten.
 ///
 /// # Safety
 /// `out` must be non-NULL (checked earlier with [`require_out`]) and writable.
-pub unsafe fn hand_out<T>(out: *mut *mut T, value: T) {
+pub unsafe fn hand_out<T>(out: *mut *mut T, value: T) -> Result<(), Failure> {
+    let boxed = crate::core::try_box(value, "the handle")?;
     // SAFETY: forwarded from this function's contract.
-    unsafe { *out = Box::into_raw(Box::new(value)) };
+    unsafe { *out = Box::into_raw(boxed) };
+    Ok(())
 }
 
 /// Frees a handle made by [`hand_out`], dropping its value inside the panic boundary
@@ -424,7 +470,7 @@ pub unsafe fn handle_mut<'a, T>(handle: *mut T, name: &str) -> Result<&'a mut T,
 }
 
 fn null_handle(name: &str) -> Failure {
-    Failure::new(Status::NullArgument, format!("argument '{name}' is NULL"))
+    Failure::new(Status::NullArgument, message!("argument '{name}' is NULL"))
 }
 
 /// Where a text result went: its length in bytes and whether it is all ASCII (then the host
@@ -448,7 +494,9 @@ pub struct TextOut<'a> {
 }
 
 /// Checks the text-out arguments of an export before it computes anything, in this order:
-/// `out_info` non-NULL (`require_out`), `out` disjoint from each input `(name, ptr, len)`
+/// `out_info` non-NULL (`require_out`), `*out_info` disjoint from each input and from `out`
+/// (`MYLIB_ERR_INVALID_ARGUMENT` "arguments 'out_info' and '<name>' overlap: ..."), `out`
+/// disjoint from each input `(name, ptr, len)`
 /// (`MYLIB_ERR_INVALID_ARGUMENT` "arguments 'out' and '<name>' overlap: ..."), then `out`
 /// as [`output_bytes`] checks it (NULL with a capacity, capacity above `isize::MAX`). The
 /// overlap check compares raw addresses before any slice exists: an overlapping `&[u8]` and
@@ -467,18 +515,31 @@ pub unsafe fn text_out<'a>(
     inputs: &[(&str, *const u8, usize)],
 ) -> Result<TextOut<'a>, Failure> {
     require_out(out_info, "out_info")?;
-    let out_at = out as usize;
     let bounded = |len: usize| len > 0 && len <= isize::MAX as usize;
-    for &(name, input, input_len) in inputs {
-        let input_at = input as usize;
-        if bounded(input_len)
-            && bounded(out_cap)
-            && input_at < out_at.saturating_add(out_cap)
-            && out_at < input_at.saturating_add(input_len)
-        {
+    let overlap = |a: *const u8, a_len: usize, b: *const u8, b_len: usize| {
+        let (a, b) = (a as usize, b as usize);
+        bounded(a_len)
+            && bounded(b_len)
+            && a < b.saturating_add(b_len)
+            && b < a.saturating_add(a_len)
+    };
+    let info_len = size_of::<MylibTextOut>();
+    let written = [("out", out.cast_const(), out_cap)];
+    for &(name, input, input_len) in inputs.iter().chain(&written) {
+        if overlap(out_info.cast::<u8>(), info_len, input, input_len) {
             return Err(Failure::new(
                 Status::InvalidArgument,
-                format!(
+                message!(
+                    "arguments 'out_info' and '{name}' overlap: 'out_info' is written, it must be separate memory"
+                ),
+            ));
+        }
+    }
+    for &(name, input, input_len) in inputs {
+        if overlap(out, out_cap, input, input_len) {
+            return Err(Failure::new(
+                Status::InvalidArgument,
+                message!(
                     "arguments 'out' and '{name}' overlap: 'out' is written, it must be separate memory"
                 ),
             ));
@@ -545,7 +606,7 @@ impl TextOut<'_> {
                 };
                 return Err(Failure::new(
                     Status::BufferTooSmall,
-                    format!(
+                    message!(
                         "argument 'out' holds {} bytes, {needed} needed",
                         self.out_cap
                     ),
@@ -701,6 +762,41 @@ mod tests {
     }
 
     #[test]
+    fn get_result_refuses_out_info_overlapping_text_or_out() {
+        // Aligned memory for a MylibTextOut, whose bytes also serve as `text` or `out`.
+        let mut cells = [MylibTextOut { len: 0, ascii: 0 }; 4];
+        let bytes = cells.as_mut_ptr().cast::<u8>();
+        let size = size_of_val(&cells);
+        unsafe { std::ptr::write_bytes(bytes, b'a', size) };
+        let info = unsafe { cells.as_mut_ptr().add(1) };
+        let mut out = [0u8; 256];
+        let mut err = [0u8; 256];
+        let err_at = err.as_mut_ptr();
+        let call = |text: *const u8, text_len, out: *mut u8, out_cap| unsafe {
+            text::mylib_get_result(text, text_len, out, out_cap, info, err_at, err.len())
+        };
+        let status = call(bytes, size, out.as_mut_ptr(), out.len());
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert_eq!(
+            message_of(&err),
+            "mylib_get_result: arguments 'out_info' and 'text' overlap: 'out_info' is written, it must be separate memory"
+        );
+        let status = call(std::ptr::null(), 0, bytes, size);
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert!(message_of(&err).contains("arguments 'out_info' and 'out' overlap"));
+        assert!(out.iter().all(|&b| b == 0), "out untouched");
+        // Next to the text, not inside it: accepted.
+        let first = cells.as_ptr().cast::<u8>();
+        let status = call(
+            first,
+            size_of::<MylibTextOut>(),
+            out.as_mut_ptr(),
+            out.len(),
+        );
+        assert_eq!(status, Status::Ok as i32);
+    }
+
+    #[test]
     fn text_out_rejects_overlap_before_the_out_checks() {
         let mut memory = [b'x'; 16];
         let mut info = MylibTextOut { len: 7, ascii: 7 };
@@ -786,7 +882,7 @@ mod tests {
     #[test]
     fn handles_round_trip_and_null() {
         let mut handle: *mut String = std::ptr::null_mut();
-        unsafe { hand_out(&mut handle, String::from("abc")) };
+        unsafe { hand_out(&mut handle, String::from("abc")) }.unwrap();
         assert!(!handle.is_null());
         assert_eq!(unsafe { handle_ref(handle, "h") }.expect("live"), "abc");
         unsafe { handle_mut(handle, "h") }.expect("live").push('d');
@@ -804,6 +900,38 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_handle_allocation_is_out_of_memory_not_an_abort() {
+        let mut handle: *mut [u64; 16] = std::ptr::null_mut();
+        let error = crate::core::test_alloc::with_limit(64, || unsafe {
+            hand_out(&mut handle, [7u64; 16])
+        })
+        .expect_err("a 128-byte handle above a 64-byte limit");
+        assert_eq!(error.status, Status::OutOfMemory);
+        assert!(error.message.contains("out of memory"), "{}", error.message);
+        assert!(handle.is_null(), "out-param written on failure");
+    }
+
+    #[test]
+    fn a_failed_message_allocation_falls_back_to_a_static_message() {
+        let detail = "x".repeat(100);
+        let lost = crate::core::test_alloc::with_limit(16, || message!("argument: {detail}"));
+        assert_eq!(lost, MESSAGE_LOST);
+        assert_eq!(message!("argument: {}", 5), "argument: 5");
+        // The whole failure path allocates nothing: boundary writes the parts into `err`.
+        let mut err = [0xffu8; 256];
+        let status = crate::core::test_alloc::with_limit(0, || unsafe {
+            boundary("f", err.as_mut_ptr(), err.len(), || {
+                Err(Failure::new(
+                    Status::InvalidArgument,
+                    message!("bad {detail}"),
+                ))
+            })
+        });
+        assert_eq!(status, Status::InvalidArgument as i32);
+        assert_eq!(message_of(&err), format!("f: {MESSAGE_LOST}"));
+    }
+
+    #[test]
     fn handle_free_catches_a_panicking_drop() {
         struct Bomb;
         impl Drop for Bomb {
@@ -812,7 +940,7 @@ mod tests {
             }
         }
         let mut handle: *mut Bomb = std::ptr::null_mut();
-        unsafe { hand_out(&mut handle, Bomb) };
+        unsafe { hand_out(&mut handle, Bomb) }.unwrap();
         unsafe { handle_free(handle) };
     }
 

@@ -1,5 +1,6 @@
 //! Exports for the numeric kernels: `mylib_stats` (struct out-param) and `mylib_histogram`.
 
+use super::message;
 use super::{Failure, Status, boundary, check_array, input_slice, require_out};
 use crate::core::stats::{self, HistogramError};
 
@@ -103,7 +104,7 @@ pub unsafe extern "C" fn mylib_histogram(
                 HistogramError::NoBins => Failure::new(Status::InvalidArgument, "argument 'bins' has no bins"),
                 HistogramError::BadRange => Failure::new(
                     Status::InvalidArgument,
-                    format!("arguments 'min' and 'max' must be finite with min < max, got {min} and {max}"),
+                    message!("arguments 'min' and 'max' must be finite with min < max, got {min} and {max}"),
                 ),
             })?;
             *out_counted = counted;

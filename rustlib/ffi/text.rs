@@ -14,9 +14,11 @@ pub use super::MylibTextOut;
 ///   NOT NUL-terminated; its length goes to `out_info->len`.
 /// - `*out_info`: written on `MYLIB_OK` (bytes written, ASCII or not) and on
 ///   `MYLIB_ERR_BUFFER_TOO_SMALL` (`len` = bytes needed, `ascii` = 0; `out` is then untouched):
-///   grow the buffer and call again.
+///   grow the buffer and call again. Must not overlap `text` or `out` (checked:
+///   `MYLIB_ERR_INVALID_ARGUMENT`, nothing written).
 /// - Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_info`, or `text`/`out` NULL with a length),
-///   `MYLIB_ERR_INVALID_ARGUMENT` (`out` overlaps `text`, length too large),
+///   `MYLIB_ERR_INVALID_ARGUMENT` (`out` overlaps `text`, `*out_info` overlaps `text` or
+///   `out`, length too large),
 ///   `MYLIB_ERR_INVALID_UTF8`, `MYLIB_ERR_BUFFER_TOO_SMALL` (`out_info->len` = bytes needed),
 ///   `MYLIB_ERR_PANIC`. No allocation.
 ///

@@ -35,7 +35,8 @@ pub struct MylibWordCounter {
 /// `mylib_word_counter_free`. A counter is used by one thread at a time. After a call on it
 /// returned `MYLIB_ERR_PANIC` or `MYLIB_ERR_OUT_OF_MEMORY`, its counts may be partial.
 ///
-/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_counter`), `MYLIB_ERR_PANIC`.
+/// Errors: `MYLIB_ERR_NULL_ARGUMENT` (`out_counter`), `MYLIB_ERR_OUT_OF_MEMORY` (the handle
+/// could not be allocated; `*out_counter` unwritten), `MYLIB_ERR_PANIC`.
 ///
 /// # Safety
 /// `out_counter` must point to a writable pointer; `err` NULL or `err_cap` writable bytes.
@@ -51,7 +52,7 @@ pub unsafe extern "C" fn mylib_word_counter_new(
         boundary("mylib_word_counter_new", err, err_cap, || {
             require_out(out_counter, "out_counter")?;
             let counter = WordCounter::new(lowercase);
-            hand_out(out_counter, MylibWordCounter { counter });
+            hand_out(out_counter, MylibWordCounter { counter })?;
             Ok(())
         })
     }
