@@ -1,0 +1,147 @@
+// Every fenced code block of README.md and docs/**/*.md is checked by its tag (test/docs/blocks.ts
+// lists the convention) or names the test that checks it; problems point at the Markdown line.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
+// @ts-expect-error plain .mjs without types
+import { SIZES_DOC, readSizes, sizesProblems } from '../../scripts/package/lib.mjs';
+import { type Block, extractBlocks, readDocBlocks, tagProblems } from './blocks.ts';
+import { checkC, checkConsole, checkPython, checkTypeScript, scratchDir } from './checks.ts';
+import { hostPackageSizes, mainPackageSizes } from './package-sizes.ts';
+import { commandLines, commandProblems, readRepository, readTranscript } from './shell.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
+const TOP_LEVEL = [
+  ...new Set(
+    execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((file) => file.split('/')[0] as string),
+  ),
+];
+const repo = readRepository(ROOT, TOP_LEVEL);
+
+const BLOCKS = readDocBlocks(ROOT);
+const checked = BLOCKS.filter((b) => b.checkedBy === undefined);
+const tagged = (...tags: string[]) => checked.filter((b) => tags.includes(b.tag));
+
+/** Problems of the shell blocks: npm scripts, npx commands and repository paths they name. */
+function shellProblems(blocks: Block[]): string[] {
+  return blocks.flatMap((block) => {
+    const lines = block.tag === 'console' ? readTranscript(block).map((s) => ({ line: s.line, text: s.command })) : commandLines(block.body, block.line + 1);
+    return lines.flatMap((line) => commandProblems(line, block.file, repo));
+  });
+}
+
+const dirs: string[] = [];
+const scratch = (name: string) => {
+  const dir = scratchDir(ROOT, name);
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the code blocks of README.md and docs/', () => {
+  it('are tagged with a checked language or text, or name the test that checks them', () => {
+    expect(BLOCKS.length).toBeGreaterThan(40);
+    expect(BLOCKS.flatMap(tagProblems)).toEqual([]);
+  });
+
+  it('handed to another test: the test exists and reads that page', () => {
+    const problems = BLOCKS.filter((b) => b.checkedBy !== undefined).flatMap((b) => {
+      const test = join(ROOT, b.checkedBy as string);
+      if (!existsSync(test)) return [`${b.file}:${b.line}: checked-by ${b.checkedBy}: no such file`];
+      const source = readFileSync(test, 'utf8');
+      const page = basename(b.file);
+      return source.includes(page) ? [] : [`${b.file}:${b.line}: ${b.checkedBy} never names ${page}`];
+    });
+    expect(BLOCKS.some((b) => b.checkedBy !== undefined)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('ts: type-checked in one tsc run; `ts run` programs run', () => {
+    const blocks = tagged('ts', 'typescript');
+    expect(blocks.some((b) => b.flags.includes('run'))).toBe(true);
+    expect(checkTypeScript(ROOT, blocks, scratch('ts'))).toEqual([]);
+  }, 120_000);
+
+  it('c: compiled with -Wall -Wextra -Werror -std=c11 against include/mylib.h; `c run` programs linked and run', () => {
+    const blocks = tagged('c');
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(existsSync(LIBRARY), `${LIBRARY}: run npm run build`).toBe(true);
+    expect(checkC(ROOT, blocks, scratch('c'), LIBRARY)).toEqual([]);
+  }, 60_000);
+
+  it('python: run with the ctypes client', () => {
+    const blocks = tagged('python');
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(checkPython(ROOT, blocks, scratch('python'))).toEqual([]);
+  }, 60_000);
+
+  it('sh, bash, console: every npm script, npx command and repository path named exists', () => {
+    expect(shellProblems(tagged('sh', 'bash', 'console'))).toEqual([]);
+  });
+
+  it('console: each transcript command prints what the transcript shows', async () => {
+    const blocks = tagged('console');
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(await checkConsole(ROOT, blocks)).toEqual([]);
+  }, 120_000);
+
+  it("docs/packaging.md's size table: the main package and the host's platform package as npm run package makes them", () => {
+    const documented = readSizes(readFileSync(SIZES_DOC, 'utf8')) as Array<{ name: string }>;
+    const actual = [mainPackageSizes(ROOT), hostPackageSizes()].filter((s) => s !== undefined);
+    expect(actual.length).toBe(2);
+    const rows = documented.filter((d) => actual.some((a) => a.name === d.name));
+    expect(sizesProblems(rows, actual)).toEqual([]);
+  }, 60_000);
+});
+
+describe('the checks fail on a broken block', () => {
+  const page = (markdown: string) => extractBlocks(markdown, 'docs/broken.md');
+
+  it('untagged, unknown tags and flags', () => {
+    const blocks = page('```\nx\n```\n\n```rust\nfn f() {}\n```\n\n```ts fast\nx\n```\n\n<!-- checked-by: test/x.test.ts -->\n```rust\nfn f() {}\n```\n');
+    expect(blocks.flatMap(tagProblems)).toEqual([
+      expect.stringMatching(/^docs\/broken\.md:1: untagged block/),
+      expect.stringMatching(/^docs\/broken\.md:5: unknown tag 'rust'/),
+      "docs/broken.md:9: unknown flag 'fast' for ts (allowed: run)",
+    ]);
+  });
+
+  it('ts: a type error at its Markdown line; a program that throws', () => {
+    const blocks = page("# T\n\n```ts\nimport { levenshtein } from 'mylib-rust';\nlevenshtein('a');\n```\n\n```ts run\nthrow new Error('boom');\n```\n");
+    const problems = checkTypeScript(ROOT, blocks, scratch('ts-broken'));
+    expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:5:1: error TS2554: Expected 2 arguments, but got 1\./), expect.stringMatching(/^docs\/broken\.md:8: the program exited 1:[\s\S]*boom/)]);
+  }, 60_000);
+
+  it('c: too few arguments to mylib_levenshtein', () => {
+    const c = '#include <stdint.h>\n#include "mylib.h"\nint f(void) {\n    uint64_t d;\n    return mylib_levenshtein((const uint8_t *)"a", 1, (const uint8_t *)"b", 1, &d, 0, 0);\n}\n';
+    const problems = checkC(ROOT, page(`\`\`\`c\n${c}\`\`\`\n`), scratch('c-broken'), LIBRARY);
+    expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:1: cc [\s\S]*docs\/broken\.md:6:\d+: error: too few arguments to function .?mylib_levenshtein/)]);
+  });
+
+  it('python: an exception at its Markdown line', () => {
+    const problems = checkPython(ROOT, page('```python\nimport mylib\nmylib.no_such_function()\n```\n'), scratch('python-broken'));
+    expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:1: python3 exited 1:[\s\S]*docs\/broken\.md:3[\s\S]*no_such_function/)]);
+  });
+
+  it('sh and console: a missing npm script, npx command or path; output that differs', async () => {
+    const blocks = page('```sh\nnpm run no-such-script   # npm run demo\nnpx no-such-bin\ntsx examples/no-such-file.ts\nnpm run demo -- examples/demo.ts\n```\n\n```console\n$ echo 1\n2\n$ echo /tmp\n~3\n```\n');
+    expect(shellProblems(blocks)).toEqual([
+      "docs/broken.md:2: npm script 'no-such-script' does not exist in package.json",
+      "docs/broken.md:3: npx no-such-bin: no such command in node_modules/.bin or the package's bin",
+      'docs/broken.md:4: examples/no-such-file.ts: no such path in the repository',
+    ]);
+    expect(await checkConsole(ROOT, blocks.filter((b) => b.tag === 'console'))).toEqual([
+      "docs/broken.md:9: 'echo 1' printed:\n1\nthe transcript shows:\n2",
+      "docs/broken.md:11: 'echo /tmp' printed:\n/tmp\nthe transcript shows:\n~3",
+    ]);
+  });
+});
