@@ -125,7 +125,7 @@ export function readTranscript(block: Block): TranscriptStep[] {
 export function outputMatches(expected: string[], actual: string, root: string): boolean {
   const lines = actual
     .replaceAll(root.replace(/\/$/, ''), '/path/to/mylib-rust')
-    .replace(/^(> .*\n)+\n/gm, '')
+    .replace(/^\n*(> .*\n)+\n/, '')
     .replace(/\n+$/, '')
     .split('\n');
   if (lines.length !== expected.length) return false;
