@@ -76,10 +76,14 @@ export function tagProblems(block: Block): string[] {
   if (block.checkedBy !== undefined) return block.tag === '' ? [`${where}: untagged block (checked by ${block.checkedBy}: tag it with its language)`] : [];
   if (block.tag === '') return [`${where}: untagged block: tag it with one of ${CHECKED_TAGS.join(', ')} (text for illustration)`];
   if (!(CHECKED_TAGS as readonly string[]).includes(block.tag)) {
-    return [`${where}: unknown tag '${block.tag}': use one of ${CHECKED_TAGS.join(', ')} (text for illustration), or name the test that checks it (<!-- checked-by: ... -->)`];
+    return [
+      `${where}: unknown tag '${block.tag}': use one of ${CHECKED_TAGS.join(', ')} (text for illustration), or name the test that checks it (<!-- checked-by: ... -->)`,
+    ];
   }
   const allowed = FLAGS[block.tag] ?? [];
-  return block.flags.filter((flag) => !allowed.includes(flag)).map((flag) => `${where}: unknown flag '${flag}' for ${block.tag} (allowed: ${allowed.join(', ') || 'none'})`);
+  return block.flags
+    .filter((flag) => !allowed.includes(flag))
+    .map((flag) => `${where}: unknown flag '${flag}' for ${block.tag} (allowed: ${allowed.join(', ') || 'none'})`);
 }
 
 /** The blocks of every documentation file under `root`. */

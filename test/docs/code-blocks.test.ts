@@ -16,7 +16,8 @@ import { commandLines, commandProblems, readRepository, readTranscript } from '.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Running the blocks needs bash, cc, python3 and curl, and the transcripts show a Linux x64 run.
 const LINUX_X64 = process.platform === 'linux' && process.arch === 'x64';
-if (!LINUX_X64) console.warn(`code-blocks.test.ts: running C, Python and console blocks and the size table SKIPPED on ${process.platform}-${process.arch} (Linux x64 only)`);
+if (!LINUX_X64)
+  console.warn(`code-blocks.test.ts: running C, Python and console blocks and the size table SKIPPED on ${process.platform}-${process.arch} (Linux x64 only)`);
 const LIBRARY = join(ROOT, 'artifacts', libraryFileName(hostPlatform()));
 const TOP_LEVEL = [
   ...new Set(
@@ -50,7 +51,7 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the code blocks of README.md and docs/', () => {
+describe.concurrent('the code blocks of README.md and docs/', () => {
   it('are tagged with a checked language or text, or name the test that checks them', () => {
     expect(BLOCKS.length).toBeGreaterThan(40);
     expect(BLOCKS.flatMap(tagProblems)).toEqual([]);
@@ -68,47 +69,63 @@ describe('the code blocks of README.md and docs/', () => {
     expect(problems).toEqual([]);
   });
 
-  it('ts: type-checked in one tsc run; `ts run` programs run', () => {
+  it('ts: type-checked in one tsc run; `ts run` programs run', async () => {
     const blocks = tagged('ts', 'typescript');
     expect(blocks.some((b) => b.flags.includes('run'))).toBe(true);
-    expect(checkTypeScript(ROOT, blocks, scratch('ts'))).toEqual([]);
+    expect(await checkTypeScript(ROOT, blocks, scratch('ts'))).toEqual([]);
   }, 120_000);
 
-  it.runIf(LINUX_X64)('c: compiled with -Wall -Wextra -Werror -std=c11 against include/mylib.h; `c run` programs linked and run', () => {
-    const blocks = tagged('c');
-    expect(blocks.length).toBeGreaterThan(0);
-    expect(existsSync(LIBRARY), `${LIBRARY}: run npm run build`).toBe(true);
-    expect(checkC(ROOT, blocks, scratch('c'), LIBRARY)).toEqual([]);
-  }, 60_000);
+  it.runIf(LINUX_X64)(
+    'c: compiled with -Wall -Wextra -Werror -std=c11 against include/mylib.h; `c run` programs linked and run',
+    async () => {
+      const blocks = tagged('c');
+      expect(blocks.length).toBeGreaterThan(0);
+      expect(existsSync(LIBRARY), `${LIBRARY}: run npm run build`).toBe(true);
+      expect(await checkC(ROOT, blocks, scratch('c'), LIBRARY)).toEqual([]);
+    },
+    120_000,
+  );
 
-  it.runIf(LINUX_X64)('python: run with the ctypes client', () => {
-    const blocks = tagged('python');
-    expect(blocks.length).toBeGreaterThan(0);
-    expect(checkPython(ROOT, blocks, scratch('python'))).toEqual([]);
-  }, 60_000);
+  it.runIf(LINUX_X64)(
+    'python: run with the ctypes client',
+    async () => {
+      const blocks = tagged('python');
+      expect(blocks.length).toBeGreaterThan(0);
+      expect(await checkPython(ROOT, blocks, scratch('python'))).toEqual([]);
+    },
+    120_000,
+  );
 
   it('sh, bash, console: every npm script, npx command and repository path named exists', () => {
     expect(shellProblems(tagged('sh', 'bash', 'console'))).toEqual([]);
   });
 
-  it.runIf(LINUX_X64)('console: each transcript command prints what the transcript shows', async () => {
-    const blocks = tagged('console');
-    expect(blocks.length).toBeGreaterThan(0);
-    expect(await checkConsole(ROOT, blocks)).toEqual([]);
-  }, 120_000);
+  it.runIf(LINUX_X64)(
+    'console: each transcript command prints what the transcript shows',
+    async () => {
+      const blocks = tagged('console');
+      expect(blocks.length).toBeGreaterThan(0);
+      expect(await checkConsole(ROOT, blocks)).toEqual([]);
+    },
+    120_000,
+  );
 
-  it.runIf(LINUX_X64)("docs/packaging.md's size table: the main package and the host's platform package as npm run package makes them", () => {
-    const documented = readSizes(readFileSync(SIZES_DOC, 'utf8')) as Array<{ name: string }>;
-    const actual = [mainPackageSizes(ROOT), hostPackageSizes()].filter((s) => s !== undefined);
-    expect(actual.length).toBe(2);
-    const rows = documented.filter((d) => actual.some((a) => a.name === d.name));
-    expect(sizesProblems(rows, actual)).toEqual([]);
-  }, 60_000);
+  it.runIf(LINUX_X64)(
+    "docs/packaging.md's size table: the main package and the host's platform package as npm run package makes them",
+    async () => {
+      const documented = readSizes(readFileSync(SIZES_DOC, 'utf8')) as Array<{ name: string }>;
+      const actual = (await Promise.all([mainPackageSizes(ROOT), hostPackageSizes()])).filter((s) => s !== undefined);
+      expect(actual.length).toBe(2);
+      const rows = documented.filter((d) => actual.some((a) => a.name === d.name));
+      expect(sizesProblems(rows, actual)).toEqual([]);
+    },
+    120_000,
+  );
 });
 
-describe.runIf(LINUX_X64)('the checks fail on a broken block', () => {
-  const page = (markdown: string) => extractBlocks(markdown, 'docs/broken.md');
+const page = (markdown: string) => extractBlocks(markdown, 'docs/broken.md');
 
+describe('the tag convention', () => {
   it('untagged, unknown tags and flags', () => {
     const blocks = page('```\nx\n```\n\n```rust\nfn f() {}\n```\n\n```ts fast\nx\n```\n\n<!-- checked-by: test/x.test.ts -->\n```rust\nfn f() {}\n```\n');
     expect(blocks.flatMap(tagProblems)).toEqual([
@@ -117,34 +134,46 @@ describe.runIf(LINUX_X64)('the checks fail on a broken block', () => {
       "docs/broken.md:9: unknown flag 'fast' for ts (allowed: run)",
     ]);
   });
+});
 
-  it('ts: a type error at its Markdown line; a program that throws', () => {
+describe.runIf(LINUX_X64).concurrent('the checks fail on a broken block', () => {
+  it('ts: a type error at its Markdown line; a program that throws', async () => {
     const blocks = page("# T\n\n```ts\nimport { levenshtein } from 'mylib-rust';\nlevenshtein('a');\n```\n\n```ts run\nthrow new Error('boom');\n```\n");
-    const problems = checkTypeScript(ROOT, blocks, scratch('ts-broken'));
-    expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:5:1: error TS2554: Expected 2 arguments, but got 1\./), expect.stringMatching(/^docs\/broken\.md:8: the program exited 1:[\s\S]*boom/)]);
-  }, 60_000);
+    const problems = await checkTypeScript(ROOT, blocks, scratch('ts-broken'));
+    expect(problems).toEqual([
+      expect.stringMatching(/^docs\/broken\.md:5:1: error TS2554: Expected 2 arguments, but got 1\./),
+      expect.stringMatching(/^docs\/broken\.md:8: the program exited 1:[\s\S]*boom/),
+    ]);
+  }, 120_000);
 
-  it('c: too few arguments to mylib_levenshtein', () => {
-    const c = '#include <stdint.h>\n#include "mylib.h"\nint f(void) {\n    uint64_t d;\n    return mylib_levenshtein((const uint8_t *)"a", 1, (const uint8_t *)"b", 1, &d, 0, 0);\n}\n';
-    const problems = checkC(ROOT, page(`\`\`\`c\n${c}\`\`\`\n`), scratch('c-broken'), LIBRARY);
-    expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:1: cc [\s\S]*docs\/broken\.md:6:\d+: error: too few arguments to function .?mylib_levenshtein/)]);
-  });
+  it('c: too few arguments to mylib_levenshtein', async () => {
+    const c =
+      '#include <stdint.h>\n#include "mylib.h"\nint f(void) {\n    uint64_t d;\n    return mylib_levenshtein((const uint8_t *)"a", 1, (const uint8_t *)"b", 1, &d, 0, 0);\n}\n';
+    const problems = await checkC(ROOT, page(`\`\`\`c\n${c}\`\`\`\n`), scratch('c-broken'), LIBRARY);
+    expect(problems).toEqual([
+      expect.stringMatching(/^docs\/broken\.md:1: cc [\s\S]*docs\/broken\.md:6:\d+: error: too few arguments to function .?mylib_levenshtein/),
+    ]);
+  }, 120_000);
 
-  it('python: an exception at its Markdown line', () => {
-    const problems = checkPython(ROOT, page('```python\nimport mylib\nmylib.no_such_function()\n```\n'), scratch('python-broken'));
+  it('python: an exception at its Markdown line', async () => {
+    const problems = await checkPython(ROOT, page('```python\nimport mylib\nmylib.no_such_function()\n```\n'), scratch('python-broken'));
     expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:1: python3 exited 1:[\s\S]*docs\/broken\.md:3[\s\S]*no_such_function/)]);
-  });
+  }, 120_000);
 
   it('sh and console: a missing npm script, npx command or path; output that differs', async () => {
-    const blocks = page('```sh\nnpm run no-such-script   # npm run demo\nnpx no-such-bin\ntsx examples/no-such-file.ts\nnpm run demo -- examples/demo.ts\n```\n\n```console\n$ echo 1\n2\n$ echo /tmp\n~3\n```\n');
+    const blocks = page(
+      '```sh\nnpm run no-such-script   # npm run demo\nnpx no-such-bin\ntsx examples/no-such-file.ts\nnpm run demo -- examples/demo.ts\n```\n\n```console\n$ echo 1\n2\n$ echo /tmp\n~3\n```\n',
+    );
     expect(shellProblems(blocks)).toEqual([
       "docs/broken.md:2: npm script 'no-such-script' does not exist in package.json",
       "docs/broken.md:3: npx no-such-bin: no such command in node_modules/.bin or the package's bin",
       'docs/broken.md:4: examples/no-such-file.ts: no such path in the repository',
     ]);
-    expect(await checkConsole(ROOT, blocks.filter((b) => b.tag === 'console'))).toEqual([
-      "docs/broken.md:9: 'echo 1' printed:\n1\nthe transcript shows:\n2",
-      "docs/broken.md:11: 'echo /tmp' printed:\n/tmp\nthe transcript shows:\n~3",
-    ]);
+    expect(
+      await checkConsole(
+        ROOT,
+        blocks.filter((b) => b.tag === 'console'),
+      ),
+    ).toEqual(["docs/broken.md:9: 'echo 1' printed:\n1\nthe transcript shows:\n2", "docs/broken.md:11: 'echo /tmp' printed:\n/tmp\nthe transcript shows:\n~3"]);
   });
 });

@@ -3,11 +3,11 @@
 // `npm run package` stages them (scripts/package/lib.mjs: rootPackFiles, publishedManifest,
 // platformFiles) and measured with `npm pack --dry-run --json`, which reports the same
 // entryCount, size and unpackedSize the script writes into the table.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
+import { exec } from './checks.ts';
 import {
   LICENSE_FILE,
   PACKAGE_NAME,
@@ -29,8 +29,8 @@ export interface Sizes {
   unpacked: number;
 }
 
-function packDryRun(dir: string): Sizes {
-  const r = spawnSync('npm', ['pack', dir, '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' });
+async function packDryRun(dir: string): Promise<Sizes> {
+  const r = await exec('npm', ['pack', dir, '--dry-run', '--json', '--ignore-scripts']);
   if (r.status !== 0) throw new Error(`npm pack --dry-run ${dir} exited ${r.status}: ${r.stderr}`);
   const [info] = JSON.parse(r.stdout) as [{ name: string; entryCount: number; size: number; unpackedSize: number }];
   return { name: info.name, files: info.entryCount, packed: info.size, unpacked: info.unpackedSize };
@@ -48,7 +48,7 @@ function currentPackFiles(root: string): string[] {
 }
 
 /** The main package's sizes: the root's files, the package README, the published manifest. */
-export function mainPackageSizes(root: string): Sizes {
+export async function mainPackageSizes(root: string): Promise<Sizes> {
   const staging = mkdtempSync(join(tmpdir(), 'mylib-docs-pack-'));
   try {
     for (const file of currentPackFiles(root)) {
@@ -59,7 +59,7 @@ export function mainPackageSizes(root: string): Sizes {
     copyFileSync(PACKAGE_README, join(staging, 'README.md'));
     const names = (PLATFORM_TARGETS as Array<{ name: string }>).map((p) => p.name);
     writeFileSync(join(staging, 'package.json'), `${JSON.stringify(publishedManifest(rootManifest(), names), null, 2)}\n`);
-    return packDryRun(staging);
+    return await packDryRun(staging);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -70,7 +70,7 @@ export function mainPackageSizes(root: string): Sizes {
  * and README of the script's size (a few hundred bytes of a tarball of hundreds of KiB; the
  * comparison allows 5%). Undefined when the host has no platform package or no built library.
  */
-export function hostPackageSizes(): Sizes | undefined {
+export async function hostPackageSizes(): Promise<Sizes | undefined> {
   const fileName = libraryFileName(hostPlatform());
   const target = (PLATFORM_TARGETS as Array<{ name: string; fileName: string; tag: string }>).find((p) => p.fileName === fileName);
   const library = join(artifactsDir as string, fileName);
@@ -80,10 +80,21 @@ export function hostPackageSizes(): Sizes | undefined {
     copyFileSync(library, join(staging, fileName));
     copyFileSync(LICENSE_FILE, join(staging, 'LICENSE'));
     const { version, license, repository } = rootManifest() as { version: string; license: string; repository: unknown };
-    const manifest = { name: target.name, version, license, repository, description: `The prebuilt ${target.tag} native library of ${PACKAGE_NAME}.`, main: fileName, files: [fileName] };
+    const manifest = {
+      name: target.name,
+      version,
+      license,
+      repository,
+      description: `The prebuilt ${target.tag} native library of ${PACKAGE_NAME}.`,
+      main: fileName,
+      files: [fileName],
+    };
     writeFileSync(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    writeFileSync(join(staging, 'README.md'), `# ${target.name}\n\nThe prebuilt native library of ${PACKAGE_NAME} for \`${target.tag}\`: \`${fileName}\`.\n`.repeat(3));
-    return packDryRun(staging);
+    writeFileSync(
+      join(staging, 'README.md'),
+      `# ${target.name}\n\nThe prebuilt native library of ${PACKAGE_NAME} for \`${target.tag}\`: \`${fileName}\`.\n`.repeat(3),
+    );
+    return await packDryRun(staging);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

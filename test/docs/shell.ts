@@ -74,7 +74,8 @@ export function commandProblems(command: CommandLine, file: string, repo: Reposi
   w.forEach((word, i) => {
     if (word === 'npm') {
       const verb = w[i + 1];
-      const script = verb === 'run' || verb === 'run-script' ? w.slice(i + 2).find((x) => !x.startsWith('-')) : verb === 'start' || verb === 'test' ? verb : undefined;
+      const script =
+        verb === 'run' || verb === 'run-script' ? w.slice(i + 2).find((x) => !x.startsWith('-')) : verb === 'start' || verb === 'test' ? verb : undefined;
       if (script !== undefined && !Object.hasOwn(repo.scripts, script)) problems.push(`${where}: npm script '${script}' does not exist in package.json`);
     }
     if (word === 'npx') {
