@@ -123,57 +123,49 @@ describe.concurrent('the code blocks of README.md and docs/', () => {
   );
 });
 
-const page = (markdown: string) => extractBlocks(markdown, 'docs/broken.md');
+const FIXTURE = 'test/docs/fixtures/broken.md';
+const broken = extractBlocks(readFileSync(join(ROOT, FIXTURE), 'utf8'), FIXTURE);
+const brokenTagged = (tag: string) => broken.filter((b) => b.tag === tag && b.checkedBy === undefined && tagProblems(b).length === 0);
 
 describe('the tag convention', () => {
-  it('untagged, unknown tags and flags', () => {
-    const blocks = page('```\nx\n```\n\n```rust\nfn f() {}\n```\n\n```ts fast\nx\n```\n\n<!-- checked-by: test/x.test.ts -->\n```rust\nfn f() {}\n```\n');
-    expect(blocks.flatMap(tagProblems)).toEqual([
-      expect.stringMatching(/^docs\/broken\.md:1: untagged block/),
-      expect.stringMatching(/^docs\/broken\.md:5: unknown tag 'rust'/),
-      "docs/broken.md:9: unknown flag 'fast' for ts (allowed: run)",
+  it('refuses untagged blocks, unknown tags and flags; allows any tag checked by another test', () => {
+    expect(broken.flatMap(tagProblems)).toEqual([
+      expect.stringMatching(/^test\/docs\/fixtures\/broken\.md:8: untagged block/),
+      expect.stringMatching(/^test\/docs\/fixtures\/broken\.md:14: unknown tag 'rust'/),
+      "test/docs/fixtures/broken.md:20: unknown flag 'fast' for ts (allowed: run)",
     ]);
   });
 });
 
-describe.runIf(LINUX_X64).concurrent('the checks fail on a broken block', () => {
+describe.runIf(LINUX_X64).concurrent('the checks fail on a broken block (test/docs/fixtures/broken.md)', () => {
   it('ts: a type error at its Markdown line; a program that throws', async () => {
-    const blocks = page("# T\n\n```ts\nimport { levenshtein } from 'mylib-rust';\nlevenshtein('a');\n```\n\n```ts run\nthrow new Error('boom');\n```\n");
-    const problems = await checkTypeScript(ROOT, blocks, scratch('ts-broken'));
-    expect(problems).toEqual([
-      expect.stringMatching(/^docs\/broken\.md:5:1: error TS2554: Expected 2 arguments, but got 1\./),
-      expect.stringMatching(/^docs\/broken\.md:8: the program exited 1:[\s\S]*boom/),
+    expect(await checkTypeScript(ROOT, brokenTagged('ts'), scratch('ts-broken'))).toEqual([
+      expect.stringMatching(/^test\/docs\/fixtures\/broken\.md:35:1: error TS2554: Expected 2 arguments, but got 1\./),
+      expect.stringMatching(/^test\/docs\/fixtures\/broken\.md:40: the program exited 1:[\s\S]*boom/),
     ]);
   }, 120_000);
 
   it('c: too few arguments to mylib_levenshtein', async () => {
-    const c =
-      '#include <stdint.h>\n#include "mylib.h"\nint f(void) {\n    uint64_t d;\n    return mylib_levenshtein((const uint8_t *)"a", 1, (const uint8_t *)"b", 1, &d, 0, 0);\n}\n';
-    const problems = await checkC(ROOT, page(`\`\`\`c\n${c}\`\`\`\n`), scratch('c-broken'), LIBRARY);
-    expect(problems).toEqual([
-      expect.stringMatching(/^docs\/broken\.md:1: cc [\s\S]*docs\/broken\.md:6:\d+: error: too few arguments to function .?mylib_levenshtein/),
+    expect(await checkC(ROOT, brokenTagged('c'), scratch('c-broken'), LIBRARY)).toEqual([
+      expect.stringMatching(/^test\/docs\/fixtures\/broken\.md:46: cc [\s\S]*broken\.md:52:\d+: error: too few arguments to function .?mylib_levenshtein/),
     ]);
   }, 120_000);
 
   it('python: an exception at its Markdown line', async () => {
-    const problems = await checkPython(ROOT, page('```python\nimport mylib\nmylib.no_such_function()\n```\n'), scratch('python-broken'));
-    expect(problems).toEqual([expect.stringMatching(/^docs\/broken\.md:1: python3 exited 1:[\s\S]*docs\/broken\.md:3[\s\S]*no_such_function/)]);
+    expect(await checkPython(ROOT, brokenTagged('python'), scratch('python-broken'))).toEqual([
+      expect.stringMatching(/^test\/docs\/fixtures\/broken\.md:58: python3 exited 1:[\s\S]*broken\.md:60[\s\S]*no_such_function/),
+    ]);
   }, 120_000);
 
   it('sh and console: a missing npm script, npx command or path; output that differs', async () => {
-    const blocks = page(
-      '```sh\nnpm run no-such-script   # npm run demo\nnpx no-such-bin\ntsx examples/no-such-file.ts\nnpm run demo -- examples/demo.ts\n```\n\n```console\n$ echo 1\n2\n$ echo /tmp\n~3\n```\n',
-    );
-    expect(shellProblems(blocks)).toEqual([
-      "docs/broken.md:2: npm script 'no-such-script' does not exist in package.json",
-      "docs/broken.md:3: npx no-such-bin: no such command in node_modules/.bin or the package's bin",
-      'docs/broken.md:4: examples/no-such-file.ts: no such path in the repository',
+    expect(shellProblems(brokenTagged('sh'))).toEqual([
+      "test/docs/fixtures/broken.md:66: npm script 'no-such-script' does not exist in package.json",
+      "test/docs/fixtures/broken.md:67: npx no-such-bin: no such command in node_modules/.bin or the package's bin",
+      'test/docs/fixtures/broken.md:68: examples/no-such-file.ts: no such path in the repository',
     ]);
-    expect(
-      await checkConsole(
-        ROOT,
-        blocks.filter((b) => b.tag === 'console'),
-      ),
-    ).toEqual(["docs/broken.md:9: 'echo 1' printed:\n1\nthe transcript shows:\n2", "docs/broken.md:11: 'echo /tmp' printed:\n/tmp\nthe transcript shows:\n~3"]);
+    expect(await checkConsole(ROOT, brokenTagged('console'))).toEqual([
+      "test/docs/fixtures/broken.md:75: 'echo 1' printed:\n1\nthe transcript shows:\n2",
+      "test/docs/fixtures/broken.md:77: 'echo /tmp' printed:\n/tmp\nthe transcript shows:\n~3",
+    ]);
   });
 });
