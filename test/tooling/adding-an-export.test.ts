@@ -1,7 +1,7 @@
 /**
  * docs/adding-an-export.md, followed in a scratch copy of the repository: every block marked
- * `<!-- guide: ... -->` is applied, the guide's commands run (gen, build, drift check, lint,
- * the new test), the new function is called through the typed API and found by the REPL's
+ * `<!-- guide: ... -->` is applied, the guide's commands run (gen, build:ts, build, drift check,
+ * lint, the new test), the new function is called by the package name and found by the REPL's
  * `.help`. The changed files are listed and judged: by hand only Rust sources, the declaration
  * table, the typed wrapper and its test; everything else is what `npm run gen` writes.
  */
