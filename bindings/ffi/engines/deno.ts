@@ -40,6 +40,7 @@
 import type { BindOptions, BoundFunction, Engine, NativeLibrary } from '../engine.ts';
 import { registerEngine } from '../engine.ts';
 import { decodeRecord, encodeRecord } from '../record.ts';
+import { AS_IS, type Fast, SLOW, fixedArity } from './_fixed-arity.ts';
 import { type CType, type FunctionType, HOST, type Passing, type RecordType, type ScalarName, formatType, layoutOf, passing } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -508,11 +509,6 @@ function bindWith(
 /** The arguments of async calls in flight (and the strings and records encoded for them). */
 const PENDING = new Set<unknown>();
 
-/** What a fast argument conversion returns when the call must take the generic path. */
-const SLOW: unique symbol = Symbol('slow');
-type Fast = (value: unknown) => unknown;
-const AS_IS: Fast = (value) => value;
-
 /** The fast form's conversion of an argument passed as `how`: SLOW sends the call to `generic`. */
 function fastArgument(values: Values, how: Passing, name: string): Fast {
   switch (how.as) {
@@ -574,103 +570,6 @@ function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (.
     fastResult(values, result),
     generic,
   );
-}
-
-/**
- * `finish(direct(...converted))`, or `generic(...args)` when a conversion says SLOW, as a
- * function of the arity of `convert`: a rest-parameter wrapper with a loop over the arguments
- * cost 100-170 ns more per call than a fixed-arity one.
- */
-function fixedArity(direct: DenoSymbol, convert: Fast[], finish: Fast, generic: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-  const [c0 = AS_IS, c1 = AS_IS, c2 = AS_IS, c3 = AS_IS, c4 = AS_IS, c5 = AS_IS, c6 = AS_IS, c7 = AS_IS] = convert;
-  switch (convert.length) {
-    case 0:
-      return () => finish(direct());
-    case 1:
-      return (a0) => {
-        const x0 = c0(a0);
-        return x0 === SLOW ? generic(a0) : finish(direct(x0));
-      };
-    case 2:
-      return (a0, a1) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        return x0 === SLOW || x1 === SLOW ? generic(a0, a1) : finish(direct(x0, x1));
-      };
-    case 3:
-      return (a0, a1, a2) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        const x2 = c2(a2);
-        return x0 === SLOW || x1 === SLOW || x2 === SLOW ? generic(a0, a1, a2) : finish(direct(x0, x1, x2));
-      };
-    case 4:
-      return (a0, a1, a2, a3) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        const x2 = c2(a2);
-        const x3 = c3(a3);
-        return x0 === SLOW || x1 === SLOW || x2 === SLOW || x3 === SLOW ? generic(a0, a1, a2, a3) : finish(direct(x0, x1, x2, x3));
-      };
-    case 5:
-      return (a0, a1, a2, a3, a4) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        const x2 = c2(a2);
-        const x3 = c3(a3);
-        const x4 = c4(a4);
-        return x0 === SLOW || x1 === SLOW || x2 === SLOW || x3 === SLOW || x4 === SLOW ? generic(a0, a1, a2, a3, a4) : finish(direct(x0, x1, x2, x3, x4));
-      };
-    case 6:
-      return (a0, a1, a2, a3, a4, a5) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        const x2 = c2(a2);
-        const x3 = c3(a3);
-        const x4 = c4(a4);
-        const x5 = c5(a5);
-        return x0 === SLOW || x1 === SLOW || x2 === SLOW || x3 === SLOW || x4 === SLOW || x5 === SLOW
-          ? generic(a0, a1, a2, a3, a4, a5)
-          : finish(direct(x0, x1, x2, x3, x4, x5));
-      };
-    case 7:
-      return (a0, a1, a2, a3, a4, a5, a6) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        const x2 = c2(a2);
-        const x3 = c3(a3);
-        const x4 = c4(a4);
-        const x5 = c5(a5);
-        const x6 = c6(a6);
-        return x0 === SLOW || x1 === SLOW || x2 === SLOW || x3 === SLOW || x4 === SLOW || x5 === SLOW || x6 === SLOW
-          ? generic(a0, a1, a2, a3, a4, a5, a6)
-          : finish(direct(x0, x1, x2, x3, x4, x5, x6));
-      };
-    case 8:
-      return (a0, a1, a2, a3, a4, a5, a6, a7) => {
-        const x0 = c0(a0);
-        const x1 = c1(a1);
-        const x2 = c2(a2);
-        const x3 = c3(a3);
-        const x4 = c4(a4);
-        const x5 = c5(a5);
-        const x6 = c6(a6);
-        const x7 = c7(a7);
-        return x0 === SLOW || x1 === SLOW || x2 === SLOW || x3 === SLOW || x4 === SLOW || x5 === SLOW || x6 === SLOW || x7 === SLOW
-          ? generic(a0, a1, a2, a3, a4, a5, a6, a7)
-          : finish(direct(x0, x1, x2, x3, x4, x5, x6, x7));
-      };
-    default:
-      // Longer lists are rare and their calls do more work: one loop.
-      return (...args) => {
-        const converted = new Array<unknown>(convert.length);
-        for (let i = 0; i < convert.length; i++) {
-          converted[i] = (convert[i] as Fast)(args[i]);
-          if (converted[i] === SLOW) return generic(...args);
-        }
-        return finish(direct(...converted));
-      };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
