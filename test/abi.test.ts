@@ -237,7 +237,7 @@ describe('parsers', () => {
 
 describe('npm run check:abi (CLI)', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'check-abi.mjs'), ...args], {
+    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'abi', 'main.mjs'), ...args], {
       cwd: ROOT,
       encoding: 'utf8',
     });
