@@ -128,7 +128,7 @@ describe(`${GUIDE}, followed in a scratch copy`, () => {
       'tsx',
       '--input-type=module',
       '-e',
-      "const { helpFor, readHelpSources } = await import('./scripts/repl/help.ts'); const { DECLARATIONS } = await import('./bindings/raw.ts'); console.log(helpFor('reverse', readHelpSources('bindings/library.ts', DECLARATIONS, 'rustlib')));",
+      "const { helpFor } = await import('./bindings/repl/help.ts'); const { readHelpSources } = await import('./scripts/repl/tools.ts'); const { DECLARATIONS } = await import('./bindings/raw.ts'); console.log(helpFor('reverse', readHelpSources('bindings/library.ts', DECLARATIONS, 'rustlib')));",
     ]);
     expect(help).toContain('mylib.reverse(text: string): string');
     expect(help).toContain('int32_t mylib_reverse(const uint8_t *text');
