@@ -1,0 +1,250 @@
+//! Worker threads started once and shared by every parallel call (`parallel::run`).
+//!
+//! A caller posts a job and works on it itself; idle workers join it while it is open. The
+//! caller then closes it (no worker joins after that) and waits only for the workers that
+//! joined. A worker that is not scheduled in time never joins, and is never waited for.
+//! There are at most `available_parallelism - 1` workers in the process (the callers are the
+//! other threads), started as calls first ask for them and never joined.
+
+use std::any::Any;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// A panic's payload, as `catch_unwind` returns it.
+pub type Payload = Box<dyn Any + Send>;
+
+/// What a worker that joins a job runs: `help(data, slot)`, once per worker, with a distinct
+/// `slot` in `1..=helpers`. `help` must not unwind.
+#[derive(Clone, Copy)]
+pub struct Task {
+    pub data: *const (),
+    pub help: unsafe fn(*const (), usize),
+}
+
+// SAFETY: `data` is only dereferenced by `help`, whose poster guarantees it is valid (and
+// shareable) until every worker that joined has returned from `help` (see `Posted`).
+unsafe impl Send for Task {}
+
+/// Starts one worker thread running `Pool::work` (a test can refuse, or never run it).
+pub type Spawn = fn(&'static Pool) -> std::io::Result<()>;
+
+pub struct Pool {
+    state: Mutex<State>,
+    /// Idle workers wait here for a job.
+    wake: Condvar,
+    /// Callers wait here for the workers still inside their closed job.
+    left: Condvar,
+    spawn: Spawn,
+    /// The most workers this pool starts.
+    limit: fn() -> usize,
+}
+
+struct State {
+    jobs: Vec<Entry>,
+    next_id: u64,
+    /// Workers started (or being started).
+    workers: usize,
+    /// Workers waiting for a job.
+    idle: usize,
+    /// `limit()`, read once; lowered when a spawn is refused.
+    cap: Option<usize>,
+    #[cfg(test)]
+    posts: usize,
+}
+
+struct Entry {
+    id: u64,
+    task: Task,
+    helpers: usize,
+    joined: usize,
+    /// Workers inside `help` now.
+    active: usize,
+    open: bool,
+}
+
+fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
+    // Nothing panics while the lock is held; a poisoned lock still holds consistent counts.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The pool every `parallel::run` uses.
+pub static POOL: Pool = Pool::new(spawn_thread, one_less_than_cores);
+
+fn spawn_thread(pool: &'static Pool) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("mylib-pool".into())
+        .spawn(move || pool.work())
+        .map(drop)
+}
+
+fn one_less_than_cores() -> usize {
+    std::thread::available_parallelism().map_or(0, |n| n.get() - 1)
+}
+
+impl Pool {
+    pub const fn new(spawn: Spawn, limit: fn() -> usize) -> Pool {
+        Pool {
+            state: Mutex::new(State {
+                jobs: Vec::new(),
+                next_id: 0,
+                workers: 0,
+                idle: 0,
+                cap: None,
+                #[cfg(test)]
+                posts: 0,
+            }),
+            wake: Condvar::new(),
+            left: Condvar::new(),
+            spawn,
+            limit,
+        }
+    }
+
+    /// Offers `task` to up to `helpers` workers, starting workers up to the pool's limit.
+    /// `None` when no worker can ever join (no helpers wanted, a limit of 0, no memory for
+    /// the entry): then nothing was posted and the caller does all the work.
+    ///
+    /// # Safety
+    /// `task.data` must stay valid for `task.help` until the returned `Posted` is finished
+    /// or dropped; the caller must not let it be forgotten (`mem::forget`).
+    pub unsafe fn post(&'static self, task: Task, helpers: usize) -> Option<Posted> {
+        if helpers == 0 {
+            return None;
+        }
+        let mut state = lock(&self.state);
+        #[cfg(test)]
+        {
+            state.posts += 1;
+        }
+        let cap = *state.cap.get_or_insert_with(self.limit);
+        let start = helpers.min(cap).saturating_sub(state.workers);
+        if state.workers + start == 0 || state.jobs.try_reserve(1).is_err() {
+            return None;
+        }
+        let id = state.next_id;
+        state.next_id += 1;
+        state.jobs.push(Entry {
+            id,
+            task,
+            helpers,
+            joined: 0,
+            active: 0,
+            open: true,
+        });
+        state.workers += start;
+        let idle = state.idle;
+        drop(state);
+        if helpers >= idle {
+            self.wake.notify_all();
+        } else {
+            (0..helpers).for_each(|_| self.wake.notify_one());
+        }
+        // Started after posting, so a new worker finds the job at once.
+        for _ in 0..start {
+            if (self.spawn)(self).is_err() {
+                let mut state = lock(&self.state);
+                state.workers -= 1;
+                state.cap = Some(state.workers);
+            }
+        }
+        Some(Posted {
+            pool: self,
+            id,
+            finished: false,
+        })
+    }
+
+    /// A worker's life: join open jobs with a free slot, wait when there is none.
+    fn work(&self) {
+        let mut state = lock(&self.state);
+        loop {
+            let Some(entry) = state
+                .jobs
+                .iter_mut()
+                .find(|e| e.open && e.joined < e.helpers)
+            else {
+                state.idle += 1;
+                state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state.idle -= 1;
+                continue;
+            };
+            entry.joined += 1;
+            entry.active += 1;
+            let (id, task, slot) = (entry.id, entry.task, entry.joined);
+            drop(state);
+            // `help` catches its own panics; this keeps the worker (and the count below) alive
+            // if one escapes anyway.
+            let _ = std::panic::catch_unwind(|| {
+                // SAFETY: the entry was open when this worker joined, so its poster has not
+                // returned from `Posted::finish` and waits for `active` to drop to 0 below.
+                unsafe { (task.help)(task.data, slot) }
+            });
+            state = lock(&self.state);
+            if let Some(entry) = state.jobs.iter_mut().find(|e| e.id == id) {
+                entry.active -= 1;
+                if entry.active == 0 && !entry.open {
+                    self.left.notify_all();
+                }
+            }
+        }
+    }
+
+    /// Workers started so far.
+    #[cfg(test)]
+    pub fn workers(&self) -> usize {
+        lock(&self.state).workers
+    }
+
+    /// Jobs posted so far (calls that used the pool).
+    #[cfg(test)]
+    pub fn posts(&self) -> usize {
+        lock(&self.state).posts
+    }
+}
+
+/// A posted job. Finishing it (or dropping it) closes it and waits for the workers that joined.
+pub struct Posted {
+    pool: &'static Pool,
+    id: u64,
+    finished: bool,
+}
+
+impl Posted {
+    /// Closes the job: no worker joins after this. Then waits until every worker that joined
+    /// has returned from `help`, calling `between` (without the pool's lock) about every
+    /// millisecond meanwhile.
+    pub fn finish(&mut self, between: &mut dyn FnMut()) {
+        if self.finished {
+            return;
+        }
+        let pool = self.pool;
+        let mut state = lock(&pool.state);
+        loop {
+            let Some(at) = state.jobs.iter().position(|e| e.id == self.id) else {
+                break;
+            };
+            let entry = &mut state.jobs[at];
+            entry.open = false;
+            if entry.active == 0 {
+                state.jobs.remove(at);
+                break;
+            }
+            state = pool
+                .left
+                .wait_timeout(state, Duration::from_millis(1))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            drop(state);
+            between();
+            state = lock(&pool.state);
+        }
+        self.finished = true;
+    }
+}
+
+impl Drop for Posted {
+    /// On every path out of the caller, a panic included: the job's data is still borrowed.
+    fn drop(&mut self) {
+        self.finish(&mut || {});
+    }
+}
