@@ -78,7 +78,7 @@ fn spawn_thread(pool: &'static Pool) -> std::io::Result<()> {
 }
 
 fn one_less_than_cores() -> usize {
-    std::thread::available_parallelism().map_or(0, |n| n.get() - 1)
+    super::parallel::cores() - 1
 }
 
 impl Pool {
@@ -164,7 +164,10 @@ impl Pool {
                 .find(|e| e.open && e.joined < e.helpers)
             else {
                 state.idle += 1;
-                state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state = self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
                 state.idle -= 1;
                 continue;
             };
