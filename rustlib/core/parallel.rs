@@ -194,3 +194,236 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
     }
     Ok(states)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::pool::spawn_thread;
+    use std::sync::atomic::AtomicU64;
+    use std::thread::ThreadId;
+    use std::time::{Duration, Instant};
+
+    fn no_progress(_: usize, _: usize) -> bool {
+        true
+    }
+
+    /// Spins until `flag` is set; a hang guard, not a timing assertion.
+    fn wait_for(flag: &AtomicBool) {
+        let start = Instant::now();
+        while !flag.load(Ordering::SeqCst) {
+            assert!(start.elapsed() < Duration::from_secs(60), "no worker came");
+            std::thread::yield_now();
+        }
+    }
+
+    /// Sums of the units each state saw, plus how many.
+    fn sum_run(pool: &'static Pool, threads: usize, units: usize) -> Vec<(u64, u64)> {
+        run_on(
+            pool,
+            vec![(0u64, 0u64); threads],
+            units,
+            3,
+            |state, unit| {
+                state.0 += unit as u64;
+                state.1 += 1;
+                1
+            },
+            units,
+            64,
+            &mut no_progress,
+        )
+        .unwrap()
+    }
+
+    fn totals(states: &[(u64, u64)]) -> (u64, u64) {
+        states.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1))
+    }
+
+    #[test]
+    fn every_unit_once_under_many_concurrent_calls() {
+        static POOL: Pool = Pool::new(spawn_thread, || 3);
+        std::thread::scope(|scope| {
+            for caller in 0..8 {
+                scope.spawn(move || {
+                    for call in 0..150 {
+                        let units = 1 + (caller * 131 + call * 17) % 900;
+                        let threads = 1 + (caller + call) % 5;
+                        let caller_id = std::thread::current().id();
+                        let mut reports = Vec::new();
+                        let states = run_on(
+                            &POOL,
+                            vec![(0u64, 0u64); threads],
+                            units,
+                            1 + call % 4,
+                            |state, unit| {
+                                state.0 += unit as u64;
+                                state.1 += 1;
+                                1
+                            },
+                            units,
+                            50,
+                            &mut |done, total| {
+                                assert_eq!(std::thread::current().id(), caller_id);
+                                reports.push((done, total));
+                                true
+                            },
+                        )
+                        .unwrap();
+                        assert_eq!(states.len(), threads);
+                        let n = units as u64;
+                        assert_eq!(totals(&states), (n * (n - 1) / 2, n));
+                        let expected: Vec<_> =
+                            (50..units).step_by(50).map(|d| (d, units)).collect();
+                        assert_eq!(reports, expected);
+                    }
+                });
+            }
+        });
+        assert!((1..=3).contains(&POOL.workers()), "{}", POOL.workers());
+    }
+
+    #[test]
+    fn one_thread_never_touches_the_pool() {
+        fn forbidden(_: &'static Pool) -> std::io::Result<()> {
+            panic!("a one-thread call started a worker");
+        }
+        static POOL: Pool = Pool::new(forbidden, || 3);
+        let states = sum_run(&POOL, 1, 100);
+        assert_eq!(totals(&states), (4950, 100));
+        assert_eq!((POOL.posts(), POOL.workers()), (0, 0));
+    }
+
+    #[test]
+    fn refused_spawns_leave_the_caller_alone() {
+        fn refuse(_: &'static Pool) -> std::io::Result<()> {
+            Err(std::io::Error::other("no threads today"))
+        }
+        static POOL: Pool = Pool::new(refuse, || 3);
+        for _ in 0..3 {
+            let states = sum_run(&POOL, 4, 1000);
+            assert_eq!(states[0], (499_500, 1000));
+            assert_eq!(&states[1..], &[(0, 0); 3]);
+        }
+        assert_eq!(POOL.workers(), 0);
+    }
+
+    #[test]
+    fn a_worker_that_never_runs_is_never_waited_for() {
+        // The pool counts a worker that the scheduler never runs.
+        fn never(_: &'static Pool) -> std::io::Result<()> {
+            Ok(())
+        }
+        static POOL: Pool = Pool::new(never, || 1);
+        let states = sum_run(&POOL, 2, 1000);
+        assert_eq!(states, vec![(499_500, 1000), (0, 0)]);
+        assert_eq!((POOL.posts(), POOL.workers()), (1, 1));
+        // It starts late: the finished call is gone, and the next one can use it.
+        spawn_thread(&POOL).unwrap();
+        let states = sum_run(&POOL, 2, 1000);
+        assert_eq!(totals(&states), (499_500, 1000));
+    }
+
+    /// A call on `pool` whose caller stalls in its first unit until a worker has run one, so
+    /// that a worker surely joins; `worker` then runs on the worker's units.
+    fn with_worker(
+        pool: &'static Pool,
+        worker: impl Fn(&mut u64, usize) + Sync,
+        caller_after: impl Fn() + Sync,
+    ) -> Result<Vec<u64>, Cancelled> {
+        let caller: ThreadId = std::thread::current().id();
+        let came = AtomicBool::new(false);
+        run_on(
+            pool,
+            vec![0u64; 2],
+            64,
+            1,
+            |state, unit| {
+                if std::thread::current().id() == caller {
+                    wait_for(&came);
+                    caller_after();
+                } else {
+                    came.store(true, Ordering::SeqCst);
+                    worker(state, unit);
+                }
+                *state += 1;
+                1
+            },
+            64,
+            1 << 20,
+            &mut no_progress,
+        )
+    }
+
+    #[test]
+    fn a_worker_panic_is_resumed_on_the_caller_and_the_pool_survives() {
+        static POOL: Pool = Pool::new(spawn_thread, || 1);
+        let result = catch_unwind(|| with_worker(&POOL, |_, _| panic!("boom in a worker"), || {}));
+        let payload = result.expect_err("the worker's panic reached the caller");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom in a worker"));
+        let states = with_worker(&POOL, |_, _| {}, || {}).unwrap();
+        assert_eq!(states.iter().sum::<u64>(), 64);
+        assert!(states[1] > 0, "the worker helped again");
+        assert_eq!(POOL.workers(), 1);
+    }
+
+    #[test]
+    fn run_returns_only_after_the_joined_workers_left() {
+        static POOL: Pool = Pool::new(spawn_thread, || 1);
+        let inside = AtomicU64::new(0);
+        let slow = |_: &mut u64, _: usize| {
+            inside.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            inside.fetch_sub(1, Ordering::SeqCst);
+        };
+        let states = with_worker(&POOL, slow, || {}).unwrap();
+        assert_eq!(inside.load(Ordering::SeqCst), 0);
+        assert_eq!(states.iter().sum::<u64>(), 64);
+        // Also when the caller panics while a worker is inside `work`.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            with_worker(&POOL, slow, || panic!("boom in the caller"))
+        }));
+        assert!(result.is_err());
+        assert_eq!(inside.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn cancel_stops_every_thread() {
+        static POOL: Pool = Pool::new(spawn_thread, || 3);
+        let ran = AtomicUsize::new(0);
+        let reported = AtomicBool::new(false);
+        let caller = std::thread::current().id();
+        let mut calls = 0;
+        let result = run_on(
+            &POOL,
+            vec![(); 4],
+            100_000,
+            1,
+            |_, _| {
+                // Workers hold their first unit until the caller has cancelled.
+                if std::thread::current().id() != caller {
+                    wait_for(&reported);
+                }
+                ran.fetch_add(1, Ordering::SeqCst);
+                1
+            },
+            100_000,
+            100,
+            &mut |_, _| {
+                calls += 1;
+                reported.store(true, Ordering::SeqCst);
+                false
+            },
+        );
+        assert_eq!(result, Err(Cancelled));
+        assert_eq!(calls, 1);
+        let after = ran.load(Ordering::SeqCst);
+        // The caller's 100 units, then at most one more per worker.
+        assert!((100..=103).contains(&after), "{after}");
+        std::thread::sleep(Duration::from_millis(10));
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            after,
+            "a unit ran after run returned"
+        );
+    }
+}

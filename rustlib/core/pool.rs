@@ -70,7 +70,8 @@ fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
 /// The pool every `parallel::run` uses.
 pub static POOL: Pool = Pool::new(spawn_thread, one_less_than_cores);
 
-fn spawn_thread(pool: &'static Pool) -> std::io::Result<()> {
+/// Starts a worker on a new std thread.
+pub fn spawn_thread(pool: &'static Pool) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("mylib-pool".into())
         .spawn(move || pool.work())
