@@ -223,10 +223,7 @@ impl Posted {
         }
         let pool = self.pool;
         let mut state = lock(&pool.state);
-        loop {
-            let Some(at) = state.jobs.iter().position(|e| e.id == self.id) else {
-                break;
-            };
+        while let Some(at) = state.jobs.iter().position(|e| e.id == self.id) {
             let entry = &mut state.jobs[at];
             entry.open = false;
             if entry.active == 0 {
