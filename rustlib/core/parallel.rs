@@ -6,6 +6,7 @@ use super::pool::{POOL, Payload, Pool, Posted, Task};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
 
 /// The number of threads `requested` means: 0 is the available parallelism.
 pub fn resolve_threads(requested: usize) -> usize {
@@ -158,7 +159,8 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
         help: help::<S, W>,
     };
     // One state: no pool, no lock, no thread.
-    let mut posted: Option<Posted> = if helpers == 0 {
+    let posting = (helpers > 0).then(Instant::now);
+    let mut posted: Option<Posted> = if helpers == 0 || !pool.should_post(units) {
         None
     } else {
         // SAFETY: `job` outlives `posted` (declared before it), and `posted` is finished or
@@ -170,19 +172,30 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
     // SAFETY: slot 0 is the caller's alone; `states` is not touched until the workers left.
     let caller = unsafe { &mut *job.states };
     let mut cancelled = false;
+    let working = posted.as_ref().map(|_| Instant::now());
+    let mut chunks = 0;
     while job.claim(caller) {
+        chunks += 1;
         if !report(job.done.load(Ordering::Relaxed)) {
             cancelled = true;
             break;
         }
     }
     if let Some(posted) = posted.as_mut() {
+        let waiting = Instant::now();
         // The workers finish their last chunks; keep reporting meanwhile.
         posted.finish(&mut || {
             if !cancelled && !report(job.done.load(Ordering::Relaxed)) {
                 cancelled = true;
             }
         });
+        if let (Some(posting), Some(working), false, 1..) = (posting, working, cancelled, chunks) {
+            // Alone, the caller would have run the workers' chunks at its own pace.
+            let helped = units.div_ceil(job.chunk).saturating_sub(chunks);
+            let saved = (waiting - working).as_secs_f64() / chunks as f64 * helped as f64;
+            let cost = ((working - posting) + waiting.elapsed()).as_secs_f64();
+            pool.record(units, saved > cost);
+        }
     }
     drop(posted);
     let panic = job.panic.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -201,7 +214,7 @@ mod tests {
     use crate::core::pool::spawn_thread;
     use std::sync::atomic::AtomicU64;
     use std::thread::ThreadId;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     fn no_progress(_: usize, _: usize) -> bool {
         true
@@ -241,7 +254,7 @@ mod tests {
 
     #[test]
     fn every_unit_once_under_many_concurrent_calls() {
-        static POOL: Pool = Pool::new(spawn_thread, || 3);
+        static POOL: Pool = Pool::new(spawn_thread, || 3, false);
         std::thread::scope(|scope| {
             for caller in 0..8 {
                 scope.spawn(move || {
@@ -287,7 +300,7 @@ mod tests {
         fn forbidden(_: &'static Pool) -> std::io::Result<()> {
             panic!("a one-thread call started a worker");
         }
-        static POOL: Pool = Pool::new(forbidden, || 3);
+        static POOL: Pool = Pool::new(forbidden, || 3, false);
         let states = sum_run(&POOL, 1, 100);
         assert_eq!(totals(&states), (4950, 100));
         assert_eq!((POOL.posts(), POOL.workers()), (0, 0));
@@ -298,7 +311,7 @@ mod tests {
         fn refuse(_: &'static Pool) -> std::io::Result<()> {
             Err(std::io::Error::other("no threads today"))
         }
-        static POOL: Pool = Pool::new(refuse, || 3);
+        static POOL: Pool = Pool::new(refuse, || 3, false);
         for _ in 0..3 {
             let states = sum_run(&POOL, 4, 1000);
             assert_eq!(states[0], (499_500, 1000));
@@ -313,7 +326,7 @@ mod tests {
         fn never(_: &'static Pool) -> std::io::Result<()> {
             Ok(())
         }
-        static POOL: Pool = Pool::new(never, || 1);
+        static POOL: Pool = Pool::new(never, || 1, false);
         let states = sum_run(&POOL, 2, 1000);
         assert_eq!(states, vec![(499_500, 1000), (0, 0)]);
         assert_eq!((POOL.posts(), POOL.workers()), (1, 1));
@@ -321,6 +334,38 @@ mod tests {
         spawn_thread(&POOL).unwrap();
         let states = sum_run(&POOL, 2, 1000);
         assert_eq!(totals(&states), (499_500, 1000));
+    }
+
+    #[test]
+    fn calls_run_alone_for_a_while_after_helpers_cost_more_than_they_saved() {
+        fn never(_: &'static Pool) -> std::io::Result<()> {
+            Ok(())
+        }
+        static POOL: Pool = Pool::new(never, || 1, true);
+        let next = |n| (0..n).map(|_| POOL.should_post(1000)).collect::<Vec<_>>();
+        assert_eq!(next(2), [true, true]);
+        POOL.record(1000, false);
+        assert_eq!(next(2), [false, true]);
+        POOL.record(1000, false);
+        assert_eq!(next(3), [false, false, true]);
+        POOL.record(1000, true);
+        POOL.record(1000, false);
+        assert_eq!(next(2), [false, true]);
+        // Other sizes are another class.
+        POOL.record(1000, false);
+        assert!(POOL.should_post(100_000));
+        assert!(POOL.should_post(10));
+        for _ in 0..20 {
+            POOL.record(1000, false);
+        }
+        let mut expected = vec![false; 64];
+        expected.push(true);
+        assert_eq!(next(65), expected);
+        // A call told to run alone posts nothing and leaves the other states untouched.
+        POOL.record(1000, false);
+        let posts = POOL.posts();
+        assert_eq!(sum_run(&POOL, 2, 1000), vec![(499_500, 1000), (0, 0)]);
+        assert_eq!(POOL.posts(), posts);
     }
 
     /// A call on `pool` whose caller stalls in its first unit until a worker has run one, so
@@ -356,7 +401,7 @@ mod tests {
 
     #[test]
     fn a_worker_panic_is_resumed_on_the_caller_and_the_pool_survives() {
-        static POOL: Pool = Pool::new(spawn_thread, || 1);
+        static POOL: Pool = Pool::new(spawn_thread, || 1, false);
         let result = catch_unwind(|| with_worker(&POOL, |_, _| panic!("boom in a worker"), || {}));
         let payload = result.expect_err("the worker's panic reached the caller");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom in a worker"));
@@ -368,7 +413,7 @@ mod tests {
 
     #[test]
     fn run_returns_only_after_the_joined_workers_left() {
-        static POOL: Pool = Pool::new(spawn_thread, || 1);
+        static POOL: Pool = Pool::new(spawn_thread, || 1, false);
         let inside = AtomicU64::new(0);
         let slow = |_: &mut u64, _: usize| {
             inside.fetch_add(1, Ordering::SeqCst);
@@ -388,7 +433,7 @@ mod tests {
 
     #[test]
     fn cancel_stops_every_thread() {
-        static POOL: Pool = Pool::new(spawn_thread, || 3);
+        static POOL: Pool = Pool::new(spawn_thread, || 3, false);
         let ran = AtomicUsize::new(0);
         let reported = AtomicBool::new(false);
         let caller = std::thread::current().id();

@@ -7,6 +7,7 @@
 //! other threads), started as calls first ask for them and never joined.
 
 use std::any::Any;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -37,6 +38,24 @@ pub struct Pool {
     spawn: Spawn,
     /// The most workers this pool starts.
     limit: fn() -> usize,
+    /// Per size class (log2 of the units), whether waking workers paid off lately; `None`:
+    /// always post.
+    pace: Option<[Pace; CLASSES]>,
+}
+
+const CLASSES: usize = 24;
+/// The most calls in a row that run alone after calls that helping made slower.
+const MAX_BACKOFF: u32 = 64;
+
+/// Waking a worker is not free: on a machine whose cores are busy the scheduler often runs
+/// the woken worker in place of the caller, which then waits for a time slice (milliseconds)
+/// and loses more than the worker saves. Calls whose helpers cost more than they saved make
+/// the next calls of their size run alone, for 1, 2, 4 ... `MAX_BACKOFF` calls, then try again.
+struct Pace {
+    /// Calls still to run alone.
+    skip: AtomicU32,
+    /// The length of the last run alone (0 after a call that helping sped up).
+    backoff: AtomicU32,
 }
 
 struct State {
@@ -68,7 +87,7 @@ fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// The pool every `parallel::run` uses.
-pub static POOL: Pool = Pool::new(spawn_thread, one_less_than_cores);
+pub static POOL: Pool = Pool::new(spawn_thread, one_less_than_cores, true);
 
 /// Starts a worker on a new std thread.
 pub fn spawn_thread(pool: &'static Pool) -> std::io::Result<()> {
@@ -83,7 +102,8 @@ fn one_less_than_cores() -> usize {
 }
 
 impl Pool {
-    pub const fn new(spawn: Spawn, limit: fn() -> usize) -> Pool {
+    /// A pool; `paced`: decide per size class whether to post at all (see `Pace`).
+    pub const fn new(spawn: Spawn, limit: fn() -> usize, paced: bool) -> Pool {
         Pool {
             state: Mutex::new(State {
                 jobs: Vec::new(),
@@ -98,7 +118,49 @@ impl Pool {
             left: Condvar::new(),
             spawn,
             limit,
+            pace: if paced {
+                Some(
+                    [const {
+                        Pace {
+                            skip: AtomicU32::new(0),
+                            backoff: AtomicU32::new(0),
+                        }
+                    }; CLASSES],
+                )
+            } else {
+                None
+            },
         }
+    }
+
+    fn pace(&self, units: usize) -> Option<&Pace> {
+        let class = (usize::BITS - units.leading_zeros()) as usize;
+        self.pace.as_ref().map(|p| &p[class.min(CLASSES - 1)])
+    }
+
+    /// Whether a call of `units` should post its job (false: it runs alone, see `Pace`).
+    pub fn should_post(&self, units: usize) -> bool {
+        let Some(pace) = self.pace(units) else {
+            return true;
+        };
+        pace.skip
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_err()
+    }
+
+    /// What a posted call of `units` measured: whether its helpers saved more time than
+    /// waking and waiting for them cost.
+    pub fn record(&self, units: usize, paid_off: bool) {
+        let Some(pace) = self.pace(units) else {
+            return;
+        };
+        if paid_off {
+            pace.backoff.store(0, Ordering::Relaxed);
+            return;
+        }
+        let backoff = (pace.backoff.load(Ordering::Relaxed) * 2).clamp(1, MAX_BACKOFF);
+        pace.backoff.store(backoff, Ordering::Relaxed);
+        pace.skip.store(backoff, Ordering::Relaxed);
     }
 
     /// Offers `task` to up to `helpers` workers, starting workers up to the pool's limit.
