@@ -4,7 +4,8 @@
 //! caller then closes it (no worker joins after that) and waits only for the workers that
 //! joined. A worker that is not scheduled in time never joins, and is never waited for.
 //! There are at most `available_parallelism - 1` workers in the process (the callers are the
-//! other threads), started as calls first ask for them and never joined.
+//! other threads), started as calls first ask for them and never joined. Calls of a size
+//! whose helpers lately cost more than they saved run alone for a while (`Pace`).
 
 use std::any::Any;
 use std::sync::atomic::{AtomicU32, Ordering};
