@@ -348,6 +348,11 @@ mod tests {
         assert_eq!(next(2), [false, true]);
         POOL.record(1000, false);
         assert_eq!(next(3), [false, false, true]);
+        // A call that paid off halves the next run alone (4 -> 2), it does not reset it.
+        POOL.record(1000, true);
+        POOL.record(1000, false);
+        assert_eq!(next(3), [false, false, true]);
+        POOL.record(1000, true);
         POOL.record(1000, true);
         POOL.record(1000, false);
         assert_eq!(next(2), [false, true]);
@@ -358,9 +363,9 @@ mod tests {
         for _ in 0..20 {
             POOL.record(1000, false);
         }
-        let mut expected = vec![false; 64];
+        let mut expected = vec![false; 256];
         expected.push(true);
-        assert_eq!(next(65), expected);
+        assert_eq!(next(257), expected);
         // A call told to run alone posts nothing and leaves the other states untouched.
         POOL.record(1000, false);
         let posts = POOL.posts();

@@ -46,16 +46,17 @@ pub struct Pool {
 
 const CLASSES: usize = 24;
 /// The most calls in a row that run alone after calls that helping made slower.
-const MAX_BACKOFF: u32 = 64;
+const MAX_BACKOFF: u32 = 256;
 
 /// Waking a worker is not free: on a machine whose cores are busy the scheduler often runs
 /// the woken worker in place of the caller, which then waits for a time slice (milliseconds)
 /// and loses more than the worker saves. Calls whose helpers cost more than they saved make
-/// the next calls of their size run alone, for 1, 2, 4 ... `MAX_BACKOFF` calls, then try again.
+/// the next calls of their size run alone, for 1, 2, 4 ... `MAX_BACKOFF` calls, then try again;
+/// a call that helping sped up halves the next such run.
 struct Pace {
     /// Calls still to run alone.
     skip: AtomicU32,
-    /// The length of the last run alone (0 after a call that helping sped up).
+    /// The length of the next run alone, halved by each call that helping sped up.
     backoff: AtomicU32,
 }
 
@@ -156,7 +157,10 @@ impl Pool {
             return;
         };
         if paid_off {
-            pace.backoff.store(0, Ordering::Relaxed);
+            // Halved, not reset: on a busy machine a lucky call now and then must not bring
+            // back a costly wake every other call.
+            pace.backoff
+                .store(pace.backoff.load(Ordering::Relaxed) / 2, Ordering::Relaxed);
             return;
         }
         let backoff = (pace.backoff.load(Ordering::Relaxed) * 2).clamp(1, MAX_BACKOFF);
