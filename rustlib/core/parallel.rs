@@ -192,9 +192,10 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
         if let (Some(posting), Some(working), false, 1..) = (posting, working, cancelled, chunks) {
             // Alone, the caller would have run the workers' chunks at its own pace.
             let helped = units.div_ceil(job.chunk).saturating_sub(chunks);
-            let saved = (waiting - working).as_secs_f64() / chunks as f64 * helped as f64;
+            let own = (waiting - working).as_secs_f64();
+            let saved = own / chunks as f64 * helped as f64;
             let cost = ((working - posting) + waiting.elapsed()).as_secs_f64();
-            pool.record(units, saved > cost);
+            pool.record(units, (saved - cost) / (own + saved).max(1e-9));
         }
     }
     drop(posted);
@@ -342,32 +343,30 @@ mod tests {
             Ok(())
         }
         static POOL: Pool = Pool::new(never, || 1, true);
-        let next = |n| (0..n).map(|_| POOL.should_post(1000)).collect::<Vec<_>>();
-        assert_eq!(next(2), [true, true]);
-        POOL.record(1000, false);
-        assert_eq!(next(2), [false, true]);
-        POOL.record(1000, false);
-        assert_eq!(next(3), [false, false, true]);
-        // A call that paid off halves the next run alone (4 -> 2), it does not reset it.
-        POOL.record(1000, true);
-        POOL.record(1000, false);
-        assert_eq!(next(3), [false, false, true]);
-        POOL.record(1000, true);
-        POOL.record(1000, true);
-        POOL.record(1000, false);
-        assert_eq!(next(2), [false, true]);
+        // Records a call's score; returns how many calls then run alone.
+        let alone = |gain: f64| {
+            POOL.record(1000, gain);
+            (0..1000).take_while(|_| !POOL.should_post(1000)).count()
+        };
+        assert!(POOL.should_post(1000));
+        // A loss that makes the mean negative: 1, then 2 calls alone.
+        assert_eq!(alone(-0.5), 1);
+        assert_eq!(alone(-0.5), 2);
+        // A gain halves the run while the mean is still negative; then none.
+        assert_eq!(alone(0.5), 1);
+        assert_eq!(alone(0.5), 0);
+        assert_eq!(alone(-0.5), 1);
+        // Scores are clamped to -1..1: one huge gain does not outweigh a loss for long.
+        assert_eq!(alone(1e9), 0);
+        assert_eq!(alone(-1.0), 1);
         // Other sizes are another class.
-        POOL.record(1000, false);
+        POOL.record(1000, -1.0);
         assert!(POOL.should_post(100_000));
         assert!(POOL.should_post(10));
-        for _ in 0..20 {
-            POOL.record(1000, false);
-        }
-        let mut expected = vec![false; 256];
-        expected.push(true);
-        assert_eq!(next(257), expected);
+        let runs: Vec<_> = (0..12).map(|_| alone(-1.0)).collect();
+        assert_eq!(runs, [4, 8, 16, 32, 64, 128, 256, 256, 256, 256, 256, 256]);
         // A call told to run alone posts nothing and leaves the other states untouched.
-        POOL.record(1000, false);
+        POOL.record(1000, -1.0);
         let posts = POOL.posts();
         assert_eq!(sum_run(&POOL, 2, 1000), vec![(499_500, 1000), (0, 0)]);
         assert_eq!(POOL.posts(), posts);

@@ -8,7 +8,7 @@
 //! whose helpers lately cost more than they saved run alone for a while (`Pace`).
 
 use std::any::Any;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -50,13 +50,16 @@ const MAX_BACKOFF: u32 = 256;
 
 /// Waking a worker is not free: on a machine whose cores are busy the scheduler often runs
 /// the woken worker in place of the caller, which then waits for a time slice (milliseconds)
-/// and loses more than the worker saves. Calls whose helpers cost more than they saved make
-/// the next calls of their size run alone, for 1, 2, 4 ... `MAX_BACKOFF` calls, then try again;
-/// a call that helping sped up halves the next such run.
+/// and loses more than the worker saves. Each posted call scores what its helpers saved minus
+/// what waking and waiting for them cost, relative to the call (from -1 to 1). While the
+/// running mean of a size class is negative, its next calls run alone: a loss doubles that
+/// run (1, 2, 4 ... `MAX_BACKOFF` calls), a gain halves it.
 struct Pace {
+    /// The running mean (weight 1/8) of the scores, in 1/1024.
+    score: AtomicI32,
     /// Calls still to run alone.
     skip: AtomicU32,
-    /// The length of the next run alone, halved by each call that helping sped up.
+    /// The length of the next run alone.
     backoff: AtomicU32,
 }
 
@@ -124,6 +127,7 @@ impl Pool {
                 Some(
                     [const {
                         Pace {
+                            score: AtomicI32::new(0),
                             skip: AtomicU32::new(0),
                             backoff: AtomicU32::new(0),
                         }
@@ -150,22 +154,28 @@ impl Pool {
             .is_err()
     }
 
-    /// What a posted call of `units` measured: whether its helpers saved more time than
-    /// waking and waiting for them cost.
-    pub fn record(&self, units: usize, paid_off: bool) {
+    /// What a posted call of `units` measured: the time its helpers saved minus the time
+    /// waking and waiting for them cost, over the time the call would have taken alone.
+    pub fn record(&self, units: usize, gain: f64) {
         let Some(pace) = self.pace(units) else {
             return;
         };
-        if paid_off {
-            // Halved, not reset: on a busy machine a lucky call now and then must not bring
-            // back a costly wake every other call.
-            pace.backoff
-                .store(pace.backoff.load(Ordering::Relaxed) / 2, Ordering::Relaxed);
-            return;
-        }
-        let backoff = (pace.backoff.load(Ordering::Relaxed) * 2).clamp(1, MAX_BACKOFF);
+        let gain = (gain.clamp(-1.0, 1.0) * 1024.0) as i32;
+        let score = pace.score.load(Ordering::Relaxed);
+        let score = score + (gain - score) / 8;
+        pace.score.store(score, Ordering::Relaxed);
+        let backoff = pace.backoff.load(Ordering::Relaxed);
+        let backoff = if gain >= 0 {
+            backoff / 2
+        } else if score < 0 {
+            (backoff * 2).clamp(1, MAX_BACKOFF)
+        } else {
+            backoff
+        };
         pace.backoff.store(backoff, Ordering::Relaxed);
-        pace.skip.store(backoff, Ordering::Relaxed);
+        if score < 0 {
+            pace.skip.store(backoff.max(1), Ordering::Relaxed);
+        }
     }
 
     /// Offers `task` to up to `helpers` workers, starting workers up to the pool's limit.
