@@ -159,7 +159,7 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
         help: help::<S, W>,
     };
     // One state: no pool, no lock, no thread.
-    let posting = (helpers > 0).then(Instant::now);
+    let started = (helpers > 0).then(Instant::now);
     let mut posted: Option<Posted> = if helpers == 0 || !pool.should_post(units) {
         None
     } else {
@@ -172,30 +172,25 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
     // SAFETY: slot 0 is the caller's alone; `states` is not touched until the workers left.
     let caller = unsafe { &mut *job.states };
     let mut cancelled = false;
-    let working = posted.as_ref().map(|_| Instant::now());
-    let mut chunks = 0;
     while job.claim(caller) {
-        chunks += 1;
         if !report(job.done.load(Ordering::Relaxed)) {
             cancelled = true;
             break;
         }
     }
     if let Some(posted) = posted.as_mut() {
-        let waiting = Instant::now();
         // The workers finish their last chunks; keep reporting meanwhile.
         posted.finish(&mut || {
             if !cancelled && !report(job.done.load(Ordering::Relaxed)) {
                 cancelled = true;
             }
         });
-        if let (Some(posting), Some(working), false, 1..) = (posting, working, cancelled, chunks) {
-            // Alone, the caller would have run the workers' chunks at its own pace.
-            let helped = units.div_ceil(job.chunk).saturating_sub(chunks);
-            let own = (waiting - working).as_secs_f64();
-            let saved = own / chunks as f64 * helped as f64;
-            let cost = ((working - posting) + waiting.elapsed()).as_secs_f64();
-            pool.record(units, (saved - cost) / (own + saved).max(1e-9));
+    }
+    if let (Some(started), false) = (started, cancelled) {
+        let seconds = started.elapsed().as_secs_f64();
+        match posted {
+            Some(_) => pool.record_posted(units, seconds),
+            None => pool.record_alone(units, seconds),
         }
     }
     drop(posted);
@@ -345,9 +340,12 @@ mod tests {
         static POOL: Pool = Pool::new(never, || 1, true);
         // Records a call's score; returns how many calls then run alone.
         let alone = |gain: f64| {
-            POOL.record(1000, gain);
+            POOL.score(1000, gain);
             (0..1000).take_while(|_| !POOL.should_post(1000)).count()
         };
+        // The first calls of a class run alone until one has been timed.
+        assert!(!POOL.should_post(1000));
+        POOL.record_alone(1000, 1e-3);
         assert!(POOL.should_post(1000));
         // A loss that makes the mean negative: 1, then 2 calls alone.
         assert_eq!(alone(-0.5), 1);
@@ -360,13 +358,14 @@ mod tests {
         assert_eq!(alone(1e9), 0);
         assert_eq!(alone(-1.0), 1);
         // Other sizes are another class.
-        POOL.record(1000, -1.0);
+        POOL.score(1000, -1.0);
+        assert!(!POOL.should_post(100_000));
+        POOL.record_alone(100_000, 1e-3);
         assert!(POOL.should_post(100_000));
-        assert!(POOL.should_post(10));
         let runs: Vec<_> = (0..12).map(|_| alone(-1.0)).collect();
         assert_eq!(runs, [4, 8, 16, 32, 64, 128, 256, 256, 256, 256, 256, 256]);
         // A call told to run alone posts nothing and leaves the other states untouched.
-        POOL.record(1000, -1.0);
+        POOL.score(1000, -1.0);
         let posts = POOL.posts();
         assert_eq!(sum_run(&POOL, 2, 1000), vec![(499_500, 1000), (0, 0)]);
         assert_eq!(POOL.posts(), posts);

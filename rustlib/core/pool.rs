@@ -8,7 +8,7 @@
 //! whose helpers lately cost more than they saved run alone for a while (`Pace`).
 
 use std::any::Any;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -47,14 +47,23 @@ pub struct Pool {
 const CLASSES: usize = 24;
 /// The most calls in a row that run alone after calls that helping made slower.
 const MAX_BACKOFF: u32 = 256;
+/// One in this many posted calls is followed by a call alone.
+const REFRESH: u32 = 64;
 
 /// Waking a worker is not free: on a machine whose cores are busy the scheduler often runs
 /// the woken worker in place of the caller, which then waits for a time slice (milliseconds)
-/// and loses more than the worker saves. Each posted call scores what its helpers saved minus
-/// what waking and waiting for them cost, relative to the call (from -1 to 1). While the
-/// running mean of a size class is negative, its next calls run alone: a loss doubles that
-/// run (1, 2, 4 ... `MAX_BACKOFF` calls), a gain halves it.
+/// and loses more than the worker saves. So each size class compares: calls that ran alone
+/// give a time per unit; each posted call scores the time that rate predicts minus the time
+/// it took, relative to the prediction (from -1 to 1). While the running mean of the scores
+/// is negative, the next calls run alone: a loss doubles that run (1, 2, 4 ... `MAX_BACKOFF`
+/// calls), a gain halves it. The first call of a class, and one in `REFRESH` posted calls,
+/// run alone to keep the rate current.
 struct Pace {
+    /// Seconds per unit of the calls that ran alone (running mean, weight 1/8; f64 bits; 0:
+    /// none yet).
+    alone: AtomicU64,
+    /// Posted calls so far.
+    posted: AtomicU32,
     /// The running mean (weight 1/8) of the scores, in 1/1024.
     score: AtomicI32,
     /// Calls still to run alone.
@@ -127,6 +136,8 @@ impl Pool {
                 Some(
                     [const {
                         Pace {
+                            alone: AtomicU64::new(0),
+                            posted: AtomicU32::new(0),
                             score: AtomicI32::new(0),
                             skip: AtomicU32::new(0),
                             backoff: AtomicU32::new(0),
@@ -149,14 +160,47 @@ impl Pool {
         let Some(pace) = self.pace(units) else {
             return true;
         };
-        pace.skip
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-            .is_err()
+        pace.alone.load(Ordering::Relaxed) != 0
+            && pace
+                .skip
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_err()
     }
 
-    /// What a posted call of `units` measured: the time its helpers saved minus the time
-    /// waking and waiting for them cost, over the time the call would have taken alone.
-    pub fn record(&self, units: usize, gain: f64) {
+    /// A call of `units` that ran alone took `seconds`.
+    pub fn record_alone(&self, units: usize, seconds: f64) {
+        let Some(pace) = self.pace(units) else {
+            return;
+        };
+        let rate = seconds / units.max(1) as f64;
+        let mean = f64::from_bits(pace.alone.load(Ordering::Relaxed));
+        let mean = if mean > 0.0 {
+            mean + (rate - mean) / 8.0
+        } else {
+            rate
+        };
+        pace.alone
+            .store(mean.max(f64::MIN_POSITIVE).to_bits(), Ordering::Relaxed);
+    }
+
+    /// A posted call of `units` took `seconds`.
+    pub fn record_posted(&self, units: usize, seconds: f64) {
+        let Some(pace) = self.pace(units) else {
+            return;
+        };
+        let predicted = f64::from_bits(pace.alone.load(Ordering::Relaxed)) * units as f64;
+        if predicted > 0.0 {
+            self.score(units, (predicted - seconds) / predicted);
+        }
+        if pace.posted.fetch_add(1, Ordering::Relaxed) % REFRESH == REFRESH - 1 {
+            let _ = pace
+                .skip
+                .compare_exchange(0, 1, Ordering::Relaxed, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds one posted call's score: its relative gain over running alone.
+    pub fn score(&self, units: usize, gain: f64) {
         let Some(pace) = self.pace(units) else {
             return;
         };
