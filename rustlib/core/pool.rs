@@ -105,10 +105,33 @@ pub static POOL: Pool = Pool::new(spawn_thread, one_less_than_cores, true);
 
 /// Starts a worker on a new std thread.
 pub fn spawn_thread(pool: &'static Pool) -> std::io::Result<()> {
+    #[cfg(windows)]
+    pin_library();
     std::thread::Builder::new()
         .name("mylib-pool".into())
         .spawn(move || pool.work())
         .map(drop)
+}
+
+/// Workers live as long as the process, so the library's code must too: on Windows a
+/// `FreeLibrary` (an `unload()`) would unmap it under them. Pinning the module makes every later
+/// `FreeLibrary` a no-op, as `-z nodelete` does on ELF (build.rs). macOS keeps an image with
+/// thread-local storage mapped.
+#[cfg(windows)]
+fn pin_library() {
+    use std::ffi::c_void;
+    unsafe extern "system" {
+        fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
+    }
+    const PIN: u32 = 0x1;
+    const FROM_ADDRESS: u32 = 0x4;
+    static PINNED: std::sync::Once = std::sync::Once::new();
+    PINNED.call_once(|| {
+        let mut module = std::ptr::null_mut();
+        // SAFETY: FROM_ADDRESS reads `name` as an address inside this module; `module` is a valid
+        // out-pointer. A failure leaves the library unpinned, as it was before.
+        unsafe { GetModuleHandleExW(PIN | FROM_ADDRESS, pin_library as *const u16, &mut module) };
+    });
 }
 
 fn one_less_than_cores() -> usize {
