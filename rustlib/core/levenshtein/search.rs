@@ -1,0 +1,350 @@
+//! `closest`: every candidate scored against one query, over threads, with a shared cut-off.
+
+use super::candidates::{Candidates, Layout, PAD};
+use super::pattern::Pattern;
+use super::{ClosestError, Match, char_count, code_points};
+use crate::core::levenshtein_simd::{
+    ABANDONED, Direct, Kernel, LANES, LaneQuery, Transposed, score_group,
+};
+use crate::core::parallel::{self, resolve_threads};
+use crate::core::{OutOfMemory, try_vec};
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// How `closest_with` runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Search {
+    /// At most this many results.
+    pub limit: usize,
+    /// Only distances up to this (`u32::MAX`: no limit).
+    pub max_distance: u32,
+    /// Threads to use, the calling one included; 0 is the available parallelism. Small inputs
+    /// use fewer (about 64 KiB of candidate text per thread at least).
+    pub threads: usize,
+    /// The lane kernel for queries of 1 to 64 code points, or `None`: one candidate at a time
+    /// (the scalar reference).
+    pub lanes: Option<Kernel>,
+}
+
+impl Search {
+    /// The best lane kernel this CPU has, on `threads` threads (0: the available parallelism).
+    pub fn detect(limit: usize, max_distance: u32, threads: usize) -> Search {
+        Search {
+            limit,
+            max_distance,
+            threads,
+            lanes: Some(Kernel::detect()),
+        }
+    }
+}
+
+/// Progress is reported each time this many more candidates are done.
+pub const PROGRESS_EVERY: usize = 4096;
+/// Units (of `LANES` slots) a thread claims at a time.
+const CHUNK_UNITS: usize = 16;
+/// Tests use tiny inputs and still want several threads.
+const MIN_BYTES_PER_THREAD: usize = if cfg!(test) { 64 } else { 64 << 10 };
+/// `Search::threads` above this is clamped (the FFI rejects it: `MYLIB_MAX_THREADS`).
+pub const MAX_THREADS: usize = 1024;
+
+/// Scores `query` against every candidate; returns up to `limit` matches with distance <=
+/// `max_distance`, sorted by distance, then index. Uses the best lane kernel and the available
+/// parallelism (see `closest_with`).
+pub fn closest(
+    query: &str,
+    candidates: &impl Candidates,
+    limit: usize,
+    max_distance: u32,
+    progress: impl FnMut(usize, usize) -> bool,
+) -> Result<Vec<Match>, ClosestError> {
+    closest_with(
+        query,
+        candidates,
+        Search::detect(limit, max_distance, 0),
+        progress,
+    )
+}
+
+/// `closest` with every choice explicit. The result does not depend on `threads` or `lanes`.
+/// `progress(done, total)` is called on the calling thread each time about `PROGRESS_EVERY`
+/// more candidates are done (counted over all threads), and once at the end with `done ==
+/// total`, also when `limit` is 0 or there is no candidate; returning false cancels: every
+/// thread stops after its current chunk of `CHUNK_UNITS * LANES` candidates.
+pub fn closest_with(
+    query: &str,
+    candidates: &impl Candidates,
+    search: Search,
+    mut progress: impl FnMut(usize, usize) -> bool,
+) -> Result<Vec<Match>, ClosestError> {
+    let total = candidates.count();
+    if search.limit == 0 {
+        return if progress(total, total) {
+            Ok(Vec::new())
+        } else {
+            Err(ClosestError::Cancelled)
+        };
+    }
+    let query = code_points(query)?;
+    let pattern = Pattern::new(&query)?;
+    let lanes = search
+        .lanes
+        .and_then(|kernel| LaneQuery::new(&query).map(|q| (kernel, q)));
+    // At most min(limit, total) results per thread: reserved once, so scoring never allocates.
+    let limit = search.limit.min(total);
+    // Without lanes the index is read in its packing order: the lane order would scatter
+    // the scalar path's reads over the whole text.
+    let layout = lanes.as_ref().and(candidates.layout());
+    let units = layout.map_or(total, |l| l.order.len()).div_ceil(LANES);
+    let work = candidates.text_bytes().saturating_mul(pattern.blocks);
+    let threads = resolve_threads(search.threads)
+        .min(MAX_THREADS)
+        .min(work / MIN_BYTES_PER_THREAD)
+        .min(units.div_ceil(CHUNK_UNITS))
+        .max(1);
+    let mut states = try_vec(threads, "the threads' states")?;
+    for _ in 0..threads {
+        states.push(Worker {
+            top: TopMatches::new(limit, search.max_distance)?,
+            scratch: pattern.scratch()?,
+            published: search.max_distance,
+        });
+    }
+    let scan = Scan {
+        pattern: &pattern,
+        lanes: lanes.as_ref().map(|(k, q)| (*k, q)),
+        candidates,
+        layout,
+        anchor: layout.map_or(0, |l| partition_groups(l, pattern.len() as u32)),
+        shared: AtomicU32::new(search.max_distance),
+    };
+    let states = parallel::run(
+        states,
+        units,
+        CHUNK_UNITS,
+        |worker, unit| scan.unit(worker, unit),
+        total,
+        PROGRESS_EVERY,
+        &mut progress,
+    )
+    .map_err(|_| ClosestError::Cancelled)?;
+    if !progress(total, total) {
+        return Err(ClosestError::Cancelled);
+    }
+    let found = states.iter().map(|s| s.top.heap.len()).sum();
+    let mut all = try_vec(found, "the merged results")?;
+    for state in states {
+        all.extend(state.top.heap.into_vec());
+    }
+    all.sort_unstable();
+    all.truncate(limit);
+    Ok(all)
+}
+
+/// The first group whose shortest candidate has at least `m` code points.
+fn partition_groups(layout: Layout, m: u32) -> usize {
+    let (mut lo, mut hi) = (0, layout.groups);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if layout.lens[mid * LANES] < m {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// One thread's results and working memory.
+struct Worker {
+    top: TopMatches,
+    scratch: Vec<(u64, u64)>,
+    /// The bound this thread last shared.
+    published: u32,
+}
+
+/// What every thread reads.
+struct Scan<'a, C: Candidates> {
+    pattern: &'a Pattern,
+    lanes: Option<(Kernel, &'a LaneQuery)>,
+    candidates: &'a C,
+    layout: Option<Layout<'a>>,
+    /// Groups are visited from this one outwards: lengths near the query's first, so the
+    /// k-th best distance tightens early.
+    anchor: usize,
+    /// The lowest bound any thread has: its k-th best distance (or `max_distance`). A
+    /// candidate above it cannot be among the best `limit` over all threads.
+    shared: AtomicU32,
+}
+
+impl<C: Candidates> Scan<'_, C> {
+    /// Scores the `LANES` slots of `unit`; returns how many candidates they held.
+    fn unit(&self, worker: &mut Worker, unit: usize) -> usize {
+        let shared = self.shared.load(Ordering::Relaxed);
+        worker.top.bound = worker.top.bound.min(shared);
+        let done = match self.layout {
+            Some(layout) if unit < layout.groups => {
+                self.index_group(worker, layout, self.group_at(layout.groups, unit))
+            }
+            Some(layout) => {
+                let slots = unit * LANES..layout.order.len().min((unit + 1) * LANES);
+                for slot in slots.clone() {
+                    let len = layout.lens[slot] as usize;
+                    self.one(worker, layout.order[slot] as usize, len);
+                }
+                slots.len()
+            }
+            None => self.packed_unit(worker, unit),
+        };
+        if worker.top.bound < worker.published {
+            worker.published = worker.top.bound;
+            self.shared.fetch_min(worker.top.bound, Ordering::Relaxed);
+        }
+        done
+    }
+
+    /// The group visited `position`-th: `anchor`, `anchor - 1`, `anchor + 1`, ... until
+    /// one side runs out, then the rest of the other side.
+    fn group_at(&self, groups: usize, position: usize) -> usize {
+        let (left, right) = (self.anchor, groups - self.anchor);
+        let both = 2 * left.min(right);
+        if position < both {
+            if position.is_multiple_of(2) {
+                self.anchor + position / 2
+            } else {
+                self.anchor - 1 - position / 2
+            }
+        } else if right > left {
+            self.anchor + position - both / 2
+        } else {
+            self.anchor - 1 - (position - both / 2)
+        }
+    }
+
+    fn index_group(&self, worker: &mut Worker, layout: Layout, group: usize) -> usize {
+        let slots = group * LANES..(group + 1) * LANES;
+        let order = &layout.order[slots.clone()];
+        let lens: [u32; LANES] = layout.lens[slots].try_into().expect("a whole group");
+        let real = order.iter().take_while(|&&i| i != PAD).count();
+        let m = self.pattern.len();
+        // Sorted by length: the group's length gap to the query bounds every distance in it.
+        let (shortest, longest) = (lens[0] as usize, lens[real - 1] as usize);
+        let gap = shortest.saturating_sub(m).max(m.saturating_sub(longest));
+        let bound = worker.top.bound;
+        if gap > bound as usize {
+            return real;
+        }
+        match self.lanes {
+            Some((kernel, query)) => {
+                let text =
+                    &layout.columns[layout.starts[group] * LANES..layout.starts[group + 1] * LANES];
+                let found = score_group(kernel, query, m, &lens, &Transposed(text), bound);
+                for (&index, &distance) in order[..real].iter().zip(&found) {
+                    if distance != ABANDONED {
+                        worker.top.offer(index, distance as usize);
+                    }
+                }
+            }
+            None => {
+                for (&index, &len) in order[..real].iter().zip(&lens) {
+                    self.one(worker, index as usize, len as usize);
+                }
+            }
+        }
+        real
+    }
+
+    /// Candidates `unit * LANES..` read in place: the ASCII ones through the lanes.
+    fn packed_unit(&self, worker: &mut Worker, unit: usize) -> usize {
+        let total = self.candidates.count();
+        let first = unit * LANES;
+        let slots = first..total.min(first + LANES);
+        let n = slots.len();
+        let Some((kernel, query)) = self.lanes else {
+            for index in slots {
+                self.one(worker, index, self.candidates.char_count(index));
+            }
+            return n;
+        };
+        let m = self.pattern.len();
+        let bound = worker.top.bound;
+        let mut texts: [&[u8]; LANES] = [&[]; LANES];
+        let mut lens = [0u32; LANES];
+        for (lane, index) in slots.enumerate() {
+            let candidate = self.candidates.get(index);
+            if candidate.is_ascii() && !candidate.is_empty() {
+                if candidate.len().abs_diff(m) <= bound as usize {
+                    texts[lane] = candidate.as_bytes();
+                    lens[lane] = candidate.len() as u32;
+                }
+            } else {
+                self.one(worker, index, char_count(candidate));
+            }
+        }
+        if lens.iter().any(|&n| n > 0) {
+            let found = score_group(kernel, query, m, &lens, &Direct(texts), bound);
+            for lane in 0..LANES {
+                if lens[lane] > 0 && found[lane] != ABANDONED {
+                    worker
+                        .top
+                        .offer((first + lane) as u32, found[lane] as usize);
+                }
+            }
+        }
+        n
+    }
+
+    /// One candidate through the scalar path.
+    fn one(&self, worker: &mut Worker, index: usize, len: usize) {
+        // The difference in length is a lower bound of the distance.
+        if len.abs_diff(self.pattern.len()) > worker.top.bound as usize {
+            return;
+        }
+        let candidate = self.candidates.get(index);
+        let distance = if candidate.is_ascii() {
+            self.pattern
+                .distance_ascii(candidate.as_bytes(), &mut worker.scratch)
+        } else {
+            self.pattern
+                .distance(candidate.chars().map(u32::from), &mut worker.scratch)
+        };
+        worker.top.offer(index as u32, distance);
+    }
+}
+
+/// The best `limit` matches so far (a max-heap: the worst on top) and the distance a new
+/// candidate must not exceed.
+struct TopMatches {
+    heap: BinaryHeap<Match>,
+    limit: usize,
+    bound: u32,
+}
+
+impl TopMatches {
+    fn new(limit: usize, bound: u32) -> Result<TopMatches, OutOfMemory> {
+        let mut heap = BinaryHeap::new();
+        heap.try_reserve_exact(limit)
+            .map_err(OutOfMemory::of::<Match>("the result heap", limit))?;
+        Ok(TopMatches { heap, limit, bound })
+    }
+
+    /// Never allocates: the heap holds `limit` entries' room from the start.
+    fn offer(&mut self, index: u32, distance: usize) {
+        let distance = u32::try_from(distance).unwrap_or(u32::MAX);
+        if distance > self.bound {
+            return;
+        }
+        let scored = Match { distance, index };
+        if self.heap.len() < self.limit {
+            debug_assert!(self.heap.len() < self.heap.capacity());
+            self.heap.push(scored);
+        } else if self.heap.peek().is_some_and(|worst| scored < *worst) {
+            self.heap.pop();
+            self.heap.push(scored);
+        }
+        if self.heap.len() == self.limit {
+            self.bound = self
+                .bound
+                .min(self.heap.peek().map_or(self.bound, |worst| worst.distance));
+        }
+    }
+}
