@@ -1,9 +1,9 @@
 //! Candidate lists: packed in place (`Packed`) or kept in an index with the lane layout built
 //! once (`FuzzyIndex`).
 
+use super::blocks::{LANES, MAX_LEN, TEXT_PAD, class_of};
 use super::char_count;
-use crate::core::levenshtein_simd::LANES;
-use crate::core::{OutOfMemory, try_filled, try_vec};
+use crate::core::{OutOfMemory, try_vec};
 
 /// Candidates packed as one UTF-8 buffer plus `count + 1` offsets (candidate i is
 /// `bytes[offsets[i]..offsets[i + 1]]`).
@@ -45,87 +45,115 @@ impl Candidates for Packed<'_> {
 /// A padding slot in `Layout::order`.
 pub(super) const PAD: u32 = u32::MAX;
 
-/// An index's candidates arranged for the lane kernel. Slots come in groups of `LANES`: the
-/// first `groups` groups hold the non-empty ASCII candidates sorted by (length, index), the
-/// last of them padded with `PAD`; the remaining slots hold the other candidates in index
-/// order.
+/// An index's candidates arranged for the block kernel (`blocks`). The first `laned()` slots
+/// hold the ASCII candidates of 1 to `MAX_LEN` bytes sorted by (length, index), class after
+/// class, each class padded with `PAD` to whole blocks; the remaining slots hold the other
+/// candidates in index order.
 #[derive(Clone, Copy)]
 pub struct Layout<'a> {
     /// The candidate in each slot.
     pub(super) order: &'a [u32],
-    /// Code points of each slot's candidate (0 for padding).
-    pub(super) lens: &'a [u32],
-    pub(super) groups: usize,
-    /// `groups + 1` entries: group `g` owns columns `starts[g]..starts[g + 1]`.
-    pub(super) starts: &'a [usize],
-    /// Transposed text: column `c` of the store is `columns[c * LANES..][..LANES]`, one byte
-    /// per lane; lanes shorter than their group hold zeros at the end.
-    pub(super) columns: &'a [u8],
+    /// The laned slots' bytes end to end, then `TEXT_PAD` zero bytes.
+    pub(super) text: &'a [u8],
+    /// `laned() + 1` entries: slot `s` is `text[starts[s]..starts[s + 1]]` (empty: padding).
+    pub(super) starts: &'a [u32],
+    /// Class `k` owns blocks `first_block[k]..first_block[k + 1]`, from slot `first_slot[k]`.
+    pub(super) first_block: [usize; 5],
+    pub(super) first_slot: [usize; 5],
 }
 
-/// Candidates packed once and kept, with the lane layout built once.
+impl Layout<'_> {
+    pub(super) fn blocks(&self) -> usize {
+        self.first_block[4]
+    }
+
+    pub(super) fn laned(&self) -> usize {
+        self.first_slot[4]
+    }
+
+    /// The class and first slot of block `b`.
+    pub(super) fn block(&self, b: usize) -> (usize, usize) {
+        let class = (0..4)
+            .rfind(|&k| self.first_block[k] <= b && b < self.first_block[k + 1])
+            .expect("a block of some class");
+        let first = self.first_slot[class] + (b - self.first_block[class]) * LANES[class];
+        (class, first)
+    }
+
+    /// Bytes (= code points) of the candidate in laned slot `s`.
+    pub(super) fn len(&self, s: usize) -> usize {
+        (self.starts[s + 1] - self.starts[s]) as usize
+    }
+}
+
+/// Candidates packed once and kept, with the block layout built once.
 pub struct FuzzyIndex {
     bytes: String,
     offsets: Vec<u32>,
     order: Vec<u32>,
-    lens: Vec<u32>,
-    groups: usize,
-    starts: Vec<usize>,
-    columns: Vec<u8>,
+    text: Vec<u8>,
+    starts: Vec<u32>,
+    first_block: [usize; 5],
+    first_slot: [usize; 5],
 }
 
 impl FuzzyIndex {
-    /// Copies `packed` into the index and builds the lane layout.
+    /// Copies `packed` into the index and builds the block layout.
     pub fn new(packed: &Packed) -> Result<FuzzyIndex, OutOfMemory> {
         let count = packed.count();
         let mut bytes = String::new();
         crate::core::try_push_str(&mut bytes, packed.bytes, "the index's text")?;
         let mut offsets = try_vec(packed.offsets.len(), "the index's offsets")?;
         offsets.extend_from_slice(packed.offsets);
-        let byte_len = |i: u32| packed.offsets[i as usize + 1] - packed.offsets[i as usize];
-        let in_lanes = |&i: &u32| byte_len(i) > 0 && packed.get(i as usize).is_ascii();
-        let laned = (0..count as u32).filter(in_lanes).count();
-        let padded = laned.next_multiple_of(LANES);
-        let slots = padded + (count - laned);
-        let mut order = try_vec(slots, "the index's lane order")?;
+        let byte_len =
+            |i: u32| (packed.offsets[i as usize + 1] - packed.offsets[i as usize]) as usize;
+        let in_lanes =
+            |&i: &u32| (1..=MAX_LEN).contains(&byte_len(i)) && packed.get(i as usize).is_ascii();
+        let mut per_class = [0usize; 4];
+        for i in (0..count as u32).filter(in_lanes) {
+            per_class[class_of(byte_len(i))] += 1;
+        }
+        let (mut first_block, mut first_slot) = ([0usize; 5], [0usize; 5]);
+        for k in 0..4 {
+            let blocks = per_class[k].div_ceil(LANES[k]);
+            first_block[k + 1] = first_block[k] + blocks;
+            first_slot[k + 1] = first_slot[k] + blocks * LANES[k];
+        }
+        let laned = first_slot[4];
+        let real: usize = per_class.iter().sum();
+        let mut order = try_vec(laned + count - real, "the index's lane order")?;
         order.extend((0..count as u32).filter(in_lanes));
         order.sort_unstable_by_key(|&i| (byte_len(i), i));
-        order.resize(padded, PAD);
+        // Padding after each class, from the last class back (earlier positions stay put).
+        for k in (0..4).rev() {
+            let end: usize = per_class[..=k].iter().sum();
+            let pad = (first_slot[k + 1] - first_slot[k]) - per_class[k];
+            order.splice(end..end, std::iter::repeat_n(PAD, pad));
+        }
         order.extend((0..count as u32).filter(|i| !in_lanes(i)));
-        let mut lens = try_vec(slots, "the index's lengths")?;
-        lens.extend(order.iter().map(|&i| {
-            if i == PAD {
-                0
-            } else {
-                char_count(packed.get(i as usize)) as u32
+        let text_len: usize = order[..laned]
+            .iter()
+            .filter(|&&i| i != PAD)
+            .map(|&i| byte_len(i))
+            .sum();
+        let mut text = try_vec(text_len + TEXT_PAD, "the index's lane text")?;
+        let mut starts = try_vec(laned + 1, "the index's lane starts")?;
+        starts.push(0u32);
+        for &i in &order[..laned] {
+            if i != PAD {
+                text.extend_from_slice(packed.get(i as usize).as_bytes());
             }
-        }));
-        let groups = padded / LANES;
-        let mut starts = try_vec(groups + 1, "the index's group starts")?;
-        starts.push(0);
-        for group in lens[..padded].chunks_exact(LANES) {
-            let columns = group.iter().copied().max().unwrap_or(0) as usize;
-            starts.push(starts[starts.len() - 1] + columns);
+            starts.push(text.len() as u32);
         }
-        let mut columns = try_filled(starts[groups] * LANES, 0u8, "the index's transposed text")?;
-        for (g, group) in order[..padded].chunks_exact(LANES).enumerate() {
-            let store = &mut columns[starts[g] * LANES..starts[g + 1] * LANES];
-            for (lane, &i) in group.iter().enumerate() {
-                if i != PAD {
-                    for (j, &b) in packed.get(i as usize).as_bytes().iter().enumerate() {
-                        store[j * LANES + lane] = b;
-                    }
-                }
-            }
-        }
+        text.resize(text_len + TEXT_PAD, 0);
         Ok(FuzzyIndex {
             bytes,
             offsets,
             order,
-            lens,
-            groups,
+            text,
             starts,
-            columns,
+            first_block,
+            first_slot,
         })
     }
 
@@ -133,9 +161,8 @@ impl FuzzyIndex {
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity()
             + size_of::<u32>()
-                * (self.offsets.capacity() + self.order.capacity() + self.lens.capacity())
-            + size_of::<usize>() * self.starts.capacity()
-            + self.columns.capacity()
+                * (self.offsets.capacity() + self.order.capacity() + self.starts.capacity())
+            + self.text.capacity()
     }
 }
 
@@ -155,10 +182,10 @@ impl Candidates for FuzzyIndex {
     fn layout(&self) -> Option<Layout<'_>> {
         Some(Layout {
             order: &self.order,
-            lens: &self.lens,
-            groups: self.groups,
+            text: &self.text,
             starts: &self.starts,
-            columns: &self.columns,
+            first_block: self.first_block,
+            first_slot: self.first_slot,
         })
     }
 }

@@ -7,6 +7,7 @@
 //! masks are stored sparsely, one entry per (character, block) that actually occurs. Every
 //! allocation that depends on the input is fallible (`OutOfMemory`).
 
+mod blocks;
 mod candidates;
 mod pattern;
 mod search;

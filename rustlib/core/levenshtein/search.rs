@@ -1,11 +1,10 @@
 //! `closest`: every candidate scored against one query, over threads, with a shared cut-off.
 
+use super::blocks::{self, Block, MAX_LANES};
 use super::candidates::{Candidates, Layout, PAD};
 use super::pattern::Pattern;
 use super::{ClosestError, Match, char_count, code_points};
-use crate::core::levenshtein_simd::{
-    ABANDONED, Direct, Kernel, LANES, LaneQuery, Transposed, score_group,
-};
+use crate::core::levenshtein_simd::{ABANDONED, Direct, Kernel, LANES, LaneQuery, score_group};
 use crate::core::parallel::{self, resolve_threads};
 use crate::core::{OutOfMemory, try_vec};
 use std::collections::BinaryHeap;
@@ -86,15 +85,20 @@ pub fn closest_with(
     }
     let query = code_points(query)?;
     let pattern = Pattern::new(&query)?;
-    let lanes = search
-        .lanes
-        .and_then(|kernel| LaneQuery::new(&query).map(|q| (kernel, q)));
-    // At most min(limit, total) results per thread: reserved once, so scoring never allocates.
-    let limit = search.limit.min(total);
     // Without lanes the index is read in its packing order: the lane order would scatter
     // the scalar path's reads over the whole text.
-    let layout = lanes.as_ref().and(candidates.layout());
-    let units = layout.map_or(total, |l| l.order.len()).div_ceil(LANES);
+    let layout = search.lanes.and(candidates.layout());
+    let lanes = match layout {
+        Some(_) => None,
+        None => search
+            .lanes
+            .and_then(|kernel| LaneQuery::new(&query).map(|q| (kernel, q))),
+    };
+    // At most min(limit, total) results per thread: reserved once, so scoring never allocates.
+    let limit = search.limit.min(total);
+    let units = layout.map_or(total.div_ceil(LANES), |l| {
+        l.blocks() + (l.order.len() - l.laned()).div_ceil(LANES)
+    });
     let work = candidates.text_bytes().saturating_mul(pattern.blocks);
     let threads = resolve_threads(search.threads)
         .min(MAX_THREADS)
@@ -111,10 +115,12 @@ pub fn closest_with(
     }
     let scan = Scan {
         pattern: &pattern,
+        query: &query,
+        kernel: search.lanes,
         lanes: lanes.as_ref().map(|(k, q)| (*k, q)),
         candidates,
         layout,
-        anchor: layout.map_or(0, |l| partition_groups(l, pattern.len() as u32)),
+        anchor: layout.map_or(0, |l| partition_blocks(l, pattern.len())),
         shared: AtomicU32::new(search.max_distance),
     };
     let states = parallel::run(
@@ -140,12 +146,12 @@ pub fn closest_with(
     Ok(all)
 }
 
-/// The first group whose shortest candidate has at least `m` code points.
-fn partition_groups(layout: Layout, m: u32) -> usize {
-    let (mut lo, mut hi) = (0, layout.groups);
+/// The first block whose shortest candidate has at least `m` code points.
+fn partition_blocks(layout: Layout, m: usize) -> usize {
+    let (mut lo, mut hi) = (0, layout.blocks());
     while lo < hi {
         let mid = (lo + hi) / 2;
-        if layout.lens[mid * LANES] < m {
+        if layout.len(layout.block(mid).1) < m {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -165,10 +171,14 @@ struct Worker {
 /// What every thread reads.
 struct Scan<'a, C: Candidates> {
     pattern: &'a Pattern,
+    query: &'a [u32],
+    /// The block kernel, for an index's layout.
+    kernel: Option<Kernel>,
+    /// The lane kernel for candidates read in place.
     lanes: Option<(Kernel, &'a LaneQuery)>,
     candidates: &'a C,
     layout: Option<Layout<'a>>,
-    /// Groups are visited from this one outwards: lengths near the query's first, so the
+    /// Blocks are visited from this one outwards: lengths near the query's first, so the
     /// k-th best distance tightens early.
     anchor: usize,
     /// The lowest bound any thread has: its k-th best distance (or `max_distance`). A
@@ -182,14 +192,15 @@ impl<C: Candidates> Scan<'_, C> {
         let shared = self.shared.load(Ordering::Relaxed);
         worker.top.bound = worker.top.bound.min(shared);
         let done = match self.layout {
-            Some(layout) if unit < layout.groups => {
-                self.index_group(worker, layout, self.group_at(layout.groups, unit))
+            Some(layout) if unit < layout.blocks() => {
+                self.index_block(worker, layout, self.block_at(layout.blocks(), unit))
             }
             Some(layout) => {
-                let slots = unit * LANES..layout.order.len().min((unit + 1) * LANES);
+                let first = layout.laned() + (unit - layout.blocks()) * LANES;
+                let slots = first..layout.order.len().min(first + LANES);
                 for slot in slots.clone() {
-                    let len = layout.lens[slot] as usize;
-                    self.one(worker, layout.order[slot] as usize, len);
+                    let index = layout.order[slot] as usize;
+                    self.one(worker, index, self.candidates.char_count(index));
                 }
                 slots.len()
             }
@@ -202,10 +213,10 @@ impl<C: Candidates> Scan<'_, C> {
         done
     }
 
-    /// The group visited `position`-th: `anchor`, `anchor - 1`, `anchor + 1`, ... until
+    /// The block visited `position`-th: `anchor`, `anchor - 1`, `anchor + 1`, ... until
     /// one side runs out, then the rest of the other side.
-    fn group_at(&self, groups: usize, position: usize) -> usize {
-        let (left, right) = (self.anchor, groups - self.anchor);
+    fn block_at(&self, blocks: usize, position: usize) -> usize {
+        let (left, right) = (self.anchor, blocks - self.anchor);
         let both = 2 * left.min(right);
         if position < both {
             if position.is_multiple_of(2) {
@@ -220,33 +231,34 @@ impl<C: Candidates> Scan<'_, C> {
         }
     }
 
-    fn index_group(&self, worker: &mut Worker, layout: Layout, group: usize) -> usize {
-        let slots = group * LANES..(group + 1) * LANES;
-        let order = &layout.order[slots.clone()];
-        let lens: [u32; LANES] = layout.lens[slots].try_into().expect("a whole group");
+    fn index_block(&self, worker: &mut Worker, layout: Layout, block: usize) -> usize {
+        let (class, first) = layout.block(block);
+        let lanes = blocks::LANES[class];
+        let order = &layout.order[first..first + lanes];
         let real = order.iter().take_while(|&&i| i != PAD).count();
         let m = self.pattern.len();
-        // Sorted by length: the group's length gap to the query bounds every distance in it.
-        let (shortest, longest) = (lens[0] as usize, lens[real - 1] as usize);
+        // Sorted by length: the block's length gap to the query bounds every distance in it.
+        let (shortest, longest) = (layout.len(first), layout.len(first + real - 1));
         let gap = shortest.saturating_sub(m).max(m.saturating_sub(longest));
-        let bound = worker.top.bound;
-        if gap > bound as usize {
+        if gap > worker.top.bound as usize {
             return real;
         }
-        match self.lanes {
-            Some((kernel, query)) => {
-                let text =
-                    &layout.columns[layout.starts[group] * LANES..layout.starts[group + 1] * LANES];
-                let found = score_group(kernel, query, m, &lens, &Transposed(text), bound);
+        match self.kernel {
+            Some(kernel) => {
+                let block = Block {
+                    class,
+                    text: layout.text,
+                    starts: &layout.starts[first..=first + lanes],
+                };
+                let mut found = [0u32; MAX_LANES];
+                blocks::score_block(kernel, &block, self.query, &mut found);
                 for (&index, &distance) in order[..real].iter().zip(&found) {
-                    if distance != ABANDONED {
-                        worker.top.offer(index, distance as usize);
-                    }
+                    worker.top.offer(index, distance as usize);
                 }
             }
             None => {
-                for (&index, &len) in order[..real].iter().zip(&lens) {
-                    self.one(worker, index as usize, len as usize);
+                for (slot, &index) in (first..).zip(&order[..real]) {
+                    self.one(worker, index as usize, layout.len(slot));
                 }
             }
         }
