@@ -282,29 +282,36 @@ fn timing() {
         variants.push(("lanes", Some(k), 1));
         variants.push(("lanes", Some(k), 2));
     }
-    for round in 0..3 {
-        for &(name, lanes, threads) in &variants {
-            let search = Search {
-                limit: 10,
-                max_distance: u32::MAX,
-                threads,
-                lanes,
-            };
-            let reps = (200_000 / count).clamp(3, 20);
-            let start = std::time::Instant::now();
-            for _ in 0..reps {
-                closest_with(&query, &index, search, |_, _| true).unwrap();
-            }
-            let index_us = start.elapsed().as_secs_f64() * 1e6 / reps as f64;
-            let start = std::time::Instant::now();
-            for _ in 0..reps {
-                closest_with(&query, &packed, search, |_, _| true).unwrap();
-            }
-            let packed_us = start.elapsed().as_secs_f64() * 1e6 / reps as f64;
-            println!(
-                "round {round} {name} {lanes:?} threads {threads}: index {index_us:.0} us, packed {packed_us:.0} us"
-            );
-        }
+    let reps = (200_000 / count).clamp(3, 20);
+    let time = |f: &dyn Fn()| {
+        let mut runs: Vec<f64> = (0..9)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                for _ in 0..reps {
+                    f();
+                }
+                start.elapsed().as_secs_f64() * 1e6 / reps as f64
+            })
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        format!("{:.0} us (min {:.0}, max {:.0})", runs[4], runs[0], runs[8])
+    };
+    for &(name, lanes, threads) in &variants {
+        let search = Search {
+            limit: 10,
+            max_distance: u32::MAX,
+            threads,
+            lanes,
+        };
+        let index_us = time(&|| drop(closest_with(&query, &index, search, |_, _| true)));
+        let packed_us = time(&|| drop(closest_with(&query, &packed, search, |_, _| true)));
+        let one_shot = time(&|| {
+            let index = FuzzyIndex::new(&packed).unwrap();
+            drop(closest_with(&query, &index, search, |_, _| true))
+        });
+        println!(
+            "{name} {lanes:?} threads {threads}: index {index_us}; packed {packed_us}; index built + query {one_shot}"
+        );
     }
 }
 

@@ -1,5 +1,6 @@
 //! Tests of the edit-distance kernels against a plain dynamic program.
 
+mod blocks;
 mod closest;
 mod distance;
 
