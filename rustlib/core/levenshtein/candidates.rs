@@ -22,6 +22,14 @@ pub trait Candidates: Sync {
     }
     /// Bytes of text over all candidates (sizes the number of threads).
     fn text_bytes(&self) -> usize;
+    /// The text all candidates are slices of, when there is one (see `get_at`).
+    fn text(&self) -> Option<&str> {
+        None
+    }
+    /// Candidate `index` and where it starts in `text()` (0 without one).
+    fn get_at(&self, index: usize) -> (usize, &str) {
+        (0, self.get(index))
+    }
     /// The lane layout of an index; `None`: candidates are read in place, in order.
     fn layout(&self) -> Option<Layout<'_>> {
         None
@@ -39,6 +47,14 @@ impl Candidates for Packed<'_> {
 
     fn text_bytes(&self) -> usize {
         self.bytes.len()
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(self.bytes)
+    }
+
+    fn get_at(&self, index: usize) -> (usize, &str) {
+        (self.offsets[index] as usize, self.get(index))
     }
 }
 

@@ -7,6 +7,8 @@
 //! masks are stored sparsely, one entry per (character, block) that actually occurs. Every
 //! allocation that depends on the input is fallible (`OutOfMemory`).
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod blocks;
 mod candidates;
 mod pattern;

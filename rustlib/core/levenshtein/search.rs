@@ -1,10 +1,10 @@
 //! `closest`: every candidate scored against one query, over threads, with a shared cut-off.
 
-use super::blocks::{self, Block, MAX_LANES};
+use super::blocks::{self, Block, BlockQuery, MAX_LANES, MAX_LEN, TEXT_PAD, WIDTHS};
 use super::candidates::{Candidates, Layout, PAD};
 use super::pattern::Pattern;
 use super::{ClosestError, Match, char_count, code_points};
-use crate::core::levenshtein_simd::{ABANDONED, Direct, Kernel, LANES, LaneQuery, score_group};
+use crate::core::levenshtein_simd::Kernel;
 use crate::core::parallel::{self, resolve_threads};
 use crate::core::{OutOfMemory, try_vec};
 use std::collections::BinaryHeap;
@@ -20,8 +20,7 @@ pub struct Search {
     /// Threads to use, the calling one included; 0 is the available parallelism. Small inputs
     /// use fewer (about 64 KiB of candidate text per thread at least).
     pub threads: usize,
-    /// The lane kernel for queries of 1 to 64 code points, or `None`: one candidate at a time
-    /// (the scalar reference).
+    /// The block kernel, or `None`: one candidate at a time (the scalar reference).
     pub lanes: Option<Kernel>,
 }
 
@@ -39,7 +38,10 @@ impl Search {
 
 /// Progress is reported each time this many more candidates are done.
 pub const PROGRESS_EVERY: usize = 4096;
-/// Units (of `LANES` slots) a thread claims at a time.
+/// Slots of an index's other candidates (non-ASCII, empty, longer than `MAX_LEN`) per unit.
+const TAIL: usize = 8;
+/// Units (blocks, `MAX_LANES` candidates read in place, or `TAIL` slots) a thread claims at
+/// a time.
 const CHUNK_UNITS: usize = 16;
 /// Tests use tiny inputs and still want several threads.
 const MIN_BYTES_PER_THREAD: usize = if cfg!(test) { 64 } else { 64 << 10 };
@@ -68,7 +70,8 @@ pub fn closest(
 /// `progress(done, total)` is called on the calling thread each time about `PROGRESS_EVERY`
 /// more candidates are done (counted over all threads), and once at the end with `done ==
 /// total`, also when `limit` is 0 or there is no candidate; returning false cancels: every
-/// thread stops after its current chunk of `CHUNK_UNITS * LANES` candidates.
+/// thread stops after its current chunk of `CHUNK_UNITS` units (at most `CHUNK_UNITS *
+/// MAX_LANES` candidates).
 pub fn closest_with(
     query: &str,
     candidates: &impl Candidates,
@@ -88,16 +91,11 @@ pub fn closest_with(
     // Without lanes the index is read in its packing order: the lane order would scatter
     // the scalar path's reads over the whole text.
     let layout = search.lanes.and(candidates.layout());
-    let lanes = match layout {
-        Some(_) => None,
-        None => search
-            .lanes
-            .and_then(|kernel| LaneQuery::new(&query).map(|q| (kernel, q))),
-    };
+    let block_query = BlockQuery::new(&query)?;
     // At most min(limit, total) results per thread: reserved once, so scoring never allocates.
     let limit = search.limit.min(total);
-    let units = layout.map_or(total.div_ceil(LANES), |l| {
-        l.blocks() + (l.order.len() - l.laned()).div_ceil(LANES)
+    let units = layout.map_or(total.div_ceil(MAX_LANES), |l| {
+        l.blocks() + (l.order.len() - l.laned()).div_ceil(TAIL)
     });
     let work = candidates.text_bytes().saturating_mul(pattern.blocks);
     let threads = resolve_threads(search.threads)
@@ -110,14 +108,14 @@ pub fn closest_with(
         states.push(Worker {
             top: TopMatches::new(limit, search.max_distance)?,
             scratch: pattern.scratch()?,
+            table: blocks::scratch()?,
             published: search.max_distance,
         });
     }
     let scan = Scan {
         pattern: &pattern,
-        query: &query,
+        query: &block_query,
         kernel: search.lanes,
-        lanes: lanes.as_ref().map(|(k, q)| (*k, q)),
         candidates,
         layout,
         anchor: layout.map_or(0, |l| partition_blocks(l, pattern.len())),
@@ -164,6 +162,8 @@ fn partition_blocks(layout: Layout, m: usize) -> usize {
 struct Worker {
     top: TopMatches,
     scratch: Vec<(u64, u64)>,
+    /// The portable block kernel's masks.
+    table: Vec<u64>,
     /// The bound this thread last shared.
     published: u32,
 }
@@ -171,11 +171,8 @@ struct Worker {
 /// What every thread reads.
 struct Scan<'a, C: Candidates> {
     pattern: &'a Pattern,
-    query: &'a [u32],
-    /// The block kernel, for an index's layout.
+    query: &'a BlockQuery,
     kernel: Option<Kernel>,
-    /// The lane kernel for candidates read in place.
-    lanes: Option<(Kernel, &'a LaneQuery)>,
     candidates: &'a C,
     layout: Option<Layout<'a>>,
     /// Blocks are visited from this one outwards: lengths near the query's first, so the
@@ -187,7 +184,7 @@ struct Scan<'a, C: Candidates> {
 }
 
 impl<C: Candidates> Scan<'_, C> {
-    /// Scores the `LANES` slots of `unit`; returns how many candidates they held.
+    /// Scores the candidates of `unit`; returns how many they were.
     fn unit(&self, worker: &mut Worker, unit: usize) -> usize {
         let shared = self.shared.load(Ordering::Relaxed);
         worker.top.bound = worker.top.bound.min(shared);
@@ -196,8 +193,8 @@ impl<C: Candidates> Scan<'_, C> {
                 self.index_block(worker, layout, self.block_at(layout.blocks(), unit))
             }
             Some(layout) => {
-                let first = layout.laned() + (unit - layout.blocks()) * LANES;
-                let slots = first..layout.order.len().min(first + LANES);
+                let first = layout.laned() + (unit - layout.blocks()) * TAIL;
+                let slots = first..layout.order.len().min(first + TAIL);
                 for slot in slots.clone() {
                     let index = layout.order[slot] as usize;
                     self.one(worker, index, self.candidates.char_count(index));
@@ -245,13 +242,18 @@ impl<C: Candidates> Scan<'_, C> {
         }
         match self.kernel {
             Some(kernel) => {
-                let block = Block {
+                let mut block = Block {
                     class,
                     text: layout.text,
-                    starts: &layout.starts[first..=first + lanes],
+                    starts: [0; MAX_LANES],
+                    lens: [0; MAX_LANES],
                 };
+                for l in 0..real {
+                    block.starts[l] = layout.starts[first + l];
+                    block.lens[l] = layout.len(first + l) as u32;
+                }
                 let mut found = [0u32; MAX_LANES];
-                blocks::score_block(kernel, &block, self.query, &mut found);
+                blocks::score_block(kernel, &block, self.query, &mut worker.table, &mut found);
                 for (&index, &distance) in order[..real].iter().zip(&found) {
                     worker.top.offer(index, distance as usize);
                 }
@@ -265,44 +267,82 @@ impl<C: Candidates> Scan<'_, C> {
         real
     }
 
-    /// Candidates `unit * LANES..` read in place: the ASCII ones through the lanes.
+    /// Candidates `unit * MAX_LANES..` read in place: those of 1 to `MAX_LEN` ASCII bytes
+    /// with `TEXT_PAD` bytes of text after their start through blocks, the others one by one.
     fn packed_unit(&self, worker: &mut Worker, unit: usize) -> usize {
         let total = self.candidates.count();
-        let first = unit * LANES;
-        let slots = first..total.min(first + LANES);
+        let first = unit * MAX_LANES;
+        let slots = first..total.min(first + MAX_LANES);
         let n = slots.len();
-        let Some((kernel, query)) = self.lanes else {
+        let (Some(kernel), Some(text)) = (self.kernel, self.candidates.text()) else {
             for index in slots {
                 self.one(worker, index, self.candidates.char_count(index));
             }
             return n;
         };
         let m = self.pattern.len();
-        let bound = worker.top.bound;
-        let mut texts: [&[u8]; LANES] = [&[]; LANES];
-        let mut lens = [0u32; LANES];
+        let bound = worker.top.bound as usize;
+        let mut block = Block {
+            class: 0,
+            text: text.as_bytes(),
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
         for (lane, index) in slots.enumerate() {
-            let candidate = self.candidates.get(index);
-            if candidate.is_ascii() && !candidate.is_empty() {
-                if candidate.len().abs_diff(m) <= bound as usize {
-                    texts[lane] = candidate.as_bytes();
-                    lens[lane] = candidate.len() as u32;
-                }
-            } else {
+            let (start, candidate) = self.candidates.get_at(index);
+            let laned = (1..=MAX_LEN).contains(&candidate.len())
+                && start + TEXT_PAD <= text.len()
+                && candidate.is_ascii();
+            if !laned {
                 self.one(worker, index, char_count(candidate));
+            } else if candidate.len().abs_diff(m) <= bound {
+                block.starts[lane] = start as u32;
+                block.lens[lane] = candidate.len() as u32;
             }
         }
-        if lens.iter().any(|&n| n > 0) {
-            let found = score_group(kernel, query, m, &lens, &Direct(texts), bound);
-            for lane in 0..LANES {
-                if lens[lane] > 0 && found[lane] != ABANDONED {
-                    worker
-                        .top
-                        .offer((first + lane) as u32, found[lane] as usize);
-                }
-            }
-        }
+        self.packed_blocks(worker, kernel, &block, first, 0, 0);
         n
+    }
+
+    /// Lanes `from..from + LANES[class]` of `block` (candidates `first + lane`) through the
+    /// narrowest class their longest candidate fits, halving the range for each wider class.
+    fn packed_blocks(
+        &self,
+        worker: &mut Worker,
+        kernel: Kernel,
+        block: &Block,
+        first: usize,
+        from: usize,
+        class: usize,
+    ) {
+        let lanes = blocks::LANES[class];
+        let range = from..from + lanes;
+        let longest = block.lens[range.clone()].iter().copied().max().unwrap_or(0) as usize;
+        if longest == 0 {
+            return;
+        }
+        if longest > WIDTHS[class] {
+            self.packed_blocks(worker, kernel, block, first, from, class + 1);
+            self.packed_blocks(worker, kernel, block, first, from + lanes / 2, class + 1);
+            return;
+        }
+        let mut part = Block {
+            class,
+            text: block.text,
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
+        part.starts[..lanes].copy_from_slice(&block.starts[range.clone()]);
+        part.lens[..lanes].copy_from_slice(&block.lens[range]);
+        let mut found = [0u32; MAX_LANES];
+        blocks::score_block(kernel, &part, self.query, &mut worker.table, &mut found);
+        for l in 0..lanes {
+            if part.lens[l] > 0 {
+                worker
+                    .top
+                    .offer((first + from + l) as u32, found[l] as usize);
+            }
+        }
     }
 
     /// One candidate through the scalar path.

@@ -2,19 +2,24 @@
 //! width boundary, long queries (scores kept modulo the lane width), non-ASCII text.
 
 use super::*;
-use crate::core::levenshtein::blocks::{self, Block, MAX_LANES, TEXT_PAD};
+use crate::core::levenshtein::blocks::{self, Block, BlockQuery, MAX_LANES, TEXT_PAD};
 
 /// Lengths on both sides of each lane width, and past the longest lane (general path).
 const BOUNDARIES: &[usize] = &[1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100];
 
-fn every_distance(query: &str, index: &FuzzyIndex, kernel: Kernel, count: usize) -> Vec<Match> {
+fn every_distance(
+    query: &str,
+    candidates: &impl Candidates,
+    kernel: Kernel,
+    count: usize,
+) -> Vec<Match> {
     let search = Search {
         limit: count,
         max_distance: u32::MAX,
         threads: 1,
         lanes: Some(kernel),
     };
-    closest_with(query, index, search, |_, _| true).unwrap()
+    closest_with(query, candidates, search, |_, _| true).unwrap()
 }
 
 #[test]
@@ -30,12 +35,16 @@ fn every_lane_width_matches_the_dynamic_program_at_each_boundary() {
         }
     }
     words.push(String::new());
+    // Mixed lengths in each unit read in place (blocks split by class there).
+    for i in (1..words.len()).rev() {
+        words.swap(i, rng.below(i + 1));
+    }
     let (bytes, offsets) = pack(&words);
-    let index = FuzzyIndex::new(&Packed {
+    let packed = Packed {
         bytes: &bytes,
         offsets: &offsets,
-    })
-    .unwrap();
+    };
+    let index = FuzzyIndex::new(&packed).unwrap();
     let queries: Vec<String> = [0, 1, 8, 9, 19, 33, 64, 65, 130, 300]
         .iter()
         .flat_map(|&m| [rng.text(m, SMALL), rng.text(m, LETTERS), rng.text(m, MIXED)])
@@ -93,19 +102,24 @@ fn bytes_after_a_lane_never_change_its_distance() {
                 .collect();
             let mut text: Vec<u8> = words.concat().into_bytes();
             text.extend(query.bytes().cycle().take(TEXT_PAD));
-            let mut starts = vec![0u32];
-            for w in &words {
-                starts.push(starts[starts.len() - 1] + w.len() as u32);
-            }
-            let block = Block {
+            let mut block = Block {
                 class,
                 text: &text,
-                starts: &starts,
+                starts: [0; MAX_LANES],
+                lens: [0; MAX_LANES],
             };
+            let mut at = 0;
+            for (l, w) in words.iter().enumerate() {
+                block.starts[l] = at;
+                block.lens[l] = w.len() as u32;
+                at += w.len() as u32;
+            }
             let points: Vec<u32> = query.chars().map(u32::from).collect();
+            let prepared = BlockQuery::new(&points).unwrap();
+            let mut table = blocks::scratch().unwrap();
             for kernel in Kernel::available() {
                 let mut out = [0u32; MAX_LANES];
-                blocks::score_block(kernel, &block, &points, &mut out);
+                blocks::score_block(kernel, &block, &prepared, &mut table, &mut out);
                 for (l, w) in words.iter().enumerate() {
                     assert_eq!(
                         out[l] as usize,

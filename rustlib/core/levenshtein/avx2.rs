@@ -1,0 +1,198 @@
+//! The block kernel compiled for AVX2: one 256-bit register of lanes, the masks read with
+//! 32-byte compares (`blocks` explains why bytes past a lane's end are harmless).
+
+use super::blocks::{Block, BlockQuery, LANES, MAX_LANES, WIDTHS, recover};
+use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
+
+/// Where the compares read: piece `j` covers bytes `j * size..` of the lanes laid end to end
+/// at `width` bytes each (a lane's mask has one bit per byte); `size` is 8, 16 or 32. The
+/// pieces of chunk `k` make bits `32k..32k + 32` of the mask register.
+struct Pieces {
+    ptrs: [*const u8; 32],
+}
+
+impl Pieces {
+    fn new(block: &Block, size: usize) -> Pieces {
+        let width = WIDTHS[block.class];
+        let base = block.text.as_ptr();
+        let mut ptrs = [base; 32];
+        for (j, ptr) in ptrs.iter_mut().enumerate().take(256 / size) {
+            let (lane, offset) = (j * size / width, j * size % width);
+            if block.lens[lane] > 0 {
+                // In bounds: `score_block` checked TEXT_PAD bytes after every used start.
+                *ptr = base.wrapping_add(block.starts[lane] as usize + offset);
+            }
+        }
+        Pieces { ptrs }
+    }
+}
+
+/// The mask register for byte `q`: chunk `k` from 4 pieces of 8 bytes.
+///
+/// # Safety
+/// AVX2; every piece pointer has `size` readable bytes (`Pieces::new` on a block that
+/// `score_block` checked). The same holds for `masks_16` and `masks_32`.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn masks_8(p: &Pieces, q: __m256i) -> __m256i {
+    let mut w = [0i32; 8];
+    for (k, word) in w.iter_mut().enumerate() {
+        // SAFETY: the function's contract.
+        let v = unsafe {
+            let r = |i: usize| p.ptrs[4 * k + i].cast::<i64>().read_unaligned();
+            _mm256_set_epi64x(r(3), r(2), r(1), r(0))
+        };
+        *word = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, q));
+    }
+    _mm256_setr_epi32(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+}
+
+/// Chunk `k` from 2 pieces of 16 bytes.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn masks_16(p: &Pieces, q: __m256i) -> __m256i {
+    let mut w = [0i32; 8];
+    for (k, word) in w.iter_mut().enumerate() {
+        // SAFETY: the contract of `masks_8`.
+        let v = unsafe { _mm256_loadu2_m128i(p.ptrs[2 * k + 1].cast(), p.ptrs[2 * k].cast()) };
+        *word = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, q));
+    }
+    _mm256_setr_epi32(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+}
+
+/// Chunk `k` from 1 piece of 32 bytes (32-bit lanes: a lane; 64-bit: half a lane).
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn masks_32(p: &Pieces, q: __m256i) -> __m256i {
+    let mut w = [0i32; 8];
+    for (k, word) in w.iter_mut().enumerate() {
+        // SAFETY: the contract of `masks_8`.
+        let v = unsafe { _mm256_loadu_si256(p.ptrs[k].cast()) };
+        *word = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, q));
+    }
+    _mm256_setr_epi32(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+}
+
+macro_rules! width_kernel {
+    ($name:ident, $t:ty, $class:expr, $piece:expr, $masks:ident, $set1:ident, $add:ident,
+     $sub:ident, $cmpeq:ident) => {
+        /// # Safety
+        /// AVX2; `block` passed `score_block`'s checks.
+        #[target_feature(enable = "avx2")]
+        unsafe fn $name(block: &Block, query: &BlockQuery, out: &mut [u32; MAX_LANES]) {
+            const N: usize = LANES[$class];
+            let pieces = Pieces::new(block, $piece);
+            let lens: [$t; N] = std::array::from_fn(|l| block.lens[l] as $t);
+            let last: [$t; N] = std::array::from_fn(|l| match lens[l] {
+                0 => 0,
+                n => (1 as $t) << (n - 1),
+            });
+            // Row 0 never matches; rows 1.. are the query's distinct bytes.
+            let mut rows = [MaybeUninit::<__m256i>::uninit(); 129];
+            rows[0].write(_mm256_setzero_si256());
+            for (row, &b) in rows[1..].iter_mut().zip(&query.distinct) {
+                // SAFETY: the caller's contract is `$masks`'s.
+                row.write(unsafe { $masks(&pieces, _mm256_set1_epi8(b as i8)) });
+            }
+            // SAFETY: unaligned loads of whole 32-byte arrays.
+            let (mut score, last) = unsafe {
+                (
+                    _mm256_loadu_si256(lens.as_ptr().cast()),
+                    _mm256_loadu_si256(last.as_ptr().cast()),
+                )
+            };
+            let ones = _mm256_set1_epi8(-1);
+            let one = $set1(1);
+            let mut pv = ones;
+            let mut mv = _mm256_setzero_si256();
+            for &row in &query.rows {
+                // SAFETY: rows 0..=distinct.len() were written above; `rows` holds no other.
+                let eq = unsafe { rows[usize::from(row)].assume_init() };
+                let xv = _mm256_or_si256(eq, mv);
+                let sum = $add(_mm256_and_si256(eq, pv), pv);
+                let xh = _mm256_or_si256(_mm256_xor_si256(sum, pv), eq);
+                let ph = _mm256_or_si256(mv, _mm256_andnot_si256(_mm256_or_si256(xh, pv), ones));
+                let mh = _mm256_and_si256(pv, xh);
+                // A compare gives -1 where the lane's last bit is set.
+                score = $sub(score, $cmpeq(_mm256_and_si256(ph, last), last));
+                score = $add(score, $cmpeq(_mm256_and_si256(mh, last), last));
+                let ph = _mm256_or_si256($add(ph, ph), one);
+                let mh = $add(mh, mh);
+                pv = _mm256_or_si256(mh, _mm256_andnot_si256(_mm256_or_si256(xv, ph), ones));
+                mv = _mm256_and_si256(ph, xv);
+            }
+            let mut scores = [0 as $t; N];
+            // SAFETY: an unaligned store of 32 bytes into a 32-byte array.
+            unsafe { _mm256_storeu_si256(scores.as_mut_ptr().cast(), score) };
+            for l in 0..N {
+                out[l] = recover(
+                    scores[l] as u64,
+                    WIDTHS[$class],
+                    lens[l] as usize,
+                    query.rows.len(),
+                );
+            }
+        }
+    };
+}
+
+width_kernel!(
+    score_8,
+    u8,
+    0,
+    8,
+    masks_8,
+    _mm256_set1_epi8,
+    _mm256_add_epi8,
+    _mm256_sub_epi8,
+    _mm256_cmpeq_epi8
+);
+width_kernel!(
+    score_16,
+    u16,
+    1,
+    16,
+    masks_16,
+    _mm256_set1_epi16,
+    _mm256_add_epi16,
+    _mm256_sub_epi16,
+    _mm256_cmpeq_epi16
+);
+width_kernel!(
+    score_32,
+    u32,
+    2,
+    32,
+    masks_32,
+    _mm256_set1_epi32,
+    _mm256_add_epi32,
+    _mm256_sub_epi32,
+    _mm256_cmpeq_epi32
+);
+width_kernel!(
+    score_64,
+    u64,
+    3,
+    32,
+    masks_32,
+    _mm256_set1_epi64x,
+    _mm256_add_epi64,
+    _mm256_sub_epi64,
+    _mm256_cmpeq_epi64
+);
+
+/// # Safety
+/// The CPU has AVX2 and `block` passed `score_block`'s checks.
+#[target_feature(enable = "avx2")]
+pub unsafe fn score(block: &Block, query: &BlockQuery, out: &mut [u32; MAX_LANES]) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match block.class {
+            0 => score_8(block, query, out),
+            1 => score_16(block, query, out),
+            2 => score_32(block, query, out),
+            _ => score_64(block, query, out),
+        }
+    }
+}
