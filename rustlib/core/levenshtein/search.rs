@@ -336,11 +336,11 @@ impl<C: Candidates> Scan<'_, C> {
         part.lens[..lanes].copy_from_slice(&block.lens[range]);
         let mut found = [0u32; MAX_LANES];
         blocks::score_block(kernel, &part, self.query, &mut worker.table, &mut found);
-        for l in 0..lanes {
-            if part.lens[l] > 0 {
+        for (l, (&len, &distance)) in part.lens[..lanes].iter().zip(&found).enumerate() {
+            if len > 0 {
                 worker
                     .top
-                    .offer((first + from + l) as u32, found[l] as usize);
+                    .offer((first + from + l) as u32, distance as usize);
             }
         }
     }
