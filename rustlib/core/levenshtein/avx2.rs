@@ -1,7 +1,9 @@
 //! The block kernel compiled for AVX2: one 256-bit register of lanes, the masks read with
 //! 32-byte compares (`blocks` explains why bytes past a lane's end are harmless).
 
-use super::blocks::{Block, BlockQuery, LANES, MAX_LANES, WIDTHS, recover};
+use super::blocks::{
+    ABANDONED, Block, BlockQuery, CHECK_EVERY, LANES, MAX_LANES, WIDTHS, all_above, recover,
+};
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
@@ -80,7 +82,7 @@ macro_rules! width_kernel {
         /// # Safety
         /// AVX2; `block` passed `score_block`'s checks.
         #[target_feature(enable = "avx2")]
-        unsafe fn $name(block: &Block, query: &BlockQuery, out: &mut [u32; MAX_LANES]) {
+        unsafe fn $name(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
             const N: usize = LANES[$class];
             let pieces = Pieces::new(block, $piece);
             let lens: [$t; N] = std::array::from_fn(|l| block.lens[l] as $t);
@@ -88,13 +90,11 @@ macro_rules! width_kernel {
                 0 => 0,
                 n => (1 as $t) << (n - 1),
             });
-            // Row 0 never matches; rows 1.. are the query's distinct bytes.
+            // Row 0 never matches; rows 1.. are the query's distinct bytes in order of first
+            // use, made when first used: rows 0..=built exist.
             let mut rows = [MaybeUninit::<__m256i>::uninit(); 129];
             rows[0].write(_mm256_setzero_si256());
-            for (row, &b) in rows[1..].iter_mut().zip(&query.distinct) {
-                // SAFETY: the caller's contract is `$masks`'s.
-                row.write(unsafe { $masks(&pieces, _mm256_set1_epi8(b as i8)) });
-            }
+            let mut built = 0;
             // SAFETY: unaligned loads of whole 32-byte arrays.
             let (mut score, last) = unsafe {
                 (
@@ -106,9 +106,30 @@ macro_rules! width_kernel {
             let one = $set1(1);
             let mut pv = ones;
             let mut mv = _mm256_setzero_si256();
-            for &row in &query.rows {
-                // SAFETY: rows 0..=distinct.len() were written above; `rows` holds no other.
-                let eq = unsafe { rows[usize::from(row)].assume_init() };
+            let m = query.rows.len();
+            for (j, &row) in query.rows.iter().enumerate() {
+                let row = usize::from(row);
+                if row > built {
+                    built = row;
+                    let b = _mm256_set1_epi8(query.distinct[row - 1] as i8);
+                    // SAFETY: the caller's contract is `$masks`'s.
+                    rows[row].write(unsafe { $masks(&pieces, b) });
+                }
+                if j % CHECK_EVERY == 0 && j > 0 {
+                    let (mut pvs, mut mvs) = ([0 as $t; N], [0 as $t; N]);
+                    // SAFETY: unaligned stores of 32 bytes into 32-byte arrays.
+                    unsafe {
+                        _mm256_storeu_si256(pvs.as_mut_ptr().cast(), pv);
+                        _mm256_storeu_si256(mvs.as_mut_ptr().cast(), mv);
+                    }
+                    let state = |l: usize| (pvs[l] as u64, mvs[l] as u64);
+                    if all_above(&block.lens[..N], j, m, bound, state) {
+                        out.fill(ABANDONED);
+                        return;
+                    }
+                }
+                // SAFETY: rows 0..=built are written, and `row <= built`.
+                let eq = unsafe { rows[row].assume_init() };
                 let xv = _mm256_or_si256(eq, mv);
                 let sum = $add(_mm256_and_si256(eq, pv), pv);
                 let xh = _mm256_or_si256(_mm256_xor_si256(sum, pv), eq);
@@ -185,14 +206,14 @@ width_kernel!(
 /// # Safety
 /// The CPU has AVX2 and `block` passed `score_block`'s checks.
 #[target_feature(enable = "avx2")]
-pub unsafe fn score(block: &Block, query: &BlockQuery, out: &mut [u32; MAX_LANES]) {
+pub unsafe fn score(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
     // SAFETY: the caller's contract.
     unsafe {
         match block.class {
-            0 => score_8(block, query, out),
-            1 => score_16(block, query, out),
-            2 => score_32(block, query, out),
-            _ => score_64(block, query, out),
+            0 => score_8(block, query, bound, out),
+            1 => score_16(block, query, bound, out),
+            2 => score_32(block, query, bound, out),
+            _ => score_64(block, query, bound, out),
         }
     }
 }

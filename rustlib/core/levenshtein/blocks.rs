@@ -10,6 +10,10 @@
 //! from low bits to high bits only (carries, shifts left), so those bits never reach the bit
 //! the distance is read from.
 //!
+//! Every `CHECK_EVERY` query characters a block stops when no lane can end at or below the
+//! caller's bound: distances never decrease along a diagonal of the dynamic program, so the
+//! cell where a lane's final diagonal crosses the current column bounds its distance.
+//!
 //! Scores are kept modulo 2^width: the distance between lengths `n` and `m` lies in
 //! `|n - m|..=max(n, m)`, at most `n + 1 <= width + 1` values, so the residue names it.
 
@@ -28,6 +32,10 @@ pub const TEXT_PAD: usize = 64;
 pub const MAX_LEN: usize = 64;
 /// Mask rows: one per distinct ASCII query character, and row 0 (no match) first.
 const ROWS: usize = 129;
+/// How often (in query characters) a block checks its lanes against the bound.
+pub const CHECK_EVERY: usize = 4;
+/// A lane whose distance was not computed: it is above the bound.
+pub const ABANDONED: u32 = u32::MAX;
 
 /// The class of a candidate of `len` bytes (1 to `MAX_LEN`).
 pub fn class_of(len: usize) -> usize {
@@ -86,12 +94,14 @@ pub struct Block<'a> {
     pub lens: [u32; MAX_LANES],
 }
 
-/// Distances of every lane of `block` to `query` in `out[..lanes]` (`query.rows.len()` for
-/// unused lanes).
+/// Distances of every used lane of `block` to `query` in `out[..lanes]`, or `ABANDONED` in
+/// every lane when all used ones are above `bound`. A distance is exact whenever it is not
+/// `ABANDONED`; unused lanes get any value.
 pub fn score_block(
     kernel: Kernel,
     block: &Block,
     query: &BlockQuery,
+    bound: u32,
     scratch: &mut [u64],
     out: &mut [u32; MAX_LANES],
 ) {
@@ -111,16 +121,45 @@ pub fn score_block(
     }
     match kernel {
         Kernel::Baseline => match block.class {
-            0 => portable::<32>(block, query, scratch, out),
-            1 => portable::<16>(block, query, scratch, out),
-            2 => portable::<8>(block, query, scratch, out),
-            _ => portable::<4>(block, query, scratch, out),
+            0 => portable::<32>(block, query, bound, scratch, out),
+            1 => portable::<16>(block, query, bound, scratch, out),
+            2 => portable::<8>(block, query, bound, scratch, out),
+            _ => portable::<4>(block, query, bound, scratch, out),
         },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Kernel::Avx2` is only made after the CPU reported AVX2; the asserts above
         // are the kernel's bounds.
-        Kernel::Avx2 => unsafe { super::avx2::score(block, query, out) },
+        Kernel::Avx2 => unsafe { super::avx2::score(block, query, bound, out) },
     }
+}
+
+/// Whether every used lane is certainly above `bound` after `j` of `m` query characters;
+/// `state(l)` is lane `l`'s `(pv, mv)` (vertical deltas, bit `i` for row `i + 1`).
+#[inline(always)]
+pub fn all_above(
+    lens: &[u32],
+    j: usize,
+    m: usize,
+    bound: u32,
+    state: impl Fn(usize) -> (u64, u64),
+) -> bool {
+    lens.iter().enumerate().all(|(l, &n)| {
+        let n = n as usize;
+        if n == 0 {
+            return true;
+        }
+        // Lane `l`'s last cell (n, m) is on the diagonal through row n + j - m of column j;
+        // above row 0 that diagonal starts at (0, m - n).
+        let lower = match (n + j).checked_sub(m) {
+            None | Some(0) => m - n,
+            Some(row) => {
+                let (pv, mv) = state(l);
+                let low = if row >= 64 { u64::MAX } else { (1 << row) - 1 };
+                j + (pv & low).count_ones() as usize - (mv & low).count_ones() as usize
+            }
+        };
+        lower > bound as usize
+    })
 }
 
 /// The distance of a lane of `n` bytes from its score kept modulo 2^`width`.
@@ -143,6 +182,7 @@ pub fn recover(residue: u64, width: usize, n: usize, m: usize) -> u32 {
 fn portable<const N: usize>(
     block: &Block,
     query: &BlockQuery,
+    bound: u32,
     table: &mut [u64],
     out: &mut [u32; MAX_LANES],
 ) {
@@ -169,7 +209,15 @@ fn portable<const N: usize>(
         0 => 0,
         n => 1 << (n - 1),
     });
-    for &row in &query.rows {
+    let m = query.rows.len();
+    for (j, &row) in query.rows.iter().enumerate() {
+        if j % CHECK_EVERY == 0
+            && j > 0
+            && all_above(&block.lens[..N], j, m, bound, |l| (pv[l], mv[l]))
+        {
+            out.fill(ABANDONED);
+            return;
+        }
         let eqs: &[u64; N] = table[usize::from(row) * N..][..N]
             .try_into()
             .expect("N lanes");

@@ -253,7 +253,14 @@ impl<C: Candidates> Scan<'_, C> {
                     block.lens[l] = layout.len(first + l) as u32;
                 }
                 let mut found = [0u32; MAX_LANES];
-                blocks::score_block(kernel, &block, self.query, &mut worker.table, &mut found);
+                blocks::score_block(
+                    kernel,
+                    &block,
+                    self.query,
+                    worker.top.bound,
+                    &mut worker.table,
+                    &mut found,
+                );
                 for (&index, &distance) in order[..real].iter().zip(&found) {
                     worker.top.offer(index, distance as usize);
                 }
@@ -335,7 +342,14 @@ impl<C: Candidates> Scan<'_, C> {
         part.starts[..lanes].copy_from_slice(&block.starts[range.clone()]);
         part.lens[..lanes].copy_from_slice(&block.lens[range]);
         let mut found = [0u32; MAX_LANES];
-        blocks::score_block(kernel, &part, self.query, &mut worker.table, &mut found);
+        blocks::score_block(
+            kernel,
+            &part,
+            self.query,
+            worker.top.bound,
+            &mut worker.table,
+            &mut found,
+        );
         for (l, (&len, &distance)) in part.lens[..lanes].iter().zip(&found).enumerate() {
             if len > 0 {
                 worker

@@ -2,7 +2,7 @@
 //! width boundary, long queries (scores kept modulo the lane width), non-ASCII text.
 
 use super::*;
-use crate::core::levenshtein::blocks::{self, Block, BlockQuery, MAX_LANES, TEXT_PAD};
+use crate::core::levenshtein::blocks::{self, ABANDONED, Block, BlockQuery, MAX_LANES, TEXT_PAD};
 
 /// Lengths on both sides of each lane width, and past the longest lane (general path).
 const BOUNDARIES: &[usize] = &[1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100];
@@ -119,7 +119,7 @@ fn bytes_after_a_lane_never_change_its_distance() {
             let mut table = blocks::scratch().unwrap();
             for kernel in Kernel::available() {
                 let mut out = [0u32; MAX_LANES];
-                blocks::score_block(kernel, &block, &prepared, &mut table, &mut out);
+                blocks::score_block(kernel, &block, &prepared, u32::MAX, &mut table, &mut out);
                 for (l, w) in words.iter().enumerate() {
                     assert_eq!(
                         out[l] as usize,
@@ -151,4 +151,65 @@ fn the_index_stays_within_twice_its_text_plus_16_bytes_per_candidate() {
             index.heap_bytes()
         );
     }
+}
+
+/// With a bound, a block's lanes are exact, or all `ABANDONED` and all above the bound.
+#[test]
+fn a_block_is_exact_or_every_lane_is_above_the_bound() {
+    let mut rng = Rng(99);
+    let mut abandoned = 0;
+    for trial in 0..600 {
+        let class = trial % 4;
+        let (width, lanes) = (blocks::WIDTHS[class], blocks::LANES[class]);
+        let m = 1 + rng.below(70);
+        let alphabet = if rng.below(2) == 0 { SMALL } else { LETTERS };
+        let query = rng.text(m, alphabet);
+        let words: Vec<String> = (0..lanes)
+            .map(|_| {
+                let n = if rng.below(8) == 0 {
+                    0
+                } else {
+                    1 + rng.below(width)
+                };
+                rng.text(n, alphabet)
+            })
+            .collect();
+        let mut text: Vec<u8> = words.concat().into_bytes();
+        text.resize(text.len() + TEXT_PAD, 0);
+        let mut block = Block {
+            class,
+            text: &text,
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
+        let mut at = 0;
+        for (l, w) in words.iter().enumerate() {
+            block.starts[l] = at;
+            block.lens[l] = w.len() as u32;
+            at += w.len() as u32;
+        }
+        let points: Vec<u32> = query.chars().map(u32::from).collect();
+        let prepared = BlockQuery::new(&points).unwrap();
+        let mut table = blocks::scratch().unwrap();
+        let bound = [0, 2, 5, 10, 20, u32::MAX][rng.below(6)];
+        for kernel in Kernel::available() {
+            let mut out = [0u32; MAX_LANES];
+            blocks::score_block(kernel, &block, &prepared, bound, &mut table, &mut out);
+            // Empty lanes are unused: their result means nothing.
+            for (l, w) in words.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
+                let want = naive(&query, w) as u32;
+                if out[l] == ABANDONED {
+                    assert!(
+                        want > bound,
+                        "{kernel:?}: lane {l} abandoned at {want} <= {bound}: {query:?} vs {w:?}"
+                    );
+                    assert!(out[..lanes].iter().all(|&d| d == ABANDONED));
+                    abandoned += 1;
+                } else {
+                    assert_eq!(out[l], want, "{kernel:?}: {query:?} vs {w:?}");
+                }
+            }
+        }
+    }
+    assert!(abandoned > 0, "some blocks stop early");
 }

@@ -260,6 +260,7 @@ fn timing() {
         runs.sort_by(f64::total_cmp);
         format!("{:.0} us (min {:.0}, max {:.0})", runs[4], runs[0], runs[8])
     };
+    println!("index built: {}", time(&|| drop(FuzzyIndex::new(&packed))));
     for &(name, lanes, threads) in &variants {
         let search = Search {
             limit: 10,
