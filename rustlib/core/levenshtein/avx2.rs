@@ -2,7 +2,7 @@
 //! 32-byte compares (`blocks` explains why bytes past a lane's end are harmless).
 
 use super::blocks::{
-    ABANDONED, Block, BlockQuery, CHECK_EVERY, LANES, MAX_LANES, WIDTHS, all_above, recover,
+    ABANDONED, Block, BlockQuery, CHECK_EVERY, LANES, MAX_LANES, WIDTHS, all_above, distances,
 };
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
@@ -77,36 +77,32 @@ unsafe fn masks_32(p: &Pieces, q: __m256i) -> __m256i {
 }
 
 macro_rules! width_kernel {
-    ($name:ident, $t:ty, $class:expr, $piece:expr, $masks:ident, $set1:ident, $add:ident,
-     $sub:ident, $cmpeq:ident) => {
+    ($name:ident, $t:ty, $class:expr, $piece:expr, $masks:ident, $set1:ident, $add:ident) => {
         /// # Safety
         /// AVX2; `block` passed `score_block`'s checks.
         #[target_feature(enable = "avx2")]
         unsafe fn $name(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
             const N: usize = LANES[$class];
             let pieces = Pieces::new(block, $piece);
-            let lens: [$t; N] = std::array::from_fn(|l| block.lens[l] as $t);
-            let last: [$t; N] = std::array::from_fn(|l| match lens[l] {
-                0 => 0,
-                n => (1 as $t) << (n - 1),
-            });
             // Row 0 never matches; rows 1.. are the query's distinct bytes in order of first
             // use, made when first used: rows 0..=built exist.
             let mut rows = [MaybeUninit::<__m256i>::uninit(); 129];
             rows[0].write(_mm256_setzero_si256());
             let mut built = 0;
-            // SAFETY: unaligned loads of whole 32-byte arrays.
-            let (mut score, last) = unsafe {
-                (
-                    _mm256_loadu_si256(lens.as_ptr().cast()),
-                    _mm256_loadu_si256(last.as_ptr().cast()),
-                )
-            };
             let ones = _mm256_set1_epi8(-1);
             let one = $set1(1);
             let mut pv = ones;
             let mut mv = _mm256_setzero_si256();
             let m = query.rows.len();
+            let lanes = |pv: __m256i, mv: __m256i| {
+                let (mut pvs, mut mvs) = ([0 as $t; N], [0 as $t; N]);
+                // SAFETY: unaligned stores of 32 bytes into 32-byte arrays.
+                unsafe {
+                    _mm256_storeu_si256(pvs.as_mut_ptr().cast(), pv);
+                    _mm256_storeu_si256(mvs.as_mut_ptr().cast(), mv);
+                }
+                (pvs, mvs)
+            };
             for (j, &row) in query.rows.iter().enumerate() {
                 let row = usize::from(row);
                 if row > built {
@@ -116,12 +112,7 @@ macro_rules! width_kernel {
                     rows[row].write(unsafe { $masks(&pieces, b) });
                 }
                 if j % CHECK_EVERY == 0 && j > 0 {
-                    let (mut pvs, mut mvs) = ([0 as $t; N], [0 as $t; N]);
-                    // SAFETY: unaligned stores of 32 bytes into 32-byte arrays.
-                    unsafe {
-                        _mm256_storeu_si256(pvs.as_mut_ptr().cast(), pv);
-                        _mm256_storeu_si256(mvs.as_mut_ptr().cast(), mv);
-                    }
+                    let (pvs, mvs) = lanes(pv, mv);
                     let state = |l: usize| (pvs[l] as u64, mvs[l] as u64);
                     if all_above(&block.lens[..N], j, m, bound, state) {
                         out.fill(ABANDONED);
@@ -135,25 +126,13 @@ macro_rules! width_kernel {
                 let xh = _mm256_or_si256(_mm256_xor_si256(sum, pv), eq);
                 let ph = _mm256_or_si256(mv, _mm256_andnot_si256(_mm256_or_si256(xh, pv), ones));
                 let mh = _mm256_and_si256(pv, xh);
-                // A compare gives -1 where the lane's last bit is set.
-                score = $sub(score, $cmpeq(_mm256_and_si256(ph, last), last));
-                score = $add(score, $cmpeq(_mm256_and_si256(mh, last), last));
                 let ph = _mm256_or_si256($add(ph, ph), one);
                 let mh = $add(mh, mh);
                 pv = _mm256_or_si256(mh, _mm256_andnot_si256(_mm256_or_si256(xv, ph), ones));
                 mv = _mm256_and_si256(ph, xv);
             }
-            let mut scores = [0 as $t; N];
-            // SAFETY: an unaligned store of 32 bytes into a 32-byte array.
-            unsafe { _mm256_storeu_si256(scores.as_mut_ptr().cast(), score) };
-            for l in 0..N {
-                out[l] = recover(
-                    scores[l] as u64,
-                    WIDTHS[$class],
-                    lens[l] as usize,
-                    query.rows.len(),
-                );
-            }
+            let (pvs, mvs) = lanes(pv, mv);
+            distances(&block.lens[..N], m, |l| (pvs[l] as u64, mvs[l] as u64), out);
         }
     };
 }
@@ -165,9 +144,7 @@ width_kernel!(
     8,
     masks_8,
     _mm256_set1_epi8,
-    _mm256_add_epi8,
-    _mm256_sub_epi8,
-    _mm256_cmpeq_epi8
+    _mm256_add_epi8
 );
 width_kernel!(
     score_16,
@@ -176,9 +153,7 @@ width_kernel!(
     16,
     masks_16,
     _mm256_set1_epi16,
-    _mm256_add_epi16,
-    _mm256_sub_epi16,
-    _mm256_cmpeq_epi16
+    _mm256_add_epi16
 );
 width_kernel!(
     score_32,
@@ -187,9 +162,7 @@ width_kernel!(
     32,
     masks_32,
     _mm256_set1_epi32,
-    _mm256_add_epi32,
-    _mm256_sub_epi32,
-    _mm256_cmpeq_epi32
+    _mm256_add_epi32
 );
 width_kernel!(
     score_64,
@@ -198,9 +171,7 @@ width_kernel!(
     32,
     masks_32,
     _mm256_set1_epi64x,
-    _mm256_add_epi64,
-    _mm256_sub_epi64,
-    _mm256_cmpeq_epi64
+    _mm256_add_epi64
 );
 
 /// # Safety

@@ -14,8 +14,8 @@
 //! caller's bound: distances never decrease along a diagonal of the dynamic program, so the
 //! cell where a lane's final diagonal crosses the current column bounds its distance.
 //!
-//! Scores are kept modulo 2^width: the distance between lengths `n` and `m` lies in
-//! `|n - m|..=max(n, m)`, at most `n + 1 <= width + 1` values, so the residue names it.
+//! No score is kept while stepping: a lane's distance is read at the end from its column,
+//! `D[n][m] = m + (vertical +1 steps) - (vertical -1 steps)` over its `n` rows.
 
 use crate::core::levenshtein_simd::Kernel;
 use crate::core::{OutOfMemory, try_filled, try_vec};
@@ -33,7 +33,7 @@ pub const MAX_LEN: usize = 64;
 /// Mask rows: one per distinct ASCII query character, and row 0 (no match) first.
 const ROWS: usize = 129;
 /// How often (in query characters) a block checks its lanes against the bound.
-pub const CHECK_EVERY: usize = 4;
+pub const CHECK_EVERY: usize = 8;
 /// A lane whose distance was not computed: it is above the bound.
 pub const ABANDONED: u32 = u32::MAX;
 
@@ -133,8 +133,16 @@ pub fn score_block(
     }
 }
 
+/// `D[row][j]` of a lane whose column after `j` query characters has vertical deltas `pv`
+/// (+1) and `mv` (-1), bit `i` for row `i + 1`.
+#[inline(always)]
+pub fn cell(pv: u64, mv: u64, row: usize, j: usize) -> usize {
+    let low = if row >= 64 { u64::MAX } else { (1 << row) - 1 };
+    j + (pv & low).count_ones() as usize - (mv & low).count_ones() as usize
+}
+
 /// Whether every used lane is certainly above `bound` after `j` of `m` query characters;
-/// `state(l)` is lane `l`'s `(pv, mv)` (vertical deltas, bit `i` for row `i + 1`).
+/// `state(l)` is lane `l`'s `(pv, mv)`.
 #[inline(always)]
 pub fn all_above(
     lens: &[u32],
@@ -145,36 +153,32 @@ pub fn all_above(
 ) -> bool {
     lens.iter().enumerate().all(|(l, &n)| {
         let n = n as usize;
-        if n == 0 {
-            return true;
-        }
         // Lane `l`'s last cell (n, m) is on the diagonal through row n + j - m of column j;
         // above row 0 that diagonal starts at (0, m - n).
         let lower = match (n + j).checked_sub(m) {
+            _ if n == 0 => return true,
             None | Some(0) => m - n,
             Some(row) => {
                 let (pv, mv) = state(l);
-                let low = if row >= 64 { u64::MAX } else { (1 << row) - 1 };
-                j + (pv & low).count_ones() as usize - (mv & low).count_ones() as usize
+                cell(pv, mv, row, j)
             }
         };
         lower > bound as usize
     })
 }
 
-/// The distance of a lane of `n` bytes from its score kept modulo 2^`width`.
+/// Each used lane's distance from its final column: `D[n][m]`.
 #[inline(always)]
-pub fn recover(residue: u64, width: usize, n: usize, m: usize) -> u32 {
-    if n == 0 {
-        return u32::try_from(m).unwrap_or(u32::MAX);
+pub fn distances(
+    lens: &[u32],
+    m: usize,
+    state: impl Fn(usize) -> (u64, u64),
+    out: &mut [u32; MAX_LANES],
+) {
+    for (l, &n) in lens.iter().enumerate() {
+        let (pv, mv) = state(l);
+        out[l] = u32::try_from(cell(pv, mv, n as usize, m)).unwrap_or(u32::MAX);
     }
-    let low = n.abs_diff(m) as u64;
-    let mask = if width == 64 {
-        u64::MAX
-    } else {
-        (1 << width) - 1
-    };
-    u32::try_from(low.saturating_add(residue.wrapping_sub(low) & mask)).unwrap_or(u32::MAX)
 }
 
 /// The baseline: the masks of the query's characters made by walking each lane's bytes, then
@@ -204,11 +208,6 @@ fn portable<const N: usize>(
     table[..N].fill(0);
     let mut pv = [u64::MAX; N];
     let mut mv = [0u64; N];
-    let mut score: [u64; N] = std::array::from_fn(|l| u64::from(block.lens[l]));
-    let last: [u64; N] = std::array::from_fn(|l| match block.lens[l] {
-        0 => 0,
-        n => 1 << (n - 1),
-    });
     let m = query.rows.len();
     for (j, &row) in query.rows.iter().enumerate() {
         if j % CHECK_EVERY == 0
@@ -227,14 +226,11 @@ fn portable<const N: usize>(
             let xh = ((eq & p).wrapping_add(p) ^ p) | eq;
             let ph = n | !(xh | p);
             let mh = p & xh;
-            score[l] = score[l] + u64::from(ph & last[l] != 0) - u64::from(mh & last[l] != 0);
             let ph = (ph << 1) | 1;
             let mh = mh << 1;
             pv[l] = mh | !(xv | ph);
             mv[l] = ph & xv;
         }
     }
-    for l in 0..N {
-        out[l] = recover(score[l], 64, block.lens[l] as usize, query.rows.len());
-    }
+    distances(&block.lens[..N], m, |l| (pv[l], mv[l]), out);
 }

@@ -1,5 +1,5 @@
 //! The index's block kernel against the dynamic program: every lane width, lengths at each
-//! width boundary, long queries (scores kept modulo the lane width), non-ASCII text.
+//! width boundary, long queries, non-ASCII text.
 
 use super::*;
 use crate::core::levenshtein::blocks::{self, ABANDONED, Block, BlockQuery, MAX_LANES, TEXT_PAD};
@@ -63,9 +63,9 @@ fn every_lane_width_matches_the_dynamic_program_at_each_boundary() {
     }
 }
 
-/// Scores of 8-bit lanes wrap past 255: a 300-letter query against 1-8 letter candidates.
+/// Distances past 255 from 8-bit lanes: a 300-letter query against 1-8 letter candidates.
 #[test]
-fn scores_kept_modulo_the_lane_width_recover_long_distances() {
+fn long_queries_against_the_narrowest_lanes() {
     let words: Vec<String> = (1..=8).map(|n| "ab".repeat(4)[..n].to_string()).collect();
     let (bytes, offsets) = pack(&words);
     let index = FuzzyIndex::new(&Packed {

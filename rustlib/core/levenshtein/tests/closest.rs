@@ -289,3 +289,48 @@ fn packed_validation_rejects_bad_offsets() {
     assert!(Packed::validate("ab", &[0, 3]).is_err());
     assert!(Packed::validate("é", &[0, 1, 2]).is_err());
 }
+
+/// `PROFILE_LIMIT=1 cargo test --release -- --ignored --nocapture profile_index`: one kernel
+/// in a loop, for a profiler.
+#[test]
+#[ignore]
+fn profile_index() {
+    let mut rng = Rng(77);
+    let alphabet: Vec<char> = ('a'..='z').collect();
+    let words: Vec<String> = (0..10_000)
+        .map(|_| {
+            let n = 8 + rng.below(25);
+            rng.text(n, &alphabet)
+        })
+        .collect();
+    let (bytes, offsets) = pack(&words);
+    let packed = Packed {
+        bytes: &bytes,
+        offsets: &offsets,
+    };
+    let index = FuzzyIndex::new(&packed).unwrap();
+    let query = rng.text(19, &alphabet);
+    let limit = std::env::var("PROFILE_LIMIT").map_or(1, |v| v.parse().unwrap());
+    let search = Search {
+        limit,
+        max_distance: u32::MAX,
+        threads: 1,
+        lanes: Some(Kernel::detect()),
+    };
+    // Time on the CPU (the machine may be busy): the first field of schedstat, in ns.
+    let on_cpu = || -> u64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+        stat.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    for _ in 0..3 {
+        let (start, wall) = (on_cpu(), std::time::Instant::now());
+        for _ in 0..500 {
+            closest_with(&query, &index, search, |_, _| true).unwrap();
+        }
+        println!(
+            "{:.0} us per query on the CPU, {:.0} us wall",
+            (on_cpu() - start) as f64 / 1e3 / 500.0,
+            wall.elapsed().as_secs_f64() * 1e6 / 500.0
+        );
+    }
+}
