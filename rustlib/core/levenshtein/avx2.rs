@@ -1,5 +1,6 @@
-//! The block kernel compiled for AVX2: one 256-bit register of lanes, the masks read with
-//! 32-byte compares (`blocks` explains why bytes past a lane's end are harmless).
+//! The block kernel compiled for AVX2: two 256-bit registers of lanes stepped side by side
+//! (two dependency chains), the masks read with 32-byte compares (`blocks` explains why bytes
+//! past a lane's end are harmless).
 
 use super::blocks::{
     ABANDONED, Block, BlockQuery, CHECK_EVERY, LANES, MAX_LANES, WIDTHS, all_above, distances,
@@ -7,20 +8,20 @@ use super::blocks::{
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
-/// Where the compares read: piece `j` covers bytes `j * size..` of the lanes laid end to end
-/// at `width` bytes each (a lane's mask has one bit per byte); `size` is 8, 16 or 32. The
-/// pieces of chunk `k` make bits `32k..32k + 32` of the mask register.
+/// Where the compares for one register read: piece `j` covers bytes `j * size..` of lanes
+/// `from..` laid end to end at `width` bytes each (a lane's mask has one bit per byte); `size`
+/// is 8, 16 or 32. The pieces of chunk `k` make bits `32k..32k + 32` of the mask register.
 struct Pieces {
     ptrs: [*const u8; 32],
 }
 
 impl Pieces {
-    fn new(block: &Block, size: usize) -> Pieces {
+    fn new(block: &Block, size: usize, from: usize) -> Pieces {
         let width = WIDTHS[block.class];
         let base = block.text.as_ptr();
         let mut ptrs = [base; 32];
         for (j, ptr) in ptrs.iter_mut().enumerate().take(256 / size) {
-            let (lane, offset) = (j * size / width, j * size % width);
+            let (lane, offset) = (from + j * size / width, j * size % width);
             if block.lens[lane] > 0 {
                 // In bounds: `score_block` checked TEXT_PAD bytes after every used start.
                 *ptr = base.wrapping_add(block.starts[lane] as usize + offset);
@@ -83,23 +84,27 @@ macro_rules! width_kernel {
         #[target_feature(enable = "avx2")]
         unsafe fn $name(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
             const N: usize = LANES[$class];
-            let pieces = Pieces::new(block, $piece);
+            const H: usize = N / 2;
+            let pieces = [Pieces::new(block, $piece, 0), Pieces::new(block, $piece, H)];
             // Row 0 never matches; rows 1.. are the query's distinct bytes in order of first
             // use, made when first used: rows 0..=built exist.
-            let mut rows = [MaybeUninit::<__m256i>::uninit(); 129];
-            rows[0].write(_mm256_setzero_si256());
+            let mut rows = [[MaybeUninit::<__m256i>::uninit(); 129]; 2];
+            rows[0][0].write(_mm256_setzero_si256());
+            rows[1][0].write(_mm256_setzero_si256());
             let mut built = 0;
             let ones = _mm256_set1_epi8(-1);
             let one = $set1(1);
-            let mut pv = ones;
-            let mut mv = _mm256_setzero_si256();
+            let mut pv = [ones; 2];
+            let mut mv = [_mm256_setzero_si256(); 2];
             let m = query.rows.len();
-            let lanes = |pv: __m256i, mv: __m256i| {
+            let lanes = |pv: [__m256i; 2], mv: [__m256i; 2]| {
                 let (mut pvs, mut mvs) = ([0 as $t; N], [0 as $t; N]);
-                // SAFETY: unaligned stores of 32 bytes into 32-byte arrays.
+                // SAFETY: unaligned stores of 32 bytes into each half of 64-byte arrays.
                 unsafe {
-                    _mm256_storeu_si256(pvs.as_mut_ptr().cast(), pv);
-                    _mm256_storeu_si256(mvs.as_mut_ptr().cast(), mv);
+                    _mm256_storeu_si256(pvs.as_mut_ptr().cast(), pv[0]);
+                    _mm256_storeu_si256(pvs[H..].as_mut_ptr().cast(), pv[1]);
+                    _mm256_storeu_si256(mvs.as_mut_ptr().cast(), mv[0]);
+                    _mm256_storeu_si256(mvs[H..].as_mut_ptr().cast(), mv[1]);
                 }
                 (pvs, mvs)
             };
@@ -108,8 +113,10 @@ macro_rules! width_kernel {
                 if row > built {
                     built = row;
                     let b = _mm256_set1_epi8(query.distinct[row - 1] as i8);
-                    // SAFETY: the caller's contract is `$masks`'s.
-                    rows[row].write(unsafe { $masks(&pieces, b) });
+                    for r in 0..2 {
+                        // SAFETY: the caller's contract is `$masks`'s.
+                        rows[r][row].write(unsafe { $masks(&pieces[r], b) });
+                    }
                 }
                 if j % CHECK_EVERY == 0 && j > 0 {
                     let (pvs, mvs) = lanes(pv, mv);
@@ -119,17 +126,20 @@ macro_rules! width_kernel {
                         return;
                     }
                 }
-                // SAFETY: rows 0..=built are written, and `row <= built`.
-                let eq = unsafe { rows[row].assume_init() };
-                let xv = _mm256_or_si256(eq, mv);
-                let sum = $add(_mm256_and_si256(eq, pv), pv);
-                let xh = _mm256_or_si256(_mm256_xor_si256(sum, pv), eq);
-                let ph = _mm256_or_si256(mv, _mm256_andnot_si256(_mm256_or_si256(xh, pv), ones));
-                let mh = _mm256_and_si256(pv, xh);
-                let ph = _mm256_or_si256($add(ph, ph), one);
-                let mh = $add(mh, mh);
-                pv = _mm256_or_si256(mh, _mm256_andnot_si256(_mm256_or_si256(xv, ph), ones));
-                mv = _mm256_and_si256(ph, xv);
+                for r in 0..2 {
+                    // SAFETY: rows 0..=built are written, and `row <= built`.
+                    let eq = unsafe { rows[r][row].assume_init() };
+                    let (p, n) = (pv[r], mv[r]);
+                    let xv = _mm256_or_si256(eq, n);
+                    let sum = $add(_mm256_and_si256(eq, p), p);
+                    let xh = _mm256_or_si256(_mm256_xor_si256(sum, p), eq);
+                    let ph = _mm256_or_si256(n, _mm256_andnot_si256(_mm256_or_si256(xh, p), ones));
+                    let mh = _mm256_and_si256(p, xh);
+                    let ph = _mm256_or_si256($add(ph, ph), one);
+                    let mh = $add(mh, mh);
+                    pv[r] = _mm256_or_si256(mh, _mm256_andnot_si256(_mm256_or_si256(xv, ph), ones));
+                    mv[r] = _mm256_and_si256(ph, xv);
+                }
             }
             let (pvs, mvs) = lanes(pv, mv);
             distances(&block.lens[..N], m, |l| (pvs[l] as u64, mvs[l] as u64), out);
