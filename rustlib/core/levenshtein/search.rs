@@ -262,7 +262,9 @@ impl<C: Candidates> Scan<'_, C> {
                     &mut found,
                 );
                 for (&index, &distance) in order[..real].iter().zip(&found) {
-                    worker.top.offer(index, distance as usize);
+                    if distance <= worker.top.bound {
+                        worker.top.offer(index, distance as usize);
+                    }
                 }
             }
             None => {
@@ -351,7 +353,7 @@ impl<C: Candidates> Scan<'_, C> {
             &mut found,
         );
         for (l, (&len, &distance)) in part.lens[..lanes].iter().zip(&found).enumerate() {
-            if len > 0 {
+            if len > 0 && distance <= worker.top.bound {
                 worker
                     .top
                     .offer((first + from + l) as u32, distance as usize);
