@@ -310,6 +310,11 @@ fn profile_index() {
     };
     let index = FuzzyIndex::new(&packed).unwrap();
     let query = rng.text(19, &alphabet);
+    if std::env::var("PROFILE_BUILD").is_ok() {
+        for _ in 0..200 {
+            drop(FuzzyIndex::new(&packed));
+        }
+    }
     let limit = std::env::var("PROFILE_LIMIT").map_or(1, |v| v.parse().unwrap());
     let search = Search {
         limit,
