@@ -33,7 +33,7 @@ pub const MAX_LEN: usize = 64;
 /// Mask rows: one per distinct ASCII query character, and row 0 (no match) first.
 const ROWS: usize = 129;
 /// How often (in query characters) a block checks its lanes against the bound.
-pub const CHECK_EVERY: usize = 8;
+pub const CHECK_EVERY: usize = 4;
 /// A lane whose distance was not computed: it is above the bound.
 pub const ABANDONED: u32 = u32::MAX;
 
