@@ -6,6 +6,9 @@
 //! pattern character; beyond that (many distinct characters in a long pattern) non-ASCII
 //! masks are stored sparsely, one entry per (character, block) that actually occurs. Every
 //! allocation that depends on the input is fallible (`OutOfMemory`).
+//!
+//! `closest` scores ASCII candidates of up to 64 bytes in blocks with the candidates as the
+//! bit-pattern side (`blocks`), and the others one at a time with the query as the pattern.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
