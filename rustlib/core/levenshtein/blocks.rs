@@ -80,7 +80,7 @@ impl BlockQuery {
     }
 }
 
-/// Working memory of the portable kernel, made once per thread.
+/// Working memory of the portable kernel, made once per thread (the AVX2 kernel needs none).
 pub fn scratch() -> Result<Vec<u64>, OutOfMemory> {
     try_filled(ROWS * MAX_LANES, 0u64, "the block masks")
 }

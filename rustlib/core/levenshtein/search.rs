@@ -108,7 +108,10 @@ pub fn closest_with(
         states.push(Worker {
             top: TopMatches::new(limit, search.max_distance)?,
             scratch: pattern.scratch()?,
-            table: blocks::scratch()?,
+            table: match search.lanes {
+                Some(Kernel::Baseline) => blocks::scratch()?,
+                _ => Vec::new(),
+            },
             published: search.max_distance,
         });
     }
