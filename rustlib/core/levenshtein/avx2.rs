@@ -1,5 +1,5 @@
-//! The block kernel compiled for AVX2: two 256-bit registers of lanes stepped side by side
-//! (two dependency chains), the masks read with 32-byte compares (`blocks` explains why bytes
+//! The block kernel compiled for AVX2: four 256-bit registers of lanes stepped side by side
+//! (four dependency chains), the masks read with 32-byte compares (`blocks` explains why bytes
 //! past a lane's end are harmless).
 
 use super::blocks::{
@@ -84,27 +84,29 @@ macro_rules! width_kernel {
         #[target_feature(enable = "avx2")]
         unsafe fn $name(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
             const N: usize = LANES[$class];
-            const H: usize = N / 2;
-            let pieces = [Pieces::new(block, $piece, 0), Pieces::new(block, $piece, H)];
+            const R: usize = 4;
+            const H: usize = N / R;
+            let pieces: [Pieces; R] = std::array::from_fn(|r| Pieces::new(block, $piece, r * H));
             // Row 0 never matches; rows 1.. are the query's distinct bytes in order of first
             // use, made when first used: rows 0..=built exist.
-            let mut rows = [[MaybeUninit::<__m256i>::uninit(); 129]; 2];
-            rows[0][0].write(_mm256_setzero_si256());
-            rows[1][0].write(_mm256_setzero_si256());
+            let mut rows = [[MaybeUninit::<__m256i>::uninit(); 129]; R];
+            for r in 0..R {
+                rows[r][0].write(_mm256_setzero_si256());
+            }
             let mut built = 0;
             let ones = _mm256_set1_epi8(-1);
             let one = $set1(1);
-            let mut pv = [ones; 2];
-            let mut mv = [_mm256_setzero_si256(); 2];
+            let mut pv = [ones; R];
+            let mut mv = [_mm256_setzero_si256(); R];
             let m = query.rows.len();
-            let lanes = |pv: [__m256i; 2], mv: [__m256i; 2]| {
+            let lanes = |pv: [__m256i; R], mv: [__m256i; R]| {
                 let (mut pvs, mut mvs) = ([0 as $t; N], [0 as $t; N]);
-                // SAFETY: unaligned stores of 32 bytes into each half of 64-byte arrays.
-                unsafe {
-                    _mm256_storeu_si256(pvs.as_mut_ptr().cast(), pv[0]);
-                    _mm256_storeu_si256(pvs[H..].as_mut_ptr().cast(), pv[1]);
-                    _mm256_storeu_si256(mvs.as_mut_ptr().cast(), mv[0]);
-                    _mm256_storeu_si256(mvs[H..].as_mut_ptr().cast(), mv[1]);
+                for r in 0..R {
+                    // SAFETY: unaligned stores of 32 bytes into each quarter of 128-byte arrays.
+                    unsafe {
+                        _mm256_storeu_si256(pvs[r * H..].as_mut_ptr().cast(), pv[r]);
+                        _mm256_storeu_si256(mvs[r * H..].as_mut_ptr().cast(), mv[r]);
+                    }
                 }
                 (pvs, mvs)
             };
@@ -113,7 +115,7 @@ macro_rules! width_kernel {
                 if row > built {
                     built = row;
                     let b = _mm256_set1_epi8(query.distinct[row - 1] as i8);
-                    for r in 0..2 {
+                    for r in 0..R {
                         // SAFETY: the caller's contract is `$masks`'s.
                         rows[r][row].write(unsafe { $masks(&pieces[r], b) });
                     }
@@ -126,7 +128,7 @@ macro_rules! width_kernel {
                         return;
                     }
                 }
-                for r in 0..2 {
+                for r in 0..R {
                     // SAFETY: rows 0..=built are written, and `row <= built`.
                     let eq = unsafe { rows[r][row].assume_init() };
                     let (p, n) = (pv[r], mv[r]);

@@ -1,8 +1,8 @@
 //! The lane kernel: the CANDIDATES are the bit-pattern side, the query is streamed.
 //!
 //! Candidates of 1 to 64 ASCII bytes are scored in blocks of one lane width: 8-bit lanes for
-//! up to 8 bytes (64 candidates per block), 16-bit up to 16 (32), 32-bit up to 32 (16), 64-bit
-//! up to 64 (8): two 256-bit registers of lanes, two independent dependency chains. For each
+//! up to 8 bytes (128 candidates per block), 16-bit up to 16 (64), 32-bit up to 32 (32), 64-bit
+//! up to 64 (16): four 256-bit registers of lanes, four independent dependency chains. For each
 //! query character every lane takes its candidate's match mask and does Myers' step at once. The masks of the query's distinct
 //! ASCII characters are made once per block from the candidates' bytes. The AVX2 copy
 //! (`avx2`) reads a lane's mask with one compare of `width` bytes from its start: bytes past
@@ -22,10 +22,10 @@ use crate::core::{OutOfMemory, try_filled, try_vec};
 
 /// Lane width in bits of each class of blocks.
 pub const WIDTHS: [usize; 4] = [8, 16, 32, 64];
-/// Candidates per block of each class (512 bits of lanes).
-pub const LANES: [usize; 4] = [64, 32, 16, 8];
+/// Candidates per block of each class (1024 bits of lanes).
+pub const LANES: [usize; 4] = [128, 64, 32, 16];
 /// The most lanes in a block.
-pub const MAX_LANES: usize = 64;
+pub const MAX_LANES: usize = 128;
 /// Bytes readable after the start of any lane in a block's text (the widest mask read).
 pub const TEXT_PAD: usize = 64;
 /// The longest candidate a block holds.
@@ -121,10 +121,10 @@ pub fn score_block(
     }
     match kernel {
         Kernel::Baseline => match block.class {
-            0 => portable::<64>(block, query, bound, scratch, out),
-            1 => portable::<32>(block, query, bound, scratch, out),
-            2 => portable::<16>(block, query, bound, scratch, out),
-            _ => portable::<8>(block, query, bound, scratch, out),
+            0 => portable::<128>(block, query, bound, scratch, out),
+            1 => portable::<64>(block, query, bound, scratch, out),
+            2 => portable::<32>(block, query, bound, scratch, out),
+            _ => portable::<16>(block, query, bound, scratch, out),
         },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Kernel::Avx2` is only made after the CPU reported AVX2; the asserts above

@@ -41,8 +41,8 @@ pub const PROGRESS_EVERY: usize = 4096;
 /// Slots of an index's other candidates (non-ASCII, empty, longer than `MAX_LEN`) per unit.
 const TAIL: usize = 8;
 /// Units (blocks, `MAX_LANES` candidates read in place, or `TAIL` slots) a thread claims at
-/// a time: at most 128 candidates, so a cancelled search stops soon.
-const CHUNK_UNITS: usize = 2;
+/// a time: one block (up to 128 candidates), so a cancelled search stops soon.
+const CHUNK_UNITS: usize = 1;
 /// Tests use tiny inputs and still want several threads.
 const MIN_BYTES_PER_THREAD: usize = if cfg!(test) { 64 } else { 64 << 10 };
 /// `Search::threads` above this is clamped (the FFI rejects it: `MYLIB_MAX_THREADS`).
