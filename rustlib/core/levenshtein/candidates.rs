@@ -58,12 +58,9 @@ impl Candidates for Packed<'_> {
     }
 }
 
-/// A padding slot in `Layout::order`.
-pub(super) const PAD: u32 = u32::MAX;
-
 /// An index's candidates arranged for the block kernel (`blocks`). The first `laned()` slots
-/// hold the ASCII candidates of 1 to `MAX_LEN` bytes sorted by (length, index), class after
-/// class, each class padded with `PAD` to whole blocks; the remaining slots hold the other
+/// hold the ASCII candidates of 1 to `MAX_LEN` bytes sorted by (length, index), so class after
+/// class (the last block of a class may be partial); the remaining slots hold the other
 /// candidates in index order.
 #[derive(Clone, Copy)]
 pub struct Layout<'a> {
@@ -71,7 +68,7 @@ pub struct Layout<'a> {
     pub(super) order: &'a [u32],
     /// The laned slots' bytes end to end, then `TEXT_PAD` zero bytes.
     pub(super) text: &'a [u8],
-    /// `laned() + 1` entries: slot `s` is `text[starts[s]..starts[s + 1]]` (empty: padding).
+    /// `laned() + 1` entries: slot `s` is `text[starts[s]..starts[s + 1]]`.
     pub(super) starts: &'a [u32],
     /// Class `k` owns blocks `first_block[k]..first_block[k + 1]`, from slot `first_slot[k]`.
     pub(super) first_block: [usize; 5],
@@ -87,13 +84,16 @@ impl Layout<'_> {
         self.first_slot[4]
     }
 
-    /// The class and first slot of block `b`.
-    pub(super) fn block(&self, b: usize) -> (usize, usize) {
+    /// The class and slots of block `b`.
+    pub(super) fn block(&self, b: usize) -> (usize, std::ops::Range<usize>) {
         let class = (0..4)
             .rfind(|&k| self.first_block[k] <= b && b < self.first_block[k + 1])
             .expect("a block of some class");
         let first = self.first_slot[class] + (b - self.first_block[class]) * LANES[class];
-        (class, first)
+        (
+            class,
+            first..self.first_slot[class + 1].min(first + LANES[class]),
+        )
     }
 
     /// Bytes (= code points) of the candidate in laned slot `s`.
@@ -133,32 +133,19 @@ impl FuzzyIndex {
         for k in 0..4 {
             let blocks = per_class[k].div_ceil(LANES[k]);
             first_block[k + 1] = first_block[k] + blocks;
-            first_slot[k + 1] = first_slot[k] + blocks * LANES[k];
+            first_slot[k + 1] = first_slot[k] + per_class[k];
         }
         let laned = first_slot[4];
-        let real: usize = per_class.iter().sum();
-        let mut order = try_vec(laned + count - real, "the index's lane order")?;
+        let mut order = try_vec(count, "the index's lane order")?;
         order.extend((0..count as u32).filter(in_lanes));
         order.sort_unstable_by_key(|&i| (byte_len(i), i));
-        // Padding after each class, from the last class back (earlier positions stay put).
-        for k in (0..4).rev() {
-            let end: usize = per_class[..=k].iter().sum();
-            let pad = (first_slot[k + 1] - first_slot[k]) - per_class[k];
-            order.splice(end..end, std::iter::repeat_n(PAD, pad));
-        }
         order.extend((0..count as u32).filter(|i| !in_lanes(i)));
-        let text_len: usize = order[..laned]
-            .iter()
-            .filter(|&&i| i != PAD)
-            .map(|&i| byte_len(i))
-            .sum();
+        let text_len: usize = order[..laned].iter().map(|&i| byte_len(i)).sum();
         let mut text = try_vec(text_len + TEXT_PAD, "the index's lane text")?;
         let mut starts = try_vec(laned + 1, "the index's lane starts")?;
         starts.push(0u32);
         for &i in &order[..laned] {
-            if i != PAD {
-                text.extend_from_slice(packed.get(i as usize).as_bytes());
-            }
+            text.extend_from_slice(packed.get(i as usize).as_bytes());
             starts.push(text.len() as u32);
         }
         text.resize(text_len + TEXT_PAD, 0);

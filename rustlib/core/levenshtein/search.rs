@@ -1,7 +1,7 @@
 //! `closest`: every candidate scored against one query, over threads, with a shared cut-off.
 
 use super::blocks::{self, Block, BlockQuery, MAX_LANES, MAX_LEN, TEXT_PAD, WIDTHS};
-use super::candidates::{Candidates, Layout, PAD};
+use super::candidates::{Candidates, Layout};
 use super::pattern::Pattern;
 use super::{ClosestError, Match, char_count, code_points};
 use crate::core::levenshtein_simd::Kernel;
@@ -152,7 +152,7 @@ fn partition_blocks(layout: Layout, m: usize) -> usize {
     let (mut lo, mut hi) = (0, layout.blocks());
     while lo < hi {
         let mid = (lo + hi) / 2;
-        if layout.len(layout.block(mid).1) < m {
+        if layout.len(layout.block(mid).1.start) < m {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -232,10 +232,9 @@ impl<C: Candidates> Scan<'_, C> {
     }
 
     fn index_block(&self, worker: &mut Worker, layout: Layout, block: usize) -> usize {
-        let (class, first) = layout.block(block);
-        let lanes = blocks::LANES[class];
-        let order = &layout.order[first..first + lanes];
-        let real = order.iter().take_while(|&&i| i != PAD).count();
+        let (class, slots) = layout.block(block);
+        let (first, real) = (slots.start, slots.len());
+        let order = &layout.order[slots];
         let m = self.pattern.len();
         // Sorted by length: the block's length gap to the query bounds every distance in it.
         let (shortest, longest) = (layout.len(first), layout.len(first + real - 1));
