@@ -1,5 +1,5 @@
-//! Pure Rust kernels. No C types: the `ffi` module adapts them. The only `unsafe` is the call
-//! into the AVX2 copy of the lane kernel, after run-time detection (`levenshtein_simd`).
+//! Pure Rust kernels. No C types: the `ffi` module adapts them. The only `unsafe` is the AVX2
+//! block kernel (`levenshtein/avx2.rs`), entered after run-time detection (`levenshtein_simd`).
 
 pub mod levenshtein;
 pub mod levenshtein_simd;
