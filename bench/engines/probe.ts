@@ -4,8 +4,10 @@
  * runtime loads it (BENCH_NAPI_ADDON). Then libm's `double cos(double)` declared through
  * mylib-rust/ffi (`open('m').func(...)`) against the same function bound with the engine's own
  * FFI (the raw call), measured in alternating batches in this process; and the same cos in an
- * isolated library (`open('m', { isolate: true })`: a round trip to a child process). Prints one
- * `ENGINE-BENCH {json}` line. Runs unchanged on Node, Bun and Deno; bench/engines.ts starts it
+ * isolated library (`open('m', { isolate: true })`: a round trip to a child process). And the
+ * forwarders: each module-level function against the method it calls, mylib-rust/unsafe's `add`
+ * against mylib_add bound with the engine's own FFI, also in alternating batches. Prints one
+ * `ENGINE-BENCH {json}` line. Runs unchanged on Node, Bun and Deno; bench/engines/main.ts starts it
  * once per runtime x engine and round.
  */
 import { createRequire } from 'node:module';
