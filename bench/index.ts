@@ -83,6 +83,7 @@ for (const { group, build } of CASE_GROUPS) {
   }
   for (const c of built) {
     try {
+      await c.before?.();
       cases.push(await runCase(c, budget, failures));
     } finally {
       c.cleanup?.();
@@ -130,7 +131,9 @@ const run: RunResult = {
 };
 
 log('\ntargets (paired ratios, one run):');
-for (const t of targets) log(targetLine(t));
+for (const t of targets.filter((x) => !x.issue)) log(targetLine(t));
+log('\ngoals of issue 24 (paired ratios, one run):');
+for (const t of targets.filter((x) => x.issue)) log(targetLine(t));
 
 mkdirSync(outDir, { recursive: true });
 const base = join(outDir, date);

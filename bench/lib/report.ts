@@ -14,7 +14,9 @@ export interface CaseResult {
   group: string;
   title: string;
   /** The column ratios are taken against (pure TS, or N-API for call/round-trip rows). */
-  baseline: ColumnId;
+  baseline: string;
+  /** Column ids and titles of a case with columns of its own (the anchor cases); else COLUMNS. */
+  labels?: Readonly<Record<string, string>>;
   columns: Record<string, ColumnResult>;
   /** Scale cases: native memory of the index (RSS-based). */
   memory?: IndexMemory;
@@ -71,7 +73,7 @@ export function formatRatio(r: number | undefined): string {
 }
 
 /** Fills medians, spreads and the paired speedup vs the baseline column. */
-export function summarise(columns: Record<string, ColumnResult>, baseline: ColumnId): void {
+export function summarise(columns: Record<string, ColumnResult>, baseline: string): void {
   const ts = columns[baseline];
   for (const column of Object.values(columns)) {
     if (column.status !== 'ok') continue;
@@ -88,13 +90,17 @@ export function summarise(columns: Record<string, ColumnResult>, baseline: Colum
 /** Lines for stdout: one per column. */
 export function caseLines(c: CaseResult): string[] {
   const lines = [`${c.id}: ${c.title}`];
-  for (const id of COLUMN_IDS) {
+  const labels: Readonly<Record<string, string>> = c.labels ?? COLUMNS;
+  for (const id of Object.keys(labels)) {
     const column = c.columns[id];
     if (!column) continue;
-    const label = COLUMNS[id].padEnd(16);
+    const label = labels[id]!.padEnd(c.labels ? 28 : 16);
     if (column.status === 'ok') {
       const spread = `[${formatNs(column.lowNs)} .. ${formatNs(column.highNs)}]`;
-      const speed = column.vsBase === undefined ? '' : `${formatRatio(column.vsBase)} vs ${COLUMNS[c.baseline]}`;
+      const speed =
+        column.vsBase === undefined
+          ? ''
+          : `${formatRatio(column.vsBase)} vs ${labels[c.baseline]} (rounds ${formatRatio(column.vsBaseLow)} .. ${formatRatio(column.vsBaseHigh)})`;
       lines.push(`  ${label} ${formatNs(column.medianNs).padStart(10)}  ${spread.padEnd(26)} ${speed}`);
     } else {
       lines.push(`  ${label} ${column.status === 'failed' ? 'FAILED' : 'absent'}: ${column.reason}`);
@@ -145,7 +151,7 @@ export function asyncLines(a: AsyncResult): string[] {
 export function targetLine(t: TargetResult): string {
   if (t.value === undefined) return `  [n/a ] ${t.text} ${t.op} ${t.limit}: not measured (${t.why})`;
   return (
-    `  [${t.met ? 'met ' : 'MISS'}] ${t.text}: ${t.value.toFixed(2)} (rounds ${t.low!.toFixed(2)}..${t.high!.toFixed(2)}), target ${t.op} ${t.limit}` +
+    `  [${t.met ? 'met ' : t.issue ? 'not met' : 'MISS'}] ${t.text}: ${t.value.toFixed(2)} (rounds ${t.low!.toFixed(2)}..${t.high!.toFixed(2)}), target ${t.op} ${t.limit}` +
     (t.note ? `; ${t.note}` : '')
   );
 }
@@ -169,11 +175,12 @@ export function markdown(run: RunResult): string {
   const out: string[] = [];
   out.push(`# Benchmarks, ${run.date} (${run.mode})`, '', ...machineLines(run.machine), '', run.method, '');
   out.push('## Time per call (median) and speedup vs the baseline', '');
-  const ids = COLUMN_IDS.filter((id) => run.cases.some((c) => c.columns[id]));
+  const mainCases = run.cases.filter((c) => !c.labels);
+  const ids = COLUMN_IDS.filter((id) => mainCases.some((c) => c.columns[id]));
   out.push(`| case | ${ids.map((id) => COLUMNS[id]).join(' | ')} |`);
   out.push(`| --- | ${ids.map(() => '---:').join(' | ')} |`);
   const notes: string[] = [];
-  for (const c of run.cases) {
+  for (const c of mainCases) {
     const cells = ids.map((id) => {
       const column = c.columns[id];
       if (!column) return '';
@@ -182,7 +189,7 @@ export function markdown(run: RunResult): string {
       const note = notes.indexOf(column.reason) === -1 ? notes.push(column.reason) : notes.indexOf(column.reason) + 1;
       return `- [${note}]`;
     });
-    out.push(`| ${mdCell(c.id)}${c.baseline === 'ts' ? '' : ` (vs ${COLUMNS[c.baseline]})`} | ${cells.join(' | ')} |`);
+    out.push(`| ${mdCell(c.id)}${c.baseline === 'ts' ? '' : ` (vs ${COLUMNS[c.baseline as ColumnId]})`} | ${cells.join(' | ')} |`);
   }
   out.push(
     '',
@@ -197,6 +204,7 @@ export function markdown(run: RunResult): string {
     });
     out.push('');
   }
+  out.push(...anchorMarkdown(run));
   out.push(...scaleMarkdown(run));
   if (run.async.length) {
     out.push('## Async throughput (typed API, koffi worker threads)', '');
@@ -215,10 +223,20 @@ export function markdown(run: RunResult): string {
     );
   }
   out.push('## Targets', '', '| target | measured (round range) | limit | |', '| --- | ---: | ---: | --- |');
-  for (const t of run.targets) {
+  for (const t of run.targets.filter((x) => !x.issue)) {
     const value = t.value === undefined ? `not measured: ${t.why}` : `${t.value.toFixed(2)} (${t.low!.toFixed(2)}-${t.high!.toFixed(2)})`;
     const note = t.note ? `; ${t.note}` : '';
     out.push(`| ${mdCell(t.text)} | ${mdCell(value + note)} | ${t.op} ${t.limit} | ${t.value === undefined ? 'n/a' : t.met ? 'met' : '**missed**'} |`);
+  }
+  const issue = run.targets.filter((x) => x.issue);
+  if (issue.length) {
+    out.push('', '## Goals of issue 24', '', '| goal | measured (round range) | limit | |', '| --- | ---: | ---: | --- |');
+    for (const t of issue) {
+      const value = t.value === undefined ? `not measured: ${t.why}` : `${t.value.toFixed(2)} (${t.low!.toFixed(2)}-${t.high!.toFixed(2)})`;
+      out.push(
+        `| ${mdCell(t.text)} | ${mdCell(value + (t.note ? `; ${t.note}` : ''))} | ${t.op} ${t.limit} | ${t.value === undefined ? 'n/a' : t.met ? 'met' : '**not met**'} |`,
+      );
+    }
   }
   if (run.failures.length) out.push('', '## Failures', '', ...run.failures.map((f) => `- ${mdCell(f)}`));
   out.push('');
@@ -295,6 +313,34 @@ export function svgChart(run: RunResult): string {
   );
   parts.push('</svg>', '');
   return parts.join('\n');
+}
+
+/** The anchor section: one row per case, every column with its speedup over the case's baseline and the round range. */
+function anchorMarkdown(run: RunResult): string[] {
+  const rows = run.cases.filter((c) => c.group === 'fuzzy, anchor data' && c.labels);
+  if (!rows.length) return [];
+  const labels = rows[0]!.labels!;
+  const ids = Object.keys(labels).filter((id) => rows.some((c) => c.columns[id]));
+  const out = ['## Fuzzy search on the anchor data (issue 24)', ''];
+  out.push(`| case | ${ids.map((id) => labels[id]).join(' | ')} |`, `| --- | ${ids.map(() => '---:').join(' | ')} |`);
+  for (const c of rows) {
+    const cells = ids.map((id) => {
+      const col = c.columns[id];
+      if (!col) return '';
+      if (col.status !== 'ok') return col.status === 'failed' ? 'FAILED' : 'absent';
+      const range = `${formatNs(col.lowNs)}-${formatNs(col.highNs)}`;
+      if (id === c.baseline) return `${formatNs(col.medianNs)} [${range}]`;
+      return `${formatNs(col.medianNs)} [${range}] (${formatRatio(col.vsBase)}, ${formatRatio(col.vsBaseLow)}-${formatRatio(col.vsBaseHigh)})`;
+    });
+    out.push(`| ${mdCell(c.id)}: ${mdCell(c.title)} | ${cells.join(' | ')} |`);
+  }
+  out.push(
+    '',
+    'Median time per query [range over rounds] (speedup over the first timed column of the row, paired round by round, with its range). ' +
+      'Rows without a fastest-levenshtein column take `threads: 1` as their baseline. Data: xoshiro128** letters, one stream per data set.',
+    '',
+  );
+  return out;
 }
 
 /** Candidates of a scale case: from its memory record, else its id (scale/1k .. scale/1M). */
