@@ -57,23 +57,9 @@ export function chunks(data: Uint8Array, size: number): Uint8Array[] {
   return result;
 }
 
-/**
- * xoshiro128** (Blackman and Vigna), its 128-bit state filled by splitmix32 from `seed`: one
- * stream for a whole data set, so no two strings come from related seeds. Returns [0, 1).
- */
-export function xoshiro128(seed: number): () => number {
-  let x = seed >>> 0;
-  const splitmix32 = () => {
-    x = (x + 0x9e3779b9) >>> 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = splitmix32();
-  let b = splitmix32();
-  let c = splitmix32();
-  let d = splitmix32();
+/** xoshiro128** (Blackman and Vigna) from a 128-bit state (not all zero): unsigned 32-bit outputs. */
+export function xoshiro128ss(state: readonly [number, number, number, number]): () => number {
+  let [a, b, c, d] = state.map((word) => word >>> 0) as [number, number, number, number];
   return () => {
     const t = b << 9;
     let r = Math.imul(b, 5);
@@ -84,8 +70,25 @@ export function xoshiro128(seed: number): () => number {
     a ^= d;
     c ^= t;
     d = (d << 11) | (d >>> 21);
-    return (r >>> 0) / 4294967296;
+    return r >>> 0;
   };
+}
+
+/**
+ * Uniform doubles in [0, 1) from xoshiro128**, its state filled by splitmix32 from `seed`: one
+ * stream for a whole data set, so no two strings come from related seeds.
+ */
+export function xoshiro128(seed: number): () => number {
+  let x = seed >>> 0;
+  const splitmix32 = () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  const next = xoshiro128ss([splitmix32(), splitmix32(), splitmix32(), splitmix32()]);
+  return () => next() / 4294967296;
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';

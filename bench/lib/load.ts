@@ -25,6 +25,11 @@ export class BusyProcesses {
     if (dead.length) throw new Error(`bench: ${dead.length} busy process(es) exited at once`);
   }
 
+  /** The pids of the running busy processes. */
+  get pids(): number[] {
+    return this.#children.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
   /** Kills the busy processes (each by its own pid). */
   stop(): void {
     for (const child of this.#children) child.kill('SIGKILL');
