@@ -463,3 +463,69 @@ export function svgScaleChart(run: RunResult): string {
   );
   return parts.join('\n');
 }
+
+const ANCHOR_COLORS: Record<string, string> = { t1: '#f08c00', auto: '#d9480f', oneShot: '#6741d9', npm: '#2b8a3e' };
+
+/** The anchor cases: speedup of each column over the row's baseline (log scale), with the range over rounds. */
+export function svgAnchorChart(run: RunResult): string {
+  const rows = run.cases.filter((c) => c.group === 'fuzzy, anchor data' && c.labels);
+  const labels = rows[0]?.labels ?? {};
+  const shown = Object.keys(labels).filter((id) => rows.some((c) => id !== c.baseline && c.columns[id]?.status === 'ok'));
+  const width = 900;
+  const left = 300;
+  const plot = width - left - 30;
+  const bar = 9;
+  const rowHeight = shown.length * bar + 12;
+  const top = 56;
+  const height = top + Math.max(1, rows.length) * rowHeight + 50;
+  const values = rows.flatMap((c) =>
+    shown.flatMap((id) => {
+      const col = c.columns[id];
+      return id !== c.baseline && col?.status === 'ok' && col.vsBase ? [col.vsBaseLow ?? col.vsBase, col.vsBaseHigh ?? col.vsBase] : [];
+    }),
+  );
+  const lo = 10 ** Math.floor(Math.log10(Math.min(0.1, ...values)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(10, ...values)));
+  const x = (v: number) => left + ((Math.log10(Math.min(hi, Math.max(lo, v))) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plot;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="20" y="16" font-size="13" font-weight="bold">Fuzzy search, anchor data: speedup over the fastest-levenshtein loop, or over threads: 1 where marked (log scale), ${esc(run.date)}</text>`,
+  ];
+  shown.forEach((id, i) => {
+    const lx = 20 + i * 200;
+    parts.push(`<rect x="${lx}" y="26" width="10" height="10" fill="${ANCHOR_COLORS[id] ?? '#888'}"/><text x="${lx + 14}" y="35">${esc(labels[id]!)}</text>`);
+  });
+  for (let p = Math.log10(lo); p <= Math.log10(hi); p++) {
+    const v = 10 ** p;
+    const gx = x(v).toFixed(1);
+    parts.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${height - 40}" stroke="${v === 1 ? '#000' : '#ddd'}"/>`);
+    parts.push(`<text x="${gx}" y="${height - 26}" text-anchor="middle">${v >= 1 ? v : v.toPrecision(1)}x</text>`);
+  }
+  rows.forEach((c, r) => {
+    const y0 = top + r * rowHeight;
+    const label = c.baseline === 'npm' ? c.id : `${c.id} (vs threads: 1)`;
+    parts.push(`<text x="${left - 6}" y="${y0 + rowHeight / 2 + 3}" text-anchor="end">${esc(label)}</text>`);
+    shown.forEach((id, i) => {
+      const col = c.columns[id];
+      if (id === c.baseline || col?.status !== 'ok' || !col.vsBase) return;
+      const x0 = x(1);
+      const x1 = x(col.vsBase);
+      const y = y0 + 6 + i * bar;
+      const color = ANCHOR_COLORS[id] ?? '#888';
+      parts.push(
+        `<rect x="${Math.min(x0, x1).toFixed(1)}" y="${y}" width="${Math.max(1, Math.abs(x1 - x0)).toFixed(1)}" height="${bar - 2}" fill="${color}"><title>${esc(`${c.id}, ${labels[id]}: ${formatRatio(col.vsBase)} (rounds ${formatRatio(col.vsBaseLow)} .. ${formatRatio(col.vsBaseHigh)}), ${formatNs(col.medianNs)}`)}</title></rect>`,
+      );
+      const yMid = (y + (bar - 2) / 2).toFixed(1);
+      parts.push(
+        `<line x1="${x(col.vsBaseLow ?? col.vsBase).toFixed(1)}" y1="${yMid}" x2="${x(col.vsBaseHigh ?? col.vsBase).toFixed(1)}" y2="${yMid}" stroke="#000"/>`,
+      );
+    });
+  });
+  parts.push(
+    `<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}. Bars: median of per-round paired ratios; lines: their range.`)}</text>`,
+    '</svg>',
+    '',
+  );
+  return parts.join('\n');
+}
