@@ -4,11 +4,25 @@
 /**
  * The module-level functions: each calls the method of the same name on the default library
  * (library(), loaded on first use) with its declared parameters, no `arguments` object and no
- * per-call lookup beyond library(). A call with more arguments than declared reaches the method
- * with as many (a cold path), so the method reports the count; a missing one arrives as `undefined`.
+ * per-call lookup beyond library(). A call with too many arguments, or without its last required
+ * one, takes a cold path that passes the method as many arguments as it can tell were given, so
+ * the method reports the count.
  */
 import { library } from './default-library.ts';
 import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, Stats } from './types.ts';
+
+/**
+ * The arguments of a call off the common path, as far as fixed parameters tell: with `excess`
+ * more, the declared ones and as many placeholders; else the declared ones up to the last that
+ * is not undefined (a missing argument and an explicit undefined look alike: both are reported
+ * as missing).
+ */
+function passed(declared: unknown[], excess: number): unknown[] {
+  if (excess > 0) return [...declared, ...Array(excess)];
+  let count = declared.length;
+  while (count > 0 && declared[count - 1] === undefined) count--;
+  return declared.slice(0, count);
+}
 
 /**
  * The library's own name for a status code (`mylib_status_name`): `'MYLIB_ERR_PANIC'` for 6,
@@ -17,14 +31,14 @@ import type { AsyncClosestOptions, ClosestOptions, LevenshteinOptions, Match, St
 export function statusName(status: number): string;
 export function statusName(status: number, ...excess: unknown[]): string {
   const lib = library();
-  return excess.length === 0 ? lib.statusName(status) : (Reflect.apply(lib.statusName, lib, [status, ...Array(excess.length)]) as string);
+  return excess.length === 0 && status !== undefined ? lib.statusName(status) : (Reflect.apply(lib.statusName, lib, passed([status], excess.length)) as string);
 }
 
 /** Returns `"Rust says: " + text`. */
 export function getResult(text: string): string;
 export function getResult(text: string, ...excess: unknown[]): string {
   const lib = library();
-  return excess.length === 0 ? lib.getResult(text) : (Reflect.apply(lib.getResult, lib, [text, ...Array(excess.length)]) as string);
+  return excess.length === 0 && text !== undefined ? lib.getResult(text) : (Reflect.apply(lib.getResult, lib, passed([text], excess.length)) as string);
 }
 
 /**
@@ -34,7 +48,9 @@ export function getResult(text: string, ...excess: unknown[]): string {
 export function countDoubles(input: string | Uint8Array): number;
 export function countDoubles(input: string | Uint8Array, ...excess: unknown[]): number {
   const lib = library();
-  return excess.length === 0 ? lib.countDoubles(input) : (Reflect.apply(lib.countDoubles, lib, [input, ...Array(excess.length)]) as number);
+  return excess.length === 0 && input !== undefined
+    ? lib.countDoubles(input)
+    : (Reflect.apply(lib.countDoubles, lib, passed([input], excess.length)) as number);
 }
 
 /**
@@ -44,14 +60,16 @@ export function countDoubles(input: string | Uint8Array, ...excess: unknown[]): 
 export function countDoublesAsync(input: string | Uint8Array): Promise<number>;
 export function countDoublesAsync(input: string | Uint8Array, ...excess: unknown[]): Promise<number> {
   const lib = library();
-  return excess.length === 0 ? lib.countDoublesAsync(input) : (Reflect.apply(lib.countDoublesAsync, lib, [input, ...Array(excess.length)]) as Promise<number>);
+  return excess.length === 0 && input !== undefined
+    ? lib.countDoublesAsync(input)
+    : (Reflect.apply(lib.countDoublesAsync, lib, passed([input], excess.length)) as Promise<number>);
 }
 
 /** Edit distance between `a` and `b` in Unicode code points (Myers' bit-parallel algorithm). */
 export function levenshtein(a: string, b: string): number;
 export function levenshtein(a: string, b: string, ...excess: unknown[]): number {
   const lib = library();
-  return excess.length === 0 ? lib.levenshtein(a, b) : (Reflect.apply(lib.levenshtein, lib, [a, b, ...Array(excess.length)]) as number);
+  return excess.length === 0 && b !== undefined ? lib.levenshtein(a, b) : (Reflect.apply(lib.levenshtein, lib, passed([a, b], excess.length)) as number);
 }
 
 /**
@@ -63,9 +81,9 @@ export function levenshtein(a: string, b: string, ...excess: unknown[]): number 
 export function levenshteinAsync(a: string, b: string, options?: LevenshteinOptions): Promise<number>;
 export function levenshteinAsync(a: string, b: string, options?: LevenshteinOptions, ...excess: unknown[]): Promise<number> {
   const lib = library();
-  return excess.length === 0
+  return excess.length === 0 && b !== undefined
     ? lib.levenshteinAsync(a, b, options)
-    : (Reflect.apply(lib.levenshteinAsync, lib, [a, b, options, ...Array(excess.length)]) as Promise<number>);
+    : (Reflect.apply(lib.levenshteinAsync, lib, passed([a, b, options], excess.length)) as Promise<number>);
 }
 
 /**
@@ -75,32 +93,34 @@ export function levenshteinAsync(a: string, b: string, options?: LevenshteinOpti
 export function closest(query: string, candidates: readonly string[], options?: ClosestOptions): Match[];
 export function closest(query: string, candidates: readonly string[], options?: ClosestOptions, ...excess: unknown[]): Match[] {
   const lib = library();
-  return excess.length === 0
+  return excess.length === 0 && candidates !== undefined
     ? lib.closest(query, candidates, options)
-    : (Reflect.apply(lib.closest, lib, [query, candidates, options, ...Array(excess.length)]) as Match[]);
+    : (Reflect.apply(lib.closest, lib, passed([query, candidates, options], excess.length)) as Match[]);
 }
 
 /** closest() off the main thread; `signal` cancels it. Default `threads`: cores - 1 (see ClosestOptions). */
 export function closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions): Promise<Match[]>;
 export function closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions, ...excess: unknown[]): Promise<Match[]> {
   const lib = library();
-  return excess.length === 0
+  return excess.length === 0 && candidates !== undefined
     ? lib.closestAsync(query, candidates, options)
-    : (Reflect.apply(lib.closestAsync, lib, [query, candidates, options, ...Array(excess.length)]) as Promise<Match[]>);
+    : (Reflect.apply(lib.closestAsync, lib, passed([query, candidates, options], excess.length)) as Promise<Match[]>);
 }
 
 /** Count, mean, population variance, min, max of the non-NaN values, read in place. */
 export function stats(values: Float64Array): Stats;
 export function stats(values: Float64Array, ...excess: unknown[]): Stats {
   const lib = library();
-  return excess.length === 0 ? lib.stats(values) : (Reflect.apply(lib.stats, lib, [values, ...Array(excess.length)]) as Stats);
+  return excess.length === 0 && values !== undefined ? lib.stats(values) : (Reflect.apply(lib.stats, lib, passed([values], excess.length)) as Stats);
 }
 
 /** stats() off the main thread, over a copy of `values` taken at the call. */
 export function statsAsync(values: Float64Array): Promise<Stats>;
 export function statsAsync(values: Float64Array, ...excess: unknown[]): Promise<Stats> {
   const lib = library();
-  return excess.length === 0 ? lib.statsAsync(values) : (Reflect.apply(lib.statsAsync, lib, [values, ...Array(excess.length)]) as Promise<Stats>);
+  return excess.length === 0 && values !== undefined
+    ? lib.statsAsync(values)
+    : (Reflect.apply(lib.statsAsync, lib, passed([values], excess.length)) as Promise<Stats>);
 }
 
 /**
@@ -111,7 +131,7 @@ export function statsAsync(values: Float64Array, ...excess: unknown[]): Promise<
 export function histogram(values: Float64Array, bins: Uint32Array, range?: { min?: number; max?: number }): Uint32Array;
 export function histogram(values: Float64Array, bins: Uint32Array, range?: { min?: number; max?: number }, ...excess: unknown[]): Uint32Array {
   const lib = library();
-  return excess.length === 0
+  return excess.length === 0 && bins !== undefined
     ? lib.histogram(values, bins, range)
-    : (Reflect.apply(lib.histogram, lib, [values, bins, range, ...Array(excess.length)]) as Uint32Array);
+    : (Reflect.apply(lib.histogram, lib, passed([values, bins, range], excess.length)) as Uint32Array);
 }

@@ -112,10 +112,15 @@ export function add(a: number, b: number, ...excess: unknown[]): number {
   return addCold(a, b, excess.length);
 }
 
-/** The checked call (it reports a wrong count: `excess` more arguments), then binds library() while loaded. */
+/**
+ * The checked call, then binds library() while loaded. It gets the arguments as far as fixed
+ * parameters tell: `excess` more as placeholders, or trailing undefined ones dropped (reported as
+ * missing), so it reports a wrong count.
+ */
 function addCold(a: number, b: number, excess: number): number {
   const access = defaultAccess();
-  const sum = Reflect.apply(access.add, access, [a, b, ...Array(excess)]) as number;
+  const given = excess > 0 ? [a, b, ...Array(excess)] : b !== undefined ? [a, b] : a !== undefined ? [a] : [];
+  const sum = Reflect.apply(access.add, access, given) as number;
   const lib = access.library;
   if (lib.loaded) {
     addLibrary = lib;
@@ -128,5 +133,6 @@ function addCold(a: number, b: number, excess: number): number {
 export function debugPanic(message: string): never;
 export function debugPanic(message: string, ...excess: unknown[]): never {
   const access = defaultAccess();
-  return Reflect.apply(access.debugPanic, access, [message, ...Array(excess.length)]) as never;
+  const given = excess.length > 0 ? [message, ...Array(excess.length)] : message !== undefined ? [message] : [];
+  return Reflect.apply(access.debugPanic, access, given) as never;
 }

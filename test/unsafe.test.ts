@@ -13,7 +13,9 @@ describe('unsafe add', () => {
     expect(add(2, 3)).toBe(5);
     expect(add(0x7fffffff, 1)).toBe(-0x80000000);
     expect(() => loose(1, 2, 3)).toThrow(/^add: expected 2 argument\(s\) \(a, b\), got 3$/);
-    expect(() => loose(1)).toThrow(/^add: argument 'b' must be a number, got undefined$/);
+    expect(() => loose(1)).toThrow(/^add: expected 2 argument\(s\) \(a, b\), got 1$/);
+    expect(() => loose()).toThrow(/^add: expected 2 argument\(s\) \(a, b\), got 0$/);
+    expect(() => loose(undefined, 1)).toThrow(/^add: argument 'a' must be a number, got undefined$/);
     expect(() => add(1.5, 1)).toThrow(/^add: argument 'a' must be a 32-bit integer, got 1.5$/);
     expect(add(2, 3)).toBe(5);
   });

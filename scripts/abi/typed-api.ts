@@ -170,11 +170,13 @@ export function generateFunctionsModule(source: string): string {
   const needed = new Map<string, Set<string>>();
   const out: string[] = [];
   for (const method of methods) {
-    const params = splitParams(method.params).map((param) => {
-      const name = /^(\w+)\??\s*[:=]/.exec(param)?.[1];
-      if (!name) throw new Error(`${TYPED_SOURCE}: Mylib#${method.name}: cannot forward the parameter '${param}' (write 'name: Type')`);
-      return name;
+    const declared = splitParams(method.params).map((param) => {
+      const match = /^(\w+)(\?)?\s*([:=])/.exec(param);
+      if (!match) throw new Error(`${TYPED_SOURCE}: Mylib#${method.name}: cannot forward the parameter '${param}' (write 'name: Type')`);
+      return { name: match[1] as string, optional: match[2] === '?' || match[3] === '=' || /=/.test(param.replace(/=>/g, '')) };
     });
+    const params = declared.map((param) => param.name);
+    const lastRequired = declared.filter((param) => !param.optional).at(-1)?.name;
     if (method.returns === '') throw new Error(`${TYPED_SOURCE}: Mylib#${method.name} needs a written return type`);
     for (const name of typeNames(`${method.params} ${method.returns}`)) {
       if (name in globalThis) continue;
@@ -185,17 +187,18 @@ export function generateFunctionsModule(source: string): string {
     }
     // The declared signature as an overload; the implementation adds a rest parameter that only
     // a call with too many arguments fills (Function.length stays the method's). Only its length
-    // is read, so engines need not allocate it; the method then sees as many arguments as given
-    // and reports the count.
+    // is read, so engines need not allocate it. The common path: no excess, the last required
+    // parameter given; else passed() rebuilds the call for the method to report.
+    const common = ['excess.length === 0', ...(lastRequired ? [`${lastRequired} !== undefined`] : [])].join(' && ');
     out.push(
       '',
       ...docBlock(method.jsdoc || `The default library's ${method.name}().`),
       `export function ${method.name}(${method.params}): ${method.returns};`,
       `export function ${method.name}(${[method.params, '...excess: unknown[]'].filter((p) => p !== '').join(', ')}): ${method.returns} {`,
       '  const lib = library();',
-      '  return excess.length === 0',
+      `  return ${common}`,
       `    ? lib.${method.name}(${params.join(', ')})`,
-      `    : (Reflect.apply(lib.${method.name}, lib, [${[...params, '...Array(excess.length)'].join(', ')}]) as ${method.returns});`,
+      `    : (Reflect.apply(lib.${method.name}, lib, passed([${params.join(', ')}], excess.length)) as ${method.returns});`,
       '}',
     );
   }
@@ -209,11 +212,25 @@ export function generateFunctionsModule(source: string): string {
     '/**',
     ' * The module-level functions: each calls the method of the same name on the default library',
     ' * (library(), loaded on first use) with its declared parameters, no `arguments` object and no',
-    ' * per-call lookup beyond library(). A call with more arguments than declared reaches the method',
-    ' * with as many (a cold path), so the method reports the count; a missing one arrives as `undefined`.',
+    ' * per-call lookup beyond library(). A call with too many arguments, or without its last required',
+    ' * one, takes a cold path that passes the method as many arguments as it can tell were given, so',
+    ' * the method reports the count.',
     ' */',
     "import { library } from './default-library.ts';",
     ...typeImports,
+    '',
+    '/**',
+    ' * The arguments of a call off the common path, as far as fixed parameters tell: with `excess`',
+    ' * more, the declared ones and as many placeholders; else the declared ones up to the last that',
+    ' * is not undefined (a missing argument and an explicit undefined look alike: both are reported',
+    ' * as missing).',
+    ' */',
+    'function passed(declared: unknown[], excess: number): unknown[] {',
+    '  if (excess > 0) return [...declared, ...Array(excess)];',
+    '  let count = declared.length;',
+    '  while (count > 0 && declared[count - 1] === undefined) count--;',
+    '  return declared.slice(0, count);',
+    '}',
   ];
   return formatTypeScript([...head, ...out, ''].join('\n'), FUNCTIONS_MODULE);
 }
