@@ -4,7 +4,7 @@
  */
 import type { Mylib } from './library.ts';
 import type { CallBuffers } from './_marshal.ts';
-import type { AbortSignalLike } from './ffi/typed.ts';
+import type { Executors } from './_plan.ts';
 import type { Pointer, RawFunctions } from './raw.ts';
 
 /** Native objects owned by one library instance: freed on close(), by GC, or at unload(). */
@@ -41,7 +41,7 @@ export class NativeObjects {
   }
 }
 
-export interface LibraryContext {
+export interface LibraryContext extends Executors {
   /** The current functions (they throw after unload()). */
   readonly raw: RawFunctions;
   /** Shared err buffer and out-params for synchronous calls. */
@@ -50,12 +50,8 @@ export interface LibraryContext {
   readonly objects: NativeObjects;
   /** Encodes into the shared input scratch (synchronous calls without callbacks only). */
   encode(text: string): [Buffer, number];
-  /** Runs a raw function on a worker thread once the async gate admits it; resolves with its status. */
-  callAsync(name: keyof RawFunctions, args: unknown[], signal?: AbortSignalLike): Promise<number>;
   /** `length` bytes of library-owned memory at `pointer`, without copying (the engine's view). */
   view(pointer: Pointer, length: number): ArrayBuffer;
-  /** Runs a synchronous call that may call back into JS (unload() waits for it). */
-  guardCallbacks<T>(active: boolean, call: () => T): T;
 }
 
 const contexts = new WeakMap<Mylib, LibraryContext>();

@@ -1,13 +1,11 @@
 /**
  * Internal: moving data across the boundary. Scratch memory for synchronous calls, per-call
- * buffers for async ones, private copies of async inputs, UTF-8 decoding, candidate packing, and
- * status -> MylibError. Not public API.
+ * buffers for async ones, private copies of async inputs, UTF-8 decoding and candidate packing.
+ * Statuses become errors in errors.ts. Not public API.
  */
-import { MylibError } from './errors.ts';
-import { CONSTANTS, LAYOUTS, type Pointer, type RawFunctions, Status } from './raw.ts';
+import { ERR_CAP, type MylibError, errorFrom } from './errors.ts';
+import { LAYOUTS, type Pointer, type RawFunctions } from './raw.ts';
 
-/** Bytes of the err buffer every fallible export writes its message into: never too short. */
-export const ERR_CAP = CONSTANTS.MYLIB_ERR_MAX_LEN + 1;
 /** Scratch buffers at most this large are kept between calls; larger inputs get one-off buffers. */
 const MAX_KEPT_SCRATCH = 4 << 20;
 
@@ -195,17 +193,6 @@ export function readStats(memory: Float64Array): { count: number; mean: number; 
     min: view.getFloat64(members.min.offset, LITTLE_ENDIAN),
     max: view.getFloat64(members.max.offset, LITTLE_ENDIAN),
   };
-}
-
-export function errorFrom(status: number, err: Buffer): MylibError {
-  const end = err.indexOf(0);
-  const message = err.toString('utf8', 0, end === -1 ? ERR_CAP : end);
-  return new MylibError(status, message || `mylib call failed with status ${status}`);
-}
-
-/** Throws the MylibError for a failed status, with the message from `err`. */
-export function check(status: number, err: Buffer): void {
-  if (status !== Status.OK) throw errorFrom(status, err);
 }
 
 /** UTF-8 candidates back to back plus count + 1 byte offsets, as mylib_closest expects. */

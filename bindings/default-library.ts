@@ -3,7 +3,7 @@
  * independent instance, library() the shared one, loaded on first use.
  */
 import { setDefaultLibraryProvider } from './_context.ts';
-import { checkArgumentCount } from './errors.ts';
+import { checkArgumentCount } from './_checks.ts';
 import { type Mylib, createMylib } from './library.ts';
 import { type LoadOptions, loadLibrary, loadOptionsArgument } from './loader.ts';
 

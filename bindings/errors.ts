@@ -1,6 +1,9 @@
-/** Errors thrown by the typed layer. */
-import { STATUS_NAMES, type StatusName } from './raw.ts';
-import type { AbortSignalLike } from './ffi/typed.ts';
+/**
+ * Errors thrown for failed calls: the ONE place a status becomes an exception (MylibError, or
+ * for a cancelled call the callback's error or the signal's reason). Argument checks live in
+ * _checks.ts.
+ */
+import { CONSTANTS, STATUS_NAMES, Status, type StatusName } from './raw.ts';
 
 /** A call that Rust reported as failed (status != MYLIB_OK), including a caught Rust panic. */
 export class MylibError extends Error {
@@ -16,78 +19,22 @@ export class MylibError extends Error {
   }
 }
 
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return typeof value;
-}
+/** Bytes of the err buffer every fallible export writes its message into: never too short. */
+export const ERR_CAP = CONSTANTS.MYLIB_ERR_MAX_LEN + 1;
 
-export function checkArgumentCount(fn: string, expected: string, got: number, min: number, max = min): void {
-  if (got < min || got > max) {
-    throw new TypeError(`${fn}: expected ${min === max ? min : `${min} to ${max}`} argument(s) (${expected}), got ${got}`);
-  }
-}
-
-export function checkString(fn: string, arg: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${fn}: argument '${arg}' must be a string, got ${describe(value)}`);
-}
-
-/** A non-negative integer (a count, an index, a size), or Infinity when `allowInfinity`. */
-export function checkCount(fn: string, arg: string, value: unknown, { max = Number.MAX_SAFE_INTEGER, allowInfinity = false } = {}): number {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
-  if (allowInfinity && value === Infinity) return value;
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${fn}: argument '${arg}' must be an integer from 0 to ${max}${allowInfinity ? ' or Infinity' : ''}, got ${value}`);
-  }
-  return value;
-}
-
-export function checkInt32(fn: string, arg: string, value: unknown): void {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
-  if ((value | 0) !== value) throw new RangeError(`${fn}: argument '${arg}' must be a 32-bit integer, got ${value}`);
-}
-
-export function checkFiniteNumber(fn: string, arg: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: argument '${arg}' must be a number, got ${describe(value)}`);
-  if (!Number.isFinite(value)) throw new RangeError(`${fn}: argument '${arg}' must be finite, got ${value}`);
-  return value;
+/** The MylibError for a failed `status`, with the NUL-terminated message the call wrote to `err`. */
+export function errorFrom(status: number, err: Buffer): MylibError {
+  const end = err.indexOf(0);
+  const message = err.toString('utf8', 0, end === -1 ? ERR_CAP : end);
+  return new MylibError(status, message || `mylib call failed with status ${status}`);
 }
 
 /**
- * A copy of a string array, checked element by element. Each element is read once, so a getter
- * or a later mutation cannot make the checked list differ from the one used.
+ * Throws for a failed `status`: the MylibError with the message from `err`, or for CANCELLED
+ * what `cancelled` makes of it (a progress callback's own error, an AbortSignal's reason).
  */
-export function copyStringArray(fn: string, arg: string, value: unknown): string[] {
-  if (!Array.isArray(value)) throw new TypeError(`${fn}: argument '${arg}' must be an array of strings, got ${describe(value)}`);
-  const length = value.length;
-  const copy = new Array<string>(length);
-  for (let i = 0; i < length; i++) {
-    const element: unknown = value[i];
-    if (typeof element !== 'string') {
-      throw new TypeError(`${fn}: argument '${arg}[${i}]' must be a string, got ${describe(element)}`);
-    }
-    copy[i] = element;
-  }
-  return copy;
-}
-
-export function checkOptions(fn: string, value: unknown): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-export function checkFunction(fn: string, arg: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${fn}: option '${arg}' must be a function, got ${describe(value)}`);
-  }
-}
-
-export function checkSignal(fn: string, value: unknown): AbortSignalLike | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) throw new TypeError(`${fn}: option 'signal' must be an AbortSignal, got ${describe(value)}`);
-  return value;
+export function check(status: number, err: Buffer, cancelled?: (error: MylibError) => unknown): void {
+  if (status === Status.OK) return;
+  const error = errorFrom(status, err);
+  throw status === Status.CANCELLED && cancelled ? cancelled(error) : error;
 }

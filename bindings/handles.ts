@@ -1,9 +1,10 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 /** The handle classes: native objects owned by a Mylib instance, freed on close() or by GC. */
-import { checkArgumentCount, checkCount, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
-import { asyncMatches, checkCancellable, closestOptions, readMatches } from './_closest.ts';
+import { checkArgumentCount, checkCount, checkOptions, copyStringArray, describe } from './_checks.ts';
+import { indexClosestPlan } from './_closest.ts';
 import { type LibraryContext, contextOf, defaultLibrary } from './_context.ts';
-import { ERR_CAP, check, encodeOwned, freshBuffers, packCandidates } from './_marshal.ts';
+import { packCandidates } from './_marshal.ts';
+import { ERR_CAP, check } from './errors.ts';
 import type { Mylib } from './library.ts';
 import type { Pointer } from './raw.ts';
 import type { AsyncClosestOptions, ClosestOptions, HandleOptions, Match, WordCount } from './types.ts';
@@ -49,64 +50,27 @@ export class FuzzyIndex {
   closest(query: string, options?: ClosestOptions): Match[] {
     checkArgumentCount('FuzzyIndex.closest', 'query, options?', arguments.length, 1, 2);
     const pointer = this.#pointer('closest');
-    checkString('FuzzyIndex.closest', 'query', query);
-    const { outCap, maxDistance, threads, progress } = closestOptions('FuzzyIndex.closest', options, this.#candidates.length);
-    // As in Mylib.closest: a callback may re-enter the library, or close this index.
-    const reentrant = progress.callback !== null;
-    const [queryBytes, queryLen] = reentrant ? encodeOwned(query) : this.#library.encode(query);
-    const matches = new Uint32Array(outCap * 2);
-    const { u64, err } = reentrant ? freshBuffers() : this.#library.sync;
+    const plan = indexClosestPlan('FuzzyIndex.closest', 'sync', pointer, this.#candidates, query, options, this.#library);
+    // A progress callback may close this index: close() frees it once the call returned.
     this.#busy++;
-    let status: number;
     try {
-      status = this.#library.guardCallbacks(reentrant, () =>
-        this.#library.raw.mylib_fuzzy_index_closest(
-          pointer,
-          queryBytes,
-          queryLen,
-          maxDistance,
-          threads,
-          matches,
-          outCap,
-          u64,
-          progress.callback,
-          null,
-          err,
-          ERR_CAP,
-        ),
-      );
+      return this.#library.runSync(plan);
     } finally {
       this.#idle();
     }
-    checkCancellable(status, err, progress);
-    return readMatches(matches, Number(u64[0]), this.#candidates);
   }
 
   /** closest() off the main thread; `signal` cancels it. close() waits for it. Default `threads`: cores - 1 (see ClosestOptions). */
   async closestAsync(query: string, options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('FuzzyIndex.closestAsync', 'query, options?', arguments.length, 1, 2);
     const pointer = this.#pointer('closestAsync');
-    checkString('FuzzyIndex.closestAsync', 'query', query);
-    const { outCap, maxDistance, threads, progress, signal } = closestOptions('FuzzyIndex.closestAsync', options, this.#candidates.length, {
-      async: true,
-    });
-    signal?.throwIfAborted();
-    const queryBytes = Buffer.from(query);
-    const matches = asyncMatches(outCap);
-    const buffers = freshBuffers();
+    const plan = indexClosestPlan('FuzzyIndex.closestAsync', 'async', pointer, this.#candidates, query, options, this.#library);
     this.#busy++;
-    let status: number;
     try {
-      status = await this.#library.callAsync(
-        'mylib_fuzzy_index_closest',
-        [pointer, queryBytes, queryBytes.length, maxDistance, threads, matches, outCap, buffers.u64, progress.callback, null, buffers.err, ERR_CAP],
-        signal,
-      );
+      return await this.#library.runAsync(plan);
     } finally {
       this.#idle();
     }
-    checkCancellable(status, buffers.err, progress);
-    return readMatches(matches, Number(buffers.u64[0]), this.#candidates);
   }
 
   /** A call on the index returned: free it if close() was waiting. */

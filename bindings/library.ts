@@ -1,29 +1,17 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The typed API over one loaded copy of the library (the Mylib class): argument checks, calls,
- * status -> exception mapping, async calls and unload. Marshalling lives in _marshal.ts, the
- * async gate in _async.ts, the handle classes in handles.ts. No raw pointer leaves bindings/.
+ * the sync and async executors of call plans, and unload. Marshalling lives in _marshal.ts,
+ * status -> exception in errors.ts, the fuzzy search plans in _closest.ts, the async gate in
+ * _async.ts, the handle classes in handles.ts. No raw pointer leaves bindings/.
  */
 import { asyncGate } from './_async.ts';
-import { asyncMatches, checkCancellable, closestOptions, levenshteinOptions, readMatches } from './_closest.ts';
+import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, describe } from './_checks.ts';
+import { type SharedMemory, closestPlan, levenshteinOptions } from './_closest.ts';
 import { NativeObjects, registerContext } from './_context.ts';
-import {
-  type CallBuffers,
-  ERR_CAP,
-  NativeScratch,
-  Scratch,
-  check,
-  copies,
-  decodeLatin1,
-  decodeUtf8,
-  encodeOwned,
-  freshBuffers,
-  packCandidates,
-  readStats,
-  syncBuffers,
-  sharesMemory,
-} from './_marshal.ts';
-import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, copyStringArray, describe } from './errors.ts';
+import { type CallBuffers, NativeScratch, Scratch, copies, decodeLatin1, decodeUtf8, freshBuffers, readStats, syncBuffers, sharesMemory } from './_marshal.ts';
+import type { CallPlan } from './_plan.ts';
+import { ERR_CAP, check } from './errors.ts';
 import type { MylibTable } from './_table.ts';
 import type { EngineName } from './ffi/engine.ts';
 import type { AbortSignalLike } from './ffi/typed.ts';
@@ -77,6 +65,12 @@ export class Mylib {
   readonly #packed = new Scratch(4096);
   readonly #native: NativeScratch;
   readonly #objects = new NativeObjects();
+  /** The scratch a synchronous search without callbacks uses (see _closest.ts). */
+  readonly #shared: SharedMemory & { pack(size: number): Buffer } = {
+    sync: this.#sync,
+    encode: (text) => this.#encode(text),
+    pack: (size) => this.#packed.get(size),
+  };
   /** The FFI engine this instance calls through (see open({ engine })). */
   readonly engine: EngineName;
 
@@ -101,10 +95,10 @@ export class Mylib {
       },
       sync: this.#sync,
       objects: this.#objects,
-      encode: (text) => this.#encode(text),
+      encode: this.#shared.encode,
       view: (pointer, length) => library.view(pointer, length),
-      callAsync: (name, args, signal) => this.#callAsync(name, args, signal),
-      guardCallbacks: (active, call) => this.#guardCallbacks(active, call),
+      runSync: (plan) => this.#runSync(plan),
+      runAsync: (plan) => this.#runAsync(plan),
     });
   }
 
@@ -255,7 +249,7 @@ export class Mylib {
       [bytesA, bytesA.length, bytesB, bytesB.length, buffers.u64, progress.callback, null, buffers.err, ERR_CAP],
       signal,
     );
-    checkCancellable(status, buffers.err, progress);
+    check(status, buffers.err, progress.cancelled);
     return Number(buffers.u64[0]);
   }
 
@@ -265,89 +259,36 @@ export class Mylib {
    */
   closest(query: string, candidates: readonly string[], options?: ClosestOptions): Match[] {
     checkArgumentCount('closest', 'query, candidates, options?', arguments.length, 2, 3);
-    checkString('closest', 'query', query);
-    // A copy: onProgress may change the caller's array; results describe the list as passed.
-    const snapshot = copyStringArray('closest', 'candidates', candidates);
-    const { outCap, maxDistance, threads, progress } = closestOptions('closest', options, snapshot.length);
-    // A progress callback may call into this library again: such a call gets buffers of its
-    // own, so the re-entrant call cannot overwrite them.
-    const reentrant = progress.callback !== null;
-    const packed = packCandidates('closest', snapshot, reentrant ? Buffer.allocUnsafe : (size) => this.#packed.get(size));
-    const [queryBytes, queryLen] = reentrant ? encodeOwned(query) : this.#encode(query);
-    const matches = new Uint32Array(outCap * 2);
-    const { u64, err } = reentrant ? freshBuffers() : this.#sync;
-    const status = this.#guardCallbacks(reentrant, () =>
-      this.#raw.mylib_closest(
-        queryBytes,
-        queryLen,
-        packed.bytes,
-        packed.length,
-        packed.offsets,
-        snapshot.length,
-        maxDistance,
-        threads,
-        matches,
-        outCap,
-        u64,
-        progress.callback,
-        null,
-        err,
-        ERR_CAP,
-      ),
-    );
-    checkCancellable(status, err, progress);
-    return readMatches(matches, Number(u64[0]), snapshot);
-  }
-
-  /**
-   * Runs a synchronous call that may call back into JS. Until it returns, unload()
-   * defers unmapping the library (the native frame is still on the stack).
-   */
-  #guardCallbacks<T>(active: boolean, call: () => T): T {
-    if (!active) return call();
-    this.#inFlight++;
-    try {
-      return call();
-    } finally {
-      this.#settled();
-    }
+    return this.#runSync(closestPlan('closest', 'sync', query, candidates, options, this.#shared));
   }
 
   /** closest() off the main thread; `signal` cancels it. Default `threads`: cores - 1 (see ClosestOptions). */
   async closestAsync(query: string, candidates: readonly string[], options?: AsyncClosestOptions): Promise<Match[]> {
     checkArgumentCount('closestAsync', 'query, candidates, options?', arguments.length, 2, 3);
-    checkString('closestAsync', 'query', query);
-    // A copy: the caller's array may change before the promise settles.
-    const snapshot = copyStringArray('closestAsync', 'candidates', candidates);
-    const { outCap, maxDistance, threads, progress, signal } = closestOptions('closestAsync', options, snapshot.length, { async: true });
-    signal?.throwIfAborted();
-    const packed = packCandidates('closestAsync', snapshot, Buffer.allocUnsafe);
-    const queryBytes = Buffer.from(query);
-    const matches = asyncMatches(outCap);
-    const buffers = freshBuffers();
-    const status = await this.#callAsync(
-      'mylib_closest',
-      [
-        queryBytes,
-        queryBytes.length,
-        packed.bytes,
-        packed.length,
-        packed.offsets,
-        snapshot.length,
-        maxDistance,
-        threads,
-        matches,
-        outCap,
-        buffers.u64,
-        progress.callback,
-        null,
-        buffers.err,
-        ERR_CAP,
-      ],
-      signal,
-    );
-    checkCancellable(status, buffers.err, progress);
-    return readMatches(matches, Number(buffers.u64[0]), snapshot);
+    return this.#runAsync(closestPlan('closestAsync', 'async', query, candidates, options, this.#shared));
+  }
+
+  /**
+   * The sync executor: runs `plan` on this thread. A call that may call back into JS holds the
+   * library in use until it returns: unload() defers unmapping (the native frame is still on
+   * the stack).
+   */
+  #runSync<R>(plan: CallPlan<R>): R {
+    const call = () => (this.#raw[plan.symbol] as (...args: unknown[]) => number).apply(this.#raw, plan.args);
+    if (!plan.callsBack) return plan.read(call());
+    this.#inFlight++;
+    let status: number;
+    try {
+      status = call();
+    } finally {
+      this.#settled();
+    }
+    return plan.read(status);
+  }
+
+  /** The async executor: runs `plan` off the main thread (#callAsync). */
+  async #runAsync<R>(plan: CallPlan<R>): Promise<R> {
+    return plan.read(await this.#callAsync(plan.symbol, plan.args, plan.signal));
   }
 
   /** Count, mean, population variance, min, max of the non-NaN values, read in place. */

@@ -23,7 +23,7 @@ import { registerBunEngine } from './ffi/engines/bun.ts';
 import { registerDenoEngine } from './ffi/engines/deno.ts';
 import { registerKoffiEngine } from './ffi/engines/koffi.ts';
 import { registerNodeEngine } from './ffi/engines/node.ts';
-import { describe } from './errors.ts';
+import { describe } from './_checks.ts';
 import { objectFileProblem } from './ffi/object-file.ts';
 import { LIBRARY_PATH_ENV, LIB_NAME, type PlatformInfo, hostPlatform, libraryFileName, platformTag } from './names.ts';
 

@@ -77,7 +77,7 @@ export const CONSTANTS = {
   MYLIB_MAX_THREADS: 1024,
 } as const satisfies Record<string, number>;
 
-/** Status codes, as numbered in rustlib/ffi/mod.rs (`Status`; the drift check compares both). */
+/** Status codes, as numbered in rustlib/ffi/status.rs (`Status`; the drift check compares both). */
 export const Status = {
   OK: 0,
   NULL_ARGUMENT: 1,

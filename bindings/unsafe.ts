@@ -12,8 +12,8 @@
  * needed to use the library: `mylib-rust` is the API.
  */
 import { contextOf } from './_context.ts';
-import { ERR_CAP, check } from './_marshal.ts';
-import { checkArgumentCount, checkInt32, checkString } from './errors.ts';
+import { checkArgumentCount, checkInt32, checkString } from './_checks.ts';
+import { ERR_CAP, check } from './errors.ts';
 import { library } from './index.ts';
 import type { Mylib } from './library.ts';
 import type { RawFunctions } from './raw.ts';

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Load test of the service with autocannon, against 127.0.0.1 only, bounded in requests and time.
-// For each engine (rust, js) and endpoint (GET /, POST /api/closest): 10k requests, RSS read
+// For each implementation (rust, js) and endpoint (GET /, POST /api/closest): 10k requests, RSS read
 // from /healthz, then the rest up to --requests (default 100k), RSS again. Fails on any error,
 // any non-2xx answer, or RSS growing more than --rss-limit MB between the two readings.
 //

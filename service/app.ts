@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceConfig } from './config.ts';
-import type { Engine, WordCounterHandle } from './engines.ts';
+import type { Implementation, WordCounterHandle } from './implementations.ts';
 import { AbandonedError, Limiter, SaturatedError } from './limiter.ts';
 
 /** Bounds on one request's work (on top of the body limits). */
@@ -77,7 +77,7 @@ export interface App {
   openCounters: Set<WordCounterHandle>;
 }
 
-export function buildApp(config: ServiceConfig, engine: Engine): App {
+export function buildApp(config: ServiceConfig, implementation: Implementation): App {
   const limiter = new Limiter(config.concurrency, config.queueLimit);
   const bodyMemory: BodyMemory = { used: 0, limit: config.bodyMemoryLimit };
   const openCounters = new Set<WordCounterHandle>();
@@ -148,7 +148,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
   route('GET', '/');
   app.get('/', async (_request, reply) => {
     reply.type('text/plain; charset=utf-8');
-    return engine.getResult('Hello!');
+    return implementation.getResult('Hello!');
   });
 
   route('GET', '/healthz');
@@ -170,7 +170,8 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
     return {
       status: degraded ? 'degraded' : 'ok',
       ...(degraded ? { message: problems.join('; ') } : {}),
-      engine: engine.name,
+      // `engine`: the field name the API has always had; its value is the implementation.
+      engine: implementation.name,
       active: limiter.active,
       queued: limiter.queued,
       oldestWait,
@@ -181,7 +182,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
 
   route('POST', '/api/count-doubles');
   app.post<{ Body: { text: string } }>('/api/count-doubles', { schema: { body: countDoublesSchema } }, async (request, reply) => {
-    const count = await limiter.run(() => engine.countDoubles(request.body.text), clientGone(reply));
+    const count = await limiter.run(() => implementation.countDoubles(request.body.text), clientGone(reply));
     return { count };
   });
 
@@ -194,7 +195,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
       const options: { limit?: number; maxDistance?: number } = {};
       if (limit !== undefined) options.limit = limit;
       if (maxDistance !== undefined) options.maxDistance = maxDistance;
-      const matches = await limiter.run(() => engine.closest(query, candidates, options), clientGone(reply));
+      const matches = await limiter.run(() => implementation.closest(query, candidates, options), clientGone(reply));
       return { matches };
     },
   );
@@ -202,7 +203,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
   route('POST', '/api/stats');
   app.post<{ Body: { values: number[] } }>('/api/stats', { schema: { body: statsSchema } }, async (request, reply) => {
     const values = Float64Array.from(request.body.values);
-    const stats = await limiter.run(() => engine.stats(values), clientGone(reply));
+    const stats = await limiter.run(() => implementation.stats(values), clientGone(reply));
     for (const [name, value] of Object.entries(stats)) {
       if (!Number.isFinite(value)) {
         throw new HttpError(422, `'${name}' of these values is not a finite double (the values are too large in magnitude)`);
@@ -232,7 +233,7 @@ export function buildApp(config: ServiceConfig, engine: Engine): App {
         try {
           const chunks = stream ? await readStream(stream, config.streamLimit, bodyMemory, held) : [];
           return await limiter.run(() => {
-            const counter = engine.wordCounter({ lowercase });
+            const counter = implementation.wordCounter({ lowercase });
             openCounters.add(counter);
             try {
               let bytes = 0;

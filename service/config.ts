@@ -6,13 +6,18 @@
 import { parseArgs } from 'node:util';
 import { MAX_ASYNC_CALLS } from '../bindings/limits.ts';
 
-export type EngineName = 'rust' | 'js';
-export const ENGINES: readonly EngineName[] = ['rust', 'js'];
+/**
+ * Which implementation serves the endpoints: the Rust library or the TypeScript references. Chosen
+ * with `--engine` / `MYLIB_ENGINE` and reported as `engine` by /healthz: those names are kept for
+ * compatibility; they are not the FFI engine of bindings/.
+ */
+export type ImplementationName = 'rust' | 'js';
+export const IMPLEMENTATIONS: readonly ImplementationName[] = ['rust', 'js'];
 
 export interface ServiceConfig {
   host: string;
   port: number;
-  engine: EngineName;
+  implementation: ImplementationName;
   /** Requests doing heavy work at the same time (native async calls, word-count streams). */
   concurrency: number;
   /** Requests waiting for a slot; beyond this the service answers 503 + Retry-After. */
@@ -52,7 +57,7 @@ const MiB = 1024 * 1024;
 export const DEFAULTS: ServiceConfig = {
   host: '127.0.0.1',
   port: 8000,
-  engine: 'rust',
+  implementation: 'rust',
   concurrency: 4,
   queueLimit: 256,
   jsonLimit: 1 * MiB,
@@ -92,7 +97,7 @@ const ENV = {
 type Flag = keyof typeof ENV;
 
 export const USAGE = `Usage: npm start -- [options]   (or: tsx service/main.ts [options])
-  --engine rust|js        engine serving the endpoints      (env MYLIB_ENGINE, default rust)
+  --engine rust|js        implementation serving requests   (env MYLIB_ENGINE, default rust)
   --host ADDRESS          address to listen on              (env HOST, default 127.0.0.1)
   --port N                port, 0 = any free port           (env PORT, default 8000)
   --concurrency N         heavy requests run at once        (env MYLIB_CONCURRENCY, default 4, at most 128)
@@ -151,12 +156,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const pick = (flag: Flag): string | undefined => values[flag] ?? (env[ENV[flag]] || undefined);
 
   const config = { ...DEFAULTS };
-  const engine = pick('engine');
-  if (engine !== undefined) {
-    if (!ENGINES.includes(engine as EngineName)) {
-      throw new ConfigError(`--engine (env MYLIB_ENGINE) must be one of ${ENGINES.join(', ')}, got '${engine}'`);
+  const implementation = pick('engine');
+  if (implementation !== undefined) {
+    if (!IMPLEMENTATIONS.includes(implementation as ImplementationName)) {
+      throw new ConfigError(`--engine (env MYLIB_ENGINE) must be one of ${IMPLEMENTATIONS.join(', ')}, got '${implementation}'`);
     }
-    config.engine = engine as EngineName;
+    config.implementation = implementation as ImplementationName;
   }
   const host = pick('host');
   if (host !== undefined) config.host = host;

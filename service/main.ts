@@ -5,7 +5,7 @@
  */
 import { ConfigError, type ServiceConfig, loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
-import { createEngine } from './engines.ts';
+import { createImplementation } from './implementations.ts';
 
 let config: ServiceConfig;
 try {
@@ -17,8 +17,8 @@ try {
   process.exit(help ? 0 : 2);
 }
 
-const engine = await createEngine(config.engine);
-const { fastify, limiter, openCounters } = buildApp(config, engine);
+const implementation = await createImplementation(config.implementation);
+const { fastify, limiter, openCounters } = buildApp(config, implementation);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -36,7 +36,7 @@ async function shutdown(signal: string): Promise<void> {
     await fastify.close(); // stops accepting, waits for in-flight requests
   } finally {
     for (const counter of openCounters) counter.close();
-    engine.close();
+    implementation.close();
   }
   fastify.log.info({ ms: Date.now() - started }, 'stopped');
   process.exit(0);
@@ -46,9 +46,9 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 try {
   const address = await fastify.listen({ host: config.host, port: config.port });
-  fastify.log.info({ engine: engine.name, source: engine.source, address, config }, 'mylib service ready');
+  fastify.log.info({ engine: implementation.name, source: implementation.source, address, config }, 'mylib service ready');
 } catch (error) {
   fastify.log.fatal({ err: error }, 'could not start');
-  engine.close();
+  implementation.close();
   process.exit(1);
 }

@@ -144,8 +144,8 @@ describe('the real library', () => {
     );
     const messages = checkAbi({ rust, tables: broken }).problems.map((p) => p.message);
     expect(messages).toHaveLength(2);
-    expect(messages[0]).toMatch(/^Status\.PANIC: Rust Panic = 6 \(rustlib\/ffi\/mod\.rs:\d+\), table 9$/);
-    expect(messages[1]).toMatch(/^MYLIB_ERR_MAX_LEN: Rust 1023 \(rustlib\/ffi\/mod\.rs:\d+\), CONSTANTS 4095$/);
+    expect(messages[0]).toMatch(/^Status\.PANIC: Rust Panic = 6 \(rustlib\/ffi\/status\.rs:\d+\), table 9$/);
+    expect(messages[1]).toMatch(/^MYLIB_ERR_MAX_LEN: Rust 1023 \(rustlib\/ffi\/boundary\.rs:\d+\), CONSTANTS 4095$/);
     const undocumented = {
       ...rust,
       functions: rust.functions.map((f) => (f.symbol === 'mylib_levenshtein' ? { ...f, doc: f.doc.replace('Errors:', 'Fails with:') } : f)),
@@ -237,7 +237,7 @@ describe('parsers', () => {
 
 describe('npm run check:abi (CLI)', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'check-abi.mjs'), ...args], {
+    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'abi', 'main.mjs'), ...args], {
       cwd: ROOT,
       encoding: 'utf8',
     });

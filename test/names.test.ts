@@ -1,6 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ABI_VERSION, LIB_NAME, cargoArtifactName, libraryFileName, platformTag } from '../bindings/names.ts';
+import { ABI_VERSION_FILE } from '../scripts/abi/abi-version.ts';
+import { ABI_JSON, HEADER, ROOT, generate, staleFiles } from '../scripts/abi/header.ts';
+import { readRustApi } from '../scripts/abi/rust.ts';
 
 const root = new URL('../', import.meta.url);
 
@@ -14,6 +19,22 @@ describe('one name, derived everywhere', () => {
     const rust = readFileSync(new URL('rustlib/ffi/mod.rs', root), 'utf8');
     const match = /pub const MYLIB_ABI_VERSION: u32 = (\d+);/.exec(rust);
     expect(Number(match?.[1])).toBe(ABI_VERSION);
+  });
+
+  it('the ABI version is written once, in Rust: a bump there makes the bindings stale until `npm run gen`', () => {
+    const rust = readRustApi(fileURLToPath(new URL('rustlib', root)), ROOT);
+    const bumped = { ...rust, consts: rust.consts.map((c) => (c.name === 'MYLIB_ABI_VERSION' ? { ...c, value: ABI_VERSION + 1 } : c)) };
+    const files = generate(bumped);
+    const module = files.find((file) => file.path === ABI_VERSION_FILE)!.text;
+    expect(module).toContain(`export const ABI_VERSION = ${ABI_VERSION + 1};`);
+    expect(files.find((file) => file.path === HEADER)!.text).toContain(`#define MYLIB_ABI_VERSION ${ABI_VERSION + 1}\n`);
+    expect(staleFiles(ROOT, files).map((problem) => problem.split(' ')[0])).toEqual([HEADER, ABI_JSON, ABI_VERSION_FILE]);
+    const twice = { ...rust, consts: [...rust.consts, ...rust.consts.filter((c) => c.name === 'MYLIB_ABI_VERSION')] };
+    expect(() => generate(twice)).toThrow(/expected one `pub const MYLIB_ABI_VERSION: u32 = <integer>;` in rustlib\/, found 2/);
+    const typed = readdirSync(fileURLToPath(new URL('bindings', root)), { recursive: true, encoding: 'utf8' })
+      .filter((path) => path.endsWith('.ts') && readFileSync(join(ROOT, 'bindings', path), 'utf8').match(/ABI_VERSION\s*[:=]\s*\d/))
+      .map((path) => `bindings/${path}`);
+    expect(typed).toEqual([ABI_VERSION_FILE]);
   });
 
   it.each([

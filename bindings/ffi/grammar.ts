@@ -35,11 +35,10 @@ import {
   canonicalOrder,
   sameShape,
 } from './types.ts';
+import { type DroppedPiece, HeaderText, SCALAR_WORDS, declaredNameIn, prepareTokens, resyncIndex } from './_header-text.ts';
 import {
-  DROPPED_WORDS,
   DeclarationError,
   type Directive,
-  HEADER_SPELLINGS,
   type HeaderDeclarations,
   type ParseHeaderOptions,
   type SkipReason,
@@ -61,11 +60,9 @@ export { DeclarationError, type HeaderDeclarations, type ParseHeaderOptions, typ
 // ---------------------------------------------------------------------------------------------
 // The parser
 
-/** Words that make up the spelling of a built-in scalar (`unsigned long long int`). */
-const SCALAR_WORDS = new Set(['void', 'char', 'short', 'int', 'long', 'signed', 'unsigned', 'float', 'double', 'bool', '_Bool']);
-/** Qualifiers that do not change the ABI of what they qualify. */
 /** The most parentheses and unary operators one constant expression nests. */
 const MAX_EXPRESSION_DEPTH = 256;
+/** Qualifiers that do not change the ABI of what they qualify. */
 const IGNORED_QUALIFIERS = new Set(['volatile', 'restrict', '__restrict', '__restrict__', 'extern']);
 /** Constructs recognised only to be refused with a clear reason. */
 const REFUSED: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -92,17 +89,13 @@ interface Declarator {
 
 /** Header mode's state: the directives, the line markers, and what was skipped. */
 interface HeaderState {
-  readonly file: string;
+  readonly text: HeaderText;
   readonly directives: readonly Directive[];
-  /** Offsets where each line of the text starts. */
-  readonly lineStarts: readonly number[];
-  /** Line markers: from `at` on, the text is `file` from line `line`. */
-  readonly markers: ReadonlyArray<{ at: number; file: string; line: number }>;
   readonly skipped: Skipped[];
   /** Parallel to `declared`: the text range of the declaration each item came from. */
   readonly spans: Array<{ from: number; to: number }>;
   /** Dropped pieces (attributes, `__extension__`), until their declaration's name is known. */
-  readonly dropped: Array<{ at: number; to: number; why: SkipReason }>;
+  readonly dropped: DroppedPiece[];
 }
 
 class Parser {
@@ -122,17 +115,8 @@ class Parser {
       return;
     }
     const { tokens, directives } = tokenizeHeader(text);
-    const lineStarts = [0];
-    for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) lineStarts.push(k + 1);
-    const markers: Array<{ at: number; file: string; line: number }> = [];
-    for (const directive of directives) {
-      const marker = /^#\s*(?:line\s+)?(\d+)\s+"((?:[^"\\]|\\.)*)"/.exec(directive.text);
-      if (!marker) continue;
-      const next = text.indexOf('\n', directive.at);
-      markers.push({ at: next === -1 ? text.length : next + 1, file: cString(`"${marker[2]}"`), line: Number(marker[1]) });
-    }
-    this.#header = { file: header.file ?? '<text>', directives, lineStarts, markers, skipped: [], spans: [], dropped: [] };
-    this.#tokens = this.#prepare(tokens, directives);
+    this.#header = { text: new HeaderText(text, directives, header.file ?? '<text>'), directives, skipped: [], spans: [], dropped: [] };
+    this.#tokens = prepareTokens(tokens, directives, this.#header.text.preprocessed, this.#header.dropped);
   }
 
   error(token: Token, reason: string): never {
@@ -204,95 +188,11 @@ class Parser {
   // -------------------------------------------------------------------------------------------
   // Header mode
 
-  /**
-   * Dialect words spelled as C, attributes and `__extension__` dropped (and recorded); in a raw
-   * header, macros that are empty or stand for words put in place, in the order of the text.
-   */
-  #prepare(tokens: readonly Token[], directives: readonly Directive[]): Token[] {
-    const header = this.#header as HeaderState;
-    const out: Token[] = [];
-    const macros = new Map<string, string[]>();
-    const preprocessed = header.markers.length > 0;
-    let d = 0;
-    for (let k = 0; k < tokens.length; k++) {
-      const token = tokens[k] as Token;
-      for (; d < directives.length && (directives[d] as Directive).at < token.at; d++) {
-        if (preprocessed) continue;
-        const text = stripComments((directives[d] as Directive).text);
-        const define = /^#\s*define\s+([A-Za-z_]\w*)(?![\w(])\s*([\s\S]*)$/.exec(text);
-        const undef = /^#\s*undef\s+([A-Za-z_]\w*)/.exec(text);
-        if (define) {
-          const value = (define[2] as string).trim();
-          if (/^([A-Za-z_]\w*\s*)*$/.test(value)) macros.set(define[1] as string, value.split(/\s+/).filter(Boolean));
-        } else if (undef) macros.delete(undef[1] as string);
-      }
-      if (token.kind !== 'word') {
-        out.push(token);
-        continue;
-      }
-      const replacement = macros.get(token.text);
-      const words = replacement ? replacement.map((text) => HEADER_SPELLINGS[text] ?? text) : [HEADER_SPELLINGS[token.text] ?? token.text];
-      for (const word of words) {
-        const dropped = DROPPED_WORDS[word];
-        if (!dropped) {
-          out.push({ text: word, at: token.at, kind: 'word' });
-          continue;
-        }
-        let to = token.at + token.text.length;
-        if (dropped.parens && tokens[k + 1]?.text === '(') {
-          let depth = 0;
-          for (k++; k < tokens.length - 1; k++) {
-            const t = tokens[k] as Token;
-            if (t.text === '(') depth++;
-            else if (t.text === ')' && --depth === 0) break;
-          }
-          const last = tokens[k] as Token;
-          to = last.at + last.text.length;
-        }
-        header.dropped.push({ at: token.at, to, why: dropped.why });
-      }
-    }
-    return out;
-  }
-
-  /** 1-based line of the text at `offset`. */
-  #textLine(offset: number): number {
-    const starts = (this.#header as HeaderState).lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-
-  /** The file and line of `offset`, through the line markers. */
-  #locate(offset: number): { file: string; line: number } {
-    const header = this.#header as HeaderState;
-    let marker: { at: number; file: string; line: number } | undefined;
-    for (let lo = 0, hi = header.markers.length - 1; lo <= hi; ) {
-      const mid = (lo + hi) >> 1;
-      const m = header.markers[mid] as { at: number; file: string; line: number };
-      if (m.at <= offset) {
-        marker = m;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    if (!marker) return { file: header.file, line: this.#textLine(offset) };
-    return { file: marker.file, line: marker.line + this.#textLine(offset) - this.#textLine(marker.at) };
-  }
-
-  #span(from: number, to: number): SourceSpan {
-    const start = this.#locate(from);
-    return { file: start.file, line: start.line, endLine: start.line + this.#textLine(to) - this.#textLine(from) };
-  }
-
   #skip(why: SkipReason, reason: string, name: string | undefined, from: number, to: number, part: Skipped['part'] = 'declaration'): void {
     let text = this.#text.slice(from, to).replace(/\s+/g, ' ').trim();
     if (text.length > 160) text = `${text.slice(0, 157)}...`;
-    (this.#header as HeaderState).skipped.push({ ...this.#span(from, to), why, reason, name, part, text });
+    const header = this.#header as HeaderState;
+    header.skipped.push({ ...header.text.span(from, to), why, reason, name, part, text });
   }
 
   /** Declarations one by one: a refused one is recorded and reading resumes after it. */
@@ -322,9 +222,10 @@ class Parser {
         maps.forEach((map, k) => {
           for (const key of [...map.keys()].slice(sizes[k])) map.delete(key);
         });
-        const end = this.#resync(start);
+        const end = resyncIndex(this.#tokens, start);
+        this.#i = end;
         const last = this.#tokens[end - 1] as Token;
-        const name = this.#nameIn(start, end);
+        const name = declaredNameIn(this.#tokens, start, end);
         this.#skip(skipReason(error.reason), error.reason, name, from, last.at + last.text.length);
         refused.push({ from, to: last.at + last.text.length });
       }
@@ -343,62 +244,6 @@ class Parser {
           : `attribute dropped: ${text.replace(/\s+/g, ' ')} (attributes do not change how the declaration is called)`;
       this.#skip(piece.why, reason, name, piece.at, piece.to, 'syntax');
     }
-  }
-
-  /** The index after a refused declaration: after its top-level `;`, or after a function body's balanced `}`. */
-  #resync(start: number): number {
-    let depth = 0;
-    let k = start;
-    for (; k < this.#tokens.length; k++) {
-      const token = this.#tokens[k] as Token;
-      if (token.kind === 'end') return k;
-      if (token.kind !== 'punct') continue;
-      if (token.text === '{' && depth === 0 && k > start && this.#tokens[k - 1]?.text === ')') {
-        let inner = 0;
-        for (; k < this.#tokens.length - 1; k++) {
-          const t = this.#tokens[k] as Token;
-          if (t.text === '{') inner++;
-          else if (t.text === '}' && --inner === 0) break;
-        }
-        this.#i = Math.min(k + 1, this.#tokens.length - 1);
-        return this.#i;
-      }
-      if (token.text === '(' || token.text === '[' || token.text === '{') depth++;
-      else if (token.text === ')' || token.text === ']' || token.text === '}') depth = Math.max(0, depth - 1);
-      else if (token.text === ';' && depth === 0) {
-        this.#i = k + 1;
-        return this.#i;
-      }
-    }
-    this.#i = this.#tokens.length - 1;
-    return this.#i;
-  }
-
-  /** The name a refused declaration declares: the word before its first top-level `(`, else its last top-level word. */
-  #nameIn(start: number, end: number): string | undefined {
-    let depth = 0;
-    let last: string | undefined;
-    for (let k = start; k < end; k++) {
-      const token = this.#tokens[k] as Token;
-      if (token.text === '(' && depth === 0) {
-        const previous = this.#tokens[k - 1];
-        if (k > start && previous?.kind === 'word' && previous.text !== '__asm__') return previous.text;
-        // `int (*name)(...)`: the word after the star.
-        const inner = this.#tokens[k + 2];
-        if (this.#tokens[k + 1]?.text === '*' && inner?.kind === 'word') return inner.text;
-      }
-      if (token.text === '(' || token.text === '{' || token.text === '[') depth++;
-      else if (token.text === ')' || token.text === '}' || token.text === ']') depth = Math.max(0, depth - 1);
-      else if (
-        depth === 0 &&
-        token.kind === 'word' &&
-        !SCALAR_WORDS.has(token.text) &&
-        !['struct', 'union', 'enum', 'typedef', 'const', '__asm__'].includes(token.text)
-      ) {
-        last = token.text;
-      }
-    }
-    return last;
   }
 
   /** A preprocessor line: `#define NAME <constant>` declares a constant; the others are recorded as skipped. */
@@ -464,7 +309,7 @@ class Parser {
     return {
       declared: this.declared.map((item, k) => {
         const span = header.spans[k] as { from: number; to: number };
-        return { item, at: this.#span(span.from, span.to) };
+        return { item, at: header.text.span(span.from, span.to) };
       }),
       skipped: header.skipped,
     };

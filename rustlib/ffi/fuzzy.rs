@@ -1,6 +1,7 @@
 //! Exports for edit distance: `mylib_levenshtein`, the one-shot `mylib_closest` and the
 //! `MylibFuzzyIndex` handle.
 
+use std::borrow::Borrow;
 use std::ffi::c_void;
 
 use super::message;
@@ -165,40 +166,60 @@ fn closest_failure(error: ClosestError) -> Failure {
     }
 }
 
-/// Scores a query against candidates and writes the best `search.limit` matches (`out_cap`)
-/// to `out_matches`.
-unsafe fn write_closest(
-    query: &str,
-    candidates: &impl Candidates,
-    search: Search,
+/// What `mylib_closest` and `mylib_fuzzy_index_closest` share besides their candidates: the
+/// query, the search limits, the out-params and the progress callback, all unchecked.
+struct ClosestCall {
+    query: *const u8,
+    query_len: usize,
+    max_distance: u32,
+    threads: u32,
     out_matches: *mut MylibMatch,
+    out_cap: usize,
     out_len: *mut usize,
     progress: Progress,
-) -> Result<(), Failure> {
-    require_out(out_len, "out_len")?;
-    let out_cap = search.limit;
-    if out_cap > 0 && out_matches.is_null() {
-        return Err(Failure::new(
-            Status::NullArgument,
-            message!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
-        ));
+}
+
+impl ClosestCall {
+    /// THE fuzzy search of both exports. Checks, in this order: `query`, the candidates
+    /// (`candidates` runs then), `threads`, `out_len`, `out_matches`; then scores and writes
+    /// the best `out_cap` matches and their number.
+    ///
+    /// # Safety
+    /// The pointers as the exports' contracts state.
+    unsafe fn run<C: Candidates, B: Borrow<C>>(
+        self,
+        candidates: impl FnOnce() -> Result<B, Failure>,
+    ) -> Result<(), Failure> {
+        // SAFETY: forwarded from this function's contract.
+        let query = unsafe { input_str(self.query, self.query_len, "query")? };
+        let candidates = candidates()?;
+        let search = search_arg(self.out_cap, self.max_distance, self.threads)?;
+        require_out(self.out_len, "out_len")?;
+        let out_cap = search.limit;
+        if out_cap > 0 && self.out_matches.is_null() {
+            return Err(Failure::new(
+                Status::NullArgument,
+                message!("argument 'out_matches' is NULL but out_cap is {out_cap}"),
+            ));
+        }
+        let matches =
+            levenshtein::closest_with(query, candidates.borrow(), search, |done, total| {
+                self.progress.report(done, total)
+            })
+            .map_err(closest_failure)?;
+        for (i, found) in matches.iter().enumerate() {
+            // SAFETY: matches.len() <= out_cap and out_matches holds out_cap entries.
+            unsafe {
+                *self.out_matches.add(i) = MylibMatch {
+                    index: found.index,
+                    distance: found.distance,
+                }
+            };
+        }
+        // SAFETY: checked non-NULL above.
+        unsafe { *self.out_len = matches.len() };
+        Ok(())
     }
-    let matches = levenshtein::closest_with(query, candidates, search, |done, total| {
-        progress.report(done, total)
-    })
-    .map_err(closest_failure)?;
-    for (i, found) in matches.iter().enumerate() {
-        // SAFETY: matches.len() <= out_cap and out_matches holds out_cap entries.
-        unsafe {
-            *out_matches.add(i) = MylibMatch {
-                index: found.index,
-                distance: found.distance,
-            }
-        };
-    }
-    // SAFETY: checked non-NULL above.
-    unsafe { *out_len = matches.len() };
-    Ok(())
 }
 
 /// Scores UTF-8 `query` against `count` candidates packed in ONE buffer and writes up to
@@ -254,19 +275,20 @@ pub unsafe extern "C" fn mylib_closest(
     // SAFETY: pointer validity is the caller's contract, stated above.
     unsafe {
         boundary("mylib_closest", err, err_cap, || {
-            let query = input_str(query, query_len, "query")?;
-            let candidates = packed_arg(packed, packed_len, offsets, count)?;
-            write_closest(
+            let call = ClosestCall {
                 query,
-                &candidates,
-                search_arg(out_cap, max_distance, threads)?,
+                query_len,
+                max_distance,
+                threads,
                 out_matches,
+                out_cap,
                 out_len,
-                Progress {
+                progress: Progress {
                     callback: progress,
                     user_data,
                 },
-            )
+            };
+            call.run::<Packed, _>(|| packed_arg(packed, packed_len, offsets, count))
         })
     }
 }
@@ -350,18 +372,20 @@ pub unsafe extern "C" fn mylib_fuzzy_index_closest(
     unsafe {
         boundary("mylib_fuzzy_index_closest", err, err_cap, || {
             let index = handle_ref(index, "index")?;
-            let query = input_str(query, query_len, "query")?;
-            write_closest(
+            let call = ClosestCall {
                 query,
-                &index.index,
-                search_arg(out_cap, max_distance, threads)?,
+                query_len,
+                max_distance,
+                threads,
                 out_matches,
+                out_cap,
                 out_len,
-                Progress {
+                progress: Progress {
                     callback: progress,
                     user_data,
                 },
-            )
+            };
+            call.run::<FuzzyIndex, _>(|| Ok(&index.index))
         })
     }
 }

@@ -1,7 +1,7 @@
 /**
  * The drift check as a module: Rust exports (rustlib/) vs the declaration tables
  * (bindings/raw.ts) vs the symbols of the built library. `npm run check:abi` is its CLI
- * (scripts/check-abi.mjs); test/abi.test.ts runs it on broken fixtures.
+ * (scripts/abi/main.mjs); test/abi.test.ts runs it on broken fixtures.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

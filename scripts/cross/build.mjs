@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-// npm run build:cross [-- --target a,b]: builds the selected targets of bindings/targets.ts
+// npm run build:cross [-- --target a,b]: builds the selected targets of scripts/targets.ts
 // (default: all), copies each artifact into artifacts/ under its platform-tagged name, runs
 // the structural checks, prints a summary table and exits 1 if a requested target failed.
 //   --target x,y   triples or platform tags (linux-arm64-gnu, win32-x64, wasm...)
@@ -28,7 +28,7 @@ import {
   targetsOrExit,
 } from './lib.mjs';
 
-/** @import { CrossTarget } from '../../bindings/targets.ts' */
+/** @import { CrossTarget } from '../targets.ts' */
 
 const targets = targetsOrExit(argv.target);
 

@@ -1,13 +1,13 @@
-// The structural checks: each takes a target row (bindings/targets.ts) and what the object-file
+// The structural checks: each takes a target row (scripts/targets.ts) and what the object-file
 // reader (bindings/ffi/object-file.ts) read from the artifact, and returns { ok, detail }. A
 // failed check's detail says exactly what is wrong. Runtime checks (node-smoke, musl-dlopen,
 // wasm-smoke) live in test.mjs.
 import { inspectObjectFile } from '../../bindings/ffi/object-file.ts';
 import { LIB_NAME } from '../../bindings/names.ts';
-import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
+import { REQUIRED_EXPORTS } from '../targets.ts';
 import { errorMessage } from '../errors.mjs';
 
-/** @import { Check, CrossTarget } from '../../bindings/targets.ts' */
+/** @import { Check, CrossTarget } from '../targets.ts' */
 /** @import { ObjectFile } from '../../bindings/ffi/object-file.ts' */
 /** @typedef {{ ok: boolean, detail: string }} CheckResult */
 /** @typedef {Pick<ObjectFile, 'format' | 'machine' | 'exports' | 'deps'> & Partial<ObjectFile>} BinaryInfo */

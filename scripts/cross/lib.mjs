@@ -3,11 +3,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $, chalk, which } from 'zx';
-import { selectTargets } from '../../bindings/targets.ts';
+import { selectTargets } from '../targets.ts';
 import { errorMessage } from '../errors.mjs';
 export { table } from '../table.mjs';
 
-/** @import { CrossTarget, Runner } from '../../bindings/targets.ts' */
+/** @import { CrossTarget, Runner } from '../targets.ts' */
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Everything downloaded, unpacked or built for the cross targets lives here (gitignored). */

@@ -10,7 +10,7 @@ import { cp, mkdir, readdir, rm, symlink, writeFile, chmod, copyFile } from 'nod
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, argv, chalk } from 'zx';
-import { TARGETS } from '../../bindings/targets.ts';
+import { TARGETS } from '../targets.ts';
 import {
   APT_PACKAGES,
   FOREIGN_DEBS,

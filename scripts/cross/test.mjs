@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync,
 import { join } from 'node:path';
 import { $, argv, chalk } from 'zx';
 import { ABI_VERSION } from '../../bindings/names.ts';
-import { REQUIRED_EXPORTS, TARGETS } from '../../bindings/targets.ts';
+import { REQUIRED_EXPORTS, TARGETS } from '../targets.ts';
 import { runStaticChecks } from './checks.mjs';
 import {
   arm64GnuRoot,
@@ -34,7 +34,7 @@ import {
 } from './lib.mjs';
 import { wasmSmoke } from './wasm-smoke.mjs';
 
-/** @import { Check, CrossTarget, Machine, Runner } from '../../bindings/targets.ts' */
+/** @import { Check, CrossTarget, Machine, Runner } from '../targets.ts' */
 /** @import { Result as SmokeResult } from './smoke.mjs' */
 /** @typedef {{ check: Check, ok: boolean, detail: string, results?: Array<{ name: string | undefined, status: string, detail: string }> }} Outcome */
 
@@ -271,7 +271,7 @@ if (argv.negative !== false) {
   console.log(`\n${chalk.bold('self-test: deliberately broken artifacts must be rejected')}`);
   const byTriple = (/** @type {string} */ triple) => {
     const target = TARGETS.find((t) => t.triple === triple);
-    if (!target) throw new Error(`self-test: ${triple} is not in bindings/targets.ts`);
+    if (!target) throw new Error(`self-test: ${triple} is not in scripts/targets.ts`);
     return target;
   };
   const art = (/** @type {string} */ triple) => join(artifactsDir, byTriple(triple).fileName);

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, platformPackageName } from '../../bindings/loader.ts';
 import { LIB_NAME, platformTag } from '../../bindings/names.ts';
-import { TARGETS } from '../../bindings/targets.ts';
+import { TARGETS } from '../targets.ts';
 export { table } from '../table.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,7 +19,7 @@ export const packagesDir = join(root, 'dist', 'packages');
 export const stagingDir = join(root, 'dist', 'staging');
 export { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, platformPackageName };
 
-/** @import { CrossTarget } from '../../bindings/targets.ts' */
+/** @import { CrossTarget } from '../targets.ts' */
 /**
  * A package.json as parsed: the fields these scripts read, any other field unknown.
  * @typedef {{
@@ -123,7 +123,7 @@ export function rootPackFiles() {
 const NPM_LIBC = { gnu: 'glibc', musl: 'musl' };
 
 /**
- * Every target of bindings/targets.ts that gets an npm platform package: the ones Node runs
+ * Every target of scripts/targets.ts that gets an npm platform package: the ones Node runs
  * on. wasm32 has no Node platform (os/cpu) and the bindings load it through nothing: no package.
  */
 export const PLATFORM_TARGETS = TARGETS.flatMap((target) => {
@@ -165,6 +165,7 @@ export const MAIN_REQUIRED = [
   'dist/bindings/unsafe.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
+  'dist/bindings/_abi.generated.js',
   'dist/bindings/ffi/engines/koffi.js',
   // mylib-rust/ffi (exports["./ffi"]): every engine, and the types of the entry.
   'dist/bindings/ffi/index.js',
@@ -184,7 +185,8 @@ export const MAIN_ALLOWED = [
   /^Cargo\.(toml|lock)$/,
   /^build\.rs$/,
   /^rustlib\/([a-z0-9_]+\/)*[a-z0-9_]+\.rs$/,
-  /^dist\/bindings\/([a-z0-9_-]+\/)*[a-z0-9_-]+\.(js|d\.ts)$/,
+  // `<name>.generated.js`: written by `npm run gen` (bindings/_abi.generated.ts).
+  /^dist\/bindings\/([a-z0-9_-]+\/)*[a-z0-9_-]+(\.generated)?\.(js|d\.ts)$/,
 ];
 /** Never in any package: sources of the TS side, maps, tests, build folders, dependencies. */
 export const FORBIDDEN = [
@@ -195,7 +197,6 @@ export const FORBIDDEN = [
   { re: /\.map$/, why: 'a source map' },
   { re: /(?<!\.d)\.[cm]?ts$/, why: 'a TypeScript source' },
   { re: /(^|\/)\.[^/]+$/, why: 'a dotfile' },
-  { re: /^dist\/bindings\/targets\./, why: 'the build-time target table' },
 ];
 /** A platform package holds exactly these. */
 export const platformFiles = (/** @type {string} */ fileName) => ['LICENSE', 'README.md', fileName, 'package.json'].sort();

@@ -6,7 +6,7 @@
 //     writes the published manifest: the root's without the developer-only fields (scripts,
 //     devDependencies, workspaces), plus what is computed here: the `install` hook that runs
 //     build-from-source.mjs and one optionalDependency per platform package built in this run.
-//   - mylib-rust-<tag>: one per target of bindings/targets.ts whose library is in artifacts/
+//   - mylib-rust-<tag>: one per target of scripts/targets.ts whose library is in artifacts/
 //     (npm run build for the host, npm run build:cross for the others), holding only that
 //     library, with os/cpu/libc so npm installs just the matching one.
 // Works with any subset of artifacts and lists the targets that are missing (release:check

@@ -2,7 +2,7 @@
 // npm run release:check: refuses a release that is not whole. Checks
 //   - versions: package.json, Cargo.toml, Cargo.lock, package-lock.json (and RELEASE_TAG = v<version>
 //     when set, as the release workflow does);
-//   - the tarballs in dist/packages (npm run package): every target of bindings/targets.ts that
+//   - the tarballs in dist/packages (npm run package): every target of scripts/targets.ts that
 //     Node runs on has its platform package; each package holds exactly what it should (no
 //     sources of the TS side, maps, tests, target/; platform packages: one library of the right
 //     format and machine); os/cpu/libc; the main package's optionalDependencies and koffi;
@@ -66,7 +66,7 @@ if (!argv['versions-only']) {
     });
     const problems = packageProblems(tarballs, { version, koffiRange: manifest.dependencies?.koffi, repository: manifest.repository });
     const missingTargets = problems.filter((p) => p.startsWith('target '));
-    report(`every target of bindings/targets.ts has a package (${PLATFORM_TARGETS.length})`, missingTargets);
+    report(`every target of scripts/targets.ts has a package (${PLATFORM_TARGETS.length})`, missingTargets);
     report(
       'each package holds exactly what it should, with matching versions and fields',
       problems.filter((p) => !missingTargets.includes(p)),

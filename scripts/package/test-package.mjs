@@ -75,7 +75,7 @@ import { BUILD_FROM_SOURCE_SCRIPT, PACKAGE_NAME, PLATFORM_TARGETS, packagesDir, 
 import { errorMessage } from '../errors.mjs';
 
 /** @import { PlatformInfo } from '../../bindings/names.ts' */
-/** @import { Runner } from '../../bindings/targets.ts' */
+/** @import { Runner } from '../targets.ts' */
 /** @import { Runtime } from '../runtimes/lib.mjs' */
 /**
  * What a check script of consumer.mjs writes (or runCheck's `crashed` when it wrote nothing).

@@ -4,14 +4,15 @@
  * must still work. Prints `POOL-ARGV <result>` or `POOL-ARGV-ERROR <message>`.
  */
 import { WorkerPool } from '../../bindings/ffi/engines/_pool.ts';
-import { doubling } from './pool-worker.ts';
+import { POOL_WORKER, POOL_WORKER_ARGV } from './pool-fixture.ts';
+import type { TestWorkerData } from './pool-worker.ts';
 
 const error = (what: string) => new Error(what);
 const pool = new WorkerPool({
   size: 1,
-  workerLibrary: String(doubling),
-  data: { path: 'none' },
-  execArgv: ['--no-deprecation'],
+  worker: POOL_WORKER,
+  data: { library: 'doubling', path: 'none' } satisfies TestWorkerData,
+  execArgv: [...POOL_WORKER_ARGV, '--no-deprecation'],
   messages: { unloaded: error, cancelled: error, exited: (code) => error(`exited ${code}`), loadFailed: (e) => e },
 });
 try {

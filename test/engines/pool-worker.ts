@@ -1,13 +1,17 @@
 /**
- * Worker libraries for test/engines/pool.test.ts: WorkerPool evaluates `workerLibrary` as source
- * in each worker, so these are real functions the test passes as String(fn). They run in the
- * worker, where they can use nothing of this module's scope. Methods, not arrow functions: tsx
- * wraps an arrow assigned to a property in a `__name` helper the worker does not have.
+ * The worker module of test/engines/pool.test.ts and pool-argv.ts: a WorkerPool worker (serve of
+ * bindings/ffi/engines/_pool-worker.ts) whose library is chosen by `data.library`.
  */
-import type { WorkerLibrary } from '../../bindings/ffi/engines/_pool.ts';
+import { type WorkerLibrary, serve } from '../../bindings/ffi/engines/_pool-worker.ts';
 
-/** `call` doubles its first argument; a definition 'fail' throws in the worker instead. */
-export function doubling(): WorkerLibrary {
+/** `PoolOptions.data` of the test pools. */
+export interface TestWorkerData {
+  /** `doubling`: `call` doubles its first argument, a definition 'fail' throws in the worker instead. `unloadable`: open throws. */
+  library: 'doubling' | 'unloadable';
+  path: string;
+}
+
+function doubling(): WorkerLibrary {
   return {
     bind(definition) {
       return {
@@ -24,7 +28,8 @@ export function doubling(): WorkerLibrary {
   };
 }
 
-/** A library that does not load: the worker's start fails. */
-export function unloadable(data: unknown): WorkerLibrary {
-  throw new Error(`cannot load ${String((data as { path: string }).path)}`);
-}
+serve((data) => {
+  const { library, path } = data as TestWorkerData;
+  if (library === 'unloadable') throw new Error(`cannot load ${path}`);
+  return doubling();
+});

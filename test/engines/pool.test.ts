@@ -1,22 +1,23 @@
 /**
  * The async worker pool of the bun:ffi and node:ffi engines (bindings/ffi/engines/_pool.ts), on
- * Node with plain worker libraries (test/engines/pool-worker.ts): failed calls and failed worker
+ * Node with a test worker module (test/engines/pool-worker.ts): failed calls and failed worker
  * starts leave nothing queued, and the main thread's per-process flags do not reach the workers.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type PoolCall, WorkerPool } from '../../bindings/ffi/engines/_pool.ts';
-import { doubling, unloadable } from './pool-worker.ts';
+import { POOL_WORKER, POOL_WORKER_ARGV } from './pool-fixture.ts';
+import type { TestWorkerData } from './pool-worker.ts';
 
-function pool(workerLibrary: (data: unknown) => unknown, options: { size?: number; execArgv?: string[] } = {}) {
+function pool(library: TestWorkerData['library'], options: { size?: number; execArgv?: string[] } = {}) {
   const loadFailures: unknown[] = [];
   const error = (what: string) => new Error(what);
   const made = new WorkerPool({
     size: options.size ?? 2,
-    workerLibrary: String(workerLibrary),
-    data: { path: 'fixture.so' },
-    ...(options.execArgv ? { execArgv: options.execArgv } : {}),
+    worker: POOL_WORKER,
+    data: { library, path: 'fixture.so' } satisfies TestWorkerData,
+    execArgv: [...POOL_WORKER_ARGV, ...(options.execArgv ?? [])],
     messages: {
       unloaded: (name) => error(`${name}: unloaded`),
       cancelled: (name) => error(`${name}: cancelled`),
@@ -38,7 +39,7 @@ function job(target: WorkerPool, definition: string, value: number): () => PoolC
 
 describe('WorkerPool', () => {
   it('settles calls with the worker results, and calls that fail in the worker reject; none stays pending', async () => {
-    const { pool: target } = pool(doubling);
+    const { pool: target } = pool('doubling');
     expect(await target.call('double', job(target, 'ok', 21))).toBe(42);
     const failing = Array.from({ length: 200 }, () => target.call('fail', job(target, 'fail', 1)));
     const outcomes = await Promise.allSettled(failing);
@@ -49,7 +50,7 @@ describe('WorkerPool', () => {
 
   it('a worker that cannot start (Worker throws) rejects every call and keeps none', async () => {
     // --title is a per-process flag: new Worker() throws ERR_WORKER_INVALID_EXEC_ARGV.
-    const { pool: target } = pool(doubling, { execArgv: ['--title=svc'] });
+    const { pool: target } = pool('doubling', { execArgv: ['--title=svc'] });
     const calls = Array.from({ length: 50 }, (_, i) => target.call('double', job(target, 'ok', i)));
     const outcomes = await Promise.allSettled(calls);
     expect(outcomes.map((o) => o.status)).toEqual(calls.map(() => 'rejected'));
@@ -59,7 +60,7 @@ describe('WorkerPool', () => {
   });
 
   it('a library that does not load in the worker rejects the running and the queued calls after ONE start', async () => {
-    const { pool: target, loadFailures } = pool(unloadable, { size: 1 });
+    const { pool: target, loadFailures } = pool('unloadable', { size: 1 });
     const calls = Array.from({ length: 5 }, (_, i) => target.call('double', job(target, 'ok', i)));
     const outcomes = await Promise.allSettled(calls);
     for (const outcome of outcomes) {

@@ -62,6 +62,13 @@ describe('grammar, header mode: a refused declaration is recorded and reading go
     expect(scope.constant('A')).toBeUndefined();
   });
 
+  it('a refused declaration with no `;` before the end is one record and reading ends (it looped forever)', () => {
+    const r = parseHeader('int ok(void);\nint [5] x int y long z');
+    expect(r.declared.map((d) => d.item.name)).toEqual(['ok']);
+    expect(r.skipped).toHaveLength(1);
+    expect(r.skipped[0]).toMatchObject({ text: 'int [5] x int y long z', reason: "expected a name, found '['" });
+  });
+
   it('the plain mode is unchanged: the first refusal throws', () => {
     expect(() => parseDeclarations('int printf(const char *, ...); int puts(const char *);')).toThrow(/variadic/);
   });

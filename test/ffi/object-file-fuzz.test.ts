@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ObjectFileHost, inspectObjectFile, objectFileProblem } from '../../bindings/ffi/object-file.ts';
-import { TARGETS } from '../../bindings/targets.ts';
+import { TARGETS } from '../../scripts/targets.ts';
 import { commands, elf, fat, fullMacho, pe, segment, wasm } from './object-files.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ObjectFileHost, inspectObjectFile, objectFileProblem } from '../../bindings/ffi/object-file.ts';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
-import { REQUIRED_EXPORTS } from '../../bindings/targets.ts';
+import { REQUIRED_EXPORTS } from '../../scripts/targets.ts';
 import { elf, fat, fullMacho, macho, pe, wasm } from './object-files.ts';
 
 // The one object-file reader. Synthetic files for every format, checked against any host: the

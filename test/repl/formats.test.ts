@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
 import { DECLARATIONS } from '../../bindings/raw.ts';
-import { TARGETS } from '../../bindings/targets.ts';
+import { TARGETS } from '../../scripts/targets.ts';
 import { ROOT } from '../../scripts/abi/index.ts';
 import { Session } from './session.ts';
 

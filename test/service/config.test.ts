@@ -28,3 +28,14 @@ describe('loadConfig: body rate and queue wait', () => {
     expect(() => loadConfig([`${flag}=${value}`], {})).toThrow(message);
   });
 });
+
+describe('loadConfig: the implementation (rust or js)', () => {
+  it.each([
+    [[], {}, 'rust'],
+    [['--engine', 'js'], {}, 'js'],
+    [[], { MYLIB_ENGINE: 'js' }, 'js'],
+    [['--engine', 'rust'], { MYLIB_ENGINE: 'js' }, 'rust'],
+  ])('%j %j -> %s: chosen by the compatible names --engine / MYLIB_ENGINE', (argv, env, implementation) => {
+    expect(loadConfig(argv, env).implementation).toBe(implementation);
+  });
+});

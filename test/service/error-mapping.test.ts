@@ -1,24 +1,24 @@
-// How the service answers failures the engine reports, served in process on a real socket (the
+// How the service answers failures the implementation reports, served in process on a real socket (the
 // other service tests run the server as a child; fastify's inject has no socket timeouts, which
 // the service sets): an allocation the library could not make
 // is the machine's shortage (503 with Retry-After), bad input is the client's (400), anything else
 // is the service's (500, logged). The library's own OOM path is tested in test/c-abi.test.ts; over
-// HTTP it cannot be provoked without exhausting the machine, so the engine here reports it.
+// HTTP it cannot be provoked without exhausting the machine, so the implementation here reports it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MylibError } from '../../bindings/index.ts';
 import { Status } from '../../bindings/raw.ts';
 import { type App, buildApp } from '../../service/app.ts';
 import { DEFAULTS } from '../../service/config.ts';
-import type { Engine } from '../../service/engines.ts';
+import type { Implementation } from '../../service/implementations.ts';
 
-/** An engine whose countDoubles fails with `error`. */
-function failingEngine(error: Error): Engine {
+/** An implementation whose countDoubles fails with `error`. */
+function failingImplementation(error: Error): Implementation {
   const unused = () => {
     throw new Error('not used by this test');
   };
   return {
     name: 'rust',
-    source: 'a test engine',
+    source: 'a test implementation',
     getResult: unused,
     countDoubles: () => Promise.reject(error),
     closest: unused,
@@ -34,7 +34,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-describe('engine failures over HTTP', () => {
+describe('implementation failures over HTTP', () => {
   it.each([
     [
       'out of memory',
@@ -47,7 +47,7 @@ describe('engine failures over HTTP', () => {
     ['a panic', new MylibError(Status.PANIC, 'mylib_count_doubles_utf8: Rust panicked: boom'), 500, /^internal error$/, undefined],
     ['any other error', new Error('surprise'), 500, /^internal error$/, undefined],
   ])('%s', async (_label, error, status, message, retryAfter) => {
-    app = buildApp({ ...DEFAULTS, logLevel: 'silent' }, failingEngine(error));
+    app = buildApp({ ...DEFAULTS, logLevel: 'silent' }, failingImplementation(error));
     const address = await app.fastify.listen({ host: '127.0.0.1', port: 0 });
     const reply = await fetch(`${address}/api/count-doubles`, {
       method: 'POST',

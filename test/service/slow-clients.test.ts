@@ -1,27 +1,27 @@
 // Slow clients and a service that cannot keep up, served in process on a real socket with an
-// engine whose countDoubles waits for the test to release it (no timing decides who holds a slot):
+// implementation whose countDoubles waits for the test to release it (no timing decides who holds a slot):
 // an upload being received holds no compute slot, uploads slower than the minimum body rate are
 // cut with 408, and /healthz reports degraded when queued requests wait too long or every slot is
 // busy without progress. Trickling clients are raw sockets writing one byte at a time.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../../service/app.ts';
 import { DEFAULTS, type ServiceConfig } from '../../service/config.ts';
-import { type Engine, createEngine } from '../../service/engines.ts';
+import { type Implementation, createImplementation } from '../../service/implementations.ts';
 import { type RawConnection, connectRaw, postJson, send, waitFor } from './server.ts';
 
 interface Gated {
-  engine: Engine;
+  implementation: Implementation;
   /** Lets every countDoubles call waiting so far (and every later one) finish. */
   release(): void;
 }
 
-/** The js engine, except that countDoubles waits until `release()`. */
-async function gatedEngine(): Promise<Gated> {
-  const js = await createEngine('js');
+/** The js implementation, except that countDoubles waits until `release()`. */
+async function gatedImplementation(): Promise<Gated> {
+  const js = await createImplementation('js');
   let open = false;
   const waiting: Array<() => void> = [];
   return {
-    engine: {
+    implementation: {
       ...js,
       async countDoubles(text) {
         if (!open) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -48,8 +48,8 @@ afterEach(async () => {
 });
 
 async function serve(options: Partial<ServiceConfig>): Promise<{ url: string; port: number; gate: Gated }> {
-  gated = await gatedEngine();
-  app = buildApp({ ...DEFAULTS, logLevel: 'silent', ...options }, gated.engine);
+  gated = await gatedImplementation();
+  app = buildApp({ ...DEFAULTS, logLevel: 'silent', ...options }, gated.implementation);
   const url = await app.fastify.listen({ host: '127.0.0.1', port: 0 });
   return { url, port: Number(new URL(url).port), gate: gated };
 }

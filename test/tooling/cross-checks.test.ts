@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hostPlatform, libraryFileName } from '../../bindings/names.ts';
-import { REQUIRED_EXPORTS, TARGETS, selectTargets, type CrossTarget } from '../../bindings/targets.ts';
+import { REQUIRED_EXPORTS, TARGETS, selectTargets, type CrossTarget } from '../../scripts/targets.ts';
 
 type Result = { ok: boolean; detail: string };
 type Info = Record<string, unknown>;

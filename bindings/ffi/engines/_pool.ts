@@ -14,37 +14,23 @@
  * Atomics.wait on a SharedArrayBuffer until the main thread's message handler writes the answer
  * (a Number or a BigInt), so the main event loop keeps turning while the native call waits.
  *
- * The worker is plain JavaScript evaluated from a string (`eval: true`, where `require` exists on
- * Node and Bun): it loads no file of the bindings, so it works whatever runs the main thread's
- * TypeScript (tsx, Bun, the compiled dist/) and wherever the files are. The engine's own part,
- * WorkerLibrary, is JavaScript source too. This module imports no runtime-specific module.
+ * A worker runs an engine's worker module (`PoolOptions.worker`: _bun-worker.ts, _node-worker.ts),
+ * whose program is _pool-worker.ts's `serve` around the engine's WorkerLibrary. `workerModule`
+ * names it beside the engine's own module, with that module's extension: `.ts` when the sources
+ * run (tsx, Bun, Deno, vitest), `.js` from the compiled dist/. This module imports no
+ * runtime-specific module.
  */
 import { Worker } from 'node:worker_threads';
 import { type CallState, argumentName } from '../_lowering.ts';
 import type { FunctionType, Passing } from '../types.ts';
+import type { FromWorker, PoolWorkerData, ToWorker } from './_pool-worker.ts';
 
 /**
- * What `PoolOptions.workerLibrary` evaluates to in the worker: `(data) => WorkerLibrary`, with
- * `data` the structured clone of `PoolOptions.data`. A throw there fails the worker's first call
- * with `messages.loadFailed`. Documented here; the source itself is not type-checked.
+ * The worker module `stem` in the folder of the module at `base` (its import.meta.url), with
+ * the extension `base` has: `workerModule('_bun-worker', import.meta.url)`.
  */
-export interface WorkerLibrary {
-  /** Binds a function from its definition (`PoolFunction.definition`), once per worker. */
-  bind(definition: unknown): WorkerFunction;
-  /** dlclose; the worker then exits. */
-  close(): void;
-}
-
-/** A function bound in a worker. */
-export interface WorkerFunction {
-  /** Calls it on the worker's thread; its return value is posted to the main thread. */
-  call(args: unknown[]): unknown;
-  /**
-   * A native callback for parameter `index` that calls `answer` (which blocks until the main
-   * thread's answer, a Number or a BigInt) and returns what the C caller expects. `close` runs
-   * once the call has returned.
-   */
-  callback(index: number, answer: (...values: unknown[]) => number | bigint): { pointer: unknown; close(): void };
+export function workerModule(stem: string, base: string): URL {
+  return new URL(`./${stem}${new URL(base).pathname.endsWith('.ts') ? '.ts' : '.js'}`, base);
 }
 
 /** A function as the pool knows it: `key` unique in the pool, `definition` cloned to workers. */
@@ -63,22 +49,23 @@ export interface PoolMessages {
   interrupted?(name: string): unknown;
   /** A worker exited: its running call fails with this and it leaves the pool. */
   exited(code: number): unknown;
-  /** A worker's workerLibrary threw `error` (a structured clone). */
+  /** A worker could not open the library: the worker module's open threw `error` (a structured clone). */
   loadFailed(error: unknown): unknown;
 }
 
 export interface PoolOptions {
   /** Workers at most. */
   size: number;
-  /** JavaScript source of `(data) => WorkerLibrary`, evaluated in each worker. */
-  workerLibrary: string;
-  /** Cloned into each worker: the library's path and what workerLibrary needs to open it. */
+  /** The worker's entry: a module that calls `serve` of _pool-worker.ts (see `workerModule`). */
+  worker: URL;
+  /** Cloned into each worker: the library's path and what the worker module needs to open it. */
   data: unknown;
   messages: PoolMessages;
   /**
    * Node options of each worker (Node only). The main thread's own (process.execArgv) are NOT
    * inherited: Worker refuses per-process ones (--max-old-space-size, --stack-size, --title,
-   * --expose-gc...), and the worker's plain JavaScript needs no loader (--import tsx).
+   * --expose-gc...). A `.ts` worker module needs a Node that strips types itself (>= 22.18; every
+   * Node with node:ffi does): tsx registers its hooks on the main thread only.
    */
   execArgv?: readonly string[];
 }
@@ -176,64 +163,6 @@ export function preparePoolCall(type: FunctionType, plan: PoolPlan, fn: PoolFunc
   };
 }
 
-type ToWorker = { type: 'call'; id: number; key: number; definition?: unknown; args: unknown[]; callbacks: number[] } | { type: 'close' };
-type FromWorker =
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: unknown }
-  | { type: 'progress'; id: number; index: number; values: unknown[] }
-  | { type: 'fatal'; error: unknown };
-
-/** The worker's program around the engine's part. Messages: ToWorker in, FromWorker out. */
-function workerProgram(workerLibrary: string): string {
-  return `'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-// Int32 [0]: 0 while a callback waits for its answer, 1 once answered; [1]: 1 when the answer
-// is a BigInt (BigInt64 [1]), 0 when a Number (Float64 [1]).
-const flag = new Int32Array(workerData.flag);
-const numberAnswer = new Float64Array(workerData.flag);
-const bigintAnswer = new BigInt64Array(workerData.flag);
-const functions = new Map();
-const post = (message) => parentPort.postMessage(message);
-let library;
-try {
-  library = (${workerLibrary})(workerData.data);
-} catch (error) {
-  post({ type: 'fatal', error });
-}
-if (library !== undefined) {
-  parentPort.on('message', (message) => {
-    if (message.type === 'close') {
-      library.close();
-      parentPort.close();
-      return;
-    }
-    const { id, key, definition, args, callbacks } = message;
-    const made = [];
-    try {
-      let fn = functions.get(key);
-      if (fn === undefined) functions.set(key, (fn = library.bind(definition)));
-      for (const index of callbacks) {
-        // Runs on this thread, inside the native call: ask the main thread and wait.
-        const callback = fn.callback(index, (...values) => {
-          Atomics.store(flag, 0, 0);
-          post({ type: 'progress', id, index, values });
-          Atomics.wait(flag, 0, 0);
-          return Atomics.load(flag, 1) === 1 ? bigintAnswer[1] : numberAnswer[1];
-        });
-        made.push(callback);
-        args[index] = callback.pointer;
-      }
-      post({ type: 'result', id, value: fn.call(args) });
-    } catch (error) {
-      post({ type: 'error', id, error });
-    } finally {
-      for (const callback of made) callback.close();
-    }
-  });
-}
-`;
-}
-
 interface Job {
   id: number;
   name: string;
@@ -254,7 +183,6 @@ interface PoolWorker {
 
 export class WorkerPool {
   readonly #options: PoolOptions;
-  readonly #program: string;
   readonly #workers: PoolWorker[] = [];
   readonly #queue: Job[] = [];
   #next = 1;
@@ -263,7 +191,6 @@ export class WorkerPool {
 
   constructor(options: PoolOptions) {
     this.#options = options;
-    this.#program = workerProgram(options.workerLibrary);
   }
 
   /** Calls queued or running (for tests: a settled call is never kept). */
@@ -332,9 +259,9 @@ export class WorkerPool {
   #spawn(): PoolWorker {
     const shared = new SharedArrayBuffer(16);
     const flag = new Int32Array(shared);
-    const options = { eval: true, workerData: { flag: shared, data: this.#options.data } };
+    const options = { workerData: { flag: shared, data: this.#options.data } satisfies PoolWorkerData };
     const { execArgv } = this.#options;
-    const worker = new Worker(this.#program, execArgv ? { ...options, execArgv: [...execArgv] } : options);
+    const worker = new Worker(this.#options.worker, execArgv ? { ...options, execArgv: [...execArgv] } : options);
     const slot: PoolWorker = {
       worker,
       flag,

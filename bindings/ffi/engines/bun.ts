@@ -47,24 +47,25 @@ import {
   withCallbacks,
 } from '../_lowering.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
-import { type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
+import type { BunWorkerData } from './_bun-worker.ts';
+import { type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall, workerModule } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The parts of bun:ffi used here (@types/bun is not a dependency).
 
 /** A bun:ffi type name (`i32`, `ptr`, ...): plain strings, so definitions clone into workers. */
 type Code = string;
-interface BunDefinition {
+export interface BunDefinition {
   args: Code[];
   returns: Code;
   threadsafe?: boolean;
 }
-type NativeFunction = ((...args: unknown[]) => unknown) & { close?(): void };
+export type NativeFunction = ((...args: unknown[]) => unknown) & { close?(): void };
 interface BunJSCallback {
   readonly ptr: number | null;
   close(): void;
 }
-interface BunFfi {
+export interface BunFfi {
   dlopen(path: string, symbols: Record<string, BunDefinition>): { symbols: Record<string, NativeFunction>; close(): void };
   CFunction(definition: BunDefinition & { ptr: number | bigint }): NativeFunction;
   ptr(view: ArrayBufferView | ArrayBufferLike, byteOffset?: number): number;
@@ -281,55 +282,19 @@ function syncCall(ffi: BunFfi, native: NativeFunction, plan: FunctionPlan): (...
 /** Workers per loaded library at most; further calls queue in order. */
 const MAX_WORKERS = 4;
 
-/** What a worker binds: the definition, by exported name or by address. */
-interface WorkerDefinition extends BunDefinition {
+/** What a worker (_bun-worker.ts) binds: the definition, by exported name or by address. */
+export interface WorkerDefinition extends BunDefinition {
   name?: string;
   address?: number;
   /** The JSCallback definition of each callback parameter, by index. */
   callbacks: Record<number, BunDefinition>;
 }
 
-/**
- * The worker's bun:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts): `data.path` is the
- * library. A named function is dlopen'ed by name (its handle keeps the file loaded while the
- * worker runs); a function pointer is a CFunction at its address.
- */
-const WORKER_LIBRARY = `(data) => {
-  const ffi = require('bun:ffi');
-  const opened = [];
-  return {
-    bind(d) {
-      let fn;
-      if (d.name !== undefined) {
-        const library = ffi.dlopen(data.path, { [d.name]: { args: d.args, returns: d.returns } });
-        opened.push(library);
-        fn = library.symbols[d.name];
-      } else {
-        fn = ffi.CFunction({ ptr: d.address, args: d.args, returns: d.returns });
-      }
-      return {
-        call: (args) => fn(...args),
-        callback(index, answer) {
-          const definition = d.callbacks[index];
-          const callback = new ffi.JSCallback((...values) => {
-            const value = answer(...values);
-            return definition.returns === 'bool' ? value !== 0 : definition.returns === 'void' ? undefined : value;
-          }, definition);
-          return { pointer: callback.ptr, close: () => callback.close() };
-        },
-      };
-    },
-    close: () => {
-      for (const library of opened) library.close();
-    },
-  };
-}`;
-
 function workerPool(path: string): WorkerPool {
   return new WorkerPool({
     size: MAX_WORKERS,
-    workerLibrary: WORKER_LIBRARY,
-    data: { path },
+    worker: workerModule('_bun-worker', import.meta.url),
+    data: { path } satisfies BunWorkerData,
     messages: {
       unloaded: (name) => new Error(`mylib: bun:ffi: ${name} was called after unload`),
       cancelled: (name) => new Error(`mylib: bun:ffi: ${name} was cancelled by unload`),

@@ -13,9 +13,12 @@
  *   Number and the BigInt made from it, so a repeated value (an address in a scratch block, a
  *   capacity) is converted once. 64-bit results come from Deno as BigInts and become Numbers
  *   when they are safe integers.
- * - Wrappers are built per function from its type (a fixed-arity function per signature): a
- *   rest-parameter wrapper with a loop over the arguments cost 100-170 ns more per call. A
- *   function whose values need no conversion (numbers and booleans only) is the Deno symbol.
+ * - A function whose values need no conversion (numbers and booleans only) is the Deno symbol.
+ *   Any other is a fixed-arity closure over per-argument conversions (`fixedArity`): a
+ *   rest-parameter wrapper with a loop over the arguments cost 100-170 ns more per call. The
+ *   closures of one arity share their code, so V8 sees every Deno symbol they call at one call
+ *   site: with one hot function of an arity a call costs what a wrapper of its own did; with two
+ *   hot ones, each call cost 3-7x more on Deno 2.9 (get_result's fast and address forms).
  * - Records by value are Deno `{ struct: [...] }` types, whose values are the record's bytes
  *   (record.ts converts objects). Arrays in records are their elements repeated; a union is a
  *   struct of pieces of its alignment's size, each an integer when an integer member overlaps it
@@ -37,6 +40,7 @@
 import type { BindOptions, BoundFunction, Engine, NativeLibrary } from '../engine.ts';
 import { registerEngine } from '../engine.ts';
 import { decodeRecord, encodeRecord } from '../record.ts';
+import { AS_IS, type Fast, SLOW, fixedArity } from './_fixed-arity.ts';
 import { type CType, type FunctionType, HOST, type Passing, type RecordType, type ScalarName, formatType, layoutOf, passing } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -380,17 +384,6 @@ function callbackEntry(values: Values, fn: FunctionType, label: string): NonNull
   };
 }
 
-/**
- * A function of fixed arity built from source. A rest-parameter wrapper with a loop over the
- * arguments cost 100-170 ns more per call than this straight-line form.
- */
-function compile(params: string[], body: string, scope: Record<string, unknown>): (...args: never[]) => unknown {
-  const names = Object.keys(scope);
-  // eslint-disable-next-line no-new-func -- built only from parameter counts and passing kinds
-  const factory = new Function(...names, `return function (${params.join(', ')}) { ${body} };`) as (...values: unknown[]) => (...args: never[]) => unknown;
-  return factory(...names.map((name) => scope[name]));
-}
-
 /** The four symbols of one function: fast or address form, blocking or not, made on first use. */
 interface Symbols {
   fast: DenoSymbol;
@@ -516,66 +509,67 @@ function bindWith(
 /** The arguments of async calls in flight (and the strings and records encoded for them). */
 const PENDING = new Set<unknown>();
 
+/** The fast form's conversion of an argument passed as `how`: SLOW sends the call to `generic`. */
+function fastArgument(values: Values, how: Passing, name: string): Fast {
+  switch (how.as) {
+    case 'wide': {
+      // The last Number and its BigInt: a repeated value (an address, a capacity) is converted once.
+      let number = Number.NaN;
+      let big = 0n;
+      return (value) => {
+        if (typeof value !== 'number') return value;
+        if (value !== number) {
+          big = BigInt(value);
+          number = value;
+        }
+        return big;
+      };
+    }
+    case 'pointer':
+      return (value) => (value !== null && (typeof value !== 'object' || (value as ArrayBufferView).byteLength === 0) ? SLOW : value);
+    case 'string':
+      return (value) => (typeof value === 'string' ? values.cString(value, name) : SLOW);
+    case 'handle':
+      return (value) => (typeof value === 'bigint' ? value : values.in(how, value, false, name));
+    case 'record':
+      return (value) => values.in(how, value, false, name);
+    default:
+      return AS_IS;
+  }
+}
+
+/** The fast form's conversion of a result passed as `how`. */
+function fastResult(values: Values, how: Passing): Fast {
+  switch (how.as) {
+    case 'wide':
+      return wideOut;
+    case 'pointer':
+    case 'handle':
+    case 'callback':
+      return (value) => (value === 0n ? null : value);
+    case 'string':
+    case 'record':
+      return (value) => values.out(how, value);
+    default:
+      return AS_IS;
+  }
+}
+
 /**
- * The synchronous call of a function without callbacks, straight-line: numbers and booleans as
- * they are, 64-bit integers as BigInts (the last one per position kept), handles as BigInts,
- * strings encoded, records as bytes. A pointer given as an address or an empty view (passed as
- * NULL), or anything the fast form does not take, goes to `generic`.
+ * The synchronous call of a function without callbacks: numbers and booleans as they are, 64-bit
+ * integers as BigInts (the last one per position kept), handles as BigInts, strings encoded,
+ * records as bytes. A pointer given as an address or an empty view (passed as NULL), or anything
+ * the fast form does not take, goes to `generic`.
  */
 function fastWrapper(values: Values, plan: Plan, direct: DenoSymbol, generic: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
   const { params, result } = plan;
   if (params.every((how) => PLAIN.has(how.as)) && PLAIN.has(result.as)) return direct;
-  const names = params.map((_, i) => `a${i}`);
-  const state: string[] = [];
-  const guards: string[] = [];
-  const converted = params.map((how, i) => {
-    const a = `a${i}`;
-    switch (how.as) {
-      case 'wide':
-        state.push(`let n${i} = NaN, b${i} = 0n;`);
-        return `(typeof ${a} === 'number' ? (${a} === n${i} ? b${i} : (b${i} = BigInt(n${i} = ${a}))) : ${a})`;
-      case 'pointer':
-        guards.push(`(${a} !== null && (typeof ${a} !== 'object' || ${a}.byteLength === 0))`);
-        return a;
-      case 'string':
-        guards.push(`typeof ${a} !== 'string'`);
-        return `values.cString(${a}, names[${i}])`;
-      case 'handle':
-        return `(typeof ${a} === 'bigint' ? ${a} : values.in(params[${i}], ${a}, false, names[${i}]))`;
-      case 'record':
-        return `values.in(params[${i}], ${a}, false, names[${i}])`;
-      default:
-        return a;
-    }
-  });
-  const call = `direct(${converted.join(', ')})`;
-  let finish: string;
-  switch (result.as) {
-    case 'wide':
-      finish = `const r = ${call}; return r <= ${Number.MAX_SAFE_INTEGER}n && r >= -${Number.MAX_SAFE_INTEGER}n ? Number(r) : r;`;
-      break;
-    case 'pointer':
-    case 'handle':
-    case 'callback':
-      finish = `const r = ${call}; return r === 0n ? null : r;`;
-      break;
-    case 'string':
-    case 'record':
-      finish = `return values.out(result, ${call});`;
-      break;
-    default:
-      finish = `return ${call};`;
-  }
-  const guard = guards.length > 0 ? `if (${guards.join(' || ')}) return generic(${names.join(', ')});` : '';
-  const factory = compile([], `${state.join(' ')} return function (${names.join(', ')}) { ${guard} ${finish} };`, {
+  return fixedArity(
     direct,
+    params.map((how, i) => fastArgument(values, how, plan.names[i]!)),
+    fastResult(values, result),
     generic,
-    values,
-    params,
-    result,
-    names: plan.names,
-  }) as () => (...args: unknown[]) => unknown;
-  return factory();
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ import { availableParallelism } from 'node:os';
 import { type Convert, type LoweredRecord, argumentName, type CallState, converting, lowered, refusal, same, wideResult, withCallbacks } from '../_lowering.ts';
 import { type BindOptions, type BoundFunction, type Engine, type NativeLibrary, currentRuntime, registerEngine } from '../engine.ts';
 import { type FunctionType, type Passing, type ScalarType, passing } from '../types.ts';
-import { type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall } from './_pool.ts';
+import type { NodeWorkerData } from './_node-worker.ts';
+import { type PoolAddresses, type PoolFunction, WorkerPool, preparePoolCall, workerModule } from './_pool.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The part of node:ffi this engine uses (local: @types/node 20 has no node:ffi).
@@ -45,7 +46,7 @@ interface FfiSignature {
   return: Code;
 }
 type FfiFunction = (...args: unknown[]) => unknown;
-interface FfiLibrary {
+export interface FfiLibrary {
   getFunction(name: string, signature: FfiSignature): FfiFunction;
   getSymbol(name: string): bigint;
   /** Returns the C function pointer of a new callback; it runs on this thread only. */
@@ -53,7 +54,7 @@ interface FfiLibrary {
   unregisterCallback(pointer: bigint): void;
   close(): void;
 }
-interface NodeFfi {
+export interface NodeFfi {
   DynamicLibrary: new (path: string | null) => FfiLibrary;
   /** The address of a buffer's first byte (byteOffset included); 0n when it is empty. */
   getRawPointer(source: ArrayBufferView | ArrayBuffer): bigint;
@@ -314,7 +315,8 @@ function syncCall(library: FfiLibrary, native: FfiFunction, plan: FunctionPlan):
 // Async calls: node:ffi has none, so they run on the worker pool (_pool.ts). Buffers cross as raw
 // addresses; the pool keeps the caller's arguments alive until the call settles.
 
-interface WorkerDefinition {
+/** What a worker (_node-worker.ts) binds. */
+export interface WorkerDefinition {
   /** The file whose export `name` is (this library's path, or dladdr's file for bindAddress). */
   file: string;
   name: string;
@@ -323,47 +325,6 @@ interface WorkerDefinition {
   callbacks: Record<number, FfiSignature>;
 }
 
-/**
- * The worker's node:ffi part (plain JavaScript, see WorkerLibrary in _pool.ts). It keeps, per
- * file, the DynamicLibrary objects it opened and the signature each has bound per name (one
- * signature per symbol per DynamicLibrary), as the main thread does.
- */
-const WORKER_LIBRARY = `(data) => {
-  const ffi = require('node:ffi');
-  const files = new Map();
-  const open = (file) => {
-    const library = new ffi.DynamicLibrary(file);
-    const entry = { library, bound: new Map() };
-    files.get(file).push(entry);
-    return entry;
-  };
-  files.set(data.path, []);
-  open(data.path);
-  return {
-    bind(d) {
-      if (!files.has(d.file)) files.set(d.file, []);
-      const key = JSON.stringify(d.signature);
-      const entry = files.get(d.file).find((e) => (e.bound.get(d.name) ?? key) === key) ?? open(d.file);
-      entry.bound.set(d.name, key);
-      const fn = entry.library.getFunction(d.name, d.signature);
-      return {
-        call: (args) => fn(...args),
-        callback(index, answer) {
-          const signature = d.callbacks[index];
-          const pointer = entry.library.registerCallback(signature, (...values) => {
-            const value = answer(...values);
-            return signature.return === 'void' ? undefined : value;
-          });
-          return { pointer, close: () => entry.library.unregisterCallback(pointer) };
-        },
-      };
-    },
-    close() {
-      for (const entries of files.values()) for (const entry of entries) entry.library.close();
-    },
-  };
-}`;
-
 /** Workers per library: async calls beyond this wait in order (the typed layer admits 128). */
 const POOL_SIZE = Math.max(1, Math.min(4, availableParallelism()));
 
@@ -371,8 +332,8 @@ function workerPool(path: string): WorkerPool {
   const unloaded = (name: string) => new Error(`mylib: ${name}: the library was unloaded`);
   return new WorkerPool({
     size: POOL_SIZE,
-    workerLibrary: WORKER_LIBRARY,
-    data: { path },
+    worker: workerModule('_node-worker', import.meta.url),
+    data: { path } satisfies NodeWorkerData,
     // Each worker's require('node:ffi') would print the ExperimentalWarning again; the main
     // thread's own load already printed it once.
     execArgv: ['--disable-warning=ExperimentalWarning'],
@@ -421,7 +382,7 @@ function findDladdr(ffi: NodeFfi): typeof dladdr {
   return dladdr;
 }
 
-interface Opened {
+export interface Opened {
   library: FfiLibrary;
   /** The signature (JSON) bound per name on this DynamicLibrary. */
   bound: Map<string, string>;

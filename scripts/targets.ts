@@ -3,8 +3,8 @@
  * Rust triple, the platform tag (file name from names.ts), how it is built here (route and
  * linker) and which checks prove the artifact. Adding a target means adding a row here.
  */
-import { DECLARATIONS } from './raw.ts';
-import { LIB_NAME, type PlatformInfo, cargoArtifactName, libraryFileName } from './names.ts';
+import { DECLARATIONS } from '../bindings/raw.ts';
+import { LIB_NAME, type PlatformInfo, cargoArtifactName, libraryFileName } from '../bindings/names.ts';
 
 /**
  * How the Rust side is built from a Linux x64 machine with no network beyond package registries.

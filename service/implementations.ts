@@ -1,9 +1,10 @@
 /**
- * The service's view of a library: one interface, two engines. `rust` calls the native library
- * through bindings/index.ts (heavy calls through the async variants, which run on koffi's worker
- * threads); `js` calls the pure-TypeScript references in reference/ on the event loop.
+ * The service's view of a library: one interface, two implementations. `rust` calls the native
+ * library through bindings/index.ts (heavy calls through the async variants, which run on worker
+ * threads); `js` calls the pure-TypeScript references in reference/ on the event loop. Not to be
+ * confused with the FFI engine (koffi, node, bun, deno) that bindings/ call `rust` through.
  */
-import type { EngineName } from './config.ts';
+import type { ImplementationName } from './config.ts';
 
 export type { Match, Stats, WordCount } from '../bindings/types.ts';
 import type { Match, Stats, WordCount } from '../bindings/types.ts';
@@ -20,9 +21,9 @@ export interface WordCounterHandle {
   close(): void;
 }
 
-export interface Engine {
-  readonly name: EngineName;
-  /** Where the engine's code comes from (library path or `reference/`). */
+export interface Implementation {
+  readonly name: ImplementationName;
+  /** Where the implementation's code comes from (library path or `reference/`). */
   readonly source: string;
   getResult(text: string): string;
   countDoubles(text: string): Promise<number>;
@@ -36,11 +37,11 @@ export interface Engine {
 /** Strings shorter than this are counted synchronously: an async call costs ~15-40 us. */
 const ASYNC_THRESHOLD = 64 * 1024;
 
-export async function createEngine(name: EngineName): Promise<Engine> {
-  return name === 'rust' ? createRustEngine() : createJsEngine();
+export async function createImplementation(name: ImplementationName): Promise<Implementation> {
+  return name === 'rust' ? createRustImplementation() : createJsImplementation();
 }
 
-async function createRustEngine(): Promise<Engine> {
+async function createRustImplementation(): Promise<Implementation> {
   const bindings = await import('../bindings/index.ts');
   const lib = bindings.library(); // load now: a missing library fails at start, not per request
   return {
@@ -57,7 +58,7 @@ async function createRustEngine(): Promise<Engine> {
   };
 }
 
-async function createJsEngine(): Promise<Engine> {
+async function createJsImplementation(): Promise<Implementation> {
   const [text, levenshtein, stats, words] = await Promise.all([
     import('../reference/text.ts'),
     import('../reference/levenshtein.ts'),

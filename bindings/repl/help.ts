@@ -1,34 +1,39 @@
 /**
- * `.help` for the REPL run from the repository (through tools.ts): the typed API's signatures
- * (read from bindings/library.ts by scripts/abi/typed-api.ts) and the C exports (bindings/raw.ts
- * DECLARATIONS), each with the first line of the Rust doc comment of the export it calls, read
- * from the Rust sources at the time `.help` runs (so edits show).
+ * `.help` of the REPL from the repository's sources: the typed API's signatures and the C exports
+ * (bindings/raw.ts DECLARATIONS), each with the first line of the Rust doc comment of the export
+ * it calls. This module only formats: the repository's tooling (scripts/repl/tools.ts) reads the
+ * methods from bindings/library.ts and the doc comments from the Rust sources each time `.help`
+ * runs (so edits show), and passes them here.
  */
-import { readFileSync } from 'node:fs';
-import { type RustApi, readRustApi } from '../abi/rust.ts';
-import { readTypedMethods } from '../abi/typed-api.ts';
 
-export interface HelpSources {
-  /** bindings/library.ts (typed classes). */
-  typedSource: string;
-  /** DECLARATIONS: symbol -> koffi prototype. */
+/** A public method of the typed API as read from its source (scripts/abi/typed-api.ts's TypedMethod). */
+export interface HelpMethod {
+  /** `mylib.getResult`, `new FuzzyIndex`, `FuzzyIndex#closest`. */
+  label: string;
+  name: string;
+  className: string;
+  signature: string;
+  jsdoc: string;
+  /** The C exports its body calls. */
+  symbols: string[];
+}
+
+export interface HelpData {
+  /** The typed API's public methods. */
+  methods: readonly HelpMethod[];
+  /** DECLARATIONS: symbol -> prototype. */
   declarations: Readonly<Record<string, string>>;
-  /** Folder of the Rust sources. */
-  rustDir: string;
+  /** Export symbol -> its Rust doc comment. */
+  docs: ReadonlyMap<string, string>;
 }
 
 const firstLine = (doc: string) => doc.split('\n').find((l) => l.trim() !== '') ?? '(no doc comment)';
 
-function rustDocs(rustDir: string): Map<string, string> {
-  const api: RustApi = readRustApi(rustDir);
-  return new Map(api.functions.map((f) => [f.symbol, f.doc]));
-}
-
 /** The `.help` listing: every typed function and every C export, one doc line each. */
-export function helpList(sources: HelpSources): string {
-  const docs = rustDocs(sources.rustDir);
+export function helpList(sources: HelpData): string {
+  const docs = sources.docs;
   const out: string[] = ['Typed API (`mylib` is the current library; classes take {library} or use it):'];
-  for (const method of readTypedMethods(sources.typedSource)) {
+  for (const method of sources.methods) {
     out.push(`  ${method.signature}`);
     const symbol = method.symbols[0];
     const doc = symbol ? docs.get(symbol) : undefined;
@@ -43,9 +48,9 @@ export function helpList(sources: HelpSources): string {
 }
 
 /** `.help name`: a typed method (getResult, FuzzyIndex#closest) or a C export (with or without `mylib_`). */
-export function helpFor(name: string, sources: HelpSources): string {
-  const docs = rustDocs(sources.rustDir);
-  const methods = readTypedMethods(sources.typedSource).filter(
+export function helpFor(name: string, sources: HelpData): string {
+  const docs = sources.docs;
+  const methods = sources.methods.filter(
     (m) => m.name === name || m.label === name || `${m.className}.${m.name}` === name || (name === m.className && m.name === 'constructor'),
   );
   const symbols = new Set<string>();
@@ -62,7 +67,7 @@ export function helpFor(name: string, sources: HelpSources): string {
     out.push(indent(docs.get(symbol) ?? '(not exported by the Rust sources)', '  /// '), '');
   }
   if (out.length === 0) {
-    const known = [...readTypedMethods(sources.typedSource).map((m) => m.name), ...Object.keys(sources.declarations)];
+    const known = [...sources.methods.map((m) => m.name), ...Object.keys(sources.declarations)];
     const near = known.filter((k) => k.toLowerCase().includes(name.toLowerCase())).slice(0, 5);
     return `.help: no function named '${name}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''} Type .help for the list.`;
   }
@@ -74,8 +79,4 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((l) => `${prefix}${l}`.trimEnd())
     .join('\n');
-}
-
-export function readHelpSources(typedPath: string, declarations: Readonly<Record<string, string>>, rustDir: string): HelpSources {
-  return { typedSource: readFileSync(typedPath, 'utf8'), declarations, rustDir };
 }

@@ -6,9 +6,9 @@
 //   npm run check:abi -- --no-binary            skip the built-library symbol check
 //   npm run check:abi -- --rust dir --bindings module.ts   (fixtures)
 import { argv, chalk } from 'zx';
-import { runCheck } from './abi/index.ts';
-import { staleDerivedFiles } from './gen.ts';
-import { errorMessage } from './errors.mjs';
+import { runCheck } from './index.ts';
+import { staleDerivedFiles } from '../gen.ts';
+import { errorMessage } from '../errors.mjs';
 
 const started = performance.now();
 let result;
