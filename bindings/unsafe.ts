@@ -98,8 +98,7 @@ function defaultAccess(): UnsafeAccess {
  * The default library `add` last called into, and its raw functions, read while it was loaded.
  * load() unloads the previous default, so while this instance is loaded it is still library().
  */
-let addLibrary: Mylib | undefined;
-let addRaw: RawFunctions | undefined;
+const addBinding: { library: Mylib | undefined; raw: RawFunctions | undefined } = { library: undefined, raw: undefined };
 
 /** `a + b` (32-bit, wrapping) on the default library: one call across the boundary, for measuring. */
 export function add(a: number, b: number): number;
@@ -107,8 +106,8 @@ export function add(a: number, b: number, ...excess: unknown[]): number {
   // Hot path: the bound instance, still loaded (unload() swaps its raw functions), two int32s and
   // no more arguments; only `excess.length` is read, so engines need not allocate the rest array.
   // Anything else takes the checked method, which reports what is wrong.
-  const lib = addLibrary;
-  if (lib?.loaded && excess.length === 0 && (a | 0) === a && (b | 0) === b) return addRaw!.mylib_add(a, b);
+  const lib = addBinding.library;
+  if (lib?.loaded && excess.length === 0 && (a | 0) === a && (b | 0) === b) return addBinding.raw!.mylib_add(a, b);
   return addCold(a, b, excess.length);
 }
 
@@ -123,8 +122,8 @@ function addCold(a: number, b: number, excess: number): number {
   const sum = Reflect.apply(access.add, access, given) as number;
   const lib = access.library;
   if (lib.loaded) {
-    addLibrary = lib;
-    addRaw = contextOf('add', lib).raw;
+    addBinding.library = lib;
+    addBinding.raw = contextOf('add', lib).raw;
   }
   return sum;
 }
