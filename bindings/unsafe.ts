@@ -97,6 +97,7 @@ function defaultAccess(): UnsafeAccess {
 /**
  * The default library `add` last called into, and its raw functions, read while it was loaded.
  * load() unloads the previous default, so while this instance is loaded it is still library().
+ * Properties of a const object, not module `let`s: Bun's JIT read the lets more slowly.
  */
 const addBinding: { library: Mylib | undefined; raw: RawFunctions | undefined } = { library: undefined, raw: undefined };
 
