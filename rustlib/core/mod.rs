@@ -4,6 +4,7 @@
 pub mod levenshtein;
 pub mod levenshtein_simd;
 pub mod parallel;
+pub mod pool;
 pub mod stats;
 pub mod text;
 pub mod words;
