@@ -4,12 +4,12 @@
  * Lone surrogates in JS strings are replaced by U+FFFD (as TextEncoder does) before Rust sees
  * them.
  *
- * The module-level functions (functions.ts, generated from the methods of Mylib) use a default
+ * The module-level functions (functions.generated.ts, generated from the methods of Mylib) use a default
  * library, loaded on first use. `open()` gives an independent instance (an explicit path, the
  * REPL's hot reload). This module only re-exports.
  */
 export { library, load, open, unload } from './default-library.ts';
-export * from './functions.ts';
+export * from './functions.generated.ts';
 export { MylibError } from './errors.ts';
 export type { StatusName } from './raw.ts';
 export { FuzzyIndex, WordCounter } from './handles.ts';

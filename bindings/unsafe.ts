@@ -94,15 +94,45 @@ function defaultAccess(): UnsafeAccess {
   return cached;
 }
 
+/**
+ * The default library `add` last called into, and its raw functions, read while it was loaded.
+ * load() unloads the previous default, so while this instance is loaded it is still library().
+ * Properties of a const object, not module `let`s: Bun's JIT read the lets more slowly.
+ */
+const addBinding: { library: Mylib | undefined; raw: RawFunctions | undefined } = { library: undefined, raw: undefined };
+
 /** `a + b` (32-bit, wrapping) on the default library: one call across the boundary, for measuring. */
-export function add(a: number, b: number): number {
+export function add(a: number, b: number): number;
+export function add(a: number, b: number, ...excess: unknown[]): number {
+  // Hot path: the bound instance, still loaded (unload() swaps its raw functions), two int32s and
+  // no more arguments; only `excess.length` is read, so engines need not allocate the rest array.
+  // Anything else takes the checked method, which reports what is wrong.
+  const lib = addBinding.library;
+  if (lib?.loaded && excess.length === 0 && (a | 0) === a && (b | 0) === b) return addBinding.raw!.mylib_add(a, b);
+  return addCold(a, b, excess.length);
+}
+
+/**
+ * The checked call, then binds library() while loaded. It gets the arguments as far as fixed
+ * parameters tell: `excess` more as placeholders, or trailing undefined ones dropped (reported as
+ * missing), so it reports a wrong count.
+ */
+function addCold(a: number, b: number, excess: number): number {
   const access = defaultAccess();
-  // The common case avoids materialising `arguments`; wrong counts reach the method's check.
-  return arguments.length === 2 ? access.add(a, b) : access.add.apply(access, arguments as unknown as [number, number]);
+  const given = excess > 0 ? [a, b, ...Array(excess)] : b !== undefined ? [a, b] : a !== undefined ? [a] : [];
+  const sum = Reflect.apply(access.add, access, given) as number;
+  const lib = access.library;
+  if (lib.loaded) {
+    addBinding.library = lib;
+    addBinding.raw = contextOf('add', lib).raw;
+  }
+  return sum;
 }
 
 /** Calls a Rust function in the default library that panics with `message`; throws the MylibError. */
-export function debugPanic(message: string): never {
+export function debugPanic(message: string): never;
+export function debugPanic(message: string, ...excess: unknown[]): never {
   const access = defaultAccess();
-  return access.debugPanic.apply(access, arguments as unknown as [string]);
+  const given = excess.length > 0 ? [message, ...Array(excess.length)] : message !== undefined ? [message] : [];
+  return Reflect.apply(access.debugPanic, access, given) as never;
 }

@@ -4,15 +4,24 @@
  * runtime loads it (BENCH_NAPI_ADDON). Then libm's `double cos(double)` declared through
  * mylib-rust/ffi (`open('m').func(...)`) against the same function bound with the engine's own
  * FFI (the raw call), measured in alternating batches in this process; and the same cos in an
- * isolated library (`open('m', { isolate: true })`: a round trip to a child process). Prints one
- * `ENGINE-BENCH {json}` line. Runs unchanged on Node, Bun and Deno; bench/engines.ts starts it
+ * isolated library (`open('m', { isolate: true })`: a round trip to a child process). And the
+ * forwarders: each module-level function against the method it calls, mylib-rust/unsafe's `add`
+ * against mylib_add bound with the engine's own FFI, also in alternating batches. Prints one
+ * `ENGINE-BENCH {json}` line. Runs unchanged on Node, Bun and Deno; bench/engines/main.ts starts it
  * once per runtime x engine and round.
  */
 import { createRequire } from 'node:module';
 import type { EngineName } from '../../bindings/ffi/engine.ts';
 import { open } from '../../bindings/ffi/index.ts';
-import { getResult, library } from '../../bindings/index.ts';
-import { add } from '../../bindings/unsafe.ts';
+import { getResult, library, statusName } from '../../bindings/index.ts';
+import { add, rawFunctions, unsafeAccess } from '../../bindings/unsafe.ts';
+
+/** Median ns of a baseline and a candidate over pairs of batches, and the median of the per-pair ratios candidate / baseline. */
+interface Paired {
+  base: number;
+  ns: number;
+  ratio: number;
+}
 
 interface NapiAddon {
   add(a: number, b: number): number;
@@ -74,40 +83,43 @@ if (addonPath) {
 // mylib-rust/ffi against the engine's raw call: the same libm cos, the same argument.
 
 type Cos = (x: number) => number;
+type Add = (a: number, b: number) => number;
 const require = createRequire(import.meta.url);
 
-/** libm's cos bound with `engine`'s own FFI, nothing of mylib-rust in between. */
-function rawCos(engine: EngineName, path: string): Cos {
+/**
+ * `name` of the library at `path`, bound with `engine`'s own FFI, nothing of mylib-rust in between.
+ * `prototype` is the C declaration koffi takes; `types` the parameter types and `returns` the result
+ * type in the names bun:ffi, Deno and node:ffi share (f64, i32).
+ */
+function rawFunction<F>(engine: EngineName, path: string, name: string, prototype: string, types: string[], returns: string): F {
   switch (engine) {
     case 'koffi': {
-      const koffi = require('koffi') as { load(path: string): { func(prototype: string): Cos } };
-      return koffi.load(path).func('double cos(double)');
+      const koffi = require('koffi') as { load(path: string): { func(prototype: string): F } };
+      return koffi.load(path).func(prototype);
     }
     case 'bun:ffi': {
-      const bun = require('bun:ffi') as {
-        dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, Cos> };
-      };
-      return bun.dlopen(path, { cos: { args: ['f64'], returns: 'f64' } }).symbols.cos!;
+      const bun = require('bun:ffi') as { dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, F> } };
+      return bun.dlopen(path, { [name]: { args: types, returns } }).symbols[name]!;
     }
     case 'deno': {
       const deno = (
-        globalThis as { Deno?: { dlopen(path: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Record<string, Cos> } } }
+        globalThis as { Deno?: { dlopen(path: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Record<string, F> } } }
       ).Deno;
       if (!deno) throw new Error('engine bench: engine deno outside Deno');
-      return deno.dlopen(path, { cos: { parameters: ['f64'], result: 'f64' } }).symbols.cos!;
+      return deno.dlopen(path, { [name]: { parameters: types, result: returns } }).symbols[name]!;
     }
     case 'node:ffi': {
       const ffi = require('node:ffi') as {
-        dlopen(path: string, symbols: Record<string, { arguments: string[]; return: string }>): { functions: Record<string, Cos> };
+        dlopen(path: string, symbols: Record<string, { arguments: string[]; return: string }>): { functions: Record<string, F> };
       };
-      return ffi.dlopen(path, { cos: { arguments: ['f64'], return: 'f64' } }).functions.cos!;
+      return ffi.dlopen(path, { [name]: { arguments: types, return: returns } }).functions[name]!;
     }
   }
 }
 
 const libm = open('m', { engine: lib.engine as EngineName });
 const ffiCos: Cos = libm.func('double cos(double x)');
-const raw: Cos = rawCos(libm.engine, libm.path);
+const raw = rawFunction<Cos>(libm.engine, libm.path, 'cos', 'double cos(double)', ['f64'], 'f64');
 if (ffiCos(0.5) !== raw(0.5) || ffiCos(0) !== 1) throw new Error(`engine bench: cos differs: ${ffiCos(0.5)} (mylib-rust/ffi), ${raw(0.5)} (raw)`);
 
 // One loop per function, each calling one function only: a shared loop taking the function as an
@@ -131,38 +143,40 @@ function timeFfi(calls: number): number {
 }
 
 /**
- * Pairs of batches (raw, mylib-rust/ffi) per process, of CALLS / 4 calls each: many short pairs
- * rather than a few long ones, so that a burst of another process's work spoils few pairs and the
- * median ratio skips them. Odd, so the median is one of them.
+ * Pairs of batches (a, b) per process, of `calls` calls each: many short pairs rather than a few
+ * long ones, so that a burst of another process's work spoils few pairs and the median ratio
+ * skips them. Odd, so the median is one of them.
  */
-const COS_SAMPLES = 31;
+const PAIRED_SAMPLES = 31;
 
-/** Warm-up, then COS_SAMPLES pairs of batches in alternating order; medians, and the median of the per-pair ratios. */
-function cosVersusRaw(calls: number): { raw: number; ffi: number; ratio: number } {
-  timeRaw(calls);
-  timeFfi(calls);
-  const raws: number[] = [];
-  const ffis: number[] = [];
+/** Medians of `a` and `b` over PAIRED_SAMPLES pairs of batches in alternating order, and the median of the per-pair ratios b / a. */
+function paired(a: (calls: number) => number, b: (calls: number) => number, calls: number): Paired {
+  a(calls);
+  b(calls);
+  const as: number[] = [];
+  const bs: number[] = [];
   const ratios: number[] = [];
-  for (let s = 0; s < COS_SAMPLES; s++) {
-    let rawNs: number;
-    let ffiNs: number;
+  for (let s = 0; s < PAIRED_SAMPLES; s++) {
+    let aNs: number;
+    let bNs: number;
     if (s % 2 === 0) {
-      rawNs = timeRaw(calls);
-      ffiNs = timeFfi(calls);
+      aNs = a(calls);
+      bNs = b(calls);
     } else {
-      ffiNs = timeFfi(calls);
-      rawNs = timeRaw(calls);
+      bNs = b(calls);
+      aNs = a(calls);
     }
-    raws.push(rawNs);
-    ffis.push(ffiNs);
-    ratios.push(ffiNs / rawNs);
+    as.push(aNs);
+    bs.push(bNs);
+    ratios.push(bNs / aNs);
   }
-  const mid = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-  return { raw: mid(raws), ffi: mid(ffis), ratio: mid(ratios) };
+  const mid = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1]!;
+  return { base: mid(as), ns: mid(bs), ratio: mid(ratios) };
 }
 
-result.cos = cosVersusRaw(CALLS / 4);
+const cos = paired(timeRaw, timeFfi, CALLS / 4);
+result.cos = { raw: cos.base, ffi: cos.ns, ratio: cos.ratio };
+
 libm.close();
 
 // The same cos in an isolated library (a child process of this runtime): a round trip over pipes.
@@ -171,5 +185,87 @@ const isolatedCos: Cos = isolatedLibm.func('double cos(double x)');
 if (isolatedCos(0.5) !== raw(0.5)) throw new Error('engine bench: isolated cos differs');
 result.isolatedCos = perCall(() => isolatedCos(0.5), Math.max(1000, CALLS / 100));
 isolatedLibm.close();
+// ---------------------------------------------------------------------------------------------
+// Forwarders: each module-level function against the method it forwards to, and mylib-rust/unsafe's
+// add (as a user imports it) against mylib_add bound with the engine's own FFI. One loop each.
+
+const access = unsafeAccess(lib);
+const rawAdd = rawFunction<Add>(lib.engine as EngineName, lib.path, 'mylib_add', 'int32_t mylib_add(int32_t a, int32_t b)', ['i32', 'i32'], 'i32');
+if (rawAdd(20, 22) !== 42 || access.add(20, 22) !== 42 || statusName(0) !== lib.statusName(0)) throw new Error('engine bench: forwarders differ');
+let textSink = 0;
+function timeRawAdd(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += rawAdd(i, 1);
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  sink += sum;
+  return ns;
+}
+function timeUnsafeAdd(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += add(i, 1);
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  sink += sum;
+  return ns;
+}
+const tableAdd = rawFunctions(lib).mylib_add;
+function timeTableAdd(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += tableAdd(i, 1);
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  sink += sum;
+  return ns;
+}
+function timeAccessAdd(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += access.add(i, 1);
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  sink += sum;
+  return ns;
+}
+function timeStatusNameMethod(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += lib.statusName(i & 7).length;
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  textSink += sum;
+  return ns;
+}
+function timeStatusNameFunction(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += statusName(i & 7).length;
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  textSink += sum;
+  return ns;
+}
+function timeGetResultMethod(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += lib.getResult(TEXT_10).length;
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  textSink += sum;
+  return ns;
+}
+function timeGetResultFunction(calls: number): number {
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) sum += getResult(TEXT_10).length;
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  textSink += sum;
+  return ns;
+}
+result.forwarders = {
+  unsafeAdd: paired(timeRawAdd, timeUnsafeAdd, CALLS / 4),
+  tableAdd: paired(timeRawAdd, timeTableAdd, CALLS / 4),
+  accessAdd: paired(timeRawAdd, timeAccessAdd, CALLS / 4),
+  statusName: paired(timeStatusNameMethod, timeStatusNameFunction, CALLS / 8),
+  getResult: paired(timeGetResultMethod, timeGetResultFunction, CALLS / 8),
+};
+if (textSink === 0) throw new Error('engine bench: no text was returned');
+
 if (!Number.isFinite(sink)) throw new Error('engine bench: cos sums are not finite');
 console.log(`ENGINE-BENCH ${JSON.stringify(result)}`);

@@ -15,6 +15,7 @@ import * as refStats from '../../reference/stats.ts';
 import * as refText from '../../reference/text.ts';
 import * as refWords from '../../reference/words.ts';
 import { candidates, chunks, doubles, randomLetters, wordText } from './data.ts';
+import { anchorCases } from './anchor.ts';
 import type { Budget } from './measure.ts';
 import { type IndexMemory, measureIndexMemory } from './memory.ts';
 import type { NapiAddon } from './napi.ts';
@@ -45,8 +46,10 @@ export interface Case {
   /** What one call does, for the table. */
   title: string;
   /** Ratios are taken against this column (default: pure TS). */
-  baseline?: ColumnId;
-  columns: Partial<Record<ColumnId, (() => unknown) | string>>;
+  baseline?: string;
+  /** Column ids and titles when the case has columns of its own (default: COLUMNS, the main table's). */
+  labels?: Readonly<Record<string, string>>;
+  columns: Partial<Record<string, (() => unknown) | string>>;
   /** Maps a column's result to the comparable form (default: as is). 'none': nothing to check. */
   normalize?: ((value: unknown) => unknown) | 'none';
   /** Custom comparison (default: deep strict equality after normalize). */
@@ -54,7 +57,9 @@ export interface Case {
   budget?: Partial<Budget>;
   /** The expected result when the pure-TS column is absent (run once, untimed). */
   expected?: () => unknown;
-  /** Frees native objects made for the case. */
+  /** Runs just before the case is measured (after every earlier case was cleaned up). */
+  before?: () => Promise<void> | void;
+  /** Frees native objects made for the case (and stops what `before` started). */
   cleanup?: () => void;
   /** Native memory of the case's index (scale cases), measured when the case is built. */
   memory?: IndexMemory;
@@ -247,7 +252,7 @@ function levenshteinCases(env: Env): Case[] {
 }
 
 /** The best pure-JS closest: fastest-levenshtein in a loop, then the `limit` best (ties by index). */
-function closestWithFastest(query: string, list: readonly string[], limit: number): { index: number; distance: number }[] {
+export function closestWithFastest(query: string, list: readonly string[], limit: number): { index: number; distance: number }[] {
   const best: { index: number; distance: number }[] = [];
   for (let index = 0; index < list.length; index++) {
     const d = fastestDistance(query, list[index]!);
@@ -540,6 +545,7 @@ export const CASE_GROUPS: { group: string; build: (env: Env) => Case[] }[] = [
   { group: 'levenshtein', build: levenshteinCases },
   { group: 'closest', build: closestCases },
   { group: 'scale', build: scaleCases },
+  { group: 'fuzzy, anchor data', build: anchorCases },
   { group: 'stats', build: statsCases },
   { group: 'word count', build: wordCases },
 ];

@@ -56,3 +56,58 @@ export function chunks(data: Uint8Array, size: number): Uint8Array[] {
   for (let at = 0; at < data.length; at += size) result.push(data.subarray(at, Math.min(at + size, data.length)));
   return result;
 }
+
+/** xoshiro128** (Blackman and Vigna) from a 128-bit state (not all zero): unsigned 32-bit outputs. */
+export function xoshiro128ss(state: readonly [number, number, number, number]): () => number {
+  let [a, b, c, d] = state.map((word) => word >>> 0) as [number, number, number, number];
+  return () => {
+    const t = b << 9;
+    let r = Math.imul(b, 5);
+    r = Math.imul((r << 7) | (r >>> 25), 9);
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    return r >>> 0;
+  };
+}
+
+/**
+ * Uniform doubles in [0, 1) from xoshiro128**, its state filled by splitmix32 from `seed`: one
+ * stream for a whole data set, so no two strings come from related seeds.
+ */
+export function xoshiro128(seed: number): () => number {
+  let x = seed >>> 0;
+  const splitmix32 = () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  const next = xoshiro128ss([splitmix32(), splitmix32(), splitmix32(), splitmix32()]);
+  return () => next() / 4294967296;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** `length` random lowercase letters drawn from `random`. */
+function letters(random: () => number, length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += LETTERS[Math.floor(random() * 26)];
+  return text;
+}
+
+/**
+ * The anchor's data shape (shared notes, fuzzy-anchor.md): one query of 19 random letters and
+ * `count` candidates of 8-32 random letters (length uniform), all from one xoshiro128** stream.
+ */
+export function anchorData(count: number, seed = 24): { query: string; candidates: string[] } {
+  const random = xoshiro128(seed);
+  const query = letters(random, 19);
+  const candidates: string[] = new Array(count);
+  for (let i = 0; i < count; i++) candidates[i] = letters(random, 8 + Math.floor(random() * 25));
+  return { query, candidates };
+}

@@ -14,7 +14,9 @@ export interface CaseResult {
   group: string;
   title: string;
   /** The column ratios are taken against (pure TS, or N-API for call/round-trip rows). */
-  baseline: ColumnId;
+  baseline: string;
+  /** Column ids and titles of a case with columns of its own (the anchor cases); else COLUMNS. */
+  labels?: Readonly<Record<string, string>>;
   columns: Record<string, ColumnResult>;
   /** Scale cases: native memory of the index (RSS-based). */
   memory?: IndexMemory;
@@ -71,7 +73,7 @@ export function formatRatio(r: number | undefined): string {
 }
 
 /** Fills medians, spreads and the paired speedup vs the baseline column. */
-export function summarise(columns: Record<string, ColumnResult>, baseline: ColumnId): void {
+export function summarise(columns: Record<string, ColumnResult>, baseline: string): void {
   const ts = columns[baseline];
   for (const column of Object.values(columns)) {
     if (column.status !== 'ok') continue;
@@ -88,13 +90,17 @@ export function summarise(columns: Record<string, ColumnResult>, baseline: Colum
 /** Lines for stdout: one per column. */
 export function caseLines(c: CaseResult): string[] {
   const lines = [`${c.id}: ${c.title}`];
-  for (const id of COLUMN_IDS) {
+  const labels: Readonly<Record<string, string>> = c.labels ?? COLUMNS;
+  for (const id of Object.keys(labels)) {
     const column = c.columns[id];
     if (!column) continue;
-    const label = COLUMNS[id].padEnd(16);
+    const label = labels[id]!.padEnd(c.labels ? 28 : 16);
     if (column.status === 'ok') {
       const spread = `[${formatNs(column.lowNs)} .. ${formatNs(column.highNs)}]`;
-      const speed = column.vsBase === undefined ? '' : `${formatRatio(column.vsBase)} vs ${COLUMNS[c.baseline]}`;
+      const speed =
+        column.vsBase === undefined
+          ? ''
+          : `${formatRatio(column.vsBase)} vs ${labels[c.baseline]} (rounds ${formatRatio(column.vsBaseLow)} .. ${formatRatio(column.vsBaseHigh)})`;
       lines.push(`  ${label} ${formatNs(column.medianNs).padStart(10)}  ${spread.padEnd(26)} ${speed}`);
     } else {
       lines.push(`  ${label} ${column.status === 'failed' ? 'FAILED' : 'absent'}: ${column.reason}`);
@@ -145,7 +151,7 @@ export function asyncLines(a: AsyncResult): string[] {
 export function targetLine(t: TargetResult): string {
   if (t.value === undefined) return `  [n/a ] ${t.text} ${t.op} ${t.limit}: not measured (${t.why})`;
   return (
-    `  [${t.met ? 'met ' : 'MISS'}] ${t.text}: ${t.value.toFixed(2)} (rounds ${t.low!.toFixed(2)}..${t.high!.toFixed(2)}), target ${t.op} ${t.limit}` +
+    `  [${t.met ? 'met ' : t.issue ? 'not met' : 'MISS'}] ${t.text}: ${t.value.toFixed(2)} (rounds ${t.low!.toFixed(2)}..${t.high!.toFixed(2)}), target ${t.op} ${t.limit}` +
     (t.note ? `; ${t.note}` : '')
   );
 }
@@ -169,11 +175,12 @@ export function markdown(run: RunResult): string {
   const out: string[] = [];
   out.push(`# Benchmarks, ${run.date} (${run.mode})`, '', ...machineLines(run.machine), '', run.method, '');
   out.push('## Time per call (median) and speedup vs the baseline', '');
-  const ids = COLUMN_IDS.filter((id) => run.cases.some((c) => c.columns[id]));
+  const mainCases = run.cases.filter((c) => !c.labels);
+  const ids = COLUMN_IDS.filter((id) => mainCases.some((c) => c.columns[id]));
   out.push(`| case | ${ids.map((id) => COLUMNS[id]).join(' | ')} |`);
   out.push(`| --- | ${ids.map(() => '---:').join(' | ')} |`);
   const notes: string[] = [];
-  for (const c of run.cases) {
+  for (const c of mainCases) {
     const cells = ids.map((id) => {
       const column = c.columns[id];
       if (!column) return '';
@@ -182,7 +189,7 @@ export function markdown(run: RunResult): string {
       const note = notes.indexOf(column.reason) === -1 ? notes.push(column.reason) : notes.indexOf(column.reason) + 1;
       return `- [${note}]`;
     });
-    out.push(`| ${mdCell(c.id)}${c.baseline === 'ts' ? '' : ` (vs ${COLUMNS[c.baseline]})`} | ${cells.join(' | ')} |`);
+    out.push(`| ${mdCell(c.id)}${c.baseline === 'ts' ? '' : ` (vs ${COLUMNS[c.baseline as ColumnId]})`} | ${cells.join(' | ')} |`);
   }
   out.push(
     '',
@@ -197,6 +204,7 @@ export function markdown(run: RunResult): string {
     });
     out.push('');
   }
+  out.push(...anchorMarkdown(run));
   out.push(...scaleMarkdown(run));
   if (run.async.length) {
     out.push('## Async throughput (typed API, koffi worker threads)', '');
@@ -215,10 +223,20 @@ export function markdown(run: RunResult): string {
     );
   }
   out.push('## Targets', '', '| target | measured (round range) | limit | |', '| --- | ---: | ---: | --- |');
-  for (const t of run.targets) {
+  for (const t of run.targets.filter((x) => !x.issue)) {
     const value = t.value === undefined ? `not measured: ${t.why}` : `${t.value.toFixed(2)} (${t.low!.toFixed(2)}-${t.high!.toFixed(2)})`;
     const note = t.note ? `; ${t.note}` : '';
     out.push(`| ${mdCell(t.text)} | ${mdCell(value + note)} | ${t.op} ${t.limit} | ${t.value === undefined ? 'n/a' : t.met ? 'met' : '**missed**'} |`);
+  }
+  const issue = run.targets.filter((x) => x.issue);
+  if (issue.length) {
+    out.push('', '## Goals of issue 24', '', '| goal | measured (round range) | limit | |', '| --- | ---: | ---: | --- |');
+    for (const t of issue) {
+      const value = t.value === undefined ? `not measured: ${t.why}` : `${t.value.toFixed(2)} (${t.low!.toFixed(2)}-${t.high!.toFixed(2)})`;
+      out.push(
+        `| ${mdCell(t.text)} | ${mdCell(value + (t.note ? `; ${t.note}` : ''))} | ${t.op} ${t.limit} | ${t.value === undefined ? 'n/a' : t.met ? 'met' : '**not met**'} |`,
+      );
+    }
   }
   if (run.failures.length) out.push('', '## Failures', '', ...run.failures.map((f) => `- ${mdCell(f)}`));
   out.push('');
@@ -295,6 +313,34 @@ export function svgChart(run: RunResult): string {
   );
   parts.push('</svg>', '');
   return parts.join('\n');
+}
+
+/** The anchor section: one row per case, every column with its speedup over the case's baseline and the round range. */
+function anchorMarkdown(run: RunResult): string[] {
+  const rows = run.cases.filter((c) => c.group === 'fuzzy, anchor data' && c.labels);
+  if (!rows.length) return [];
+  const labels = rows[0]!.labels!;
+  const ids = Object.keys(labels).filter((id) => rows.some((c) => c.columns[id]));
+  const out = ['## Fuzzy search on the anchor data (issue 24)', ''];
+  out.push(`| case | ${ids.map((id) => labels[id]).join(' | ')} |`, `| --- | ${ids.map(() => '---:').join(' | ')} |`);
+  for (const c of rows) {
+    const cells = ids.map((id) => {
+      const col = c.columns[id];
+      if (!col) return '';
+      if (col.status !== 'ok') return col.status === 'failed' ? 'FAILED' : 'absent';
+      const range = `${formatNs(col.lowNs)}-${formatNs(col.highNs)}`;
+      if (id === c.baseline) return `${formatNs(col.medianNs)} [${range}]`;
+      return `${formatNs(col.medianNs)} [${range}] (${formatRatio(col.vsBase)}, ${formatRatio(col.vsBaseLow)}-${formatRatio(col.vsBaseHigh)})`;
+    });
+    out.push(`| ${mdCell(c.id)}: ${mdCell(c.title)} | ${cells.join(' | ')} |`);
+  }
+  out.push(
+    '',
+    'Median time per query [range over rounds] (speedup over the first timed column of the row, paired round by round, with its range). ' +
+      'Rows without a fastest-levenshtein column take `threads: 1` as their baseline. Data: xoshiro128** letters, one stream per data set.',
+    '',
+  );
+  return out;
 }
 
 /** Candidates of a scale case: from its memory record, else its id (scale/1k .. scale/1M). */
@@ -412,6 +458,72 @@ export function svgScaleChart(run: RunResult): string {
   if (memory.length) parts.push(`<text x="${left}" y="${height - 22}" fill="#555">${esc(`index native memory (RSS growth): ${memory.join(', ')}`)}</text>`);
   parts.push(
     `<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}. Points: median per query; bars: range over rounds. Missing points were not timed.`)}</text>`,
+    '</svg>',
+    '',
+  );
+  return parts.join('\n');
+}
+
+const ANCHOR_COLORS: Record<string, string> = { t1: '#f08c00', auto: '#d9480f', oneShot: '#6741d9', npm: '#2b8a3e' };
+
+/** The anchor cases: speedup of each column over the row's baseline (log scale), with the range over rounds. */
+export function svgAnchorChart(run: RunResult): string {
+  const rows = run.cases.filter((c) => c.group === 'fuzzy, anchor data' && c.labels);
+  const labels = rows[0]?.labels ?? {};
+  const shown = Object.keys(labels).filter((id) => rows.some((c) => id !== c.baseline && c.columns[id]?.status === 'ok'));
+  const width = 900;
+  const left = 300;
+  const plot = width - left - 30;
+  const bar = 9;
+  const rowHeight = shown.length * bar + 12;
+  const top = 56;
+  const height = top + Math.max(1, rows.length) * rowHeight + 50;
+  const values = rows.flatMap((c) =>
+    shown.flatMap((id) => {
+      const col = c.columns[id];
+      return id !== c.baseline && col?.status === 'ok' && col.vsBase ? [col.vsBaseLow ?? col.vsBase, col.vsBaseHigh ?? col.vsBase] : [];
+    }),
+  );
+  const lo = 10 ** Math.floor(Math.log10(Math.min(0.1, ...values)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(10, ...values)));
+  const x = (v: number) => left + ((Math.log10(Math.min(hi, Math.max(lo, v))) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plot;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="20" y="16" font-size="13" font-weight="bold">Fuzzy search, anchor data: speedup over the fastest-levenshtein loop, or over threads: 1 where marked (log scale), ${esc(run.date)}</text>`,
+  ];
+  shown.forEach((id, i) => {
+    const lx = 20 + i * 200;
+    parts.push(`<rect x="${lx}" y="26" width="10" height="10" fill="${ANCHOR_COLORS[id] ?? '#888'}"/><text x="${lx + 14}" y="35">${esc(labels[id]!)}</text>`);
+  });
+  for (let p = Math.log10(lo); p <= Math.log10(hi); p++) {
+    const v = 10 ** p;
+    const gx = x(v).toFixed(1);
+    parts.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${height - 40}" stroke="${v === 1 ? '#000' : '#ddd'}"/>`);
+    parts.push(`<text x="${gx}" y="${height - 26}" text-anchor="middle">${v >= 1 ? v : v.toPrecision(1)}x</text>`);
+  }
+  rows.forEach((c, r) => {
+    const y0 = top + r * rowHeight;
+    const label = c.baseline === 'npm' ? c.id : `${c.id} (vs threads: 1)`;
+    parts.push(`<text x="${left - 6}" y="${y0 + rowHeight / 2 + 3}" text-anchor="end">${esc(label)}</text>`);
+    shown.forEach((id, i) => {
+      const col = c.columns[id];
+      if (id === c.baseline || col?.status !== 'ok' || !col.vsBase) return;
+      const x0 = x(1);
+      const x1 = x(col.vsBase);
+      const y = y0 + 6 + i * bar;
+      const color = ANCHOR_COLORS[id] ?? '#888';
+      parts.push(
+        `<rect x="${Math.min(x0, x1).toFixed(1)}" y="${y}" width="${Math.max(1, Math.abs(x1 - x0)).toFixed(1)}" height="${bar - 2}" fill="${color}"><title>${esc(`${c.id}, ${labels[id]}: ${formatRatio(col.vsBase)} (rounds ${formatRatio(col.vsBaseLow)} .. ${formatRatio(col.vsBaseHigh)}), ${formatNs(col.medianNs)}`)}</title></rect>`,
+      );
+      const yMid = (y + (bar - 2) / 2).toFixed(1);
+      parts.push(
+        `<line x1="${x(col.vsBaseLow ?? col.vsBase).toFixed(1)}" y1="${yMid}" x2="${x(col.vsBaseHigh ?? col.vsBase).toFixed(1)}" y2="${yMid}" stroke="#000"/>`,
+      );
+    });
+  });
+  parts.push(
+    `<text x="${left}" y="${height - 8}" fill="#555">${esc(`${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}. Bars: median of per-round paired ratios; lines: their range.`)}</text>`,
     '</svg>',
     '',
   );

@@ -20,7 +20,11 @@ export interface Target {
   elsewhere?: string;
   /** Why the row is not measured in --quick. */
   notInQuick?: string;
+  /** The issue whose goals table the row comes from (printed as its own table). */
+  issue?: number;
 }
+
+const ENGINES_BENCH = 'needs Bun, Deno and Node 26 processes: npm run bench:engines reports it per runtime x engine (bench/results/<date>-engines.md)';
 
 export const TARGETS: Target[] = [
   { id: 'typed-vs-raw-add', text: 'typed API / raw koffi, add', op: '<=', limit: 1.05, ratio: ['call/add', 'typed', 'raw'] },
@@ -113,6 +117,58 @@ export const TARGETS: Target[] = [
     limit: 1.7,
     cores: ['async/closest-100k', 2, 1],
   },
+  // Issue 24's goals table, in its order.
+  {
+    id: 'i24-anchor-10k-1t',
+    text: 'FuzzyIndex, anchor data, 10k, threads: 1: fastest-levenshtein loop / FuzzyIndex (speedup)',
+    op: '>=',
+    limit: 25,
+    ratio: ['anchor/10k', 'npm', 't1'],
+    issue: 24,
+  },
+  {
+    id: 'i24-anchor-10k-auto',
+    text: 'FuzzyIndex, anchor data, 10k, default threads, no busy process started: fastest-levenshtein loop / FuzzyIndex (speedup)',
+    op: '>=',
+    limit: 40,
+    ratio: ['anchor/10k', 'npm', 'auto'],
+    issue: 24,
+  },
+  {
+    id: 'i24-loaded-10k',
+    text: 'FuzzyIndex, anchor data, 10k, both cores busy with 2 other processes: threads: 1 / default threads (time ratio)',
+    op: '>=',
+    limit: 0.95,
+    ratio: ['anchor/10k-loaded', 't1', 'auto'],
+    issue: 24,
+  },
+  {
+    id: 'i24-loaded-100k',
+    text: 'FuzzyIndex, anchor data, 100k, both cores busy with 2 other processes: threads: 1 / default threads (time ratio)',
+    op: '>=',
+    limit: 0.95,
+    ratio: ['anchor/100k-loaded', 't1', 'auto'],
+    issue: 24,
+  },
+  {
+    id: 'i24-1m',
+    text: 'FuzzyIndex, anchor data, 1M names, default threads: ms per query',
+    op: '<=',
+    limit: 10,
+    ratio: ['anchor/1M', 'auto', 'unit'],
+    notInQuick: '--quick does not build the 1M case',
+    issue: 24,
+  },
+  {
+    id: 'i24-oneshot',
+    text: 'one-shot closest, anchor data, 10k (packing included): fastest-levenshtein loop / closest() (speedup)',
+    op: '>=',
+    limit: 4,
+    ratio: ['anchor/10k', 'npm', 'oneShot'],
+    issue: 24,
+  },
+  { id: 'i24-functions', text: 'module-level function / the method, every engine', op: '<=', limit: 1.3, elsewhere: ENGINES_BENCH, issue: 24 },
+  { id: 'i24-unsafe-add', text: '`unsafe.add` / the raw engine call, bun:ffi and Deno', op: '<=', limit: 2, elsewhere: ENGINES_BENCH, issue: 24 },
 ];
 
 export interface TargetResult {
@@ -128,13 +184,14 @@ export interface TargetResult {
   why?: string;
   /** Context for the value (the paired level, the measuring method). */
   note?: string;
+  issue?: number;
 }
 
 const verdict = (t: Target, value: number) => (t.op === '<=' ? value <= t.limit : value >= t.limit);
 
 export function evaluateTargets(cases: CaseResult[], asyncs: AsyncResult[], quick = false): TargetResult[] {
   return TARGETS.map((t): TargetResult => {
-    const base = { id: t.id, text: t.text, op: t.op, limit: t.limit };
+    const base = { id: t.id, text: t.text, op: t.op, limit: t.limit, ...(t.issue ? { issue: t.issue } : {}) };
     let rounds: [number[], number[]] | undefined;
     let why = '';
     if (t.elsewhere) return { ...base, why: t.elsewhere };

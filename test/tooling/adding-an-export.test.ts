@@ -88,7 +88,7 @@ function scratchCopy(): string {
 }
 
 const HAND_EDITABLE = [/^rustlib\/.+\.rs$/, /^bindings\/raw\.ts$/, /^bindings\/library\.ts$/, /^test\/.+\.test\.ts$/];
-const GENERATED = ['bindings/functions.ts', 'include/mylib.abi.json', 'include/mylib.h', 'npm/README.md'];
+const GENERATED = ['bindings/functions.generated.ts', 'include/mylib.abi.json', 'include/mylib.h', 'npm/README.md'];
 
 describe(`${GUIDE}, followed in a scratch copy`, () => {
   let scratch: string | undefined;
@@ -151,7 +151,7 @@ describe(`${GUIDE}, followed in a scratch copy`, () => {
       'changed files nobody should edit',
     ).toEqual([]);
     expect(derived).toEqual(GENERATED);
-    expect(readFileSync(join(scratch, 'bindings/functions.ts'), 'utf8')).toContain('export function reverse(text: string): string {');
+    expect(readFileSync(join(scratch, 'bindings/functions.generated.ts'), 'utf8')).toContain('export function reverse(text: string): string;');
     expect(readFileSync(join(scratch, 'npm/README.md'), 'utf8')).toContain('| `reverse(text: string)` | `string` |');
     expect(readFileSync(join(scratch, 'include/mylib.h'), 'utf8')).toMatch(/int32_t mylib_reverse\(/);
   }, 600_000);

@@ -36,8 +36,27 @@ describe('module-level functions', () => {
 
   it('pass the arguments on as given, so the argument-count check sees the call', () => {
     expect(api.getResult('x')).toBe('Rust says: x');
-    expect(() => (api.getResult as (...args: unknown[]) => string)('x', 'y')).toThrow(/^getResult: .*2/);
-    expect(() => (api.levenshtein as (...args: unknown[]) => number)('a')).toThrow(/^levenshtein: /);
+    expect(() => (api.getResult as (...args: unknown[]) => string)('x', 'y')).toThrow(/^getResult: expected 1 argument\(s\) \(text\), got 2$/);
+    expect(() => (api.closest as (...args: unknown[]) => unknown)('a', ['b'], {}, 4, 5)).toThrow(
+      /^closest: expected 2 to 3 argument\(s\) \(query, candidates, options\?\), got 5$/,
+    );
+    expect(() => (api.levenshtein as (...args: unknown[]) => number)('a')).toThrow(/^levenshtein: expected 2 argument\(s\) \(a, b\), got 1$/);
+    expect(() => (api.getResult as (...args: unknown[]) => string)()).toThrow(/^getResult: expected 1 argument\(s\) \(text\), got 0$/);
+    expect(() => api.levenshtein(undefined as unknown as string, 'b')).toThrow(/^levenshtein: argument 'a' must be a string, got undefined$/);
+    expect(api.closest('abc', ['abd', 'x'])).toEqual(api.library().closest('abc', ['abd', 'x']));
+  });
+
+  it('forward with fixed parameters: no `arguments` object, no apply on the common path', () => {
+    const generated = derivedFiles().find((file) => file.path === FUNCTIONS_MODULE)!.text;
+    const code = generated
+      .split('\n')
+      .filter((line) => !/^\s*(\/\/|\/\*\*|\*)/.test(line))
+      .join('\n');
+    expect(code).not.toMatch(/\barguments\b/);
+    expect(code).not.toMatch(/(?<!Reflect)\.apply\(/);
+    for (const method of moduleFunctions(librarySource)) {
+      expect(code).toMatch(new RegExp(`excess\\.length === 0[^?]*\\? lib\\.${method.name}\\(`));
+    }
   });
 
   it('refuse a method whose types the generator cannot import', () => {
@@ -58,7 +77,7 @@ describe('module-level functions', () => {
   it('keep signatures and docs as written, and the README table lists each', () => {
     const generated = derivedFiles().find((file) => file.path === FUNCTIONS_MODULE)!.text;
     for (const method of moduleFunctions(librarySource)) {
-      expect(generated).toContain(`export function ${method.name}(${method.params}): ${method.returns} {`);
+      expect(generated).toContain(`export function ${method.name}(${method.params}): ${method.returns};`);
       expect(functionsTable(librarySource)).toContain(`| \`${method.name}(`);
     }
     expect(generated).toContain('/** Returns `"Rust says: " + text`. */');
@@ -68,7 +87,7 @@ describe('module-level functions', () => {
     const files = derivedFiles().map((file) => (file.path === FUNCTIONS_MODULE ? { ...file, text: file.text.replace('getResult', 'getResults') } : file));
     const problems = staleFiles(ROOT, files);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^bindings\/functions\.ts is stale \(line \d+: .*run `npm run gen` and commit it$/);
+    expect(problems[0]).toMatch(/^bindings\/functions\.generated\.ts is stale \(line \d+: .*run `npm run gen` and commit it$/);
   });
 
   it('reads multi-line signatures and async methods', () => {

@@ -6,7 +6,9 @@
  * the same function (koffi.load().func, bun:ffi dlopen, Deno.dlopen, node:ffi dlopen), measured
  * side by side in alternating batches in the same process (goal: at most 1.5x the raw call).
  * And the same cos in an isolated library (`open('m', { isolate: true })`), per call (goal: under
- * 20 us on Node).
+ * 20 us on Node). And the forwarders (issue 24): each module-level function against the method it
+ * calls (goal: at most 1.3x on every pair), mylib-rust/unsafe's `add` against mylib_add bound with
+ * the engine's own FFI (goal: at most 2x on bun:ffi and Deno).
  * Each pair runs bench/engines/probe.ts in its own process; the pairs run in turn, round after
  * round, so every ratio pairs measurements of the same round.
  *   --quick        one round of short batches (checks that every pair runs); writes under .cache/bench/
@@ -21,8 +23,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 // @ts-expect-error -- plain .mjs module shared with scripts/runtimes/test.mjs
-import { PAIRS, RUNTIMES, installed, runtimeCommand } from '../scripts/runtimes/lib.mjs';
-import { loadNapi } from './lib/napi.ts';
+import { PAIRS, RUNTIMES, installed, runtimeCommand } from '../../scripts/runtimes/lib.mjs';
+import { loadNapi } from '../lib/napi.ts';
 
 interface Pair {
   id: string;
@@ -40,18 +42,33 @@ interface CosVersusRaw {
   ffi: number;
   ratio: number;
 }
+/** Median ns of a baseline and a candidate over pairs of batches, and the median of the per-pair ratios candidate / baseline. */
+interface Paired {
+  base: number;
+  ns: number;
+  ratio: number;
+}
+/** What each forwarder is paired with: unsafe add, the engine table's add and unsafeAccess().add against the raw engine call; the module-level functions against their methods. */
+interface Forwarders {
+  unsafeAdd: Paired;
+  tableAdd: Paired;
+  accessAdd: Paired;
+  statusName: Paired;
+  getResult: Paired;
+}
 interface Probe {
   runtime: string;
   engine: string;
   typed: Calls;
   cos: CosVersusRaw;
+  forwarders: Forwarders;
   /** ns per call of cos in an isolated library (a round trip to its host process). */
   isolatedCos: number;
   napi?: Calls;
   napiAbsent?: string;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: options } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, out: { type: 'string' } },
 });
@@ -105,7 +122,8 @@ for (let round = 1; round <= rounds; round++) {
     say(
       `round ${round}/${rounds} ${pair.id}: add ${result.typed.add.toFixed(1)} ns, getResult 10 B ${result.typed.getResult10.toFixed(1)} ns, ` +
         `cos ${result.cos.ffi.toFixed(1)} ns (mylib-rust/ffi) vs ${result.cos.raw.toFixed(1)} ns (raw ${pair.engine}): ${result.cos.ratio.toFixed(2)}x, ` +
-        `isolated cos ${(result.isolatedCos / 1000).toFixed(1)} us`,
+        `isolated cos ${(result.isolatedCos / 1000).toFixed(1)} us; unsafe add ${result.forwarders.unsafeAdd.ratio.toFixed(2)}x raw, ` +
+        `statusName ${result.forwarders.statusName.ratio.toFixed(2)}x and getResult ${result.forwarders.getResult.ratio.toFixed(2)}x the method`,
     );
   }
 }
@@ -205,7 +223,43 @@ for (const pair of pairs) {
   });
 }
 
+/** Issue 24: forwarders at zero cost. */
+const FUNCTION_LIMIT = 1.3;
+const UNSAFE_ADD_LIMIT = 2;
+const FORWARDERS: { key: keyof Forwarders; label: string }[] = [
+  { key: 'unsafeAdd', label: 'unsafe add vs raw add' },
+  { key: 'tableAdd', label: 'raw table add vs raw add' },
+  { key: 'accessAdd', label: 'unsafeAccess().add vs raw add' },
+  { key: 'statusName', label: 'statusName() vs lib.statusName()' },
+  { key: 'getResult', label: 'getResult() 10 B vs lib.getResult()' },
+];
+/** The per-round ratios of one forwarder on one pair. */
+const forwarderRounds = (pairId: string, key: keyof Forwarders) => samples.get(pairId)!.map((p) => p.forwarders[key].ratio);
+const forwarderTarget = (pairId: string, key: keyof Forwarders, limit: number, what: string) => {
+  const list = forwarderRounds(pairId, key);
+  targets.push({
+    what,
+    target: `<= ${limit}x`,
+    value: list.length ? `${median(list).toFixed(2)}x (rounds ${spread(list)})` : `not measured: ${(absent.get(pairId) ?? 'no samples').replaceAll('|', '/')}`,
+    met: list.length ? median(list) <= limit : undefined,
+  });
+};
+for (const pair of pairs) {
+  forwarderTarget(pair.id, 'statusName', FUNCTION_LIMIT, `issue 24: module-level statusName() vs the method on ${pair.id}`);
+  forwarderTarget(pair.id, 'getResult', FUNCTION_LIMIT, `issue 24: module-level getResult() 10 B vs the method on ${pair.id}`);
+}
+forwarderTarget('bun:bun:ffi', 'unsafeAdd', UNSAFE_ADD_LIMIT, 'issue 24: unsafe add vs the raw bun:ffi call');
+forwarderTarget('deno:deno', 'unsafeAdd', UNSAFE_ADD_LIMIT, 'issue 24: unsafe add vs the raw Deno.dlopen call');
+
 const ns = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(1));
+const forwarderCell = (pairId: string, key: keyof Forwarders) => {
+  const list = samples.get(pairId)!;
+  if (!list.length) return '-';
+  const base = median(list.map((p) => p.forwarders[key].base));
+  const value = median(list.map((p) => p.forwarders[key].ns));
+  const rounds = forwarderRounds(pairId, key);
+  return `${value.toFixed(1)} vs ${base.toFixed(1)}: ${median(rounds).toFixed(2)}x (${spread(rounds)})`;
+};
 const md = [
   `# Engine benchmark (${new Date().toISOString().slice(0, 10)})`,
   '',
@@ -233,6 +287,15 @@ const md = [
       `| ${r.pair} | ${ns(r.cos.raw)} | ${ns(r.cos.ffi)} | ${r.cos.ratio.toFixed(2)}x | ${r.cos.ratioSpread} | ${r.cos.ratio <= COS_LIMIT ? 'met' : 'short'} | ${(r.isolatedCos / 1000).toFixed(1)} |`,
   ),
   ...[...absent].map(([id, why]) => `| ${id} | absent: ${why.replaceAll('|', '/')} | | | | | |`),
+  '',
+  'Forwarders (issue 24): ns of the forwarder vs ns of what it forwards to, median over the rounds; the ratio is the median',
+  "of the per-round ratios (each the median of one process's per-batch-pair ratios), with their spread. Raw add: mylib_add",
+  "bound with the engine's own FFI; raw table: `rawFunctions(lib).mylib_add`; the module-level functions against the method",
+  'of the default library they call.',
+  '',
+  `| runtime x engine | ${FORWARDERS.map((f) => f.label).join(' | ')} |`,
+  `| --- | ${FORWARDERS.map(() => '---:').join(' | ')} |`,
+  ...rows.map((r) => `| ${r.pair} | ${FORWARDERS.map((f) => forwarderCell(r.pair, f.key)).join(' | ')} |`),
   '',
   '| target | goal | measured | |',
   '| --- | --- | --- | --- |',
