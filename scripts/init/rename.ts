@@ -30,12 +30,14 @@ const SCRIPT = /\.(?:[cm]?[jt]s|tsx)$/;
 
 /**
  * Offsets of `line` that sit inside a JavaScript regular-expression literal: a `/` where an
- * expression starts opens one. Strings and comments are skipped; good enough for one line.
+ * expression starts opens one. Strings and comments are skipped (a line starting with `*` is
+ * inside a block comment); good enough for the template's code.
  */
 function regexSpans(line: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   let quote = '';
   let last = '';
+  if (/^\s*\*/.test(line)) return spans; // inside a block comment
   for (let i = 0; i < line.length; i++) {
     const c = line[i] as string;
     if (quote) {
@@ -45,7 +47,12 @@ function regexSpans(line: string): Array<[number, number]> {
     }
     if (c === "'" || c === '"' || c === '`') quote = c;
     else if (c === '/' && line[i + 1] === '/') break;
-    else if (c === '/' && (last === '' || '(,=:[!&|?{};'.includes(last))) {
+    else if (c === '/' && line[i + 1] === '*') {
+      const close = line.indexOf('*/', i + 2);
+      if (close < 0) break;
+      i = close + 1;
+      continue;
+    } else if (c === '/' && (last === '' || '(,=:[!&|?{};'.includes(last))) {
       let j = i + 1;
       let inClass = false;
       for (; j < line.length; j++) {

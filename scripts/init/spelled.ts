@@ -5,7 +5,10 @@
  */
 export const REASONS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /^scripts\/init\//, why: 'init itself: the identity module holds the name, the rest reads it' },
-  { pattern: /^(Cargo\.toml|Cargo\.lock|package\.json|package-lock\.json|service\/package\.json)$/, why: 'manifests: the crate and package names are literal in TOML and JSON' },
+  {
+    pattern: /^(Cargo\.toml|Cargo\.lock|package\.json|package-lock\.json|service\/package\.json)$/,
+    why: 'manifests: the crate and package names are literal in TOML and JSON',
+  },
   { pattern: /^rustlib\//, why: 'Rust: #[unsafe(no_mangle)] needs each export name literally; C-visible type names' },
   { pattern: /^include\//, why: 'the generated C header and ABI description (npm run gen)' },
   { pattern: /^bindings\/raw\.ts$/, why: 'the declaration table is C text: prototypes name the exports' },

@@ -1,0 +1,97 @@
+/** scripts/init: the names it accepts and the renaming by content (the whole run: test/template/init.test.ts). */
+import { describe, expect, it } from 'vitest';
+import { IDENTITY, spellings } from '../../scripts/init/identity.ts';
+import { nameProblem, packageProblem, readOptions } from '../../scripts/init/options.ts';
+import { renamer } from '../../scripts/init/rename.ts';
+
+const TEMPLATE = { name: 'tpl', package: 'tpl-rust', repository: 'https://github.com/tpl-rust/tpl-rust', holder: 'tpl-rust contributors' };
+const MINE = { name: 'fuzz_lib', package: '@me/fuzzlib', repository: 'https://example.org/me/fuzzlib', holder: 'Me' };
+
+describe('init: names', () => {
+  it.each([
+    ['fuzzlib', undefined],
+    ['fuzz_lib2', undefined],
+    ['Fuzzlib', /lowercase C identifier/],
+    ['2fuzz', /lowercase C identifier/],
+    ['fuzz-lib', /lowercase C identifier/],
+    ['fuzz_', /trailing or doubled/],
+    ['fuzz__lib', /trailing or doubled/],
+    ['struct', /reserved/],
+    ['a'.repeat(33), /longer than 32/],
+  ])('library name %s', (name, problem) => {
+    if (problem) expect(nameProblem(name)).toMatch(problem);
+    else expect(nameProblem(name)).toBeUndefined();
+  });
+
+  it.each([
+    ['fuzzlib', undefined],
+    ['@me/fuzzlib', undefined],
+    ['fuzz.lib-js', undefined],
+    ['FuzzLib', /capital/],
+    ['@me/', /not a valid npm/],
+    ['.hidden', /not a valid npm/],
+    ['a b', /not a valid npm/],
+    ['node_modules', /npm refuses/],
+  ])('package name %s', (name, problem) => {
+    if (problem) expect(packageProblem(name)).toMatch(problem);
+    else expect(packageProblem(name)).toBeUndefined();
+  });
+
+  it('requires both names, refuses unknown flags, derives the repository and the holder', () => {
+    expect(readOptions(['--name', 'x1'])).toEqual({ error: 'both --name and --package are required' });
+    expect(readOptions(['--name', 'x1', '--package', 'p', '--nope'])).toHaveProperty('error', expect.stringMatching(/nope/));
+    expect(readOptions(['--name', 'x1', '--package', 'p', '--repository', 'not a url'])).toHaveProperty('error', expect.stringMatching(/not an http/));
+    expect(readOptions(['--name', 'fuzzlib', '--package', '@me/fuzzlib'])).toEqual({
+      identity: { name: 'fuzzlib', package: '@me/fuzzlib', repository: 'https://github.com/me/fuzzlib', holder: '@me/fuzzlib contributors' },
+      keepExamples: false,
+      dryRun: false,
+    });
+    expect(readOptions(['--name', 'f', '--package', 'fz', '--repository', 'https://git.example/x/y.git', '--keep-examples'])).toMatchObject({
+      identity: { repository: 'https://git.example/x/y' },
+      keepExamples: true,
+    });
+  });
+});
+
+describe('init: renaming by content', () => {
+  const rename = renamer(TEMPLATE, MINE);
+
+  it('derives every spelling from the identity', () => {
+    expect(spellings(MINE)).toEqual({
+      lower: 'fuzz_lib',
+      upper: 'FUZZ_LIB',
+      pascal: 'FuzzLib',
+      package: '@me/fuzzlib',
+      slug: 'fuzzlib',
+      repository: 'example.org/me/fuzzlib',
+      holder: 'Me',
+    });
+    expect(IDENTITY.template, 'the template itself is not initialised').toBe(true);
+  });
+
+  it.each([
+    ['prefix, macro, type', 'tpl_add(TPL_OK, TplTextOut *p)', 'fuzz_lib_add(FUZZ_LIB_OK, FuzzLibTextOut *p)'],
+    ['package and platform package', "from 'tpl-rust/ffi'; tpl-rust-linux-x64-gnu", "from '@me/fuzzlib/ffi'; @me/fuzzlib-linux-x64-gnu"],
+    ['repository URL', 'git+https://github.com/tpl-rust/tpl-rust.git', 'git+https://example.org/me/fuzzlib.git'],
+    ['licence holder', 'Copyright (c) 2026 tpl-rust contributors', 'Copyright (c) 2026 Me'],
+    ['a file name needs the slug', '~/.tpl-rust_repl_history, /path/to/tpl-rust', '~/.fuzzlib_repl_history, /path/to/fuzzlib'],
+    ['library file', 'target/release/libtpl.so', 'target/release/libfuzz_lib.so'],
+  ])('%s', (_what, before, after) => {
+    expect(rename.text('doc.md', before)).toBe(after);
+  });
+
+  it("escapes the scope's '/' inside regular-expression literals only", () => {
+    const code = "expect(x).toThrow(/tpl-rust: unknown/); const s = 'tpl-rust/ffi'; // tpl-rust/x\n * see /tpl-rust/ in docs";
+    expect(rename.text('a.test.ts', code)).toBe(
+      "expect(x).toThrow(/@me\\/fuzzlib: unknown/); const s = '@me/fuzzlib/ffi'; // @me/fuzzlib/x\n * see /@me/fuzzlib/ in docs",
+    );
+    expect(rename.text('a.md', '/tpl-rust: x/')).toBe('/@me/fuzzlib: x/');
+    expect(new RegExp(rename.text('a.ts', '/^tpl-rust-(\\w+)$/').slice(1, -1)).test('@me/fuzzlib-linux')).toBe(true);
+  });
+
+  it('renames paths and counts occurrences', () => {
+    expect(rename.path('include/tpl.h')).toBe('include/fuzz_lib.h');
+    expect(rename.path('examples/python/test_tpl.py')).toBe('examples/python/test_fuzz_lib.py');
+    expect(rename.count('tpl TPL Tpl tpl-rust other')).toBe(4);
+  });
+});
