@@ -23,7 +23,7 @@ export function replacements(from: Identity, to: Identity): Replacement[] {
   ].filter((r, i, all) => r.from !== r.to && all.findIndex((s) => s.from === r.from) === i);
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Languages whose regular-expression literals need `/` escaped in a replacement. */
 const SCRIPT = /\.(?:[cm]?[jt]s|tsx)$/;
@@ -76,7 +76,7 @@ export type Renamer = { text(path: string, content: string): string; path(path: 
 
 export function renamer(from: Identity, to: Identity): Renamer {
   const list = replacements(from, to);
-  const pattern = new RegExp(list.map((r) => escape(r.from)).join('|'), 'g');
+  const pattern = new RegExp(list.map((r) => escapeRegExp(r.from)).join('|'), 'g');
   const target = new Map(list.map((r) => [r.from, r.to]));
   const plain = (text: string) => text.replace(pattern, (found) => target.get(found) as string);
   return {
