@@ -2,9 +2,10 @@
  * The starter shape: what `npm run init` drops when --keep-examples is not given, read from
  * starter.json (data, in the template's own names, applied before renaming):
  *   drop     files removed
- *   regions  line ranges removed: from the first line containing `from` through the next line
- *            containing `to` (inclusive), in `file`
- *   lines    single lines containing `contains`, in `file`
+ *   regions  line ranges removed: from the one line containing `from` through the next line
+ *            starting with `to`, and `through` more lines (default 0), in `file`
+ *   lines    the one line containing `contains`, in `file`
+ *   replace  the one occurrence of `from`, replaced by `to`, in `file` (a name inside a list)
  * Every entry must match exactly: a stale manifest is refused before anything is touched.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { join } from 'node:path';
 
 export type Manifest = {
   drop: string[];
-  regions: Array<{ file: string; from: string; to: string }>;
+  regions: Array<{ file: string; from: string; to: string; through?: number }>;
   lines: Array<{ file: string; contains: string }>;
+  replace: Array<{ file: string; from: string; to: string }>;
 };
 
 export type Plan = { drop: string[]; edits: Map<string, string> };
@@ -41,23 +43,22 @@ export function planStarter(root: string, manifest: Manifest): Plan | { stale: s
     for (let i = first; i <= last; i++) set.add(i);
     removed.set(file, set);
   };
-  for (const { file, from, to } of manifest.regions) {
+  for (const { file, from, to, through = 0 } of manifest.regions) {
     const lines = linesOf(file);
     const starts = matching(lines, from);
     if (starts.length !== 1) {
       stale.push(`regions: "${from}" matches ${starts.length} lines of ${file} (one needed)`);
       continue;
     }
-    const end = matching(lines, to, (starts[0] as number) + 1)[0];
-    if (end === undefined) stale.push(`regions: no line containing "${to}" after "${from}" in ${file}`);
-    else remove(file, starts[0] as number, end);
+    const end = lines.findIndex((line, i) => i > (starts[0] as number) && line.startsWith(to));
+    if (end < 0) stale.push(`regions: no line starting with "${to}" after "${from}" in ${file}`);
+    else remove(file, starts[0] as number, end + through);
   }
   for (const { file, contains } of manifest.lines) {
     const found = matching(linesOf(file), contains);
     if (found.length !== 1) stale.push(`lines: "${contains}" matches ${found.length} lines of ${file} (one needed)`);
     else remove(file, found[0] as number, found[0] as number);
   }
-  if (stale.length > 0) return { stale };
   const edits = new Map<string, string>();
   for (const [file, set] of removed) {
     edits.set(
@@ -67,5 +68,16 @@ export function planStarter(root: string, manifest: Manifest): Plan | { stale: s
         .join('\n'),
     );
   }
+  for (const { file, from, to } of manifest.replace) {
+    const text = edits.get(file) ?? linesOf(file).join('\n');
+    const count = text.split(from).length - 1;
+    if (count !== 1) stale.push(`replace: "${from}" occurs ${count} times in ${file} (once needed)`);
+    else
+      edits.set(
+        file,
+        text.replace(from, () => to),
+      );
+  }
+  if (stale.length > 0) return { stale };
   return { drop: manifest.drop, edits };
 }

@@ -114,13 +114,14 @@ describe(`${GUIDE}, followed in a scratch copy`, () => {
       }
     }
 
-    // A call through the typed API, in a process of its own over the scratch copy's library.
+    // A call through the typed API by package name (dist/, as a user imports it), in a process of
+    // its own over the scratch copy's library.
     const typed = run(scratch, process.execPath, [
       '--import',
       'tsx',
       '--input-type=module',
       '-e',
-      "const m = await import('./bindings/index.ts'); console.log(JSON.stringify([m.reverse('héllo 🦀'), m.library().reverse('abc')]));",
+      "const m = await import('mylib-rust'); console.log(JSON.stringify([m.reverse('héllo 🦀'), m.library().reverse('abc')]));",
     ]);
     expect(JSON.parse(typed.trim().split('\n').pop() as string)).toEqual(['🦀 olléh', 'cba']);
 
