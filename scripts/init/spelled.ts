@@ -19,6 +19,8 @@ export const REASONS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /^(service|examples)\//, why: 'the service and examples import the package and name the library' },
   { pattern: /^scripts\//, why: 'tooling: package names, library file names, messages' },
   { pattern: /^(\.github|\.ci|Dockerfile|\.dockerignore)/, why: 'CI and the Docker image name' },
+  { pattern: /^build-from-source\.mjs$/, why: 'the install-time source build: the library file it builds' },
+  { pattern: /^(biome|tsconfig)\.json$/, why: 'tool configuration: the generated header excluded from formatting, a comment' },
   { pattern: /\.md$|^LICENSE$/, why: 'documentation and the licence: prose names the project' },
 ];
 

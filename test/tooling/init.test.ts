@@ -1,8 +1,13 @@
 /** scripts/init: the names it accepts and the renaming by content (the whole run: test/template/init.test.ts). */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { spellings } from '../../scripts/init/identity.ts';
+import { IDENTITY, spellings } from '../../scripts/init/identity.ts';
 import { nameProblem, packageProblem, readOptions } from '../../scripts/init/options.ts';
 import { renamer } from '../../scripts/init/rename.ts';
+import { reasonFor } from '../../scripts/init/spelled.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const TEMPLATE = { name: 'tpl', package: 'tpl-rust', repository: 'https://github.com/tpl-rust/tpl-rust', holder: 'tpl-rust contributors' };
 const MINE = { name: 'fuzz_lib', package: '@me/fuzzlib', repository: 'https://example.org/me/fuzzlib', holder: 'Me' };
@@ -92,5 +97,13 @@ describe('init: renaming by content', () => {
     expect(rename.path('include/tpl.h')).toBe('include/fuzz_lib.h');
     expect(rename.path('examples/python/test_tpl.py')).toBe('examples/python/test_fuzz_lib.py');
     expect(rename.count('tpl TPL Tpl tpl-rust other')).toBe(4);
+  });
+});
+
+describe('init: why a file spells the name', () => {
+  it('classifies every file of the template that spells it today', () => {
+    const files = execFileSync('git', ['grep', '-il', IDENTITY.name], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((file) => reasonFor(file) === 'not classified')).toEqual([]);
   });
 });
