@@ -93,6 +93,11 @@ if (dryRun) process.exit(0);
 
 // 3. Lines changed length: format; the derived files name the library: regenerate them.
 git(ROOT, ['add', '-A']);
+if (plan.edits.size > 0) {
+  // Imports that only the dropped code used: biome removes them, so the manifest need not list them.
+  const edited = [...plan.edits.keys()].filter((file) => /\.(?:[cm]?[jt]s)$/.test(file)).map((file) => rename.path(file));
+  step('npx', ['biome', 'lint', '--write', '--unsafe', '--only=correctness/noUnusedImports', ...edited]);
+}
 step('cargo', ['fmt']);
 step('npx', ['biome', 'format', '--write', '.']);
 step('npm', ['run', '--silent', 'gen']);
