@@ -4,7 +4,7 @@
  * conformance pair. Slow (two full test runs): `npm run test:template`, its own CI step.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,9 +50,9 @@ const commit = (project: string, message: string) =>
   run(project, 'git', ['-c', 'user.name=template', '-c', 'user.email=template@localhost', 'commit', '-qam', message]);
 
 describe.each([
-  { shape: 'the starter', flags: [] as string[] },
-  { shape: '--keep-examples', flags: ['--keep-examples'] },
-])('npm run init, $shape, in a clone of HEAD', ({ flags }) => {
+  { shape: 'the starter', flags: [] as string[], statistics: false },
+  { shape: '--keep-examples', flags: ['--keep-examples'], statistics: true },
+])('npm run init, $shape, in a clone of HEAD', ({ flags, statistics }) => {
   let project: string | undefined;
   afterAll(() => {
     if (project) rmSync(join(project, '..'), { recursive: true, force: true });
@@ -69,6 +69,9 @@ describe.each([
       expect(report).not.toMatch(/not classified/);
       commit(project, 'init');
 
+      // The starter drops what scripts/init/starter.json lists; --keep-examples keeps it.
+      expect(existsSync(join(project, 'rustlib/core/stats.rs'))).toBe(statistics);
+      expect(readFileSync(join(project, `include/${NAME}.h`), 'utf8').includes(`${NAME}_stats(`)).toBe(statistics);
       expect(run(project, 'git', ['ls-files', 'include']).split('\n').filter(Boolean).sort()).toEqual([`include/${NAME}.abi.json`, `include/${NAME}.h`]);
       // Every spelling of the template's name is gone, file names included.
       expect(
