@@ -1,7 +1,10 @@
 /** scripts/init: the names it accepts and the renaming by content (the whole run: test/template/init.test.ts). */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { IDENTITY, spellings } from '../../scripts/init/identity.ts';
 import { nameProblem, packageProblem, readOptions } from '../../scripts/init/options.ts';
 import { renamer } from '../../scripts/init/rename.ts';
@@ -106,5 +109,58 @@ describe('init: why a file spells the name', () => {
     const files = execFileSync('git', ['grep', '-il', IDENTITY.name], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(files.length).toBeGreaterThan(0);
     expect(files.filter((file) => reasonFor(file) === 'not classified')).toEqual([]);
+  });
+});
+
+describe('init: refusals, before anything is touched (a clone of HEAD)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'init-refusals-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const project = join(dir, 'project');
+  execFileSync('git', ['clone', '--quiet', ROOT, project]);
+  execFileSync('git', ['checkout', '--quiet', '--detach', execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()], {
+    cwd: project,
+  });
+  symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'));
+  appendFileSync(join(project, '.git', 'info', 'exclude'), 'node_modules\n');
+  const init = (...args: string[]) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/init/main.ts', ...args], { cwd: project, encoding: 'utf8' });
+    return { status: result.status, out: `${result.stdout}${result.stderr}` };
+  };
+  const status = () => execFileSync('git', ['status', '--porcelain'], { cwd: project, encoding: 'utf8' });
+
+  it.each([
+    [['--name', 'Fuzz', '--package', 'fuzz'], /'Fuzz' is not a lowercase C identifier/],
+    [['--name', 'fuzz', '--package', 'Fuzz'], /'Fuzz' has capital letters/],
+    [['--name', 'fuzz'], /both --name and --package are required/],
+    [['--name', 'fuzz', '--package', 'fuzz', '--colour'], /colour/],
+  ])('%j: exit 2 with the reason and the usage', (args, reason) => {
+    const { status: code, out } = init(...args);
+    expect(code).toBe(2);
+    expect(out).toMatch(reason);
+    expect(out).toContain('usage: npm run init');
+    expect(status()).toBe('');
+  });
+
+  // In a project made from the template (IDENTITY.template false) init only refuses.
+  it.runIf(!IDENTITY.template)('a second run is refused', () => {
+    const { status: code, out } = init('--name', 'other', '--package', 'other');
+    expect(code).toBe(1);
+    expect(out).toMatch(/init runs once/);
+    expect(status()).toBe('');
+  });
+
+  it.runIf(IDENTITY.template)('--dry-run counts and writes nothing', () => {
+    const { status: code, out } = init('--name', 'fuzzlib', '--package', '@me/fuzzlib', '--dry-run');
+    expect(code).toBe(0);
+    expect(out).toMatch(/would rename mylib -> fuzzlib, mylib-rust -> @me\/fuzzlib: \d+ occurrences in \d+ files, 4 files moved; starter: \d+ files dropped/);
+    expect(status()).toBe('');
+  });
+
+  it.runIf(IDENTITY.template)('a work tree with uncommitted changes is refused, and left as it was', () => {
+    writeFileSync(join(project, 'notes.txt'), 'mine\n');
+    const { status: code, out } = init('--name', 'fuzzlib', '--package', '@me/fuzzlib');
+    expect(code).toBe(1);
+    expect(out).toMatch(/uncommitted changes[\s\S]*\?\? notes\.txt/);
+    expect(status()).toBe('?? notes.txt\n');
   });
 });
