@@ -1,6 +1,6 @@
 /** scripts/init: the names it accepts and the renaming by content (the whole run: test/template/init.test.ts). */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,4 +163,36 @@ describe('init: refusals, before anything is touched (a clone of HEAD)', () => {
     expect(out).toMatch(/uncommitted changes[\s\S]*\?\? notes\.txt/);
     expect(status()).toBe('?? notes.txt\n');
   });
+});
+
+describe('docs/template.md', () => {
+  const markdown = readFileSync(join(ROOT, 'docs/template.md'), 'utf8');
+  const blocks = [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1] as string, text: m[2] as string }));
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+  it('tags every block sh or text', () => {
+    expect(blocks.length).toBeGreaterThan(4);
+    expect(blocks.filter((b) => b.lang !== 'sh' && b.lang !== 'text')).toEqual([]);
+  });
+
+  it('names only npm scripts and repository paths that exist', () => {
+    const commands = blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.text.split('\n').filter((line) => line.trim() !== ''));
+    const named = commands.flatMap((line) => [...line.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1] as string));
+    expect(named.length).toBeGreaterThan(8);
+    expect(named.filter((name) => !(name in scripts))).toEqual([]);
+    const paths = [...markdown.matchAll(/`((?:scripts|test|docs|rustlib|bindings|include|examples)\/[\w./-]+)`/g)].map((m) => m[1] as string);
+    expect(paths.length).toBeGreaterThan(3);
+    expect(paths.filter((path) => !existsSync(join(ROOT, path.replace('fuzzlib', IDENTITY.name))))).toEqual([]);
+  });
+
+  it('runs init with the flags init reads', () => {
+    const line = commands().find((l) => l.startsWith('npm run init -- '));
+    expect(line).toBeDefined();
+    const args = [...(line as string).slice('npm run init -- '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? (m[2] as string));
+    expect(readOptions(args)).toMatchObject({ identity: { name: 'fuzzlib', package: '@me/fuzzlib' }, keepExamples: false });
+  });
+
+  function commands(): string[] {
+    return blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.text.split('\n'));
+  }
 });
