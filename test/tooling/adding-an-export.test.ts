@@ -1,7 +1,7 @@
 /**
  * docs/adding-an-export.md, followed in a scratch copy of the repository: every block marked
- * `<!-- guide: ... -->` is applied, the guide's commands run (gen, build, drift check, lint,
- * the new test), the new function is called through the typed API and found by the REPL's
+ * `<!-- guide: ... -->` is applied, the guide's commands run (gen, build:ts, build, drift check,
+ * lint, the new test), the new function is called by the package name and found by the REPL's
  * `.help`. The changed files are listed and judged: by hand only Rust sources, the declaration
  * table, the typed wrapper and its test; everything else is what `npm run gen` writes.
  */
@@ -114,11 +114,9 @@ describe(`${GUIDE}, followed in a scratch copy`, () => {
       }
     }
 
-    // A call through the typed API by package name (dist/, as a user imports it), in a process of
-    // its own over the scratch copy's library.
+    // A call through the package name, as a user imports it (dist/, which the guide's build:ts
+    // compiles), in a process of its own over the scratch copy's library.
     const typed = run(scratch, process.execPath, [
-      '--import',
-      'tsx',
       '--input-type=module',
       '-e',
       "const m = await import('mylib-rust'); console.log(JSON.stringify([m.reverse('héllo 🦀'), m.library().reverse('abc')]));",
