@@ -16,7 +16,6 @@ export function replacements(from: Identity, to: Identity): Replacement[] {
     // A path or file name needs the package without its scope (`~/.pkg_repl_history`).
     { from: `/path/to/${a.package}`, to: `/path/to/${b.slug}` },
     { from: `.${a.package}_`, to: `.${b.slug}_` },
-    { from: `/${a.package}.git`, to: `/${b.slug}.git` },
     { from: a.package, to: b.package },
     { from: a.upper, to: b.upper },
     { from: a.pascal, to: b.pascal },
