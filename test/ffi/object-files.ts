@@ -176,15 +176,19 @@ export function fullMacho({ cpu = 0x0100000c, trie = true, extra = [] as Array<[
   const size = 8192;
   const b = Buffer.alloc(size);
   const [trieAt, symAt, strAt, signAt] = [0x1000, 0x1200, 0x1300, 0x1400];
+  // Node offsets follow from the prefix's length (11, 23, 28 for "_mylib_"), so a renamed
+  // library (npm run init) still builds a valid trie.
+  const prefix = Buffer.from('_mylib_\0');
+  const [children, add, tls] = [3 + prefix.length, 15 + prefix.length, 20 + prefix.length];
   // biome-ignore format: one trie node per line
   const trieBytes = Buffer.from([
-    // 0, root: no terminal, one child "_mylib_" -> 11
-    0, 1, ...Buffer.from('_mylib_\0'), 11,
-    // 11: no terminal, children "add" -> 23, "tls" -> 28
-    0, 2, ...Buffer.from('add\0'), 23, ...Buffer.from('tls\0'), 28,
-    // 23: terminal of 3 bytes (flags 0, address 0x800 as ULEB128), no children
+    // 0, root: no terminal, one child "_mylib_" -> children
+    0, 1, ...prefix, children,
+    // children: no terminal, children "add" -> add, "tls" -> tls
+    0, 2, ...Buffer.from('add\0'), add, ...Buffer.from('tls\0'), tls,
+    // add: terminal of 3 bytes (flags 0, address 0x800 as ULEB128), no children
     3, 0, 0x80, 0x10, 0,
-    // 28: terminal, flags 1 (thread-local)
+    // tls: terminal, flags 1 (thread-local)
     3, 1, 0x80, 0x10, 0,
   ]);
   trieBytes.copy(b, trieAt);

@@ -290,11 +290,13 @@ describe('release publish plan (scripts/ci/publish.ts)', () => {
   it('--dry-run on real tarballs prints the order and publishes nothing; a wrong version refuses', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mylib-publish-'));
     try {
+      // npm pack's file name: a scoped package's '@scope/' becomes 'scope-'.
+      const tgz = (name: string, version: string) => `${name.replace(/^@([^/]+)\//, '$1-')}-${version}.tgz`;
       const tarball = (name: string, version: string) => {
         const staging = join(dir, `staging-${name}`, 'package');
         mkdirSync(staging, { recursive: true });
         writeFileSync(join(staging, 'package.json'), JSON.stringify({ name, version }));
-        const file = join(dir, 'out', `${name}-${version}.tgz`);
+        const file = join(dir, 'out', tgz(name, version));
         mkdirSync(join(dir, 'out'), { recursive: true });
         execFileSync('tar', ['-czf', file, '-C', join(staging, '..'), 'package']);
         return file;
@@ -302,7 +304,7 @@ describe('release publish plan (scripts/ci/publish.ts)', () => {
       const { name, version } = rootPackage;
       tarball(name, version);
       tarball(`${name}-linux-x64-gnu`, version);
-      expect(readTarball(join(dir, 'out', `${name}-${version}.tgz`))).toMatchObject({ name, version });
+      expect(readTarball(join(dir, 'out', tgz(name, version)))).toMatchObject({ name, version });
 
       const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GITHUB_')));
       const run = () =>

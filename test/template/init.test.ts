@@ -1,0 +1,95 @@
+/**
+ * `npm run init`, run as a user would: HEAD cloned into a scratch folder, init run for each
+ * shape, then the result's own `npm install`, `npm test`, `npm run package` and a Bun and a Deno
+ * conformance pair. Slow (two full test runs): `npm run test:template`, its own CI step.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NAME = 'fuzzlib';
+const PACKAGE = '@me/fuzzlib';
+const MINUTES = 60_000;
+
+/** The environment of a user's shell: nothing of this run's library, vitest or cargo target. */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(MYLIB_|FUZZLIB_|CARGO_TARGET_DIR$|VITEST|NODE_OPTIONS$|npm_)/.test(key)));
+
+function run(cwd: string, command: string, args: string[]): string {
+  const started = performance.now();
+  try {
+    return execFileSync(command, args, { cwd, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
+  } catch (error) {
+    const failure = error as { status?: number; stdout?: string; stderr?: string };
+    const tail = `${failure.stdout ?? ''}${failure.stderr ?? ''}`.split('\n').slice(-80).join('\n');
+    throw new Error(`'${[command, ...args].join(' ')}' in ${cwd} exited ${failure.status}:\n${tail}`);
+  } finally {
+    console.log(`template: ${[command, ...args].join(' ')} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+}
+
+/** A clone of HEAD (committed work only, as a user's clone), with the runtimes already fetched. */
+function cloneOfHead(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mylib-template-'));
+  const head = run(ROOT, 'git', ['rev-parse', 'HEAD']).trim();
+  run(dir, 'git', ['clone', '--quiet', '--no-checkout', ROOT, 'project']);
+  const project = join(dir, 'project');
+  run(project, 'git', ['checkout', '--quiet', '--detach', head]);
+  const runtimes = join(ROOT, '.cache', 'runtimes');
+  if (existsSync(runtimes)) {
+    run(project, 'mkdir', ['-p', '.cache']);
+    symlinkSync(runtimes, join(project, '.cache', 'runtimes'));
+  }
+  return project;
+}
+
+const commit = (project: string, message: string) =>
+  run(project, 'git', ['-c', 'user.name=template', '-c', 'user.email=template@localhost', 'commit', '-qam', message]);
+
+describe.each([
+  { shape: 'the starter', flags: [] as string[], statistics: false },
+  { shape: '--keep-examples', flags: ['--keep-examples'], statistics: true },
+])('npm run init, $shape, in a clone of HEAD', ({ flags, statistics }) => {
+  let project: string | undefined;
+  afterAll(() => {
+    if (project) rmSync(join(project, '..'), { recursive: true, force: true });
+  });
+
+  it(
+    'makes a project that installs, passes its own npm test, packages, runs on Bun and Deno, and no longer says mylib',
+    () => {
+      project = cloneOfHead();
+      // Init needs the template's tools: an install first, as the guide says.
+      run(project, 'npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund']);
+      const report = run(project, 'npm', ['run', 'init', '--', '--name', NAME, '--package', PACKAGE, ...flags]);
+      expect(report).toMatch(new RegExp(`renamed mylib -> ${NAME}, mylib-rust -> ${PACKAGE}: \\d+ occurrences in \\d+ files`));
+      expect(report).not.toMatch(/not classified/);
+      commit(project, 'init');
+
+      // The starter drops what scripts/init/starter.json lists; --keep-examples keeps it.
+      expect(existsSync(join(project, 'rustlib/core/stats.rs'))).toBe(statistics);
+      expect(readFileSync(join(project, `include/${NAME}.h`), 'utf8').includes(`${NAME}_stats(`)).toBe(statistics);
+      expect(run(project, 'git', ['ls-files', 'include']).split('\n').filter(Boolean).sort()).toEqual([`include/${NAME}.abi.json`, `include/${NAME}.h`]);
+      // Every spelling of the template's name is gone, file names included.
+      expect(
+        run(project, 'git', ['ls-files'])
+          .split('\n')
+          .filter((file) => /mylib/i.test(file)),
+      ).toEqual([]);
+      expect(run(project, 'bash', ['-c', 'git grep -il mylib || true']).trim()).toBe('');
+
+      // A second run is refused, and changes nothing.
+      expect(() => run(project as string, 'npm', ['run', 'init', '--', '--name', 'other', '--package', 'other'])).toThrow(/init runs once/);
+      expect(run(project, 'git', ['status', '--porcelain'])).toBe('');
+
+      run(project, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+      run(project, 'npm', ['test']);
+      run(project, 'npm', ['run', 'package']);
+      run(project, 'npm', ['run', 'test:runtimes', '--', '--pairs', 'bun:bun:ffi,deno:deno']);
+    },
+    120 * MINUTES,
+  );
+});
