@@ -82,7 +82,11 @@ describe('init: renaming by content', () => {
     ['repository URL', 'git+https://github.com/tpl-rust/tpl-rust.git', 'git+https://example.org/me/fuzzlib.git'],
     ['licence holder', 'Copyright (c) 2026 tpl-rust contributors', 'Copyright (c) 2026 Me'],
     ['a file name needs the slug', '~/.tpl-rust_repl_history, /path/to/tpl-rust', '~/.fuzzlib_repl_history, /path/to/fuzzlib'],
-    ['a URL is renamed the same with or without .git', 'https://x.org/a/tpl-rust git+https://x.org/a/tpl-rust.git', 'https://x.org/a/@me/fuzzlib git+https://x.org/a/@me/fuzzlib.git'],
+    [
+      'a URL is renamed the same with or without .git',
+      'https://x.org/a/tpl-rust git+https://x.org/a/tpl-rust.git',
+      'https://x.org/a/@me/fuzzlib git+https://x.org/a/@me/fuzzlib.git',
+    ],
     ['library file', 'target/release/libtpl.so', 'target/release/libfuzz_lib.so'],
   ])('%s', (_what, before, after) => {
     expect(rename.text('doc.md', before)).toBe(after);
