@@ -121,5 +121,6 @@ for (const [why, count] of [...byReason].sort((x, y) => y[1] - x[1])) console.lo
 console.log(`
 init: done; the changes are staged for review. Next:
   npm install          # rebuilds lib${to.name} and dist/, refreshes package-lock.json
+  npm run package      # its packages, and docs/packaging.md's size table for them
   npm test
   git commit -m "${to.package} from the ${IDENTITY.package} template"`);

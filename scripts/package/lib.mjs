@@ -227,6 +227,18 @@ export function sizesTable(sizes) {
 }
 
 /**
+ * The table's rows after packing only some targets: rows of the packages made now are replaced,
+ * the others keep their last figures (`documented`, KiB as written), new packages are appended.
+ * @param {Sizes[]} documented
+ * @param {Sizes[]} made
+ * @returns {Sizes[]}
+ */
+export function mergeSizes(documented, made) {
+  const rows = documented.map((row) => made.find((s) => s.name === row.name) ?? { ...row, packed: row.packed * 1024, unpacked: row.unpacked * 1024 });
+  return [...rows, ...made.filter((s) => !documented.some((row) => row.name === s.name))];
+}
+
+/**
  * `doc` with the block between the markers replaced by `body`; throws when the markers are missing.
  * @param {string} doc
  * @param {string} body

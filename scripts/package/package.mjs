@@ -20,6 +20,8 @@ import {
   PACKAGE_README,
   PLATFORM_TARGETS,
   SIZES_DOC,
+  mergeSizes,
+  readSizes,
   UNPACKAGED_TARGETS,
   artifactsDir,
   checkFileList,
@@ -126,6 +128,7 @@ if (problems.length) throw new Error(`package: the staged packages are wrong:\n 
 
 // 4. npm pack each folder into dist/packages.
 const rows = [];
+/** @type {import('./lib.mjs').Sizes[]} */
 const sizes = [];
 for (const dir of [...built.map((p) => p.dir), mainDir]) {
   const out = await $({ cwd: root, quiet: true })`npm pack ${dir} --pack-destination ${packagesDir} --ignore-scripts --json`;
@@ -137,14 +140,11 @@ for (const dir of [...built.map((p) => p.dir), mainDir]) {
 console.log(`\n${table(['tarball (dist/packages/)', 'files', 'packed', 'unpacked'], rows, { numbers: true })}\n`);
 // The figures the docs show come from here, not from typing.
 writeFileSync(join(packagesDir, 'sizes.json'), `${JSON.stringify({ version, sizes }, null, 2)}\n`);
-if (missing.length === 0) {
-  const doc = readFileSync(SIZES_DOC, 'utf8');
-  const next = withSizes(doc, sizesTable(sizes));
-  if (next !== doc) writeFileSync(SIZES_DOC, next);
-  say(`${relative(root, SIZES_DOC)}: size table ${next === doc ? 'already current' : 'updated'}`);
-} else {
-  warn(`${relative(root, SIZES_DOC)}: size table left as it is (written only when every target is packed)`);
-}
+const doc = readFileSync(SIZES_DOC, 'utf8');
+const next = withSizes(doc, sizesTable(missing.length === 0 ? sizes : mergeSizes(readSizes(doc), sizes)));
+if (next !== doc) writeFileSync(SIZES_DOC, next);
+say(`${relative(root, SIZES_DOC)}: size table ${next === doc ? 'already current' : 'updated'}`);
+if (missing.length > 0) warn(`${relative(root, SIZES_DOC)}: rows of targets not packed keep their last figures`);
 say(`${built.length + 1} package(s) of version ${version} in ${relative(root, packagesDir)}/ (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 say(`platform packages: ${built.map((p) => p.tag).join(', ')}`);
 if (missing.length) {

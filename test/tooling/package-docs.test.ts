@@ -10,6 +10,8 @@ import * as main from '../../bindings/index.ts';
 import * as unsafe from '../../bindings/unsafe.ts';
 // @ts-expect-error plain .mjs without types
 import { PACKAGE_NAME, PACKAGE_README, PLATFORM_TARGETS, SIZES_BEGIN, SIZES_DOC, SIZES_END, readSizes } from '../../scripts/package/lib.mjs';
+// @ts-expect-error plain .mjs without types
+import { mergeSizes, sizesTable, withSizes } from '../../scripts/package/lib.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(PACKAGE_README, 'utf8');
@@ -80,5 +82,24 @@ describe('the size table of docs/packaging.md', () => {
     // No size typed by hand outside the block.
     const outside = doc.slice(0, doc.indexOf(SIZES_BEGIN)) + doc.slice(doc.indexOf(SIZES_END));
     expect(outside).not.toMatch(/^\| `mylib-rust[^|]*\| \d+ \|/m);
+  });
+
+  it('packing only some targets rewrites their rows and keeps the others as written', () => {
+    const table = (rows: unknown[]) => withSizes(`${SIZES_BEGIN}\n${SIZES_END}`, sizesTable(rows));
+    const documented = readSizes(
+      table([
+        { name: 'a', files: 3, packed: 2048, unpacked: 4096 },
+        { name: 'b', files: 4, packed: 1024, unpacked: 3072 },
+      ]),
+    );
+    const merged = mergeSizes(documented, [
+      { name: 'b', files: 5, packed: 5120, unpacked: 6144 },
+      { name: 'c', files: 1, packed: 1024, unpacked: 1024 },
+    ]);
+    expect(readSizes(table(merged))).toEqual([
+      { name: 'a', files: 3, packed: 2, unpacked: 4 },
+      { name: 'b', files: 5, packed: 5, unpacked: 6 },
+      { name: 'c', files: 1, packed: 1, unpacked: 1 },
+    ]);
   });
 });
