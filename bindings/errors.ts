@@ -19,10 +19,10 @@ export class MylibError extends Error {
   }
 }
 
-/** Bytes of the err buffer every fallible export writes its message into: never too short. */
+/** @internal Bytes of the err buffer every fallible export writes its message into: never too short. */
 export const ERR_CAP = CONSTANTS.MYLIB_ERR_MAX_LEN + 1;
 
-/** The MylibError for a failed `status`, with the NUL-terminated message the call wrote to `err`. */
+/** @internal The MylibError for a failed `status`, with the NUL-terminated message the call wrote to `err`. */
 export function errorFrom(status: number, err: Buffer): MylibError {
   const end = err.indexOf(0);
   const message = err.toString('utf8', 0, end === -1 ? ERR_CAP : end);
@@ -30,7 +30,7 @@ export function errorFrom(status: number, err: Buffer): MylibError {
 }
 
 /**
- * Throws for a failed `status`: the MylibError with the message from `err`, or for CANCELLED
+ * @internal Throws for a failed `status`: the MylibError with the message from `err`, or for CANCELLED
  * what `cancelled` makes of it (a progress callback's own error, an AbortSignal's reason).
  */
 export function check(status: number, err: Buffer, cancelled?: (error: MylibError) => unknown): void {
