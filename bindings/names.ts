@@ -8,7 +8,7 @@ export const LIB_NAME = 'mylib';
 /** Every exported C symbol starts with this. */
 export const SYMBOL_PREFIX = `${LIB_NAME}_`;
 /** MYLIB_ABI_VERSION of rustlib/ffi/mod.rs, generated from it; the loader refuses anything else. */
-export { ABI_VERSION } from './_abi.generated.ts';
+export { ABI_VERSION } from './abi.generated.ts';
 /** Environment variable naming a library file to load instead of searching. */
 export const LIBRARY_PATH_ENV = 'MYLIB_LIBRARY_PATH';
 

@@ -28,7 +28,7 @@ extern "C" {
  * Bumped whenever an export's signature or meaning changes. Hosts compare
  * `mylib_abi_version()` with the value they were written for and refuse a mismatch. The
  * only place the number is written: `npm run gen` copies it into the C header and into
- * `ABI_VERSION` of the TypeScript loader (`bindings/_abi.generated.ts`).
+ * `ABI_VERSION` of the TypeScript loader (`bindings/abi.generated.ts`).
  */
 #define MYLIB_ABI_VERSION 4
 

@@ -27,7 +27,7 @@ pub use text_out::{MylibTextOut, TextOut, text_out};
 /// Bumped whenever an export's signature or meaning changes. Hosts compare
 /// `mylib_abi_version()` with the value they were written for and refuse a mismatch. The
 /// only place the number is written: `npm run gen` copies it into the C header and into
-/// `ABI_VERSION` of the TypeScript loader (`bindings/_abi.generated.ts`).
+/// `ABI_VERSION` of the TypeScript loader (`bindings/abi.generated.ts`).
 pub const MYLIB_ABI_VERSION: u32 = 4;
 
 /// The largest `threads` argument `mylib_closest` and `mylib_fuzzy_index_closest` accept

@@ -71,7 +71,7 @@ export interface GeneratedFile {
 }
 
 /**
- * The header, the JSON dump and bindings/_abi.generated.ts, generated from the table and the
+ * The header, the JSON dump and bindings/abi.generated.ts, generated from the table and the
  * Rust sources. The ABI version comes from Rust, never from the table (whose value is the
  * generated file's, stale until this runs).
  */

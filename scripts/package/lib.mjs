@@ -165,7 +165,7 @@ export const MAIN_REQUIRED = [
   'dist/bindings/unsafe.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
-  'dist/bindings/_abi.generated.js',
+  'dist/bindings/abi.generated.js',
   'dist/bindings/ffi/engines/koffi.js',
   // mylib-rust/ffi (exports["./ffi"]): every engine, and the types of the entry.
   'dist/bindings/ffi/index.js',
@@ -185,7 +185,7 @@ export const MAIN_ALLOWED = [
   /^Cargo\.(toml|lock)$/,
   /^build\.rs$/,
   /^rustlib\/([a-z0-9_]+\/)*[a-z0-9_]+\.rs$/,
-  // `<name>.generated.js`: written by `npm run gen` (bindings/_abi.generated.ts).
+  // `<name>.generated.js`: written by `npm run gen` (bindings/abi.generated.ts).
   /^dist\/bindings\/([a-z0-9_-]+\/)*[a-z0-9_-]+(\.generated)?\.(js|d\.ts)$/,
 ];
 /** Never in any package: sources of the TS side, maps, tests, build folders, dependencies. */

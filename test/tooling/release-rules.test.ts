@@ -43,7 +43,7 @@ const MAIN_FILES = [
   'dist/bindings/unsafe.d.ts',
   'dist/bindings/loader.js',
   'dist/bindings/names.js',
-  'dist/bindings/_abi.generated.js',
+  'dist/bindings/abi.generated.js',
   'dist/bindings/ffi/engines/koffi.js',
   'dist/bindings/ffi/index.js',
   'dist/bindings/ffi/index.d.ts',
