@@ -7,15 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/** scripts/runtimes/lib.mjs (plain JavaScript): where the runtimes are and how each runs a script. */
-interface RuntimesLib {
-  root: string;
-  installed(name: 'bun' | 'node26'): boolean;
-  runtimeBinary(name: 'bun' | 'node26'): string;
-  runtimeCommand(name: 'bun' | 'node26', script: string): { bin: string; args: string[] };
-}
-const LIB: string = '../../scripts/runtimes/lib.mjs';
-const { installed, root, runtimeBinary, runtimeCommand } = (await import(LIB)) as RuntimesLib;
+import { installed, root, runtimeBinary, runtimeCommand } from './runtimes-lib.ts';
 
 const SCRIPT = join(root, 'test', 'engines', 'ffi-engine.ts');
 /** Non-ASCII on purpose: getenv must hand back the same UTF-8. */

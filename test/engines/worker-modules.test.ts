@@ -13,15 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workerModule } from '../../bindings/ffi/engines/_pool.ts';
 
-/** scripts/runtimes/lib.mjs (plain JavaScript): where the runtimes are and how each runs a script. */
-interface RuntimesLib {
-  root: string;
-  installed(name: 'bun' | 'node26'): boolean;
-  runtimeBinary(name: 'bun' | 'node26'): string;
-  runtimeCommand(name: 'bun' | 'node26', script: string): { bin: string; args: string[] };
-}
-const LIB: string = '../../scripts/runtimes/lib.mjs';
-const { installed, root, runtimeBinary, runtimeCommand } = (await import(LIB)) as RuntimesLib;
+import { installed, root, runtimeBinary, runtimeCommand } from './runtimes-lib.ts';
 
 /** What runs source text, and why it is refused. */
 const REFUSED: ReadonlyArray<{ pattern: RegExp; why: string }> = [

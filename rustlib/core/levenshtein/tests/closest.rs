@@ -38,18 +38,8 @@ fn closest_agrees_with_the_dynamic_program_on_ascii_and_other_candidates() {
             (3, 10),
         ] {
             let got = closest(query, &packed, limit, max, |_, _| true).unwrap();
-            let mut expected: Vec<Match> = words
-                .iter()
-                .enumerate()
-                .map(|(i, w)| Match {
-                    distance: naive(query, w) as u32,
-                    index: i as u32,
-                })
-                .filter(|m| m.distance <= max)
-                .collect();
-            expected.sort();
-            expected.truncate(limit);
-            assert_eq!(got, expected, "query {query:?}, limit {limit}, max {max}");
+            let want = expected(query, &words, limit, max);
+            assert_eq!(got, want, "query {query:?}, limit {limit}, max {max}");
         }
     }
 }
