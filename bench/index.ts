@@ -3,7 +3,8 @@
  * npm run bench [-- options]: pure TS vs Rust (typed API, raw koffi) vs an N-API C addon vs
  * Rust in wasm32 vs the best npm package, measured interleaved in one process.
  *   --quick        short smoke pass (small inputs, one round); writes under .cache/bench/
- *   --only <text>  only cases whose id contains <text> (e.g. get_result, closest)
+ *   --only <text>  only cases whose id contains <text> (e.g. get_result, closest); the files are
+ *                  <date>-only-<text>.*, so a partial run never replaces a day's full run
  *   --rounds <n>   rounds per case (default 11; quick 1)
  *   --out <dir>    where to write <date>.json/.md/.svg, <date>-scale.svg and <date>-fuzzy.svg (default bench/results, quick: .cache/bench)
  *   --strict       also exit 1 when a target is missed
@@ -17,7 +18,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AsyncCase, type Case, CASE_GROUPS, COLUMNS, asyncCases } from './lib/cases.ts';
 import type { Budget } from './lib/measure.ts';
-import { type AsyncResult, type CaseResult, type RunResult, asyncLines, markdown, svgAnchorChart, svgChart, svgScaleChart, targetLine } from './lib/report.ts';
+import {
+  type AsyncResult,
+  type CaseResult,
+  type RunResult,
+  asyncLines,
+  markdown,
+  resultStem,
+  svgAnchorChart,
+  svgChart,
+  svgScaleChart,
+  targetLine,
+} from './lib/report.ts';
 import { log, prepare, runAsyncCase, runCase } from './lib/run.ts';
 import { evaluateTargets } from './lib/targets.ts';
 
@@ -136,8 +148,12 @@ for (const t of targets.filter((x) => !x.issue)) log(targetLine(t));
 log('\ngoals of issue 24 (paired ratios, one run):');
 for (const t of targets.filter((x) => x.issue)) log(targetLine(t));
 
+if (cases.length === 0 && asyncs.length === 0) {
+  console.error(`bench: no case matched --only '${only}' (nothing written)`);
+  process.exit(1);
+}
 mkdirSync(outDir, { recursive: true });
-const base = join(outDir, date);
+const base = resultStem(outDir, date, only);
 writeFileSync(`${base}.json`, `${JSON.stringify(run, null, 2)}\n`);
 writeFileSync(`${base}.md`, markdown(run));
 writeFileSync(`${base}.svg`, svgChart(run));
@@ -148,10 +164,6 @@ log(`\nwrote ${['.json', '.md', '.svg', '-scale.svg', '-fuzzy.svg'].map((ext) =>
 const missed = targets.filter((t) => t.met === false);
 if (failures.length) {
   console.error(`\nbench: ${failures.length} failure(s):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
-  process.exit(1);
-}
-if (cases.length === 0 && asyncs.length === 0) {
-  console.error(`bench: no case matched --only '${only}'`);
   process.exit(1);
 }
 log(

@@ -1,4 +1,5 @@
 /** Result types and the writers: stdout lines, JSON, a markdown table, an SVG chart. */
+import { join } from 'node:path';
 import { COLUMN_IDS, COLUMNS, type ColumnId } from './cases.ts';
 import { median, pairedRatio } from './measure.ts';
 import type { IndexMemory } from './memory.ts';
@@ -57,6 +58,14 @@ export interface RunResult {
   async: AsyncResult[];
   targets: TargetResult[];
   failures: string[];
+}
+
+/**
+ * Where a run's files go, without their extension: `<dir>/<date>` for a run of every case and
+ * `<dir>/<date>-only-<text>` for an `--only` run, which must not replace that day's full results.
+ */
+export function resultStem(dir: string, date: string, only: string | undefined): string {
+  return join(dir, only ? `${date}-only-${only.replace(/[^A-Za-z0-9_.-]+/g, '_')}` : date);
 }
 
 export function formatNs(ns: number): string {

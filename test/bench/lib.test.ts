@@ -1,7 +1,9 @@
-// bench/lib: the anchor data (xoshiro128** letters) and the busy processes of the loaded cases.
+// bench/lib: the anchor data (xoshiro128** letters), the busy processes of the loaded cases, the results' names.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { anchorData, xoshiro128, xoshiro128ss } from '../../bench/lib/data.ts';
 import { BusyProcesses } from '../../bench/lib/load.ts';
+import { resultStem } from '../../bench/lib/report.ts';
 
 describe('xoshiro128**', () => {
   it('matches the reference outputs for the state 1, 2, 3, 4', () => {
@@ -46,5 +48,13 @@ describe('BusyProcesses', () => {
     expect(busy.pids).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+describe('resultStem', () => {
+  it('keeps a partial (--only) run from replacing the full run of the same day', () => {
+    expect(resultStem('out', '2026-12-06', undefined)).toBe(join('out', '2026-12-06'));
+    expect(resultStem('out', '2026-12-06', 'anchor')).toBe(join('out', '2026-12-06-only-anchor'));
+    expect(resultStem('out', '2026-12-06', 'get_result/10 B')).toBe(join('out', '2026-12-06-only-get_result_10_B'));
   });
 });
