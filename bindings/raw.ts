@@ -12,7 +12,6 @@
 import { type NamedFunction, Scope, parseDeclarations, parseFunction, parseType } from './ffi/grammar.ts';
 import type { ArgsOf, HeadOf, SplitParams, Trim, Unconst } from './ffi/typed.ts';
 import { type RecordType, type ScalarType as CScalar, declaration, formatType, layoutOf, scalar } from './ffi/types.ts';
-import { ABI_VERSION } from './names.ts';
 
 /**
  * `#[repr(C)]` structs, field by field in declaration order (C types). Each engine declares them;
@@ -65,17 +64,8 @@ export const DECLARATIONS = {
 
 export type SymbolName = keyof typeof DECLARATIONS;
 
-/**
- * Numeric constants of the C API (`#define`s in include/mylib.h), each equal to the Rust
- * `pub const` of the same name (checked by the drift check).
- */
-export const CONSTANTS = {
-  MYLIB_ABI_VERSION: ABI_VERSION,
-  /** The longest message any export writes to `err` (bytes, NUL excluded). */
-  MYLIB_ERR_MAX_LEN: 1023,
-  /** The largest `threads` argument of mylib_closest / mylib_fuzzy_index_closest (0: all cores). */
-  MYLIB_MAX_THREADS: 1024,
-} as const satisfies Record<string, number>;
+/** Numeric constants of the C API, generated from the Rust `pub const`s (`npm run gen`); the drift check compares them too. */
+export { CONSTANTS } from './abi.generated.ts';
 
 /** Status codes, as numbered in rustlib/ffi/status.rs (`Status`; the drift check compares both). */
 export const Status = {

@@ -18,9 +18,9 @@ export interface ClosestOptions {
   /** Only candidates at most this far (default: no limit). */
   maxDistance?: number;
   /**
-   * Threads to score on, the calling one included: an integer from 0 to 1024, where 0 means
-   * every core (the available parallelism). Small lists use fewer (about 64 KiB of candidate
-   * text per thread). Default: 0 for synchronous calls; for async calls (closestAsync), the
+   * Threads to score on, the calling one included: an integer from 0 to MYLIB_MAX_THREADS
+   * (`CONSTANTS` of mylib-rust/unsafe), where 0 means every core (the available parallelism).
+   * Small lists use fewer (about 64 KiB of candidate text per thread). Default: 0 for synchronous calls; for async calls (closestAsync), the
    * number of cores minus one, at least 1, so that a search leaves a core to the event loop
    * (timers, I/O and this call's own onProgress run there). The result never depends on it.
    */

@@ -2,7 +2,7 @@
 /**
  * Writes every file derived from the declaration table, the Rust docs and the typed API:
  *   include/mylib.h, include/mylib.abi.json   from bindings/raw.ts and rustlib/ffi docs
- *   bindings/abi.generated.ts                ABI_VERSION, from MYLIB_ABI_VERSION in rustlib/ffi
+ *   bindings/abi.generated.ts                CONSTANTS and ABI_VERSION, from the pub consts in rustlib/ffi
  *   bindings/functions.generated.ts           the module-level functions, from Mylib's methods
  *   npm/README.md (function table)            from Mylib's methods and their JSDoc
  * All are committed; `npm run check:abi` fails while one is stale.

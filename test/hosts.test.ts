@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DECLARATIONS, CALLBACKS, CONSTANTS, OPAQUES, STATUS_NAMES, STRUCTS } from '../bindings/raw.ts';
-import { ABI_VERSION_FILE } from '../scripts/abi/abi-version.ts';
+import { CONSTANTS_FILE } from '../scripts/abi/constants.ts';
 import { ABI_JSON, HEADER, ROOT, generate, staleFiles } from '../scripts/abi/header.ts';
 
 describe('include/mylib.h', () => {
@@ -40,7 +40,7 @@ describe('include/mylib.h', () => {
     expect(staleFiles(join(ROOT, 'no-such-folder'))).toEqual([
       `${HEADER} is missing: run \`npm run gen\` and commit it`,
       `${ABI_JSON} is missing: run \`npm run gen\` and commit it`,
-      `${ABI_VERSION_FILE} is missing: run \`npm run gen\` and commit it`,
+      `${CONSTANTS_FILE} is missing: run \`npm run gen\` and commit it`,
     ]);
   });
 });

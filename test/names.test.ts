@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ABI_VERSION, LIB_NAME, cargoArtifactName, libraryFileName, platformTag } from '../bindings/names.ts';
-import { ABI_VERSION_FILE } from '../scripts/abi/abi-version.ts';
+import { CONSTANTS } from '../bindings/raw.ts';
+import { type ConstantName, CONSTANTS_FILE, RUST_CONSTANTS } from '../scripts/abi/constants.ts';
 import { ABI_JSON, HEADER, ROOT, generate, staleFiles } from '../scripts/abi/header.ts';
 import { readRustApi } from '../scripts/abi/rust.ts';
 
@@ -21,20 +22,31 @@ describe('one name, derived everywhere', () => {
     expect(Number(match?.[1])).toBe(ABI_VERSION);
   });
 
-  it('the ABI version is written once, in Rust: a bump there makes the bindings stale until `npm run gen`', () => {
-    const rust = readRustApi(fileURLToPath(new URL('rustlib', root)), ROOT);
-    const bumped = { ...rust, consts: rust.consts.map((c) => (c.name === 'MYLIB_ABI_VERSION' ? { ...c, value: ABI_VERSION + 1 } : c)) };
-    const files = generate(bumped);
-    const module = files.find((file) => file.path === ABI_VERSION_FILE)!.text;
-    expect(module).toContain(`export const ABI_VERSION = ${ABI_VERSION + 1};`);
-    expect(files.find((file) => file.path === HEADER)!.text).toContain(`#define MYLIB_ABI_VERSION ${ABI_VERSION + 1}\n`);
-    expect(staleFiles(ROOT, files).map((problem) => problem.split(' ')[0])).toEqual([HEADER, ABI_JSON, ABI_VERSION_FILE]);
-    const twice = { ...rust, consts: [...rust.consts, ...rust.consts.filter((c) => c.name === 'MYLIB_ABI_VERSION')] };
-    expect(() => generate(twice)).toThrow(/expected one `pub const MYLIB_ABI_VERSION: u32 = <integer>;` in rustlib\/, found 2/);
+  it.each(Object.keys(RUST_CONSTANTS) as ConstantName[])(
+    '%s is written once, in Rust: a change there makes the header and the bindings stale until `npm run gen`',
+    (name) => {
+      const rust = readRustApi(fileURLToPath(new URL('rustlib', root)), ROOT);
+      const changed = CONSTANTS[name] + 1;
+      const bumped = { ...rust, consts: rust.consts.map((c) => (c.name === name ? { ...c, value: changed } : c)) };
+      const files = generate(bumped);
+      expect(files.find((file) => file.path === CONSTANTS_FILE)!.text).toContain(`  ${name}: ${changed},\n`);
+      expect(files.find((file) => file.path === HEADER)!.text).toContain(`#define ${name} ${changed}\n`);
+      expect(staleFiles(ROOT, files).map((problem) => problem.split(' ')[0])).toEqual([HEADER, ABI_JSON, CONSTANTS_FILE]);
+      const twice = { ...rust, consts: [...rust.consts, ...rust.consts.filter((c) => c.name === name)] };
+      expect(() => generate(twice)).toThrow(`expected one \`pub const ${name}: <integer type> = <integer>;\` in rustlib/, found 2`);
+      const without = { ...rust, consts: rust.consts.filter((c) => c.name !== name) };
+      expect(() => generate(without)).toThrow(`expected one \`pub const ${name}: <integer type> = <integer>;\` in rustlib/, found 0`);
+    },
+  );
+
+  it('no module of bindings/ but the generated one types a value of those constants', () => {
+    const names = [...Object.keys(RUST_CONSTANTS), 'ABI_VERSION'].join('|');
+    const assigned = new RegExp(`\\b(${names})\\s*[:=]\\s*\\d`);
     const typed = readdirSync(fileURLToPath(new URL('bindings', root)), { recursive: true, encoding: 'utf8' })
-      .filter((path) => path.endsWith('.ts') && readFileSync(join(ROOT, 'bindings', path), 'utf8').match(/ABI_VERSION\s*[:=]\s*\d/))
+      .filter((path) => path.endsWith('.ts') && assigned.test(readFileSync(join(ROOT, 'bindings', path), 'utf8')))
       .map((path) => `bindings/${path}`);
-    expect(typed).toEqual([ABI_VERSION_FILE]);
+    expect(typed).toEqual([CONSTANTS_FILE]);
+    expect(ABI_VERSION).toBe(CONSTANTS.MYLIB_ABI_VERSION);
   });
 
   it.each([

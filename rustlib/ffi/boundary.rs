@@ -10,7 +10,9 @@ use super::{Failure, Status, message};
 
 /// The longest message, in bytes without the NUL, that any export writes to `err`. Longer
 /// messages are cut at a UTF-8 character boundary and end with `" [truncated]"`. A buffer of
-/// `MYLIB_ERR_MAX_LEN + 1` bytes therefore always receives the whole message.
+/// `MYLIB_ERR_MAX_LEN + 1` bytes therefore always receives the whole message. The only place
+/// the number is written: `npm run gen` copies it into the C header and into `CONSTANTS` of the
+/// TypeScript bindings (`bindings/abi.generated.ts`).
 pub const MYLIB_ERR_MAX_LEN: usize = 1023;
 
 /// Marks a message the library shortened to [`MYLIB_ERR_MAX_LEN`] bytes.

@@ -31,6 +31,8 @@ pub use text_out::{MylibTextOut, TextOut, text_out};
 pub const MYLIB_ABI_VERSION: u32 = 4;
 
 /// The largest `threads` argument `mylib_closest` and `mylib_fuzzy_index_closest` accept
-/// (0 means the available parallelism). Larger values are `MYLIB_ERR_INVALID_ARGUMENT`.
+/// (0 means the available parallelism). Larger values are `MYLIB_ERR_INVALID_ARGUMENT`. The
+/// only place the number is written for the C API: `npm run gen` copies it into the C header
+/// and into `CONSTANTS` of the TypeScript bindings (`bindings/abi.generated.ts`).
 pub const MYLIB_MAX_THREADS: u32 = 1024;
 const _: () = assert!(MYLIB_MAX_THREADS as usize == crate::core::levenshtein::MAX_THREADS);

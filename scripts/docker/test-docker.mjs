@@ -14,7 +14,7 @@
 //   npm run test:docker -- --clean              remove .cache/docker (storage, base images) and exit
 //
 // podman runs with a containers.conf and storage.conf of this script's own (.cache/docker/):
-// nothing global changes. See the README, "The web service".
+// nothing global changes. See docs/service.md, "Docker".
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';

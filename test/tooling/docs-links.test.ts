@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const README_MAX_LINES = 250;
+const README_MAX_LINES = 130;
 
 interface Link {
   line: number;
