@@ -9,7 +9,7 @@ import { CONSTANTS, STATUS_NAMES, Status, type StatusName } from './raw.ts';
 export class MylibError extends Error {
   /** `MYLIB_ERR_PANIC`, `MYLIB_ERR_INVALID_UTF8`...; `MYLIB_ERR_UNKNOWN_<n>` for a status these bindings do not know. */
   readonly code: Exclude<StatusName, 'MYLIB_OK'> | `MYLIB_ERR_UNKNOWN_${number}`;
-  /** The numeric status (stable, see the README). */
+  /** The numeric status (stable: docs/conventions.md and include/mylib.h list them). */
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);
