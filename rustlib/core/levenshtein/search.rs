@@ -41,8 +41,11 @@ pub const PROGRESS_EVERY: usize = 4096;
 /// Slots of an index's other candidates (non-ASCII, empty, longer than `MAX_LEN`) per unit.
 const TAIL: usize = 8;
 /// Units (blocks, `MAX_LANES` candidates read in place, or `TAIL` slots) a thread claims at
-/// a time: one block (up to 128 candidates), so a cancelled search stops soon.
-const CHUNK_UNITS: usize = 1;
+/// a time: a run of adjacent blocks (`block_at`). With one block per claim, two threads
+/// took blocks in turn: each one's reads skipped every other block, and every block cost
+/// a claim on the shared counter. Eight blocks are still few candidates (at most 1024), so
+/// a cancelled search stops soon.
+const CHUNK_UNITS: usize = 8;
 /// Tests use tiny inputs and still want several threads.
 const MIN_BYTES_PER_THREAD: usize = if cfg!(test) { 64 } else { 64 << 10 };
 /// `Search::threads` above this is clamped (the FFI rejects it: `MYLIB_MAX_THREADS`).
@@ -147,6 +150,34 @@ pub fn closest_with(
     Ok(all)
 }
 
+/// The block visited `position`-th: runs of `CHUNK_UNITS` adjacent blocks taken in turn on
+/// each side of `anchor` (up from `anchor`, down from `anchor - 1`), nearest runs first;
+/// once the nearer side has no full run left, its rest, then the rest of the other side.
+fn block_at(anchor: usize, blocks: usize, position: usize) -> usize {
+    const RUN: usize = CHUNK_UNITS;
+    let (left, right) = (anchor, blocks - anchor);
+    let pairs = left.min(right) / RUN;
+    if position < 2 * RUN * pairs {
+        let (run, offset) = (position / RUN, position % RUN);
+        return if run.is_multiple_of(2) {
+            anchor + run / 2 * RUN + offset
+        } else {
+            anchor - 1 - run / 2 * RUN - offset
+        };
+    }
+    let rest = position - 2 * RUN * pairs;
+    let done = RUN * pairs;
+    let short = left.min(right) - done;
+    let up = |n: usize| anchor + done + n;
+    let down = |n: usize| anchor - 1 - done - n;
+    match (rest < short, left <= right) {
+        (true, true) => down(rest),
+        (true, false) => up(rest),
+        (false, true) => up(rest - short),
+        (false, false) => down(rest - short),
+    }
+}
+
 /// The first block whose shortest candidate has at least `m` code points.
 fn partition_blocks(layout: Layout, m: usize) -> usize {
     let (mut lo, mut hi) = (0, layout.blocks());
@@ -193,7 +224,8 @@ impl<C: Candidates> Scan<'_, C> {
         worker.top.bound = worker.top.bound.min(shared);
         let done = match self.layout {
             Some(layout) if unit < layout.blocks() => {
-                self.index_block(worker, layout, self.block_at(layout.blocks(), unit))
+                let block = block_at(self.anchor, layout.blocks(), unit);
+                self.index_block(worker, layout, block)
             }
             Some(layout) => {
                 let first = layout.laned() + (unit - layout.blocks()) * TAIL;
@@ -211,24 +243,6 @@ impl<C: Candidates> Scan<'_, C> {
             self.shared.fetch_min(worker.top.bound, Ordering::Relaxed);
         }
         done
-    }
-
-    /// The block visited `position`-th: `anchor`, `anchor - 1`, `anchor + 1`, ... until
-    /// one side runs out, then the rest of the other side.
-    fn block_at(&self, blocks: usize, position: usize) -> usize {
-        let (left, right) = (self.anchor, blocks - self.anchor);
-        let both = 2 * left.min(right);
-        if position < both {
-            if position.is_multiple_of(2) {
-                self.anchor + position / 2
-            } else {
-                self.anchor - 1 - position / 2
-            }
-        } else if right > left {
-            self.anchor + position - both / 2
-        } else {
-            self.anchor - 1 - (position - both / 2)
-        }
     }
 
     fn index_block(&self, worker: &mut Worker, layout: Layout, block: usize) -> usize {
@@ -416,5 +430,59 @@ impl TopMatches {
                 .bound
                 .min(self.heap.peek().map_or(self.bound, |worst| worst.distance));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_at_visits_every_block_once_in_runs_nearest_first() {
+        for blocks in 0..70 {
+            for anchor in 0..=blocks {
+                let order: Vec<usize> = (0..blocks).map(|p| block_at(anchor, blocks, p)).collect();
+                let mut seen = order.clone();
+                seen.sort_unstable();
+                assert_eq!(
+                    seen,
+                    (0..blocks).collect::<Vec<_>>(),
+                    "{blocks} blocks, anchor {anchor}"
+                );
+                // Each claim of CHUNK_UNITS positions is a run of adjacent blocks, or two
+                // (once per search: the nearer side's last blocks, then the other side's).
+                let mut split = 0;
+                for claim in order.chunks(CHUNK_UNITS) {
+                    let jumps = claim
+                        .windows(2)
+                        .filter(|w| w[0].abs_diff(w[1]) != 1)
+                        .count();
+                    assert!(jumps <= 1, "{blocks}/{anchor}: {claim:?}");
+                    split += jumps;
+                }
+                assert!(split <= 1, "{blocks}/{anchor}: {order:?}");
+                // A block is never visited after one more than a run farther from the anchor.
+                let far = |b: usize| {
+                    if b >= anchor {
+                        b - anchor
+                    } else {
+                        anchor - 1 - b
+                    }
+                };
+                for (p, &b) in order.iter().enumerate() {
+                    let later = order[p..].iter().map(|&c| far(c)).min().unwrap();
+                    assert!(
+                        far(b) < later + 2 * CHUNK_UNITS,
+                        "{blocks}/{anchor}: {order:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            (0..40).map(|p| block_at(20, 40, p)).collect::<Vec<_>>()[..CHUNK_UNITS * 2],
+            (20..20 + CHUNK_UNITS)
+                .chain((20 - CHUNK_UNITS..20).rev())
+                .collect::<Vec<_>>()[..]
+        );
     }
 }
