@@ -192,7 +192,9 @@ fn partition_blocks(layout: Layout, m: usize) -> usize {
     lo
 }
 
-/// One thread's results and working memory.
+/// One thread's results and working memory. Aligned so that two threads' states never
+/// share a cache line: each thread writes its own on every block.
+#[repr(align(128))]
 struct Worker {
     top: TopMatches,
     scratch: Vec<(u64, u64)>,
@@ -435,6 +437,7 @@ impl TopMatches {
 
 #[cfg(test)]
 mod tests {
+    use super::super::candidates::{FuzzyIndex, Packed};
     use super::*;
 
     #[test]
@@ -484,5 +487,86 @@ mod tests {
                 .chain((20 - CHUNK_UNITS..20).rev())
                 .collect::<Vec<_>>()[..]
         );
+    }
+
+    /// `count` candidates: mostly ASCII of 0 to 70 letters (every lane class), some not.
+    fn words(seed: u64, count: usize) -> (String, Vec<u32>) {
+        let mut state = seed;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let (mut bytes, mut offsets) = (String::new(), vec![0u32]);
+        for _ in 0..count {
+            let len = next(71);
+            let odd = next(50) == 0;
+            for _ in 0..len {
+                bytes.push(if odd && next(4) == 0 {
+                    'é'
+                } else {
+                    (b'a' + next(6) as u8) as char
+                });
+            }
+            offsets.push(bytes.len() as u32);
+        }
+        (bytes, offsets)
+    }
+
+    #[test]
+    fn threads_find_what_one_thread_finds_on_many_blocks_and_concurrent_calls() {
+        let (bytes, offsets) = words(7, 12_000);
+        let packed = Packed {
+            bytes: &bytes,
+            offsets: &offsets,
+        };
+        let index = FuzzyIndex::new(&packed).unwrap();
+        let search = |limit, threads, lanes| Search {
+            limit,
+            max_distance: u32::MAX,
+            threads,
+            lanes,
+        };
+        let mut cases = Vec::new();
+        for query in [
+            "abc".to_string(),
+            "abcdefabcdef".to_string(),
+            "fedcbafedcbafedcbaf".to_string(),
+            "ab".repeat(15),
+            "c".repeat(50),
+        ] {
+            for limit in [1, 7] {
+                let want =
+                    closest_with(&query, &index, search(limit, 1, None), |_, _| true).unwrap();
+                assert_eq!(want.len(), limit);
+                cases.push((query.clone(), limit, want));
+            }
+        }
+        let check = |lanes| {
+            for (query, limit, want) in &cases {
+                for threads in [1, 2, 3, 4] {
+                    let s = search(*limit, threads, lanes);
+                    let got = closest_with(query, &index, s, |_, _| true).unwrap();
+                    assert_eq!(
+                        &got, want,
+                        "index, {query}, {limit}, {threads} threads, {lanes:?}"
+                    );
+                    let got = closest_with(query, &packed, s, |_, _| true).unwrap();
+                    assert_eq!(
+                        &got, want,
+                        "packed, {query}, {limit}, {threads} threads, {lanes:?}"
+                    );
+                }
+            }
+        };
+        let lanes = Some(Kernel::detect());
+        check(lanes);
+        check(None);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| (0..3).for_each(|_| check(lanes)));
+            }
+        });
     }
 }
