@@ -388,7 +388,9 @@ impl Pool {
     }
 }
 
-/// Spins until `done()` or `SPIN` has passed; whether `done()`.
+/// Spins until `done()` or `SPIN` has passed; whether `done()`. It yields its core every
+/// microsecond or so: on a busy machine a thread that only spins takes time slices from
+/// the threads it waits for (a preempted worker, the caller on the same core).
 fn spin_until(mut done: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     loop {
@@ -401,6 +403,7 @@ fn spin_until(mut done: impl FnMut() -> bool) -> bool {
         if start.elapsed() >= SPIN {
             return false;
         }
+        std::thread::yield_now();
     }
 }
 
