@@ -188,7 +188,9 @@ pub(crate) fn run_on<S: Send, W: Fn(&mut S, usize) -> usize + Sync>(
     }
     if let (Some(started), false) = (started, cancelled) {
         let seconds = started.elapsed().as_secs_f64();
-        match posted {
+        match &posted {
+            // Starting a thread is a one-time cost: it says nothing about later calls.
+            Some(posted) if posted.started_a_worker() => {}
             Some(_) => pool.record_posted(units, seconds),
             None => pool.record_alone(units, seconds),
         }
@@ -473,5 +475,43 @@ mod tests {
             after,
             "a unit ran after run returned"
         );
+    }
+
+    #[test]
+    fn a_job_posted_while_the_worker_spins_or_sleeps_is_joined() {
+        static POOL: Pool = Pool::new(spawn_thread, || 1, false);
+        // Each call waits (60 s at most) until the worker joins it: a lost wake-up fails.
+        for gap_us in [0u64, 0, 20, 100, 300, 2000, 0, 5000, 50, 0].repeat(5) {
+            let states = with_worker(&POOL, |_, _| {}, || {}).unwrap();
+            assert_eq!(states.iter().sum::<u64>(), 64);
+            std::thread::sleep(Duration::from_micros(gap_us));
+        }
+        assert_eq!(POOL.workers(), 1);
+    }
+
+    #[test]
+    fn an_idle_worker_stops_spinning_and_sleeps() {
+        static POOL: Pool = Pool::new(spawn_thread, || 1, false);
+        with_worker(&POOL, |_, _| {}, || {}).unwrap();
+        let start = Instant::now();
+        while POOL.sleeping() != 1 {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the worker never slept"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn the_call_that_starts_a_worker_is_not_scored() {
+        static POOL: Pool = Pool::new(spawn_thread, || 1, true);
+        // The first call of a class runs alone and gives the rate; the next one posts.
+        assert_eq!(sum_run(&POOL, 2, 1000)[1], (0, 0));
+        assert_eq!((POOL.posts(), POOL.workers(), POOL.scored(1000)), (0, 0, 0));
+        sum_run(&POOL, 2, 1000);
+        assert_eq!((POOL.posts(), POOL.workers(), POOL.scored(1000)), (1, 1, 0));
+        sum_run(&POOL, 2, 1000);
+        assert_eq!((POOL.posts(), POOL.scored(1000)), (2, 1));
     }
 }

@@ -3,6 +3,9 @@
 //! A caller posts a job and works on it itself; idle workers join it while it is open. The
 //! caller then closes it (no worker joins after that) and waits only for the workers that
 //! joined. A worker that is not scheduled in time never joins, and is never waited for.
+//! Waking a sleeping thread takes tens of microseconds, as long as a small call, so a worker
+//! that finished a job, and a caller whose helpers are finishing, spin for `SPIN` before
+//! they sleep: calls made one after another find the worker awake.
 //! There are at most `available_parallelism - 1` workers in the process (the callers are the
 //! other threads), started as calls first ask for them and never joined. Calls of a size
 //! whose helpers lately cost more than they saved run alone for a while (`Pace`).
@@ -10,7 +13,7 @@
 use std::any::Any;
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A panic's payload, as `catch_unwind` returns it.
 pub type Payload = Box<dyn Any + Send>;
@@ -34,6 +37,8 @@ pub struct Pool {
     state: Mutex<State>,
     /// Idle workers wait here for a job.
     wake: Condvar,
+    /// Jobs posted so far; a spinning worker watches it instead of waiting on `wake`.
+    generation: AtomicU64,
     /// Callers wait here for the workers still inside their closed job.
     left: Condvar,
     spawn: Spawn,
@@ -49,6 +54,9 @@ const CLASSES: usize = 24;
 const MAX_BACKOFF: u32 = 256;
 /// One in this many posted calls is followed by a call alone.
 const REFRESH: u32 = 64;
+/// How long a worker looks for the next job, and a caller for its helpers to leave, before
+/// sleeping.
+const SPIN: Duration = Duration::from_micros(200);
 
 /// Waking a worker is not free: on a machine whose cores are busy the scheduler often runs
 /// the woken worker in place of the caller, which then waits for a time slice (milliseconds)
@@ -77,7 +85,7 @@ struct State {
     next_id: u64,
     /// Workers started (or being started).
     workers: usize,
-    /// Workers waiting for a job.
+    /// Workers sleeping on `wake` (not those spinning).
     idle: usize,
     /// `limit()`, read once; lowered when a spawn is refused.
     cap: Option<usize>,
@@ -152,6 +160,7 @@ impl Pool {
                 posts: 0,
             }),
             wake: Condvar::new(),
+            generation: AtomicU64::new(0),
             left: Condvar::new(),
             spawn,
             limit,
@@ -277,12 +286,16 @@ impl Pool {
             open: true,
         });
         state.workers += start;
+        // Under the lock: a worker reads it, then takes the lock before it sleeps and finds
+        // the job then.
+        self.generation.fetch_add(1, Ordering::Relaxed);
         let idle = state.idle;
         drop(state);
-        if helpers >= idle {
-            self.wake.notify_all();
-        } else {
-            (0..helpers).for_each(|_| self.wake.notify_one());
+        // Spinning and busy workers look for jobs without a notification.
+        match idle {
+            0 => {}
+            _ if helpers >= idle => self.wake.notify_all(),
+            _ => (0..helpers).for_each(|_| self.wake.notify_one()),
         }
         // Started after posting, so a new worker finds the job at once.
         for _ in 0..start {
@@ -296,18 +309,29 @@ impl Pool {
             pool: self,
             id,
             finished: false,
+            started: start > 0,
         })
     }
 
-    /// A worker's life: join open jobs with a free slot, wait when there is none.
+    /// A worker's life: join open jobs with a free slot; when there is none, spin for `SPIN`
+    /// after a job, then sleep.
     fn work(&self) {
         let mut state = lock(&self.state);
+        let mut spun = false;
         loop {
             let Some(entry) = state
                 .jobs
                 .iter_mut()
                 .find(|e| e.open && e.joined < e.helpers)
             else {
+                if !spun {
+                    spun = true;
+                    let seen = self.generation.load(Ordering::Relaxed);
+                    drop(state);
+                    spin_until(|| self.generation.load(Ordering::Relaxed) != seen);
+                    state = lock(&self.state);
+                    continue;
+                }
                 state.idle += 1;
                 state = self
                     .wake
@@ -316,6 +340,7 @@ impl Pool {
                 state.idle -= 1;
                 continue;
             };
+            spun = false;
             entry.joined += 1;
             entry.active += 1;
             let (id, task, slot) = (entry.id, entry.task, entry.joined);
@@ -343,10 +368,42 @@ impl Pool {
         lock(&self.state).workers
     }
 
+    /// Posted calls of `units` that were scored.
+    #[cfg(test)]
+    pub fn scored(&self, units: usize) -> u32 {
+        self.pace(units)
+            .map_or(0, |pace| pace.posted.load(Ordering::Relaxed))
+    }
+
+    /// Workers sleeping on `wake`.
+    #[cfg(test)]
+    pub fn sleeping(&self) -> usize {
+        lock(&self.state).idle
+    }
+
     /// Jobs posted so far (calls that used the pool).
     #[cfg(test)]
     pub fn posts(&self) -> usize {
         lock(&self.state).posts
+    }
+}
+
+/// Spins until `done()` or `SPIN` has passed; whether `done()`. It yields its core every
+/// microsecond or so: on a busy machine a thread that only spins takes time slices from
+/// the threads it waits for (a preempted worker, the caller on the same core).
+fn spin_until(mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..32 {
+            if done() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= SPIN {
+            return false;
+        }
+        std::thread::yield_now();
     }
 }
 
@@ -355,9 +412,15 @@ pub struct Posted {
     pool: &'static Pool,
     id: u64,
     finished: bool,
+    started: bool,
 }
 
 impl Posted {
+    /// Whether posting started a worker thread (which took time that a later call won't).
+    pub fn started_a_worker(&self) -> bool {
+        self.started
+    }
+
     /// Closes the job: no worker joins after this. Then waits until every worker that joined
     /// has returned from `help`, calling `between` (without the pool's lock) about every
     /// millisecond meanwhile.
@@ -366,7 +429,35 @@ impl Posted {
             return;
         }
         let pool = self.pool;
+        // The last chunks of the workers take microseconds: poll for them before sleeping.
         let mut state = lock(&pool.state);
+        let left = |state: &mut State| match state.jobs.iter().position(|e| e.id == self.id) {
+            Some(at) if state.jobs[at].active == 0 => {
+                state.jobs.remove(at);
+                true
+            }
+            Some(at) => {
+                state.jobs[at].open = false;
+                false
+            }
+            None => true,
+        };
+        if left(&mut state) {
+            self.finished = true;
+            return;
+        }
+        drop(state);
+        let gone = spin_until(|| {
+            between();
+            pool.state
+                .try_lock()
+                .is_ok_and(|mut state| left(&mut state))
+        });
+        if gone {
+            self.finished = true;
+            return;
+        }
+        state = lock(&pool.state);
         while let Some(at) = state.jobs.iter().position(|e| e.id == self.id) {
             let entry = &mut state.jobs[at];
             entry.open = false;

@@ -41,8 +41,11 @@ pub const PROGRESS_EVERY: usize = 4096;
 /// Slots of an index's other candidates (non-ASCII, empty, longer than `MAX_LEN`) per unit.
 const TAIL: usize = 8;
 /// Units (blocks, `MAX_LANES` candidates read in place, or `TAIL` slots) a thread claims at
-/// a time: one block (up to 128 candidates), so a cancelled search stops soon.
-const CHUNK_UNITS: usize = 1;
+/// a time: a run of adjacent blocks (`block_at`). With one block per claim, two threads
+/// took blocks in turn: each one's reads skipped every other block, and every block cost
+/// a claim on the shared counter. Eight blocks are still few candidates (at most 1024), so
+/// a cancelled search stops soon.
+const CHUNK_UNITS: usize = 8;
 /// Tests use tiny inputs and still want several threads.
 const MIN_BYTES_PER_THREAD: usize = if cfg!(test) { 64 } else { 64 << 10 };
 /// `Search::threads` above this is clamped (the FFI rejects it: `MYLIB_MAX_THREADS`).
@@ -147,6 +150,34 @@ pub fn closest_with(
     Ok(all)
 }
 
+/// The block visited `position`-th: runs of `CHUNK_UNITS` adjacent blocks taken in turn on
+/// each side of `anchor` (up from `anchor`, down from `anchor - 1`), nearest runs first;
+/// once the nearer side has no full run left, its rest, then the rest of the other side.
+fn block_at(anchor: usize, blocks: usize, position: usize) -> usize {
+    const RUN: usize = CHUNK_UNITS;
+    let (left, right) = (anchor, blocks - anchor);
+    let pairs = left.min(right) / RUN;
+    if position < 2 * RUN * pairs {
+        let (run, offset) = (position / RUN, position % RUN);
+        return if run.is_multiple_of(2) {
+            anchor + run / 2 * RUN + offset
+        } else {
+            anchor - 1 - run / 2 * RUN - offset
+        };
+    }
+    let rest = position - 2 * RUN * pairs;
+    let done = RUN * pairs;
+    let short = left.min(right) - done;
+    let up = |n: usize| anchor + done + n;
+    let down = |n: usize| anchor - 1 - done - n;
+    match (rest < short, left <= right) {
+        (true, true) => down(rest),
+        (true, false) => up(rest),
+        (false, true) => up(rest - short),
+        (false, false) => down(rest - short),
+    }
+}
+
 /// The first block whose shortest candidate has at least `m` code points.
 fn partition_blocks(layout: Layout, m: usize) -> usize {
     let (mut lo, mut hi) = (0, layout.blocks());
@@ -161,7 +192,9 @@ fn partition_blocks(layout: Layout, m: usize) -> usize {
     lo
 }
 
-/// One thread's results and working memory.
+/// One thread's results and working memory. Aligned so that two threads' states never
+/// share a cache line: each thread writes its own on every block.
+#[repr(align(128))]
 struct Worker {
     top: TopMatches,
     scratch: Vec<(u64, u64)>,
@@ -193,7 +226,8 @@ impl<C: Candidates> Scan<'_, C> {
         worker.top.bound = worker.top.bound.min(shared);
         let done = match self.layout {
             Some(layout) if unit < layout.blocks() => {
-                self.index_block(worker, layout, self.block_at(layout.blocks(), unit))
+                let block = block_at(self.anchor, layout.blocks(), unit);
+                self.index_block(worker, layout, block)
             }
             Some(layout) => {
                 let first = layout.laned() + (unit - layout.blocks()) * TAIL;
@@ -211,24 +245,6 @@ impl<C: Candidates> Scan<'_, C> {
             self.shared.fetch_min(worker.top.bound, Ordering::Relaxed);
         }
         done
-    }
-
-    /// The block visited `position`-th: `anchor`, `anchor - 1`, `anchor + 1`, ... until
-    /// one side runs out, then the rest of the other side.
-    fn block_at(&self, blocks: usize, position: usize) -> usize {
-        let (left, right) = (self.anchor, blocks - self.anchor);
-        let both = 2 * left.min(right);
-        if position < both {
-            if position.is_multiple_of(2) {
-                self.anchor + position / 2
-            } else {
-                self.anchor - 1 - position / 2
-            }
-        } else if right > left {
-            self.anchor + position - both / 2
-        } else {
-            self.anchor - 1 - (position - both / 2)
-        }
     }
 
     fn index_block(&self, worker: &mut Worker, layout: Layout, block: usize) -> usize {
@@ -416,5 +432,141 @@ impl TopMatches {
                 .bound
                 .min(self.heap.peek().map_or(self.bound, |worst| worst.distance));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::candidates::{FuzzyIndex, Packed};
+    use super::*;
+
+    #[test]
+    fn block_at_visits_every_block_once_in_runs_nearest_first() {
+        for blocks in 0..70 {
+            for anchor in 0..=blocks {
+                let order: Vec<usize> = (0..blocks).map(|p| block_at(anchor, blocks, p)).collect();
+                let mut seen = order.clone();
+                seen.sort_unstable();
+                assert_eq!(
+                    seen,
+                    (0..blocks).collect::<Vec<_>>(),
+                    "{blocks} blocks, anchor {anchor}"
+                );
+                // Each claim of CHUNK_UNITS positions is a run of adjacent blocks, or two
+                // (once per search: the nearer side's last blocks, then the other side's).
+                let mut split = 0;
+                for claim in order.chunks(CHUNK_UNITS) {
+                    let jumps = claim
+                        .windows(2)
+                        .filter(|w| w[0].abs_diff(w[1]) != 1)
+                        .count();
+                    assert!(jumps <= 1, "{blocks}/{anchor}: {claim:?}");
+                    split += jumps;
+                }
+                assert!(split <= 1, "{blocks}/{anchor}: {order:?}");
+                // A block is never visited after one more than a run farther from the anchor.
+                let far = |b: usize| {
+                    if b >= anchor {
+                        b - anchor
+                    } else {
+                        anchor - 1 - b
+                    }
+                };
+                for (p, &b) in order.iter().enumerate() {
+                    let later = order[p..].iter().map(|&c| far(c)).min().unwrap();
+                    assert!(
+                        far(b) < later + 2 * CHUNK_UNITS,
+                        "{blocks}/{anchor}: {order:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            (0..40).map(|p| block_at(20, 40, p)).collect::<Vec<_>>()[..CHUNK_UNITS * 2],
+            (20..20 + CHUNK_UNITS)
+                .chain((20 - CHUNK_UNITS..20).rev())
+                .collect::<Vec<_>>()[..]
+        );
+    }
+
+    /// `count` candidates: mostly ASCII of 0 to 70 letters (every lane class), some not.
+    fn words(seed: u64, count: usize) -> (String, Vec<u32>) {
+        let mut state = seed;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let (mut bytes, mut offsets) = (String::new(), vec![0u32]);
+        for _ in 0..count {
+            let len = next(71);
+            let odd = next(50) == 0;
+            for _ in 0..len {
+                bytes.push(if odd && next(4) == 0 {
+                    'é'
+                } else {
+                    (b'a' + next(6) as u8) as char
+                });
+            }
+            offsets.push(bytes.len() as u32);
+        }
+        (bytes, offsets)
+    }
+
+    #[test]
+    fn threads_find_what_one_thread_finds_on_many_blocks_and_concurrent_calls() {
+        let (bytes, offsets) = words(7, 12_000);
+        let packed = Packed {
+            bytes: &bytes,
+            offsets: &offsets,
+        };
+        let index = FuzzyIndex::new(&packed).unwrap();
+        let search = |limit, threads, lanes| Search {
+            limit,
+            max_distance: u32::MAX,
+            threads,
+            lanes,
+        };
+        let mut cases = Vec::new();
+        for query in [
+            "abc".to_string(),
+            "abcdefabcdef".to_string(),
+            "fedcbafedcbafedcbaf".to_string(),
+            "ab".repeat(15),
+            "c".repeat(50),
+        ] {
+            for limit in [1, 7] {
+                let want =
+                    closest_with(&query, &index, search(limit, 1, None), |_, _| true).unwrap();
+                assert_eq!(want.len(), limit);
+                cases.push((query.clone(), limit, want));
+            }
+        }
+        let check = |lanes| {
+            for (query, limit, want) in &cases {
+                for threads in [1, 2, 3, 4] {
+                    let s = search(*limit, threads, lanes);
+                    let got = closest_with(query, &index, s, |_, _| true).unwrap();
+                    assert_eq!(
+                        &got, want,
+                        "index, {query}, {limit}, {threads} threads, {lanes:?}"
+                    );
+                    let got = closest_with(query, &packed, s, |_, _| true).unwrap();
+                    assert_eq!(
+                        &got, want,
+                        "packed, {query}, {limit}, {threads} threads, {lanes:?}"
+                    );
+                }
+            }
+        };
+        let lanes = Some(Kernel::detect());
+        check(lanes);
+        check(None);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| (0..3).for_each(|_| check(lanes)));
+            }
+        });
     }
 }
