@@ -8,7 +8,9 @@
 //! first uses them, before each run of `CHECK_EVERY` characters that needs new ones, so a
 //! block that stops early never makes the masks of the characters it did not reach.
 
-use super::blocks::{ABANDONED, Block, BlockQuery, CHECK_EVERY, LANES, MAX_LANES, ROWS, WIDTHS};
+use super::blocks::{
+    ABANDONED, Block, BlockQuery, CHECK_EVERY, LANES, LANES_FIT, MAX_LANES, ROWS, TEXT_PAD, WIDTHS,
+};
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
@@ -82,28 +84,37 @@ fn lanes_64(values: &[u32; MAX_LANES]) -> [__m256i; 4] {
 /// # Safety
 /// `width` bytes are readable from every `text + at[l]` (the same holds for `group_16`..).
 #[target_feature(enable = "avx2")]
-unsafe fn group_8(text: *const u8, at: &[usize; MAX_LANES], g: usize) -> __m256i {
+unsafe fn group_8(text: *const u8, at: &[u32; MAX_LANES], g: usize) -> __m256i {
     // SAFETY: the function's contract.
-    let read = |i: usize| unsafe { text.add(at[4 * g + i]).cast::<i64>().read_unaligned() };
+    let read = |i: usize| unsafe {
+        text.add(at[4 * g + i] as usize)
+            .cast::<i64>()
+            .read_unaligned()
+    };
     _mm256_set_epi64x(read(3), read(2), read(1), read(0))
 }
 
 #[target_feature(enable = "avx2")]
-unsafe fn group_16(text: *const u8, at: &[usize; MAX_LANES], g: usize) -> __m256i {
+unsafe fn group_16(text: *const u8, at: &[u32; MAX_LANES], g: usize) -> __m256i {
     // SAFETY: the contract of `group_8`.
-    unsafe { _mm256_loadu2_m128i(text.add(at[2 * g + 1]).cast(), text.add(at[2 * g]).cast()) }
+    unsafe {
+        _mm256_loadu2_m128i(
+            text.add(at[2 * g + 1] as usize).cast(),
+            text.add(at[2 * g] as usize).cast(),
+        )
+    }
 }
 
 #[target_feature(enable = "avx2")]
-unsafe fn group_32(text: *const u8, at: &[usize; MAX_LANES], g: usize) -> __m256i {
+unsafe fn group_32(text: *const u8, at: &[u32; MAX_LANES], g: usize) -> __m256i {
     // SAFETY: the contract of `group_8`.
-    unsafe { _mm256_loadu_si256(text.add(at[g]).cast()) }
+    unsafe { _mm256_loadu_si256(text.add(at[g] as usize).cast()) }
 }
 
 #[target_feature(enable = "avx2")]
-unsafe fn group_64(text: *const u8, at: &[usize; MAX_LANES], g: usize) -> __m256i {
+unsafe fn group_64(text: *const u8, at: &[u32; MAX_LANES], g: usize) -> __m256i {
     // SAFETY: the contract of `group_8`.
-    unsafe { _mm256_loadu_si256(text.add(at[g / 2] + 32 * (g % 2)).cast()) }
+    unsafe { _mm256_loadu_si256(text.add(at[g / 2] as usize + 32 * (g % 2)).cast()) }
 }
 
 /// Per lane of length `n`: the bits of rows `1..=n - k` (none when `k >= n`); `k <= 64`.
@@ -244,7 +255,7 @@ macro_rules! width_kernel {
     ($name:ident, $class:expr, $lanes:ident, $group:ident, $low:ident, $sum:ident,
      $above:ident, $widen:ident, $set1:ident, $add:ident) => {
         /// # Safety
-        /// AVX2; `block` passed `score_block`'s checks.
+        /// AVX2; `block.text` holds TEXT_PAD bytes.
         #[target_feature(enable = "avx2")]
         unsafe fn $name(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
             const N: usize = LANES[$class];
@@ -252,21 +263,28 @@ macro_rules! width_kernel {
             const R: usize = 4;
             let m = query.rows.len();
             let text = block.text.as_ptr();
-            // Unused lanes read the text's first bytes; they are dead.
-            let mut at = [0usize; MAX_LANES];
+            // Unused lanes read the text's first bytes; they are dead. The difference in
+            // length bounds a distance from below (a clamped `m` only marks fewer lanes).
+            let m32 = u32::try_from(m).unwrap_or(u32::MAX);
+            let mut at = [0u32; MAX_LANES];
             let mut dead = [0u32; MAX_LANES];
-            let mut longest = 0;
+            let (mut longest, mut last) = (0, 0);
             for l in 0..N {
-                let n = block.lens[l] as usize;
-                at[l] = if n > 0 { block.starts[l] as usize } else { 0 };
-                // The difference in length bounds the distance from below.
-                dead[l] = if n == 0 || n.abs_diff(m) > bound as usize {
+                let n = block.lens[l];
+                at[l] = if n > 0 { block.starts[l] } else { 0 };
+                dead[l] = if n == 0 || n.abs_diff(m32) > bound {
                     u32::MAX
                 } else {
                     0
                 };
-                longest = longest.max(n);
+                longest = longest.max(n as usize);
+                last = last.max(at[l] as usize);
             }
+            // `score` asserted `TEXT_PAD <= text.len()`.
+            assert!(
+                longest <= W && last + TEXT_PAD <= block.text.len(),
+                "{LANES_FIT}"
+            );
             let lens = $lanes(&block.lens);
             let dead = $lanes(&dead);
             let every_dead = dead
@@ -321,8 +339,7 @@ macro_rules! width_kernel {
                     };
                     let words = table.as_mut_ptr().cast::<u32>();
                     for g in 0..32 {
-                        // SAFETY: `score_block` checked TEXT_PAD bytes after every used start
-                        // and the text's first TEXT_PAD bytes (the unused lanes' `at`).
+                        // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
                         let bytes = unsafe { $group(text, &at, g) };
                         // SAFETY: word `g` of rows `fresh` (< ROWS), 32 words a row; the loop
                         // writes every word of those rows.
@@ -441,11 +458,15 @@ width_kernel!(
     _mm256_add_epi64
 );
 
+/// Panics unless the text holds TEXT_PAD bytes and every used lane fits its width and has
+/// TEXT_PAD bytes after its start.
+///
 /// # Safety
-/// The CPU has AVX2 and `block` passed `score_block`'s checks.
+/// The CPU has AVX2.
 #[target_feature(enable = "avx2")]
 pub unsafe fn score(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
-    // SAFETY: the caller's contract.
+    assert!(block.text.len() >= TEXT_PAD, "{LANES_FIT}");
+    // SAFETY: the caller's contract, and the text's length just checked.
     unsafe {
         match block.class {
             0 => score_8(block, query, bound, out),

@@ -34,6 +34,8 @@ pub const MAX_LEN: usize = 64;
 pub(super) const ROWS: usize = 129;
 /// How often (in query characters) a block checks its lanes against the bound.
 pub const CHECK_EVERY: usize = 4;
+/// What `score_block` asserts of every used lane (the text's length is asserted first).
+pub const LANES_FIT: &str = "every lane fits its width and has TEXT_PAD bytes after its start";
 /// A lane whose distance was not computed: it is above the bound.
 pub const ABANDONED: u32 = u32::MAX;
 
@@ -109,30 +111,27 @@ pub fn score_block(
         block.text.len() >= TEXT_PAD,
         "a block's text holds TEXT_PAD bytes"
     );
-    let (lanes, width) = (LANES[block.class], WIDTHS[block.class] as u32);
-    // One pass without early exits: the compiler vectorises it.
-    let fits =
-        block.lens[..lanes]
-            .iter()
-            .zip(&block.starts[..lanes])
-            .fold(true, |fits, (&n, &start)| {
-                let padded = start as usize + TEXT_PAD <= block.text.len();
-                fits & (n <= width) & ((n == 0) | padded)
-            });
-    assert!(
-        fits,
-        "every lane fits its width and has TEXT_PAD bytes after its start"
-    );
     match kernel {
-        Kernel::Baseline => match block.class {
-            0 => portable::<128>(block, query, bound, scratch, out),
-            1 => portable::<64>(block, query, bound, scratch, out),
-            2 => portable::<32>(block, query, bound, scratch, out),
-            _ => portable::<16>(block, query, bound, scratch, out),
-        },
+        Kernel::Baseline => {
+            let (lanes, width) = (LANES[block.class], WIDTHS[block.class] as u32);
+            let fits =
+                block.lens[..lanes]
+                    .iter()
+                    .zip(&block.starts[..lanes])
+                    .all(|(&n, &start)| {
+                        n <= width && (n == 0 || start as usize + TEXT_PAD <= block.text.len())
+                    });
+            assert!(fits, "{LANES_FIT}");
+            match block.class {
+                0 => portable::<128>(block, query, bound, scratch, out),
+                1 => portable::<64>(block, query, bound, scratch, out),
+                2 => portable::<32>(block, query, bound, scratch, out),
+                _ => portable::<16>(block, query, bound, scratch, out),
+            }
+        }
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Kernel::Avx2` is only made after the CPU reported AVX2; the asserts above
-        // are the kernel's bounds.
+        // SAFETY: `Kernel::Avx2` is only made after the CPU reported AVX2. The kernel checks
+        // its lanes itself (`LANES_FIT`), in the pass that prepares them.
         Kernel::Avx2 => unsafe { super::avx2::score(block, query, bound, out) },
     }
 }

@@ -263,9 +263,13 @@ impl<C: Candidates> Scan<'_, C> {
                     &mut worker.table,
                     &mut found,
                 );
-                for (&index, &distance) in order[..real].iter().zip(&found) {
-                    if distance <= worker.top.bound {
-                        worker.top.offer(index, distance as usize);
+                // Most blocks have no lane within the bound (all `ABANDONED` when stopped).
+                let best = found[..real].iter().fold(u32::MAX, |a, &d| a.min(d));
+                if best <= worker.top.bound {
+                    for (&index, &distance) in order[..real].iter().zip(&found) {
+                        if distance <= worker.top.bound {
+                            worker.top.offer(index, distance as usize);
+                        }
                     }
                 }
             }

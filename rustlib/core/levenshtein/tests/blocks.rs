@@ -226,3 +226,43 @@ fn a_block_is_exact_or_every_lane_is_above_the_bound() {
         assert!(count > 0, "{kernel:?}: some blocks stop early");
     }
 }
+
+/// A lane longer than its width, or without TEXT_PAD bytes after its start, is refused by every
+/// kernel before any byte is read (the AVX2 copy reads `width` bytes per lane unchecked).
+#[test]
+fn every_kernel_refuses_a_lane_it_cannot_read() {
+    let text = vec![b'a'; 200];
+    let query = BlockQuery::new(&[u32::from('a'); 5]).unwrap();
+    let mut table = blocks::scratch().unwrap();
+    for (class, &width) in blocks::WIDTHS.iter().enumerate() {
+        let mut too_long = Block {
+            class,
+            text: &text,
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
+        too_long.lens[1] = width as u32 + 1;
+        let mut near_the_end = Block {
+            class,
+            text: &text,
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
+        near_the_end.lens[2] = 1;
+        near_the_end.starts[2] = (text.len() - TEXT_PAD + 1) as u32;
+        for kernel in Kernel::available() {
+            for block in [&too_long, &near_the_end] {
+                let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut out = [0u32; MAX_LANES];
+                    blocks::score_block(kernel, block, &query, u32::MAX, &mut table, &mut out);
+                }));
+                let message = refused.expect_err("the block is refused");
+                assert_eq!(
+                    message.downcast_ref::<String>().map(String::as_str),
+                    Some(blocks::LANES_FIT),
+                    "{kernel:?} class {class}"
+                );
+            }
+        }
+    }
+}
