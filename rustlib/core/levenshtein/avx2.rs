@@ -294,6 +294,16 @@ macro_rules! width_kernel {
                 out.fill(ABANDONED);
                 return;
             }
+            // Groups of 2 or 4 lanes are gathered once; a wider group is one plain load,
+            // compared where it lies.
+            let gathered: [__m256i; 32] = std::array::from_fn(|g| {
+                if W < 32 {
+                    // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
+                    unsafe { $group(text, &at, g) }
+                } else {
+                    _mm256_setzero_si256()
+                }
+            });
             let mut table = [MaybeUninit::<Row>::uninit(); ROWS];
             table[0].write(Row([0; 32]));
             let mut needles = [MaybeUninit::<__m256i>::uninit(); ROWS];
@@ -338,19 +348,19 @@ macro_rules! width_kernel {
                         )
                     };
                     let words = table.as_mut_ptr().cast::<u32>();
-                    for g in 0..32 {
-                        // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
-                        let bytes = unsafe { $group(text, &at, g) };
-                        // SAFETY: word `g` of rows `fresh` (< ROWS), 32 words a row; the loop
-                        // writes every word of those rows.
-                        let mut word = unsafe { words.add(32 * fresh.start + g) };
-                        for &needle in fresh_needles {
+                    for (i, &needle) in fresh_needles.iter().enumerate() {
+                        // SAFETY: row `fresh.start + i` < ROWS, 32 words a row, all written.
+                        let row = unsafe { words.add(32 * (fresh.start + i)) };
+                        for g in 0..32 {
+                            let bytes = if W >= 32 {
+                                // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
+                                unsafe { $group(text, &at, g) }
+                            } else {
+                                gathered[g]
+                            };
                             let mask = _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, needle));
                             // SAFETY: as above.
-                            unsafe {
-                                word.write(mask as u32);
-                                word = word.wrapping_add(32);
-                            }
+                            unsafe { row.add(g).write(mask as u32) };
                         }
                     }
                     built = need;
