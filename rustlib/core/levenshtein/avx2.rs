@@ -294,16 +294,10 @@ macro_rules! width_kernel {
                 out.fill(ABANDONED);
                 return;
             }
-            // Groups of 2 or 4 lanes are gathered once; a wider group is one plain load,
-            // compared where it lies.
-            let gathered: [__m256i; 32] = std::array::from_fn(|g| {
-                if W < 32 {
-                    // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
-                    unsafe { $group(text, &at, g) }
-                } else {
-                    _mm256_setzero_si256()
-                }
-            });
+            // Each group of lanes' bytes is read once per block (a gather for 8- and 16-bit
+            // lanes), then compared with each row's byte.
+            // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
+            let gathered: [__m256i; 32] = std::array::from_fn(|g| unsafe { $group(text, &at, g) });
             let mut table = [MaybeUninit::<Row>::uninit(); ROWS];
             table[0].write(Row([0; 32]));
             let mut needles = [MaybeUninit::<__m256i>::uninit(); ROWS];
@@ -352,13 +346,7 @@ macro_rules! width_kernel {
                         // SAFETY: row `fresh.start + i` < ROWS, 32 words a row, all written.
                         let row = unsafe { words.add(32 * (fresh.start + i)) };
                         for g in 0..32 {
-                            let bytes = if W >= 32 {
-                                // SAFETY: TEXT_PAD >= W bytes after every `at` (asserted above).
-                                unsafe { $group(text, &at, g) }
-                            } else {
-                                gathered[g]
-                            };
-                            let mask = _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, needle));
+                            let mask = _mm256_movemask_epi8(_mm256_cmpeq_epi8(gathered[g], needle));
                             // SAFETY: as above.
                             unsafe { row.add(g).write(mask as u32) };
                         }
