@@ -257,7 +257,12 @@ macro_rules! width_kernel {
         /// # Safety
         /// AVX2; `block.text` holds TEXT_PAD bytes.
         #[target_feature(enable = "avx2")]
-        unsafe fn $name(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
+        unsafe fn $name(
+            block: &Block,
+            query: &BlockQuery,
+            bound: u32,
+            out: &mut [u32; MAX_LANES],
+        ) -> bool {
             const N: usize = LANES[$class];
             const W: usize = WIDTHS[$class];
             const R: usize = 4;
@@ -292,7 +297,7 @@ macro_rules! width_kernel {
                 .fold(_mm256_set1_epi8(-1), |all, &d| _mm256_and_si256(all, d));
             if _mm256_movemask_epi8(every_dead) == -1 {
                 out.fill(ABANDONED);
-                return;
+                return false;
             }
             // Each group of lanes' bytes is read once per block (a gather for 8- and 16-bit
             // lanes), then compared with each row's byte.
@@ -321,7 +326,7 @@ macro_rules! width_kernel {
                     }
                     if _mm256_movemask_epi8(all) == -1 {
                         out.fill(ABANDONED);
-                        return;
+                        return false;
                     }
                 }
                 let chars = &query.rows[j..m.min(j + CHECK_EVERY)];
@@ -380,6 +385,11 @@ macro_rules! width_kernel {
                 std::array::from_fn(|r| $sum(byte_deltas(pv[r], mv[r], $low(lens[r], 0))));
             $widen(deltas, out);
             add_query_length(&mut out[..N], m);
+            let t = (i64::from(bound) - m as i64).clamp(-(W as i64) - 1, W as i64);
+            let beyond = (0..R).fold(ones, |all, r| {
+                _mm256_and_si256(all, _mm256_or_si256($above(deltas[r], t), dead[r]))
+            });
+            _mm256_movemask_epi8(beyond) != -1
         }
     };
 }
@@ -462,7 +472,12 @@ width_kernel!(
 /// # Safety
 /// The CPU has AVX2.
 #[target_feature(enable = "avx2")]
-pub unsafe fn score(block: &Block, query: &BlockQuery, bound: u32, out: &mut [u32; MAX_LANES]) {
+pub unsafe fn score(
+    block: &Block,
+    query: &BlockQuery,
+    bound: u32,
+    out: &mut [u32; MAX_LANES],
+) -> bool {
     assert!(block.text.len() >= TEXT_PAD, "{LANES_FIT}");
     // SAFETY: the caller's contract, and the text's length just checked.
     unsafe {

@@ -98,7 +98,7 @@ pub struct Block<'a> {
 
 /// Distances of every used lane of `block` to `query` in `out[..lanes]`, or `ABANDONED` in
 /// every lane when all used ones are above `bound`. A distance is exact whenever it is not
-/// `ABANDONED`; unused lanes get any value.
+/// `ABANDONED`; unused lanes get any value. Returns whether some used lane is at most `bound`.
 pub fn score_block(
     kernel: Kernel,
     block: &Block,
@@ -106,7 +106,7 @@ pub fn score_block(
     bound: u32,
     scratch: &mut [u64],
     out: &mut [u32; MAX_LANES],
-) {
+) -> bool {
     assert!(
         block.text.len() >= TEXT_PAD,
         "a block's text holds TEXT_PAD bytes"
@@ -192,7 +192,7 @@ fn portable<const N: usize>(
     bound: u32,
     table: &mut [u64],
     out: &mut [u32; MAX_LANES],
-) {
+) -> bool {
     let rows = query.distinct.len() + 1;
     let table = &mut table[..rows * N];
     table.fill(0);
@@ -218,7 +218,7 @@ fn portable<const N: usize>(
             && all_above(&block.lens[..N], j, m, bound, |l| (pv[l], mv[l]))
         {
             out.fill(ABANDONED);
-            return;
+            return false;
         }
         let eqs: &[u64; N] = table[usize::from(row) * N..][..N]
             .try_into()
@@ -236,4 +236,5 @@ fn portable<const N: usize>(
         }
     }
     distances(&block.lens[..N], m, |l| (pv[l], mv[l]), out);
+    (block.lens[..N].iter().zip(out.iter())).any(|(&n, &d)| n > 0 && d <= bound)
 }

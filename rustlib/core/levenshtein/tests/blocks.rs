@@ -195,7 +195,13 @@ fn a_block_is_exact_or_every_lane_is_above_the_bound() {
         let mut stopped = Vec::new();
         for (k, kernel) in Kernel::available().into_iter().enumerate() {
             let mut out = [0u32; MAX_LANES];
-            blocks::score_block(kernel, &block, &prepared, bound, &mut table, &mut out);
+            let within =
+                blocks::score_block(kernel, &block, &prepared, bound, &mut table, &mut out);
+            let some_within = words
+                .iter()
+                .zip(&out)
+                .any(|(w, &d)| !w.is_empty() && d <= bound);
+            assert_eq!(within, some_within, "{kernel:?}: {query:?} within {bound}");
             let stops = words
                 .iter()
                 .zip(&out)
