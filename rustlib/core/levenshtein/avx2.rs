@@ -330,7 +330,7 @@ macro_rules! width_kernel {
                     }
                 }
                 let chars = &query.rows[j..m.min(j + CHECK_EVERY)];
-                let need = usize::from(chars.iter().copied().max().unwrap_or(0));
+                let need = usize::from(query.used[j / CHECK_EVERY]);
                 if need > built {
                     let fresh = built + 1..need + 1;
                     for (needle, &byte) in needles[fresh.clone()]

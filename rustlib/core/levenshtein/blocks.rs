@@ -56,6 +56,9 @@ pub struct BlockQuery {
     pub distinct: Vec<u8>,
     /// `row_of[b]`: the row of byte `b`, 0 when the query does not hold it.
     pub row_of: [u8; 128],
+    /// `used[w]`: the highest row of the first `CHECK_EVERY * (w + 1)` positions (rows are
+    /// numbered in order of first use, so rows `1..=used[w]` are all the rows they need).
+    pub used: Vec<u8>,
 }
 
 impl BlockQuery {
@@ -74,10 +77,17 @@ impl BlockQuery {
             }
             rows.push(row_of[c as usize]);
         }
+        let mut used = try_vec(rows.len().div_ceil(CHECK_EVERY), "the query's mask rows")?;
+        let mut highest = 0;
+        for window in rows.chunks(CHECK_EVERY) {
+            highest = window.iter().fold(highest, |a, &b| a.max(b));
+            used.push(highest);
+        }
         Ok(BlockQuery {
             rows,
             distinct,
             row_of,
+            used,
         })
     }
 }
