@@ -31,9 +31,11 @@ pub const TEXT_PAD: usize = 64;
 /// The longest candidate a block holds.
 pub const MAX_LEN: usize = 64;
 /// Mask rows: one per distinct ASCII query character, and row 0 (no match) first.
-const ROWS: usize = 129;
+pub(super) const ROWS: usize = 129;
 /// How often (in query characters) a block checks its lanes against the bound.
 pub const CHECK_EVERY: usize = 4;
+/// What `score_block` asserts of every used lane (the text's length is asserted first).
+pub const LANES_FIT: &str = "every lane fits its width and has TEXT_PAD bytes after its start";
 /// A lane whose distance was not computed: it is above the bound.
 pub const ABANDONED: u32 = u32::MAX;
 
@@ -54,6 +56,9 @@ pub struct BlockQuery {
     pub distinct: Vec<u8>,
     /// `row_of[b]`: the row of byte `b`, 0 when the query does not hold it.
     pub row_of: [u8; 128],
+    /// `used[w]`: the highest row of the first `CHECK_EVERY * (w + 1)` positions (rows are
+    /// numbered in order of first use, so rows `1..=used[w]` are all the rows they need).
+    pub used: Vec<u8>,
 }
 
 impl BlockQuery {
@@ -72,10 +77,17 @@ impl BlockQuery {
             }
             rows.push(row_of[c as usize]);
         }
+        let mut used = try_vec(rows.len().div_ceil(CHECK_EVERY), "the query's mask rows")?;
+        let mut highest = 0;
+        for window in rows.chunks(CHECK_EVERY) {
+            highest = window.iter().fold(highest, |a, &b| a.max(b));
+            used.push(highest);
+        }
         Ok(BlockQuery {
             rows,
             distinct,
             row_of,
+            used,
         })
     }
 }
@@ -96,7 +108,7 @@ pub struct Block<'a> {
 
 /// Distances of every used lane of `block` to `query` in `out[..lanes]`, or `ABANDONED` in
 /// every lane when all used ones are above `bound`. A distance is exact whenever it is not
-/// `ABANDONED`; unused lanes get any value.
+/// `ABANDONED`; unused lanes get any value. Returns whether some used lane is at most `bound`.
 pub fn score_block(
     kernel: Kernel,
     block: &Block,
@@ -104,31 +116,32 @@ pub fn score_block(
     bound: u32,
     scratch: &mut [u64],
     out: &mut [u32; MAX_LANES],
-) {
+) -> bool {
     assert!(
         block.text.len() >= TEXT_PAD,
         "a block's text holds TEXT_PAD bytes"
     );
-    for l in 0..LANES[block.class] {
-        assert!(
-            block.lens[l] as usize <= WIDTHS[block.class],
-            "a lane fits its width"
-        );
-        assert!(
-            block.lens[l] == 0 || block.starts[l] as usize + TEXT_PAD <= block.text.len(),
-            "TEXT_PAD bytes after every lane's start"
-        );
-    }
     match kernel {
-        Kernel::Baseline => match block.class {
-            0 => portable::<128>(block, query, bound, scratch, out),
-            1 => portable::<64>(block, query, bound, scratch, out),
-            2 => portable::<32>(block, query, bound, scratch, out),
-            _ => portable::<16>(block, query, bound, scratch, out),
-        },
+        Kernel::Baseline => {
+            let (lanes, width) = (LANES[block.class], WIDTHS[block.class] as u32);
+            let fits =
+                block.lens[..lanes]
+                    .iter()
+                    .zip(&block.starts[..lanes])
+                    .all(|(&n, &start)| {
+                        n <= width && (n == 0 || start as usize + TEXT_PAD <= block.text.len())
+                    });
+            assert!(fits, "{LANES_FIT}");
+            match block.class {
+                0 => portable::<128>(block, query, bound, scratch, out),
+                1 => portable::<64>(block, query, bound, scratch, out),
+                2 => portable::<32>(block, query, bound, scratch, out),
+                _ => portable::<16>(block, query, bound, scratch, out),
+            }
+        }
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Kernel::Avx2` is only made after the CPU reported AVX2; the asserts above
-        // are the kernel's bounds.
+        // SAFETY: `Kernel::Avx2` is only made after the CPU reported AVX2. The kernel checks
+        // its lanes itself (`LANES_FIT`), in the pass that prepares them.
         Kernel::Avx2 => unsafe { super::avx2::score(block, query, bound, out) },
     }
 }
@@ -189,7 +202,7 @@ fn portable<const N: usize>(
     bound: u32,
     table: &mut [u64],
     out: &mut [u32; MAX_LANES],
-) {
+) -> bool {
     let rows = query.distinct.len() + 1;
     let table = &mut table[..rows * N];
     table.fill(0);
@@ -215,7 +228,7 @@ fn portable<const N: usize>(
             && all_above(&block.lens[..N], j, m, bound, |l| (pv[l], mv[l]))
         {
             out.fill(ABANDONED);
-            return;
+            return false;
         }
         let eqs: &[u64; N] = table[usize::from(row) * N..][..N]
             .try_into()
@@ -233,4 +246,5 @@ fn portable<const N: usize>(
         }
     }
     distances(&block.lens[..N], m, |l| (pv[l], mv[l]), out);
+    (block.lens[..N].iter().zip(out.iter())).any(|(&n, &d)| n > 0 && d <= bound)
 }

@@ -271,7 +271,8 @@ impl<C: Candidates> Scan<'_, C> {
                     block.lens[l] = layout.len(first + l) as u32;
                 }
                 let mut found = [0u32; MAX_LANES];
-                blocks::score_block(
+                // Most blocks have no lane within the bound.
+                let within = blocks::score_block(
                     kernel,
                     &block,
                     self.query,
@@ -279,9 +280,11 @@ impl<C: Candidates> Scan<'_, C> {
                     &mut worker.table,
                     &mut found,
                 );
-                for (&index, &distance) in order[..real].iter().zip(&found) {
-                    if distance <= worker.top.bound {
-                        worker.top.offer(index, distance as usize);
+                if within {
+                    for (&index, &distance) in order[..real].iter().zip(&found) {
+                        if distance <= worker.top.bound {
+                            worker.top.offer(index, distance as usize);
+                        }
                     }
                 }
             }
@@ -362,7 +365,7 @@ impl<C: Candidates> Scan<'_, C> {
         part.starts[..lanes].copy_from_slice(&block.starts[range.clone()]);
         part.lens[..lanes].copy_from_slice(&block.lens[range]);
         let mut found = [0u32; MAX_LANES];
-        blocks::score_block(
+        let within = blocks::score_block(
             kernel,
             &part,
             self.query,
@@ -370,6 +373,9 @@ impl<C: Candidates> Scan<'_, C> {
             &mut worker.table,
             &mut found,
         );
+        if !within {
+            return;
+        }
         for (l, (&len, &distance)) in part.lens[..lanes].iter().zip(&found).enumerate() {
             if len > 0 && distance <= worker.top.bound {
                 worker

@@ -157,7 +157,7 @@ fn the_index_stays_within_twice_its_text_plus_16_bytes_per_candidate() {
 #[test]
 fn a_block_is_exact_or_every_lane_is_above_the_bound() {
     let mut rng = Rng(99);
-    let mut abandoned = 0;
+    let mut abandoned = [0; 2];
     for trial in 0..600 {
         let class = trial % 4;
         let (width, lanes) = (blocks::WIDTHS[class], blocks::LANES[class]);
@@ -192,9 +192,22 @@ fn a_block_is_exact_or_every_lane_is_above_the_bound() {
         let prepared = BlockQuery::new(&points).unwrap();
         let mut table = blocks::scratch().unwrap();
         let bound = [0, 2, 5, 10, 20, u32::MAX][rng.below(6)];
-        for kernel in Kernel::available() {
+        let mut stopped = Vec::new();
+        for (k, kernel) in Kernel::available().into_iter().enumerate() {
             let mut out = [0u32; MAX_LANES];
-            blocks::score_block(kernel, &block, &prepared, bound, &mut table, &mut out);
+            let within =
+                blocks::score_block(kernel, &block, &prepared, bound, &mut table, &mut out);
+            let some_within = words
+                .iter()
+                .zip(&out)
+                .any(|(w, &d)| !w.is_empty() && d <= bound);
+            assert_eq!(within, some_within, "{kernel:?}: {query:?} within {bound}");
+            let stops = words
+                .iter()
+                .zip(&out)
+                .all(|(w, &d)| w.is_empty() || d == ABANDONED);
+            stopped.push(stops);
+            abandoned[k] += usize::from(stops);
             // Empty lanes are unused: their result means nothing.
             for (l, w) in words.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
                 let want = naive(&query, w) as u32;
@@ -204,12 +217,58 @@ fn a_block_is_exact_or_every_lane_is_above_the_bound() {
                         "{kernel:?}: lane {l} abandoned at {want} <= {bound}: {query:?} vs {w:?}"
                     );
                     assert!(out[..lanes].iter().all(|&d| d == ABANDONED));
-                    abandoned += 1;
                 } else {
                     assert_eq!(out[l], want, "{kernel:?}: {query:?} vs {w:?}");
                 }
             }
         }
+        // The SIMD copies bound each lane at least as tightly as the baseline: they stop
+        // every block it stops (a cut-off that never fires would still be exact).
+        if stopped[0] {
+            assert!(stopped.iter().all(|&s| s), "trial {trial}: {stopped:?}");
+        }
     }
-    assert!(abandoned > 0, "some blocks stop early");
+    for (kernel, &count) in Kernel::available().iter().zip(&abandoned) {
+        assert!(count > 0, "{kernel:?}: some blocks stop early");
+    }
+}
+
+/// A lane longer than its width, or without TEXT_PAD bytes after its start, is refused by every
+/// kernel before any byte is read (the AVX2 copy reads `width` bytes per lane unchecked).
+#[test]
+fn every_kernel_refuses_a_lane_it_cannot_read() {
+    let text = vec![b'a'; 200];
+    let query = BlockQuery::new(&[u32::from('a'); 5]).unwrap();
+    let mut table = blocks::scratch().unwrap();
+    for (class, &width) in blocks::WIDTHS.iter().enumerate() {
+        let mut too_long = Block {
+            class,
+            text: &text,
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
+        too_long.lens[1] = width as u32 + 1;
+        let mut near_the_end = Block {
+            class,
+            text: &text,
+            starts: [0; MAX_LANES],
+            lens: [0; MAX_LANES],
+        };
+        near_the_end.lens[2] = 1;
+        near_the_end.starts[2] = (text.len() - TEXT_PAD + 1) as u32;
+        for kernel in Kernel::available() {
+            for block in [&too_long, &near_the_end] {
+                let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut out = [0u32; MAX_LANES];
+                    blocks::score_block(kernel, block, &query, u32::MAX, &mut table, &mut out);
+                }));
+                let message = refused.expect_err("the block is refused");
+                assert_eq!(
+                    message.downcast_ref::<String>().map(String::as_str),
+                    Some(blocks::LANES_FIT),
+                    "{kernel:?} class {class}"
+                );
+            }
+        }
+    }
 }
