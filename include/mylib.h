@@ -115,8 +115,8 @@ typedef struct MylibWordCounter MylibWordCounter;
 /* ---- Callbacks: function TYPES; parameters take a pointer to one (`MylibProgressFn *`) -- */
 
 /**
- * Progress callback: `done` of `total` units of work (each export says which: candidates
- * scored for `mylib_closest`, text code points for `mylib_levenshtein`). Return false to
+ * Progress callback: `done` of `total` units of work (each export's doc says which unit).
+ * Return false to
  * cancel; the call then returns `MYLIB_ERR_CANCELLED`. Called on the thread that runs the
  * call, with `done` increasing, and exactly once with `done == total` when the work finished,
  * also when there was none (`total` may be 0) or `out_cap` is 0. Not called when the

@@ -9,6 +9,7 @@ mod status;
 mod text_out;
 
 pub mod fuzzy;
+pub mod levenshtein;
 pub mod memory;
 pub mod meta;
 pub mod stats;
