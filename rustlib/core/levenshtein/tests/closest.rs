@@ -331,3 +331,62 @@ fn profile_index() {
         );
     }
 }
+
+#[test]
+fn a_query_of_a_million_distinct_code_points_is_searched_in_linear_memory() {
+    let query = distinct_text(1_000_000, 0x80);
+    // The test allocator refuses anything above 256 MiB, which would abort this test binary.
+    crate::core::test_alloc::with_limit(256 << 20, || {
+        let words = ["abc", "\u{80}\u{81}", "日本"];
+        let mut bytes = String::new();
+        let mut offsets = vec![0u32];
+        for w in words {
+            bytes.push_str(w);
+            offsets.push(bytes.len() as u32);
+        }
+        let packed = Packed {
+            bytes: &bytes,
+            offsets: &offsets,
+        };
+        let found = closest(&query, &packed, 3, u32::MAX, |_, _| true).unwrap();
+        assert_eq!(
+            found[0],
+            Match {
+                distance: 999_998,
+                index: 1
+            }
+        );
+        assert_eq!(levenshtein(&query, "日本"), Ok(999_998));
+        assert_eq!(
+            found[1],
+            Match {
+                distance: 999_998,
+                index: 2
+            }
+        );
+    });
+}
+
+#[test]
+fn allocation_failures_in_the_search_become_out_of_memory() {
+    let query = "x".repeat(100_000);
+    let packed = Packed {
+        bytes: "ab",
+        offsets: &[0, 1, 2],
+    };
+    crate::core::test_alloc::with_limit(1 << 16, || {
+        assert!(matches!(
+            closest(&query, &packed, 3, u32::MAX, |_, _| true),
+            Err(ClosestError::OutOfMemory(_))
+        ));
+    });
+    let big = "y".repeat(1 << 17);
+    let offsets = [0, big.len() as u32];
+    let packed = Packed {
+        bytes: &big,
+        offsets: &offsets,
+    };
+    crate::core::test_alloc::with_limit(1 << 16, || {
+        assert!(matches!(FuzzyIndex::new(&packed), Err(OutOfMemory { .. })));
+    });
+}
