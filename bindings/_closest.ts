@@ -1,16 +1,15 @@
 /**
  * Internal: the fuzzy searches as call plans (see _plan.ts), one per operation: closest over a
  * candidate list (mylib_closest) and over a FuzzyIndex (mylib_fuzzy_index_closest), each run by
- * the sync or the async executor. Also the options and progress callbacks they share with
- * levenshteinAsync(). Not public API.
+ * the sync or the async executor. Not public API.
  */
 import * as os from 'node:os';
 import { checkCount, checkFunction, checkOptions, checkSignal, checkString, copyStringArray, describe } from './_checks.ts';
 import { type CallBuffers, encodeOwned, freshBuffers, packCandidates } from './_marshal.ts';
-import type { CallPlan, Executor } from './_plan.ts';
-import { ERR_CAP, type MylibError, check } from './errors.ts';
-import type { AbortSignalLike } from './ffi/typed.ts';
-import { CONSTANTS, type Pointer, type ProgressFn } from './raw.ts';
+import type { CallPlan, Executor, SharedMemory } from './_plan.ts';
+import { progressAdapter } from './_progress.ts';
+import { ERR_CAP, check } from './errors.ts';
+import { CONSTANTS, type Pointer } from './raw.ts';
 import type { ClosestOptions, Match } from './types.ts';
 
 const NO_MAX_DISTANCE = 0xffffffff;
@@ -43,31 +42,6 @@ function threadsOption(fn: string, value: unknown, fallback: number): number {
   return value;
 }
 
-export interface ProgressAdapter {
-  callback: ProgressFn | null;
-  /** Turns a CANCELLED status into the right error: the callback's own, the signal's, or ours. */
-  cancelled(error: MylibError): unknown;
-}
-
-export function progressAdapter(onProgress: ClosestOptions['onProgress'], signal: AbortSignalLike | undefined): ProgressAdapter {
-  if (!onProgress && !signal) return { callback: null, cancelled: (error) => error };
-  let thrown: { error: unknown } | undefined;
-  const callback: ProgressFn = (done, total) => {
-    if (signal?.aborted) return false;
-    if (!onProgress) return true;
-    try {
-      return onProgress(Number(done), Number(total)) !== false;
-    } catch (error) {
-      thrown = { error };
-      return false;
-    }
-  };
-  return {
-    callback,
-    cancelled: (error) => (thrown ? thrown.error : signal?.aborted ? signal.reason : error),
-  };
-}
-
 /** Checks closest()'s options; the async executor's default `threads` differs (see asyncThreadsDefault). */
 function closestOptions(fn: string, value: unknown, count: number, executor: Executor) {
   const options = checkOptions(fn, value);
@@ -83,14 +57,6 @@ function closestOptions(fn: string, value: unknown, count: number, executor: Exe
   return { outCap: Math.min(limit, count), maxDistance, threads, progress, signal };
 }
 
-/** Checks levenshteinAsync()'s options: `signal` and `onProgress`. */
-export function levenshteinOptions(fn: string, value: unknown) {
-  const options = checkOptions(fn, value);
-  checkFunction(fn, 'onProgress', options.onProgress);
-  const signal = checkSignal(fn, options.signal);
-  return { progress: progressAdapter(options.onProgress as ClosestOptions['onProgress'], signal), signal };
-}
-
 /** The MylibMatch output of an async call: its own ArrayBuffer (off the V8 heap), at least 8 bytes. */
 function asyncMatches(outCap: number): Uint32Array {
   return new Uint32Array(new ArrayBuffer(Math.max(outCap * 8, 8)));
@@ -103,13 +69,6 @@ function readMatches(matches: Uint32Array, count: number, candidates: readonly s
     result[i] = { index, candidate: candidates[index]!, distance: matches[2 * i + 1]! };
   }
   return result;
-}
-
-/** A synchronous call without callbacks uses the instance's shared scratch (JS runs those one at a time). */
-export interface SharedMemory {
-  readonly sync: CallBuffers;
-  /** Encodes into the shared input scratch. */
-  encode(text: string): [Buffer, number];
 }
 
 /** Where one search call's memory comes from. */

@@ -1,10 +1,10 @@
 /**
- * Internal: a call plan. One operation (closest over a list, closest over an index) is written
- * once as a plan: its checked and prepared arguments and how to read the result. A sync executor
- * (the call on this thread) and an async executor (the call on a worker, through the async gate)
- * run the same plan. Not public API.
+ * Internal: a call plan. One operation is written once as a plan: its checked and prepared
+ * arguments and how to read the result. A sync executor (the call on this thread) and an async
+ * executor (the call on a worker, through the async gate) run the same plan. Not public API.
  */
 import type { AbortSignalLike } from './ffi/typed.ts';
+import type { CallBuffers } from './_marshal.ts';
 import type { RawFunctions } from './raw.ts';
 
 /** Which executor will run the plan: the memory a plan prepares depends on it. */
@@ -27,4 +27,11 @@ export interface CallPlan<R> {
 export interface Executors {
   runSync<R>(plan: CallPlan<R>): R;
   runAsync<R>(plan: CallPlan<R>): Promise<R>;
+}
+
+/** A synchronous call without callbacks uses the instance's shared scratch (JS runs those one at a time). */
+export interface SharedMemory {
+  readonly sync: CallBuffers;
+  /** Encodes into the shared input scratch. */
+  encode(text: string): [Buffer, number];
 }

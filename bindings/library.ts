@@ -7,10 +7,11 @@
  */
 import { asyncGate } from './_async.ts';
 import { checkArgumentCount, checkFiniteNumber, checkInt32, checkOptions, checkString, describe } from './_checks.ts';
-import { type SharedMemory, closestPlan, levenshteinOptions } from './_closest.ts';
+import { closestPlan } from './_closest.ts';
 import { NativeObjects, registerContext } from './_context.ts';
 import { type CallBuffers, NativeScratch, Scratch, copies, decodeLatin1, decodeUtf8, freshBuffers, readStats, syncBuffers, sharesMemory } from './_marshal.ts';
-import type { CallPlan } from './_plan.ts';
+import type { CallPlan, SharedMemory } from './_plan.ts';
+import { levenshteinOptions } from './_progress.ts';
 import { ERR_CAP, check } from './errors.ts';
 import type { MylibTable } from './_table.ts';
 import type { EngineName } from './ffi/engine.ts';
