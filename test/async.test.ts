@@ -14,19 +14,16 @@ describe('async calls on koffi worker threads', () => {
     const list = randomWords(500, 1);
     const values = Float64Array.from({ length: 10_000 }, (_, i) => Math.sin(i));
     const expectedStats = stats(values);
-    const calls: Array<Promise<void>> = [];
-    for (let i = 0; i < 200; i++) {
-      const query = randomLetters(10, 1000 + i);
-      const text = randomLetters(1000, 2000 + i, 'ab');
-      if (i % 3 === 0) {
-        calls.push(closestAsync(query, list, { limit: 3 }).then((got) => expect(got).toEqual(reference.closest(query, list, { limit: 3 }))));
-      } else if (i % 3 === 1) {
-        calls.push(countDoublesAsync(i % 2 ? text : Buffer.from(text)).then((got) => expect(got).toBe(referenceCountDoubles(text))));
-      } else {
-        calls.push(statsAsync(values).then((got) => expect(got).toEqual(expectedStats)));
-      }
-    }
-    await Promise.all(calls);
+    const query = (i: number) => randomLetters(10, 1000 + i);
+    const text = (i: number) => randomLetters(1000, 2000 + i, 'ab');
+    // One check per async function, taken in turn.
+    const checks: Array<(i: number) => Promise<void>> = [
+      (i) => closestAsync(query(i), list, { limit: 3 }).then((got) => expect(got).toEqual(reference.closest(query(i), list, { limit: 3 }))),
+      (i) => countDoublesAsync(i % 2 ? text(i) : Buffer.from(text(i))).then((got) => expect(got).toBe(referenceCountDoubles(text(i)))),
+      (i) => levenshteinAsync(query(i), list[i]!).then((got) => expect(got).toBe(reference.levenshtein(query(i), list[i]!))),
+      () => statsAsync(values).then((got) => expect(got).toEqual(expectedStats)),
+    ];
+    await Promise.all(Array.from({ length: 200 }, (_, i) => checks[i % checks.length]!(i)));
   });
 
   it('the event loop keeps turning while a heavy call runs', async () => {
