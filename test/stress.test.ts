@@ -86,7 +86,7 @@ class World {
   /** One random operation; checks its result where it has one. */
   async step(): Promise<void> {
     const lib = this.pick(this.libraries);
-    const roll = this.int(15);
+    const roll = this.int(16);
     const invalid = this.random() < 0.15;
     switch (roll) {
       case 0: {
@@ -199,9 +199,9 @@ class World {
         if (this.random() < 0.5) {
           // A burst: several tasks together exceed the async gate's limit; some are aborted.
           const controller = new AbortController();
-          const list = ['alpha', 'beta', 'gamma', this.word()];
-          return this.run('burst of 40 closestAsync', async () => {
-            const burst = Array.from({ length: 40 }, () => lib.closestAsync(this.word(), list, { limit: 1, signal: controller.signal }));
+          const other = this.word();
+          return this.run('burst of 40 levenshteinAsync', async () => {
+            const burst = Array.from({ length: 40 }, () => lib.levenshteinAsync(this.word(), other, { signal: controller.signal }));
             if (this.random() < 0.3) controller.abort(this.abortReason);
             const settled = await Promise.allSettled(burst);
             for (const result of settled) {
@@ -218,6 +218,15 @@ class World {
           });
         }
         return;
+      case 14: {
+        const [a, b] = [this.word(), this.word()];
+        const controller = new AbortController();
+        return this.run('levenshteinAsync', async () => {
+          const pending = lib.levenshteinAsync(a, invalid ? (null as unknown as string) : b, { signal: controller.signal });
+          if (this.random() < 0.3) controller.abort(this.abortReason);
+          expect(await pending).toBe(reference.levenshtein(a.replace(/\ud800/g, '\ufffd'), b.replace(/\ud800/g, '\ufffd')));
+        });
+      }
       default:
         return this.run('countDoubles', () => {
           const text = this.word();
