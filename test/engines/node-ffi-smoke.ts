@@ -206,6 +206,40 @@ await check('async calls (buffers off the main thread, progress on the main thre
   index.close();
 });
 
+await check('levenshteinAsync (main-thread progress, re-entrant call, cancel, throw, AbortSignal)', async () => {
+  // 64 pattern blocks x 300k text code points: more than one progress step.
+  const a = randomLetters(4096, 91, 'ab');
+  const b = randomLetters(300_000, 92, 'ab');
+  const calls: Array<[number, number]> = [];
+  let onMainThread = true;
+  let inner = 0;
+  const distance = await mylib.levenshteinAsync(a, b, {
+    onProgress: (done, total) => {
+      calls.push([done, total]);
+      onMainThread &&= isMainThread;
+      inner += probes.add(1, 0) + mylib.countDoubles('aa');
+    },
+  });
+  assert.equal(distance, mylib.levenshtein(a, b));
+  assert.ok(calls.length >= 2, `progress ran ${calls.length} times`);
+  assert.equal(calls.at(-1)?.[0], calls.at(-1)?.[1]);
+  assert.ok(onMainThread);
+  assert.equal(inner, 2 * calls.length);
+  await assert.rejects(mylib.levenshteinAsync(a, b, { onProgress: () => false }), { code: 'MYLIB_ERR_CANCELLED' });
+  const boom = new Error('async callback failed');
+  await assert.rejects(
+    mylib.levenshteinAsync(a, b, {
+      onProgress: () => {
+        throw boom;
+      },
+    }),
+    (error) => error === boom,
+  );
+  const controller = new AbortController();
+  const reason = new Error('stop');
+  await assert.rejects(mylib.levenshteinAsync(a, b, { signal: controller.signal, onProgress: () => controller.abort(reason) }), (error) => error === reason);
+});
+
 await check('unload (instances, in-flight async)', async () => {
   const library = open({ engine: engine as 'koffi' });
   assert.equal(library.engine, engine);

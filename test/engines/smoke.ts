@@ -227,6 +227,41 @@ test('AbortSignal (through the progress callback)', async () => {
   await assert.rejects(running, /timer/);
 });
 
+test('levenshteinAsync (main-thread progress, re-entrant call, cancel, throw, AbortSignal)', async () => {
+  // 64 pattern blocks x 300k text code points: more than one progress step.
+  const a = letters(4096, 91, 'ab');
+  const b = letters(300_000, 92, 'ab');
+  const calls: Array<[number, number]> = [];
+  const threads: boolean[] = [];
+  let inner = '';
+  const distance = await mylib.levenshteinAsync(a, b, {
+    onProgress: (done, total) => {
+      calls.push([done, total]);
+      threads.push(isMainThread);
+      inner = mylib.getResult('inside');
+    },
+  });
+  assert.equal(distance, mylib.levenshtein(a, b));
+  assert.ok(calls.length >= 2, `progress ran ${calls.length} times`);
+  assert.equal(calls.at(-1)?.[0], calls.at(-1)?.[1]);
+  assert.ok(threads.every(Boolean), 'progress runs on the main thread');
+  assert.equal(inner, 'Rust says: inside');
+  await assert.rejects(mylib.levenshteinAsync(a, b, { onProgress: () => false }), { code: 'MYLIB_ERR_CANCELLED' });
+  const boom = new Error('boom');
+  await assert.rejects(
+    mylib.levenshteinAsync(a, b, {
+      onProgress: () => {
+        throw boom;
+      },
+    }),
+    (error) => error === boom,
+  );
+  const controller = new AbortController();
+  const reason = new Error('stop');
+  await assert.rejects(mylib.levenshteinAsync(a, b, { signal: controller.signal, onProgress: () => controller.abort(reason) }), (error) => error === reason);
+  await assert.rejects(mylib.levenshteinAsync(a, b, { signal: AbortSignal.abort(new Error('early')) }), /early/);
+});
+
 test('errors: panic, ABI mismatch, missing symbol', () => {
   assert.throws(
     () => probes.debugPanic('kaboom'),
@@ -251,10 +286,10 @@ test('unload: handles freed, calls refused, pending async call finishes first', 
   counter.feed('a b a');
   const index = new mylib.FuzzyIndex(['abc'], { library });
   assert.equal(liveObjects(library), 2);
-  const pending = library.closestAsync('abc', candidates, { limit: 1 });
+  const pending = library.levenshteinAsync('kitten', 'sitting');
   library.unload();
   library.unload();
-  assert.deepEqual(await pending, refLevenshtein.closest('abc', candidates, { limit: 1 }));
+  assert.equal(await pending, 3);
   assert.equal(liveObjects(library), 0);
   assert.equal(counter.closed, true);
   assert.equal(index.closed, true);
