@@ -6,7 +6,8 @@
  * while two other processes keep both cores busy (started before the case, killed after it).
  */
 import { FuzzyIndex, closest } from '../../bindings/index.ts';
-import { type Case, type Env, closestWithFastest } from './cases.ts';
+import type { Case, Env } from './cases.ts';
+import { closestWithFastest } from './closest-cases.ts';
 import { anchorData } from './data.ts';
 import { BusyProcesses } from './load.ts';
 
