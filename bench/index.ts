@@ -18,18 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AsyncCase, type Case, CASE_GROUPS, COLUMNS, asyncCases } from './lib/cases.ts';
 import type { Budget } from './lib/measure.ts';
-import {
-  type AsyncResult,
-  type CaseResult,
-  type RunResult,
-  asyncLines,
-  markdown,
-  resultStem,
-  svgAnchorChart,
-  svgChart,
-  svgScaleChart,
-  targetLine,
-} from './lib/report.ts';
+import { type AsyncResult, type CaseResult, type RunResult, asyncLines, markdown, resultStem, svgChart, targetLine } from './lib/report.ts';
+import { svgAnchorChart, svgScaleChart } from './lib/report-fuzzy.ts';
 import { log, prepare, runAsyncCase, runCase } from './lib/run.ts';
 import { evaluateTargets } from './lib/targets.ts';
 
