@@ -3,7 +3,8 @@
  * starter.json (data, in the template's own names, applied before renaming):
  *   drop     files removed
  *   regions  line ranges removed: from the one line containing `from` through the next line
- *            starting with `to`, and `through` more lines (default 0), in `file`
+ *            starting with `to`, widened by `before` lines above and `through` lines below
+ *            (defaults 0), in `file`
  *   lines    the one line containing `contains`, in `file`
  *   replace  the one occurrence of `from`, replaced by `to`, in `file` (a name inside a list)
  * Every entry must match exactly: a stale manifest is refused before anything is touched.
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 
 export type Manifest = {
   drop: string[];
-  regions: Array<{ file: string; from: string; to: string; through?: number }>;
+  regions: Array<{ file: string; from: string; to: string; before?: number; through?: number }>;
   lines: Array<{ file: string; contains: string }>;
   replace: Array<{ file: string; from: string; to: string }>;
 };
@@ -43,7 +44,7 @@ export function planStarter(root: string, manifest: Manifest): Plan | { stale: s
     for (let i = first; i <= last; i++) set.add(i);
     removed.set(file, set);
   };
-  for (const { file, from, to, through = 0 } of manifest.regions) {
+  for (const { file, from, to, before = 0, through = 0 } of manifest.regions) {
     const lines = linesOf(file);
     const starts = matching(lines, from);
     if (starts.length !== 1) {
@@ -52,7 +53,7 @@ export function planStarter(root: string, manifest: Manifest): Plan | { stale: s
     }
     const end = lines.findIndex((line, i) => i > (starts[0] as number) && line.startsWith(to));
     if (end < 0) stale.push(`regions: no line starting with "${to}" after "${from}" in ${file}`);
-    else remove(file, starts[0] as number, end + through);
+    else remove(file, (starts[0] as number) - before, end + through);
   }
   for (const { file, contains } of manifest.lines) {
     const found = matching(linesOf(file), contains);

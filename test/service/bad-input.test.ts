@@ -31,13 +31,13 @@ const cases: Case[] = [
   // Malformed JSON and empty bodies
   { name: 'truncated JSON', path: '/api/count-doubles', headers: json, body: '{"text":', status: 400, message: /not valid JSON/ },
   { name: 'trailing garbage', path: '/api/count-doubles', headers: json, body: '{"text":"a"} x', status: 400, message: /not valid JSON/ },
-  { name: 'single quotes', path: '/api/closest', headers: json, body: "{'query':'a'}", status: 400, message: /not valid JSON/ },
+  { name: 'single quotes', path: '/api/count-doubles', headers: json, body: "{'text':'a'}", status: 400, message: /not valid JSON/ },
   { name: 'NaN literal', path: '/api/stats', headers: json, body: '{"values":[NaN]}', status: 400, message: /not valid JSON/ },
   { name: 'Infinity literal', path: '/api/stats', headers: json, body: '{"values":[Infinity]}', status: 400, message: /not valid JSON/ },
   { name: 'empty JSON body', path: '/api/count-doubles', headers: json, body: '', status: 400, message: /empty/ },
   { name: 'no body, no content type', path: '/api/count-doubles', status: 400, message: /body must be object/ },
   { name: 'JSON null', path: '/api/stats', headers: json, body: 'null', status: 400, message: /body must be object/ },
-  { name: 'JSON array body', path: '/api/closest', headers: json, body: '["a"]', status: 400, message: /body must be object/ },
+  { name: 'JSON array body', path: '/api/count-doubles', headers: json, body: '["a"]', status: 400, message: /body must be object/ },
   {
     name: 'invalid UTF-8 in JSON',
     path: '/api/count-doubles',
@@ -175,12 +175,12 @@ const cases: Case[] = [
     message: /limit/,
   },
   // Content types
-  { name: 'text/plain to a JSON endpoint', path: '/api/closest', headers: text, body: '{"query":"a","candidates":[]}', status: 415 },
+  { name: 'text/plain to a JSON endpoint', path: '/api/count-doubles', headers: text, body: '{"text":"a"}', status: 415 },
   { name: 'form data to a JSON endpoint', path: '/api/stats', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'values=1', status: 415 },
   { name: 'body without a content type', path: '/api/count-doubles', body: '{"text":"a"}', status: 415 },
   { name: 'JSON to the word-count stream', path: '/api/word-count', headers: json, body: '{"text":"a"}', status: 415 },
   // Methods and paths
-  { name: 'GET on a POST endpoint', method: 'GET', path: '/api/closest', status: 405, message: /accepts POST/ },
+  { name: 'GET on a POST endpoint', method: 'GET', path: '/api/count-doubles', status: 405, message: /accepts POST/ },
   { name: 'DELETE /', method: 'DELETE', path: '/', status: 405, message: /accepts GET, HEAD/ },
   { name: 'PUT with a body', method: 'PUT', path: '/api/stats', headers: json, body: '{"values":[1]}', status: 405 },
   { name: 'unknown path', method: 'GET', path: '/api/nope', status: 404, message: /no route GET \/api\/nope/ },
