@@ -32,14 +32,14 @@ export async function interleave(fns: Map<string, () => unknown>, budget: Budget
       const id = ids[(k + round) % ids.length]!;
       const fn = fns.get(id)!;
       // Every column's result is kept alive the same way, so V8 cannot drop pure-JS work.
-      const stats = await measure(() => do_not_optimize(fn()), {
+      const measured = await measure(() => do_not_optimize(fn()), {
         min_cpu_time: budget.ms * 1e6,
         min_samples: budget.minSamples,
         max_samples: 1e6,
         batch_samples: 128,
         warmup_samples: 2,
       });
-      out.get(id)!.rounds.push(stats.p50);
+      out.get(id)!.rounds.push(measured.p50);
     }
   }
   return out;

@@ -17,7 +17,7 @@ export interface CaseResult {
   title: string;
   /** The column ratios are taken against (pure TS, or N-API for call/round-trip rows). */
   baseline: string;
-  /** Column ids and titles of a case with columns of its own (the anchor cases); else COLUMNS. */
+  /** Column ids and titles of a case with columns of its own; else COLUMNS. */
   labels?: Readonly<Record<string, string>>;
   columns: Record<string, ColumnResult>;
   /** Scale cases: native memory of the index (RSS-based). */

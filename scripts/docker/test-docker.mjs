@@ -466,8 +466,8 @@ async function smoke() {
   );
   const bad = await postJson('/api/count-doubles', '{"text":');
   check(bad.status === 400 && bad.json?.error === 'Bad Request', `malformed JSON -> 400 JSON error (${bad.status})`);
-  const wrongType = await postJson('/api/closest', { query: 1, candidates: [] });
-  check(wrongType.status === 400 && /query/.test(wrongType.json?.message ?? ''), `wrong type -> 400 naming the field (${wrongType.text.slice(0, 100)})`);
+  const wrongType = await postJson('/api/count-doubles', { text: 1 });
+  check(wrongType.status === 400 && /text/.test(wrongType.json?.message ?? ''), `wrong type -> 400 naming the field (${wrongType.text.slice(0, 100)})`);
   const after = await request('/');
   check(after.status === 200, 'still healthy after bad input');
 }
