@@ -67,7 +67,7 @@ describe('npm run repl', () => {
     expect(await session.send('.help no_such_thing')).toContain("no function named 'no_such_thing'");
 
     // A handle made by the old library: after the swap it must fail cleanly, not crash.
-    await session.send('const index = new FuzzyIndex(["apple", "apply"])');
+    await session.send('const counter = new WordCounter()');
 
     setPrefix('Rust says: ', 'Hot says: ');
     // An export added while the REPL runs: callable after .rebuild, before any table entry.
@@ -84,7 +84,7 @@ describe('npm run repl', () => {
     );
     expect(await session.send('raw.mylib_twice(21)')).toMatch(/^42\n/);
     expect(await session.send('mylib.getResult("x")')).toContain("'Hot says: x'");
-    expect(await session.send('index.closest("appel")')).toMatch(/FuzzyIndex\.closest: the FuzzyIndex is closed/);
+    expect(await session.send('counter.top(1)')).toMatch(/WordCounter\.top: the WordCounter is closed/);
 
     // Incremental: the figure the issue asks for.
     setPrefix('Hot says: ', 'Again: ');
