@@ -152,13 +152,13 @@ export { cosLater, cosValue, divT, ffiEngine, fromC, kind, length, notAString, p
  * Node), compiled by ES2022_TSCONFIG in the [types] project. The package's declarations must not
  * name a DOM or Node global (AbortSignal was one): a signal is the exported AbortSignalLike.
  */
-export const ES2022_CONSUMER = `import { type AbortSignalLike, type AsyncClosestOptions, type Match, closestAsync, countDoubles } from 'mylib-rust';
+export const ES2022_CONSUMER = `import { type AbortSignalLike, type LevenshteinOptions, countDoubles, levenshteinAsync } from 'mylib-rust';
 import { Status } from 'mylib-rust/unsafe';
 import { type AbortSignalLike as FfiAbortSignalLike, type AsyncOptions, type ForeignFunction, open } from 'mylib-rust/ffi';
 
 declare const signal: AbortSignalLike;
 const same: FfiAbortSignalLike = signal;
-const pending: Promise<Match[]> = closestAsync('q', ['a'], { signal: same } satisfies AsyncClosestOptions);
+const pending: Promise<number> = levenshteinAsync('q', 'a', { signal: same } satisfies LevenshteinOptions);
 const cos: ForeignFunction<'double cos(double x)'> = open('m').func('double cos(double x)');
 const later: Promise<number> = cos.async(0, { signal } satisfies AsyncOptions);
 export const used = [pending, later, countDoubles('aa') + Status.PANIC];
