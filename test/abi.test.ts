@@ -220,7 +220,7 @@ describe('parsers', () => {
 
   it.each([
     ['int32_t f(const uint8_t *a, size_t n)', ['const uint8_t *', 'size_t'], 'int32_t'],
-    ['void f(MylibStats *s, MylibWordCounter **out)', ['MylibStats *', 'MylibWordCounter **'], 'void'],
+    ['void f(MylibTextOut *s, MylibWordCounter **out)', ['MylibTextOut *', 'MylibWordCounter **'], 'void'],
     [
       'int f(unsigned int a, long long b, const char *s, const uint8_t *const *pp)',
       ['uint32_t', 'int64_t', 'const char *', 'const uint8_t *const *'],

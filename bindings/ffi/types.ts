@@ -107,7 +107,7 @@ export interface RecordType {
   readonly kind: 'struct' | 'union';
   /** The tag (`tm` of `struct tm`), or the typedef name of an anonymous record. */
   name: string;
-  /** The first typedef name given to it: how C code spells it (`MylibStats`), else `struct tag`. */
+  /** The first typedef name given to it: how C code spells it (`MylibTextOut`), else `struct tag`. */
   typedefName?: string | undefined;
   fields: readonly Field[] | undefined;
 }

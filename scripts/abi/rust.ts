@@ -613,7 +613,7 @@ export function rustToC(tokens: Token[], named: NamedTypes): CType {
   if (first.text === 'NonNull' && tokens[1]?.text === '<') return pointer(rustToC(tokens.slice(2, -1), named));
   if (first.text === '(' && tokens[1]?.text === ')' && tokens.length === 2) return VOID;
   if (tokens.some((t) => t.text === 'fn')) throw new Error(`inline fn pointer type '${text}': declare it as \`pub type Name = unsafe extern "C" fn(...)\``);
-  // A path (std::ffi::c_char, crate::ffi::MylibStats): its last segment names it.
+  // A path (std::ffi::c_char, crate::ffi::MylibTextOut): its last segment names it.
   const segments = tokens.filter((t) => t.text !== '::');
   if (segments.some((t) => t.kind !== 'ident') || segments.length === 0) throw new Error(`unsupported type '${text}'`);
   const name = (segments[segments.length - 1] as Token).text;

@@ -8,6 +8,9 @@
  *   lines    the one line containing `contains`, in `file`
  *   replace  the one occurrence of `from`, replaced by `to`, in `file` (a name inside a list)
  * Every entry must match exactly: a stale manifest is refused before anything is touched.
+ *   names    what the dropped code is called: no file of the starter may mention one (any case,
+ *            bounded by characters that are not letters or digits, so `mylib_name` has `name`)
+ *   allow    the few mentions that stay, each with its file and the reason
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +20,8 @@ export type Manifest = {
   regions: Array<{ file: string; from: string; to: string; before?: number; through?: number }>;
   lines: Array<{ file: string; contains: string }>;
   replace: Array<{ file: string; from: string; to: string }>;
+  names: string[];
+  allow: Array<{ file: string; name: string; why: string }>;
 };
 
 export type Plan = { drop: string[]; edits: Map<string, string> };
@@ -29,13 +34,18 @@ function matching(lines: string[], text: string, from = 0): number[] {
   return lines.flatMap((line, i) => (i >= from && line.includes(text) ? [i] : []));
 }
 
+/** A file's text under `root`, or undefined when there is none. */
+function readIn(root: string): (file: string) => string | undefined {
+  return (file) => (existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : undefined);
+}
+
 /** The files to drop and the new text of every edited file, or the list of stale entries. */
-export function planStarter(root: string, manifest: Manifest): Plan | { stale: string[] } {
+export function planStarter(root: string, manifest: Manifest, read: (file: string) => string | undefined = readIn(root)): Plan | { stale: string[] } {
   const stale: string[] = [];
-  for (const file of manifest.drop) if (!existsSync(join(root, file))) stale.push(`drop: ${file} does not exist`);
+  for (const file of manifest.drop) if (read(file) === undefined) stale.push(`drop: ${file} does not exist`);
   const texts = new Map<string, string[]>();
   const linesOf = (file: string) => {
-    if (!texts.has(file)) texts.set(file, existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8').split('\n') : []);
+    if (!texts.has(file)) texts.set(file, read(file)?.split('\n') ?? []);
     return texts.get(file) as string[];
   };
   const removed = new Map<string, Set<number>>();
@@ -81,4 +91,17 @@ export function planStarter(root: string, manifest: Manifest): Plan | { stale: s
   }
   if (stale.length > 0) return { stale };
   return { drop: manifest.drop, edits };
+}
+
+/** Every dropped name that `files` (path -> text) still mention, as `path: name`, less the allowed ones. */
+export function leftovers(files: ReadonlyMap<string, string>, { names, allow }: Pick<Manifest, 'names' | 'allow'>): string[] {
+  const words = names.map((name) => name.replace(/[^\w]/g, '\\$&')).join('|');
+  const pattern = new RegExp(`(?<![A-Za-z0-9])(?:${words})(?![A-Za-z0-9])`, 'gi');
+  const allowed = new Set(allow.map(({ file, name }) => `${file}: ${name.toLowerCase()}`));
+  const found: string[] = [];
+  for (const [file, text] of files) {
+    const named = new Set([...text.matchAll(pattern)].map((match) => `${file}: ${match[0].toLowerCase()}`));
+    for (const entry of named) if (!allowed.has(entry)) found.push(entry);
+  }
+  return found;
 }

@@ -4,7 +4,7 @@
  * check's reader and Rust -> C mapping) through mylib-rust/ffi, `open(path).func(prototype)`, on
  * the freshly loaded file, so `raw.<name>(...)` calls them at once; the typed layer needs the
  * table entry (bindings/raw.ts) and a restart. The prototypes may use the table's types
- * (`MylibStats *`, `MylibProgressFn *`): the library's scope starts with them.
+ * (`MylibTextOut *`, `MylibProgressFn *`): the library's scope starts with them.
  */
 import { join } from 'node:path';
 import { open } from '../../bindings/ffi/index.ts';

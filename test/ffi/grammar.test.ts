@@ -49,9 +49,9 @@ describe('grammar: prototypes', () => {
 
   it('reads named types from the scope, across calls', () => {
     const scope = new Scope();
-    parseDeclarations('typedef bool MylibProgressFn(uint64_t done, uint64_t total, void *user_data); typedef struct MylibFuzzyIndex MylibFuzzyIndex;', scope);
-    const fn = parseFunction('int32_t g(const MylibFuzzyIndex *index, MylibProgressFn *progress, void *user_data)', scope);
-    expect(declaration(fn, fn.name)).toBe('int32_t g(const MylibFuzzyIndex *index, MylibProgressFn *progress, void *user_data)');
+    parseDeclarations('typedef bool MylibProgressFn(uint64_t done, uint64_t total, void *user_data); typedef struct MylibWordCounter MylibWordCounter;', scope);
+    const fn = parseFunction('int32_t g(const MylibWordCounter *index, MylibProgressFn *progress, void *user_data)', scope);
+    expect(declaration(fn, fn.name)).toBe('int32_t g(const MylibWordCounter *index, MylibProgressFn *progress, void *user_data)');
     expect(fn.params.map((p) => passing(p.type).as)).toEqual(['handle', 'callback', 'pointer']);
   });
 });

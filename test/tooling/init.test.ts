@@ -9,6 +9,9 @@ import { IDENTITY, spellings } from '../../scripts/init/identity.ts';
 import { nameProblem, packageProblem, readOptions } from '../../scripts/init/options.ts';
 import { renamer } from '../../scripts/init/rename.ts';
 import { reasonFor } from '../../scripts/init/spelled.ts';
+import { type Manifest, leftovers, planStarter, readManifest } from '../../scripts/init/starter.ts';
+import { derivedFiles } from '../../scripts/gen.ts';
+import { FUNCTIONS_MODULE, PACKAGE_README, TYPED_SOURCE, generateFunctionsModule, withFunctionsTable } from '../../scripts/abi/typed-api.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -166,6 +169,112 @@ describe('init: refusals, before anything is touched (a clone of HEAD)', () => {
     expect(code).toBe(1);
     expect(out).toMatch(/uncommitted changes[\s\S]*\?\? notes\.txt/);
     expect(status()).toBe('?? notes.txt\n');
+  });
+});
+
+/** The text of every tracked text file of the template, read once. */
+const TEXTS = new Map(
+  execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file !== '' && existsSync(join(ROOT, file)))
+    .map((file) => [file, readFileSync(join(ROOT, file))] as const)
+    .filter(([, bytes]) => !bytes.includes(0))
+    .map(([file, bytes]) => [file, bytes.toString('utf8')]),
+);
+
+/** Files `npm run gen` derives from the Rust sources: init regenerates them; the template test checks them. */
+const FROM_RUST = new Set(derivedFiles().map((file) => file.path));
+FROM_RUST.delete(FUNCTIONS_MODULE);
+FROM_RUST.delete(PACKAGE_README);
+
+/**
+ * The starter's files (path -> text) as init would leave them before formatting (only `files`
+ * when given), or the stale entries. The typed API's derived files are generated from the
+ * starter's own bindings/library.ts, as init's `npm run gen` does.
+ */
+function starterFiles(manifest: Manifest, only?: readonly string[]): Map<string, string> | { stale: string[] } {
+  const plan = planStarter(ROOT, manifest, (file) => TEXTS.get(file));
+  if ('stale' in plan) return plan;
+  const dropped = new Set(plan.drop);
+  const text = (file: string) => plan.edits.get(file) ?? (TEXTS.get(file) as string);
+  const files = new Map<string, string>();
+  for (const file of only ?? TEXTS.keys()) {
+    if (!TEXTS.has(file) || dropped.has(file) || FROM_RUST.has(file)) continue;
+    if (file === FUNCTIONS_MODULE) files.set(file, generateFunctionsModule(text(TYPED_SOURCE)));
+    else if (file === PACKAGE_README) files.set(file, withFunctionsTable(text(file), text(TYPED_SOURCE)));
+    else files.set(file, text(file));
+  }
+  return files;
+}
+
+describe.runIf(IDENTITY.template)('the starter (scripts/init/starter.json, a dry run)', () => {
+  const manifest = readManifest(join(ROOT, 'scripts/init/starter.json'));
+
+  const NAMES = { names: ['gizmo', 'gizmoAsync', 'GizmoIndex', 'MYLIB_MAX_GIZMOS', 'anchor'], allow: [] };
+
+  it.each([
+    ['mylib_gizmo(', ['f: gizmo']],
+    ['GizmoError and gizmos', []],
+    ['new GizmoIndex(list); index.gizmoAsync()', ['f: gizmoindex', 'f: gizmoasync']],
+    ['MYLIB_MAX_GIZMOS + 1', ['f: mylib_max_gizmos']],
+    ['text-anchor="end"', ['f: anchor']],
+    ['gizmology, Gizmo', ['f: gizmo']],
+  ])('leftovers() finds the names bounded by non-alphanumerics, in any case: %s', (text, found) => {
+    expect(leftovers(new Map([['f', text]]), NAMES)).toEqual(found);
+  });
+
+  it('allows a name only in the file and for the name its allow entry gives', () => {
+    const names = { names: ['gizmo'], allow: [{ file: 'a', name: 'gizmo', why: 'test' }] };
+    expect(
+      leftovers(
+        new Map([
+          ['a', 'gizmo'],
+          ['b', 'gizmo'],
+        ]),
+        names,
+      ),
+    ).toEqual(['b: gizmo']);
+  });
+
+  it('every file it keeps mentions none of the dropped names, but for the allow list', () => {
+    expect(manifest.names.length).toBeGreaterThan(10);
+    const files = starterFiles(manifest);
+    if ('stale' in files) throw new Error(files.stale.join('\n'));
+    expect(leftovers(files, manifest)).toEqual([]);
+  });
+
+  it('every allow entry is needed and says why', () => {
+    const files = starterFiles(manifest);
+    if ('stale' in files) throw new Error(files.stale.join('\n'));
+    for (const entry of manifest.allow) {
+      expect(entry.why.length, entry.file).toBeGreaterThan(20);
+      expect(leftovers(files, { ...manifest, allow: manifest.allow.filter((other) => other !== entry) }), entry.file).toContain(
+        `${entry.file}: ${entry.name.toLowerCase()}`,
+      );
+    }
+  });
+
+  it('removing any entry that drops a dropped name brings that name back, or makes the manifest stale', () => {
+    const named = (text: string) => leftovers(new Map([['x', text]]), { names: manifest.names, allow: [] }).length > 0;
+    let checked = 0;
+    for (const kind of ['drop', 'regions', 'lines', 'replace'] as const) {
+      const entries = manifest[kind] as Array<string | { file: string; from?: string }>;
+      entries.forEach((entry, i) => {
+        const file = typeof entry === 'string' ? entry : entry.file;
+        const removes = typeof entry === 'string' ? (TEXTS.get(entry) ?? '') : kind === 'replace' ? (entry.from ?? '') : JSON.stringify(entry);
+        if (!named(removes)) return;
+        checked++;
+        // Init refuses a manifest whose other entries no longer match (stale): that is caught too.
+        const files = starterFiles({ ...manifest, [kind]: entries.filter((_, j) => j !== i) }, [file]);
+        expect('stale' in files || leftovers(files, manifest).length > 0, `${kind}[${i}]: ${JSON.stringify(entry).slice(0, 120)}`).toBe(true);
+      });
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('edits no file that npm run gen derives from the Rust sources (init regenerates those)', () => {
+    const files = [...manifest.regions, ...manifest.lines, ...manifest.replace].map((entry) => entry.file);
+    expect(files.filter((file) => FROM_RUST.has(file))).toEqual([]);
   });
 });
 
