@@ -207,6 +207,33 @@ function starterFiles(manifest: Manifest, only?: readonly string[]): Map<string,
   return files;
 }
 
+describe('planStarter: the manifest entries', () => {
+  const TEXT = ['/**', ' * A doc.', ' */', 'function gone() {', '  return 1;', '}', '', 'function kept() {}', ''].join('\n');
+  const plan = (entries: Partial<Manifest>) =>
+    planStarter(ROOT, { drop: [], regions: [], lines: [], replace: [], names: [], allow: [], ...entries }, (file) => (file === 'a.ts' ? TEXT : undefined));
+
+  it.each([
+    ['a region, widened by before and through', { regions: [{ file: 'a.ts', from: 'function gone', to: '}', before: 3, through: 1 }] }, 'function kept() {}\n'],
+    ['one line', { lines: [{ file: 'a.ts', contains: '  return 1;' }] }, TEXT.replace('  return 1;\n', '')],
+    [
+      'a replace after the removals',
+      { lines: [{ file: 'a.ts', contains: ' * A doc.' }], replace: [{ file: 'a.ts', from: '/**\n */', to: '//' }] },
+      TEXT.replace('/**\n * A doc.\n */', '//'),
+    ],
+  ] as Array<[string, Partial<Manifest>, string]>)('%s', (_what, entries, text) => {
+    expect(plan(entries)).toEqual({ drop: [], edits: new Map([['a.ts', text]]) });
+  });
+
+  it.each([
+    ['a dropped file that does not exist', { drop: ['b.ts'] }, /drop: b.ts does not exist/],
+    ['a region start on two lines', { regions: [{ file: 'a.ts', from: 'function', to: '}' }] }, /matches 2 lines of a.ts/],
+    ['a region without its end', { regions: [{ file: 'a.ts', from: 'kept', to: 'never' }] }, /no line starting with "never"/],
+    ['a replace that is not there once', { replace: [{ file: 'a.ts', from: 'absent', to: '' }] }, /occurs 0 times/],
+  ] as Array<[string, Partial<Manifest>, RegExp]>)('refuses %s as stale', (_what, entries, message) => {
+    expect(plan(entries)).toEqual({ stale: [expect.stringMatching(message)] });
+  });
+});
+
 describe.runIf(IDENTITY.template)('the starter (scripts/init/starter.json, a dry run)', () => {
   const manifest = readManifest(join(ROOT, 'scripts/init/starter.json'));
 
