@@ -55,6 +55,7 @@ const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
 const word = () => Array.from({ length: 4 + (next() % 9) }, () => letters[next() % letters.length]).join('');
 const closestBody = JSON.stringify({ query: 'recieve', candidates: Array.from({ length: 100 }, word).concat(['receive']), limit: 5 });
 
+/** @type {Array<{ name: string; method: string; path: string; headers?: Record<string, string>; body?: string }>} */
 const endpoints = [
   { name: 'GET /', method: 'GET', path: '/' },
   { name: 'POST /api/closest', method: 'POST', path: '/api/closest', headers: { 'content-type': 'application/json' }, body: closestBody },
