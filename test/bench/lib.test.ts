@@ -54,7 +54,7 @@ describe('BusyProcesses', () => {
 describe('resultStem', () => {
   it('keeps a partial (--only) run from replacing the full run of the same day', () => {
     expect(resultStem('out', '2026-12-06', undefined)).toBe(join('out', '2026-12-06'));
-    expect(resultStem('out', '2026-12-06', 'anchor')).toBe(join('out', '2026-12-06-only-anchor'));
+    expect(resultStem('out', '2026-12-06', 'levenshtein')).toBe(join('out', '2026-12-06-only-levenshtein'));
     expect(resultStem('out', '2026-12-06', 'get_result/10 B')).toBe(join('out', '2026-12-06-only-get_result_10_B'));
   });
 });
