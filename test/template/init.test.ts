@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IDENTITY } from '../../scripts/init/identity.ts';
 import { readOptions } from '../../scripts/init/options.ts';
 import { renamer } from '../../scripts/init/rename.ts';
-import { leftovers, readManifest } from '../../scripts/init/starter.ts';
+import { type Manifest, leftovers, readManifest } from '../../scripts/init/starter.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAME = 'fuzzlib';
@@ -59,10 +59,8 @@ function cloneOfHead(): string {
 const commit = (project: string, message: string) =>
   run(project, 'git', ['-c', 'user.name=template', '-c', 'user.email=template@localhost', 'commit', '-qam', message]);
 
-const MANIFEST = readManifest(join(ROOT, 'scripts/init/starter.json'));
-
 /** The dropped names the project's tracked files still mention (in its own spelling), less the allowed ones. */
-function namesLeft(project: string): string[] {
+function namesLeft(project: string, manifest: Manifest): string[] {
   const options = readOptions(['--name', NAME, '--package', PACKAGE]);
   if ('error' in options) throw new Error(options.error);
   const rename = renamer(IDENTITY, options.identity);
@@ -72,8 +70,8 @@ function namesLeft(project: string): string[] {
     if (!bytes.includes(0)) files.set(file, bytes.toString('utf8'));
   }
   return leftovers(files, {
-    names: MANIFEST.names.map((name) => rename.text('names.txt', name)),
-    allow: MANIFEST.allow.map((entry) => ({ ...entry, file: rename.path(entry.file), name: rename.text('names.txt', entry.name) })),
+    names: manifest.names.map((name) => rename.text('names.txt', name)),
+    allow: manifest.allow.map((entry) => ({ ...entry, file: rename.path(entry.file), name: rename.text('names.txt', entry.name) })),
   });
 }
 
@@ -101,9 +99,10 @@ describe.each([
 
       // The starter drops what scripts/init/starter.json lists and mentions none of its names
       // (the generated header and formatted files included); --keep-examples keeps it all.
-      expect(MANIFEST.drop.filter((file) => existsSync(join(project as string, file)) === starter)).toEqual([]);
-      if (starter) expect(namesLeft(project)).toEqual([]);
-      else expect(namesLeft(project).length).toBeGreaterThan(50);
+      const manifest = readManifest(join(ROOT, 'scripts/init/starter.json'));
+      expect(manifest.drop.filter((file) => existsSync(join(project as string, file)) === starter)).toEqual([]);
+      if (starter) expect(namesLeft(project, manifest)).toEqual([]);
+      else expect(namesLeft(project, manifest).length).toBeGreaterThan(50);
       expect(run(project, 'git', ['ls-files', 'include']).split('\n').filter(Boolean).sort()).toEqual([`include/${NAME}.abi.json`, `include/${NAME}.h`]);
       // Every spelling of the template's name is gone, file names included.
       expect(
