@@ -52,6 +52,8 @@ export interface LibraryContext extends Executors {
   encode(text: string): [Buffer, number];
   /** `length` bytes of library-owned memory at `pointer`, without copying (the engine's view). */
   view(pointer: Pointer, length: number): ArrayBuffer;
+  /** Runs `listener` once, when unload() starts (before the functions stop working). */
+  onUnload(listener: () => void): void;
 }
 
 const contexts = new WeakMap<Mylib, LibraryContext>();

@@ -66,6 +66,7 @@ export class Mylib {
   readonly #packed = new Scratch(4096);
   readonly #native: NativeScratch;
   readonly #objects = new NativeObjects();
+  readonly #unloadListeners: Array<() => void> = [];
   /** The scratch a synchronous search without callbacks uses (see _closest.ts). */
   readonly #shared: SharedMemory & { pack(size: number): Buffer } = {
     sync: this.#sync,
@@ -100,6 +101,10 @@ export class Mylib {
       view: (pointer, length) => library.view(pointer, length),
       runSync: (plan) => this.#runSync(plan),
       runAsync: (plan) => this.#runAsync(plan),
+      onUnload: (listener) => {
+        if (this.#library) this.#unloadListeners.push(listener);
+        else listener();
+      },
     });
   }
 
@@ -366,6 +371,7 @@ export class Mylib {
     const library = this.#library;
     if (!library) return;
     this.#library = undefined;
+    for (const listener of this.#unloadListeners.splice(0)) listener();
     this.#raw = unloadedFunctions(library.path);
     this.#addressed = unloadedFunctions(library.path) as unknown as AddressFunctions;
     if (this.#inFlight > 0) this.#unloadWhenIdle = library;

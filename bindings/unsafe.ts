@@ -95,20 +95,21 @@ function defaultAccess(): UnsafeAccess {
 }
 
 /**
- * The default library `add` last called into, and its raw functions, read while it was loaded.
- * load() unloads the previous default, so while this instance is loaded it is still library().
- * Properties of a const object, not module `let`s: Bun's JIT read the lets more slowly.
+ * The raw functions of the default library `add` last called into, while that instance is
+ * loaded: its unload() clears them (load() unloads the previous default), so the hot path tests
+ * only that they are there. A property of a const object, not a module `let`: Bun's JIT read the
+ * lets more slowly.
  */
-const addBinding: { library: Mylib | undefined; raw: RawFunctions | undefined } = { library: undefined, raw: undefined };
+const addBinding: { raw: RawFunctions | undefined } = { raw: undefined };
 
 /** `a + b` (32-bit, wrapping) on the default library: one call across the boundary, for measuring. */
 export function add(a: number, b: number): number;
 export function add(a: number, b: number, ...excess: unknown[]): number {
-  // Hot path: the bound instance, still loaded (unload() swaps its raw functions), two int32s and
-  // no more arguments; only `excess.length` is read, so engines need not allocate the rest array.
-  // Anything else takes the checked method, which reports what is wrong.
-  const lib = addBinding.library;
-  if (lib?.loaded && excess.length === 0 && (a | 0) === a && (b | 0) === b) return addBinding.raw!.mylib_add(a, b);
+  // Hot path: a bound, loaded instance, two int32s and no more arguments; only `excess.length`
+  // is read, so engines need not allocate the rest array. Anything else takes the checked
+  // method, which reports what is wrong.
+  const raw = addBinding.raw;
+  if (raw !== undefined && excess.length === 0 && (a | 0) === a && (b | 0) === b) return raw.mylib_add(a, b);
   return addCold(a, b, excess.length);
 }
 
@@ -122,9 +123,12 @@ function addCold(a: number, b: number, excess: number): number {
   const given = excess > 0 ? [a, b, ...Array(excess)] : b !== undefined ? [a, b] : a !== undefined ? [a] : [];
   const sum = Reflect.apply(access.add, access, given) as number;
   const lib = access.library;
-  if (lib.loaded) {
-    addBinding.library = lib;
-    addBinding.raw = contextOf('add', lib).raw;
+  if (addBinding.raw === undefined && lib.loaded) {
+    const context = contextOf('add', lib);
+    addBinding.raw = context.raw;
+    context.onUnload(() => {
+      addBinding.raw = undefined;
+    });
   }
   return sum;
 }
