@@ -3,7 +3,7 @@
  * `npm run init -- --name fuzzlib --package @me/fuzzlib [--keep-examples] [--author ..]
  * [--repository URL] [--dry-run]`: turns a fresh clone of the template into the user's project.
  * Renames by content over `git ls-files` (identity.ts holds today's spellings), drops the demo
- * kernels unless --keep-examples (starter.json), then formats and regenerates the derived files.
+ * kernels unless --keep-examples (scripts/init/starter/), then formats and regenerates the derived files.
  * Refuses bad names, a dirty work tree and a second run before touching anything.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { git, trackedFiles, treeProblem } from './tree.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const IDENTITY_FILE = 'scripts/init/identity.ts';
-const MANIFEST = fileURLToPath(new URL('./starter.json', import.meta.url));
+const MANIFEST = fileURLToPath(new URL('./starter/', import.meta.url));
 
 function refuse(message: string, code = 1): never {
   console.error(`init: ${message}`);
@@ -45,7 +45,7 @@ if (problem) refuse(problem);
 const { dryRun } = options;
 const plan = options.keepExamples ? { drop: [], edits: new Map<string, string>() } : planStarter(ROOT, readManifest(MANIFEST));
 if ('stale' in plan) {
-  refuse(`scripts/init/starter.json no longer matches the tree (update it, or use --keep-examples):\n  ${plan.stale.join('\n  ')}`);
+  refuse(`scripts/init/starter/*.json no longer matches the tree (update it, or use --keep-examples):\n  ${plan.stale.join('\n  ')}`);
 }
 
 // 1. The starter: drop the demo kernels (in the template's names, before renaming).

@@ -1,6 +1,6 @@
 /**
  * The starter shape: what `npm run init` drops when --keep-examples is not given, read from
- * starter.json (data, in the template's own names, applied before renaming):
+ * starter/*.json (data, in the template's own names, applied before renaming):
  *   drop     files removed
  *   regions  line ranges removed: from the one line containing `from` through the next line
  *            starting with `to`, widened by `before` lines above and `through` lines below
@@ -12,7 +12,7 @@
  *            bounded by characters that are not letters or digits, so `mylib_name` has `name`)
  *   allow    the few mentions that stay, each with its file and the reason
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type Manifest = {
@@ -26,8 +26,20 @@ export type Manifest = {
 
 export type Plan = { drop: string[]; edits: Map<string, string> };
 
-export function readManifest(path: string): Manifest {
-  return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+/** The manifest kept in `dir` as one JSON file per kind of entry (drop.json, regions.json ...). */
+export function readManifest(dir: string): Manifest {
+  const parts = readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Partial<Manifest>);
+  const manifest: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [kind, entries] of Object.entries(part)) {
+      if (kind in manifest) throw new Error(`init: ${dir}: '${kind}' is in more than one file`);
+      manifest[kind] = entries;
+    }
+  }
+  return manifest as Manifest;
 }
 
 function matching(lines: string[], text: string, from = 0): number[] {

@@ -97,9 +97,9 @@ describe.each([
       expect(report).not.toMatch(/not classified/);
       commit(project, 'init');
 
-      // The starter drops what scripts/init/starter.json lists and mentions none of its names
+      // The starter drops what scripts/init/starter/*.json lists and mentions none of its names
       // (the generated header and formatted files included); --keep-examples keeps it all.
-      const manifest = readManifest(join(ROOT, 'scripts/init/starter.json'));
+      const manifest = readManifest(join(ROOT, 'scripts/init/starter'));
       expect(manifest.drop.filter((file) => existsSync(join(project as string, file)) === starter)).toEqual([]);
       if (starter) expect(namesLeft(project, manifest)).toEqual([]);
       else expect(namesLeft(project, manifest).length).toBeGreaterThan(50);

@@ -234,10 +234,10 @@ describe('planStarter: the manifest entries', () => {
   });
 });
 
-describe.runIf(IDENTITY.template)('the starter (scripts/init/starter.json, a dry run)', () => {
+describe.runIf(IDENTITY.template)('the starter (scripts/init/starter/, a dry run)', () => {
   // A project made from the template has no manifest (the starter drops it): these tests are skipped there.
   const manifest: Manifest = IDENTITY.template
-    ? readManifest(join(ROOT, 'scripts/init/starter.json'))
+    ? readManifest(join(ROOT, 'scripts/init/starter'))
     : { drop: [], regions: [], lines: [], replace: [], names: [], allow: [] };
 
   const NAMES = { names: ['gizmo', 'gizmoAsync', 'GizmoIndex', 'MYLIB_MAX_GIZMOS', 'anchor'], allow: [] };
